@@ -1,0 +1,57 @@
+"""The gate: which indicators a run's failed critical checks block, and why.
+
+Pure functions over check results and lineage; no GX import, so the rule is
+testable on its own. A failed critical check on a table blocks every
+indicator that reads the table, directly or through the core tables built
+from it, and only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+
+class CheckLike(Protocol):
+    table: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed_value: str | None
+
+
+def failed_critical(results: Iterable[CheckLike]) -> dict[str, str]:
+    """Table -> reason, for every table with a failed critical check."""
+    reasons: dict[str, list[str]] = {}
+    for r in results:
+        if r.severity == "critical" and not r.success:
+            what = r.expectation + (f"({r.column})" if r.column else "")
+            observed = f", observed {r.observed_value}" if r.observed_value not in (None, "null") else ""
+            reasons.setdefault(r.table, []).append(what + observed)
+    return {t: f"critical check failed on {t}: " + "; ".join(rs) for t, rs in reasons.items()}
+
+
+def upstream(table: str, lineage: Mapping[str, set[str]]) -> set[str]:
+    """The table and everything it is built from, transitively."""
+    seen, todo = set(), [table]
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        todo.extend(lineage.get(t, ()))
+    return seen
+
+
+def blocked_indicators(
+    inputs: Mapping[str, set[str]], lineage: Mapping[str, set[str]], failed: Mapping[str, str]
+) -> dict[str, str]:
+    """Indicator id -> reason, for indicators whose inputs reach a table in ``failed``."""
+    blocked = {}
+    for indicator, tables in inputs.items():
+        reached = set().union(*(upstream(t, lineage) for t in tables)) if tables else set()
+        hits = sorted(reached & set(failed))
+        if hits:
+            blocked[indicator] = " | ".join(failed[t] for t in hits)
+    return blocked

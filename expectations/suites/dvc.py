@@ -1,0 +1,49 @@
+"""Rules for the one-stop system's staging and fact tables (T01–T05)."""
+
+from __future__ import annotations
+
+import great_expectations as gx
+
+E = gx.expectations
+CRITICAL, WARNING = "critical", "warning"
+HASH = r"^[0-9a-f]{64}$"
+
+
+def suites(t: dict) -> dict:
+    dvc = t.get("dvc", {})
+    return {
+        "stg_dvc_dossier": ("stg.dvc_dossier", [
+            E.ExpectColumnValuesToNotBeNull(column="dossier_id", severity=CRITICAL),
+            E.ExpectColumnValuesToNotBeNull(column="agency_code", severity=CRITICAL),
+            E.ExpectColumnValuesToNotBeNull(column="submitted_at", severity=CRITICAL),
+            E.ExpectColumnValuesToBeInSet(column="channel", value_set=[1, 2, 3], severity=CRITICAL),
+            E.ExpectColumnValuesToBeInSet(column="status", value_set=list(range(1, 11)), severity=CRITICAL),
+            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL,
+                                           description="no row is staged twice"),
+            E.ExpectColumnValuesToMatchRegex(column="applicant_hash", regex=HASH, severity=CRITICAL,
+                                             description="applicant IDs are keyed hashes, never in clear"),
+            E.ExpectColumnValuesToNotBeNull(column="received_at", mostly=dvc.get("received_at_mostly", 0.9),
+                                            severity=WARNING),
+        ]),
+        "stg_dvc_rating": ("stg.dvc_rating", [
+            E.ExpectColumnValuesToNotBeNull(column="dossier_id", severity=CRITICAL),
+            E.ExpectColumnValuesToBeInSet(column="satisfaction", value_set=[1, 2, 3, 4], severity=CRITICAL),
+        ]),
+        "fct_dossier": ("core.fct_dossier", [
+            E.ExpectColumnValuesToBeUnique(column="dossier_id", severity=CRITICAL),
+            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL,
+                                            description="every dossier maps to a unit"),
+            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+            E.ExpectColumnValuesToNotBeNull(column="due_at", mostly=dvc.get("due_at_mostly", 0.8),
+                                            severity=WARNING),
+            E.ExpectColumnValuesToNotBeNull(column="status", severity=CRITICAL),
+        ]),
+        "fct_provision": ("core.fct_provision", [
+            E.ExpectCompoundColumnsToBeUnique(column_list=["agency_code", "procedure_code"], severity=CRITICAL),
+            E.ExpectColumnValuesToBeInSet(column="service_level", value_set=[2, 3, 4], severity=CRITICAL),
+            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+        ]),
+        "fct_rating": ("core.fct_rating", [
+            E.ExpectColumnValuesToBeUnique(column="dossier_id", severity=CRITICAL),
+        ]),
+    }

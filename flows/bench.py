@@ -1,0 +1,113 @@
+"""Benchmark: the nightly end to end at province scale, with the figures an operator asks for.
+
+    make bench            (= .venv/bin/chiso bench)
+
+Uses its own data home (``data/bench`` unless ``CHISO_HOME`` is set), keeps
+the simulated landing zone between runs (generated if missing, timed apart),
+and starts every run from an empty warehouse so the whole year is loaded.
+Prints: wall time per step and in all (Prefect start included), input rows
+and rows per second, peak memory, and the time DuckDB takes just to read the
+same extract files once, with the ratio of the two.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from flows.settings import REPO
+
+
+def _peak_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def duckdb_read_seconds(landing: Path) -> tuple[float, int]:
+    """Time DuckDB reading every extract file once (count rows); return (seconds, rows)."""
+    import duckdb
+
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    rows = 0
+    jsonl = sorted(str(p) for p in landing.rglob("*.jsonl"))
+    csvs = sorted(str(p) for p in landing.rglob("*.csv"))
+    if jsonl:
+        rows += con.execute("select count(*) from read_json(?, format = 'newline_delimited')", [jsonl]).fetchone()[0]
+    for path in csvs:
+        rows += con.execute("select count(*) from read_csv(?, all_varchar = true)", [path]).fetchone()[0]
+    con.close()
+    return time.perf_counter() - t0, rows
+
+
+def task_timings(flow_run_id: str) -> list[tuple[str, float]]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    out = [(r.name, (r.end_time - r.start_time).total_seconds()) for r in runs if r.start_time and r.end_time]
+    return sorted(out, key=lambda x: next(r.start_time for r in runs if r.name == x[0]))
+
+
+def main(scale: float = 1.0) -> int:
+    home = Path(os.environ.get("CHISO_HOME") or REPO / "data" / "bench").resolve()
+    os.environ.update({"CHISO_HOME": str(home), "CHISO_SIM_SCALE": str(scale), "CHISO_SIMULATE": "1"})
+    os.environ["PREFECT_HOME"] = str(home / "prefect")
+    landing = home / "landing"
+
+    from flows.settings import load_settings
+    from sources import SOURCES
+    from sources.simulate import simulate_landing
+
+    settings = load_settings()
+    t0 = time.perf_counter()
+    # in a child process, so the simulator's memory does not count as the nightly's
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        made = pool.apply(simulate_landing, (SOURCES, landing, settings.sim_start, settings.sim_end, scale))
+    sim_s = time.perf_counter() - t0
+    print(f"simulate: {f'{sim_s:.1f} s' if made else 'landing zone already there'} ({landing})")
+
+    for stale in [settings.warehouse, settings.build_dir, home / "raw", home / "quality", home / "prefect"]:
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+
+    read_s, files_rows = duckdb_read_seconds(landing)
+
+    from flows.nightly import nightly
+
+    t0 = time.perf_counter()
+    state = nightly(return_state=True)
+    wall = time.perf_counter() - t0
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    rows_read, files = con.execute(
+        "select sum(rows_read), count(*) from meta.manifest"
+    ).fetchone()
+    facts = con.execute("select count(*) from core.fct_dossier").fetchone()[0]
+    con.close()
+
+    print(f"\nnightly: {state.name}  ({state.message})")
+    print(f"{'step':<34}{'seconds':>9}")
+    flow_run_id = str(state.state_details.flow_run_id)
+    for name, seconds in task_timings(flow_run_id):
+        print(f"{name:<34}{seconds:>9.2f}")
+    print(f"{'whole nightly (Prefect start incl.)':<34}{wall:>9.2f}")
+    print(f"\ninput: {files:,} files, {rows_read:,} rows ({facts:,} dossiers in core.fct_dossier)")
+    print(f"throughput: {rows_read / wall:,.0f} rows/s over the whole nightly")
+    print(f"peak memory: nightly process {_peak_mib(resource.RUSAGE_SELF):,.0f} MiB; "
+          f"largest child (Prefect server) {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB")
+    print(f"DuckDB reading the same {files_rows:,} rows once: {read_s:.2f} s; "
+          f"nightly / read = {wall / read_s:.1f}x")
+    return 0 if state.is_completed() else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))

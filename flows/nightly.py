@@ -1,0 +1,207 @@
+"""The nightly flow: extract -> stage -> core -> validate -> indicators -> audit -> publish.
+
+    simulate (embedded default only)
+        |
+    prepare build file (copy of the published warehouse)
+        |
+    extract  (per source, retried with backoff: the only network/file I/O step)
+        |
+    stage    (per source: parse, type, hash, quarantine)
+        |
+    core     (dimensions and facts, rebuilt)
+        |
+    validate (Great Expectations, in DuckDB; failed critical checks -> blocked indicators)
+        |
+    indicators (catalogue -> mart.indicator_value, marts)
+        |
+    audit -> publish (one atomic replace)      + artifacts: scorecard, data quality
+
+Each task calls the pure functions of its layer and returns a small summary.
+Task results are persisted, so retrying a failed flow run (UI "Retry" or
+``chiso retry <id>``) finds its build file, skips the finished tasks (they come
+back Cached) and loads nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed
+from prefect.tasks import exponential_backoff
+
+from flows.settings import Settings, load_settings, pii_key
+from sources import SOURCES
+from sources.extract import extract
+from sources.simulate import simulate_landing
+from transforms import core as core_models
+from transforms.marts.indicators import compute_indicators, load_catalogue
+from transforms.staging.run import load_reference, stage_source
+from warehouse import build as wh
+from warehouse.audit import audit_problems, finish_run, record_checks, start_run
+from warehouse.reports import quality_markdown, scorecard_rows
+
+MARTS_SQL = Path(__file__).resolve().parent.parent / "transforms" / "marts" / "views.sql"
+
+
+def _open(build: str):  # noqa: ANN202 - a DuckDB connection
+    return wh.connect(build)
+
+
+@task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+def simulate(settings: Settings) -> dict:
+    return simulate_landing(SOURCES, Path(settings.landing_url), settings.sim_start, settings.sim_end,
+                            settings.sim_scale)
+
+
+@task
+def prepare(settings: Settings, run_id: str) -> dict:
+    base = wh.published_run_id(settings.warehouse)
+    build = wh.prepare_build(settings.warehouse, settings.build_path(run_id))
+    con = _open(str(build))
+    try:
+        start_run(con, run_id, base)
+        load_reference(con)
+    finally:
+        wh.checkpoint_and_close(con)
+    return {"build": str(build), "base_run_id": base}
+
+
+@task(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5)
+def extract_source(settings: Settings, build: str, source: str, run_id: str) -> dict:
+    con = _open(build)
+    try:
+        con.begin()
+        summary = extract(con, SOURCES[source], settings.landing_url, settings.home / "raw", run_id)
+        con.commit()
+    finally:
+        wh.checkpoint_and_close(con)
+    return asdict(summary)
+
+
+@task
+def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
+    con = _open(build)
+    try:
+        con.begin()
+        summary = stage_source(con, SOURCES[source], pii_key(settings), run_id)
+        con.commit()
+    finally:
+        wh.checkpoint_and_close(con)
+    if summary.errors:
+        get_run_logger().warning("%s: %d file(s) unreadable, kept for the next run: %s",
+                                 source, len(summary.errors), summary.errors[:5])
+    return asdict(summary)
+
+
+@task
+def build_core(build: str) -> list[str]:
+    con = _open(build)
+    try:
+        con.begin()
+        tables = core_models.build_core(con)
+        con.commit()
+    finally:
+        wh.checkpoint_and_close(con)
+    return tables
+
+
+@task
+def validate(settings: Settings, build: str, run_id: str) -> dict:
+    from expectations.run import run_checks  # GX is heavy: import it where it is used
+
+    results = run_checks(build, settings.quality_file, settings.docs_dir / run_id)
+    con = _open(build)
+    try:
+        record_checks(con, run_id, results)
+    finally:
+        wh.checkpoint_and_close(con)
+    failed = [asdict(r) for r in results if not r.success]
+    return {"checks": len(results), "failed": failed, "docs": str(settings.docs_dir / run_id / "index.html")}
+
+
+@task
+def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
+    from expectations.gate import blocked_indicators, failed_critical
+    from expectations.run import CheckRow
+
+    catalogue = load_catalogue()
+    failed = failed_critical([CheckRow(**f) for f in failed_checks])
+    blocked = blocked_indicators({i.id: i.inputs for i in catalogue}, core_models.lineage(), failed)
+    con = _open(build)
+    try:
+        con.begin()
+        rows = compute_indicators(con, catalogue, run_id, blocked)
+        con.execute(MARTS_SQL.read_text())
+        con.commit()
+    finally:
+        wh.checkpoint_and_close(con)
+    return {"rows": rows, "blocked": blocked}
+
+
+@task
+def publish(settings: Settings, build: str, base_run_id: str | None, run_id: str, blocked: dict) -> str:
+    con = _open(build)
+    try:
+        problems = audit_problems(con)
+        if problems:
+            raise wh.PublishError("audit failed, nothing published:\n- " + "\n- ".join(problems))
+        finish_run(con, run_id, blocked)
+    finally:
+        wh.checkpoint_and_close(con)
+    _test_fault("before_publish")
+    return str(wh.publish(Path(build), settings.warehouse, base_run_id))
+
+
+def _test_fault(point: str) -> None:
+    """Test hook: ``CHISO_TEST_FAULT=before_publish:raise|kill`` makes a run die at that point."""
+    spec = os.environ.get("CHISO_TEST_FAULT", "")
+    if spec.startswith(point + ":"):
+        if spec.endswith(":kill"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError(f"injected fault at {point}")
+
+
+@task
+def report(settings: Settings, staged: list[dict], checks: dict, computed: dict) -> None:
+    con = wh.connect(settings.warehouse, read_only=True)
+    try:
+        rows = scorecard_rows(con)
+    finally:
+        con.close()
+    create_table_artifact(key="scorecard", table=rows, description="Plan 190 scorecard, latest period")
+    create_markdown_artifact(key="data-quality", markdown=quality_markdown(staged, checks, computed["blocked"]),
+                             description="Data quality of this run")
+
+
+@flow(name="nightly", log_prints=True)
+def nightly() -> object:
+    """Run the whole pipeline once; publish; report. Ends Failed (named) if indicators are blocked."""
+    settings = load_settings()
+    run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
+    if settings.simulate:
+        simulate(settings)
+    prepared = prepare(settings, run_id)
+    build, base = prepared["build"], prepared["base_run_id"]
+    for name in SOURCES:
+        extract_source(settings, build, name, run_id)
+    staged = [stage(settings, build, name, run_id) for name in SOURCES]
+    build_core(build)
+    checks = validate(settings, build, run_id)
+    computed = indicators(build, run_id, checks["failed"])
+    publish(settings, build, base, run_id, computed["blocked"])
+    report(settings, staged, checks, computed)
+    if computed["blocked"]:
+        ids = ", ".join(sorted(computed["blocked"]))
+        return Failed(
+            name="Published with blocked indicators",
+            message=f"published; indicators blocked by failed critical checks: {ids}. "
+                    f"See the data-quality artifact and {checks['docs']}",
+        )
+    return Completed(message=f"published {settings.warehouse}")

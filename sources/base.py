@@ -1,0 +1,109 @@
+"""What every source module provides, and the file-reading helpers they share.
+
+A source is a small declaration (``Source``): its name, the datasets it
+exports with the landing glob of each, a reader per dataset that turns one
+file into a raw frame of strings, its simulator, and the cadence at which its
+extracts are expected. The registry in ``sources/__init__.py`` lists them; the
+flow iterates over the registry and never names a source.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+
+class SourceFileError(Exception):
+    """A file that cannot be read at all: kept, recorded with this message, retried next run."""
+
+    def __init__(self, file: str, line: int | None, column: str | None, problem: str) -> None:
+        self.file, self.line, self.column, self.problem = file, line, column, problem
+        where = file + (f", line {line}" if line else "") + (f", field {column}" if column else "")
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title_vi: str
+    title_en: str
+    datasets: dict[str, str]  # dataset -> glob below <landing>/<name>/
+    readers: dict[str, Callable[[str | Path], pl.DataFrame]]
+    simulate: Callable[..., dict[str, int]]
+    cadence: str  # daily | monthly | quarterly | yearly: how often an extract is expected
+    # datasets in the order they must be staged (a rating needs its dossier first)
+    order: tuple[str, ...] = field(default=())
+
+    def dataset_order(self) -> tuple[str, ...]:
+        return self.order or tuple(self.datasets)
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """Bytes of a text export -> str: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1258.
+
+    Vietnamese agencies' older systems still export Windows-1258; UTF-16 comes
+    from Excel's "Unicode text". Anything else is an error naming the file.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:  # Windows-1258 writes tone marks as combining characters: compose them
+        return unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(file, None, None, f"not UTF-8, UTF-16 or Windows-1258 text: {exc}") from exc
+
+
+def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") -> pl.DataFrame:
+    """A CSV export -> frame of strings with exactly ``columns`` plus ``_row`` (data line number).
+
+    Columns may come in any order; extra columns are ignored; a missing column
+    is an error naming the file and the column. A header-only or empty file
+    gives an empty frame.
+    """
+    file = str(path)
+    text = decode_text(Path(path).read_bytes(), file)
+    if not text.strip():
+        return pl.DataFrame(schema={**{c: pl.String for c in columns}, "_row": pl.Int64})
+    if separator == "," and "\t" in text.split("\n", 1)[0] and "," not in text.split("\n", 1)[0]:
+        separator = "\t"
+    try:
+        df = pl.read_csv(
+            io.StringIO(text), separator=separator, infer_schema=False,
+            truncate_ragged_lines=False,
+        )
+    except Exception as exc:
+        raise SourceFileError(file, None, None, f"cannot parse CSV: {exc}") from exc
+    header = [h.strip() for h in df.columns]
+    df.columns = header
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise SourceFileError(file, 1, ", ".join(missing), f"missing column(s); header is {header}")
+    return (
+        df.select([pl.col(c).str.strip_chars() for c in columns])
+        .with_row_index("_row", offset=1)
+        .with_columns(pl.col("_row").cast(pl.Int64))
+    )
+
+
+def file_date(name: str) -> date | None:
+    """The date stamped in an extract file's name (``..._YYYYMMDD.ext``), if any."""
+    stem = name.rsplit(".", 1)[0]
+    digits = stem.rsplit("_", 1)[-1]
+    if len(digits) == 8 and digits.isdigit():
+        try:
+            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,70 @@
+"""Read ``dvc`` extract files into raw Polars frames, every field as the text it was sent as.
+
+Typing, decoding and hashing happen in ``transforms/staging``; here a file is
+only parsed. A file that cannot be parsed raises ``SourceFileError`` naming
+the file (and the line, when one line is at fault).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+
+from sources.base import SourceFileError, read_csv_text
+from sources.dvc import constants as c
+
+_LIST_SCHEMA = {
+    name: pl.List(pl.Struct({f: pl.String for f in fields}))
+    for name, fields in c.DOSSIER_LIST_FIELDS.items()
+}
+DOSSIER_SCHEMA: dict[str, pl.DataType] = {
+    **{f: pl.String for f in c.DOSSIER_SCALAR_FIELDS},
+    **_LIST_SCHEMA,
+}
+
+CSV_COLUMNS = {
+    "procedure": c.PROCEDURE_COLUMNS,
+    "provision": c.PROVISION_COLUMNS,
+    "rating": c.RATING_COLUMNS,
+}
+
+
+def read_dossiers(path: str | Path) -> pl.DataFrame:
+    """One JSON-lines dossier file -> frame with ``_row`` (1-based line number)."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        return pl.DataFrame(schema={**DOSSIER_SCHEMA, "_row": pl.Int64})
+    try:
+        df = pl.read_ndjson(io.BytesIO(data), schema=DOSSIER_SCHEMA)
+    except Exception as exc:  # polars names no line: find it
+        raise SourceFileError(str(path), _first_bad_json_line(data), None, str(exc)) from exc
+    return df.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
+
+
+def _first_bad_json_line(data: bytes) -> int | None:
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            return number
+        if not isinstance(value, dict):
+            return number
+    return None
+
+
+def read_table(dataset: str, path: str | Path) -> pl.DataFrame:
+    """A catalogue, provision or rating CSV -> frame of strings with ``_row``."""
+    return read_csv_text(path, CSV_COLUMNS[dataset])
+
+
+READERS = {
+    "dossier": read_dossiers,
+    "procedure": lambda p: read_table("procedure", p),
+    "provision": lambda p: read_table("provision", p),
+    "rating": lambda p: read_table("rating", p),
+}

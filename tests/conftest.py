@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from transforms.core import models  # noqa: E402
+from transforms.staging.run import load_reference  # noqa: E402
+from warehouse.build import connect, ensure_schema  # noqa: E402
+
+
+def build_model(con, name: str) -> None:
+    con.execute(f"create or replace table {name} as {models()[name]}")
+
+
+@pytest.fixture
+def geo_db(tmp_path):
+    """A warehouse with the schema, the reference lists, dim_unit and dim_agency."""
+    con = connect(tmp_path / "t.duckdb")
+    ensure_schema(con)
+    load_reference(con)
+    build_model(con, "core.dim_unit")
+    build_model(con, "core.dim_agency")
+    yield con
+    con.close()
+
+
+def make_periods(con, months: list[str]) -> None:
+    """core.dim_period for the given months ('2025-01', ...), as the core model would build it."""
+    con.execute("delete from meta.manifest")
+    for i, m in enumerate(months):
+        con.execute(
+            "insert into meta.manifest (file_id, source, dataset, url, name, sha256, file_date, status, run_id, extracted_at) "
+            "values (?, 't', 't', ?, ?, 'x', ?, 'loaded', 'r', now())",
+            [f"f{i}", f"u{i}", f"n{i}", f"{m}-15"],
+        )
+    build_model(con, "core.dim_period")
+
+
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Text as a Windows-1258 export writes it: precomposed letters where the code page has them, tone marks combining."""
+    import unicodedata
+
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = decomposed[0]
+        tones = ""
+        for mark in decomposed[1:]:
+            if mark in TONE_MARKS:
+                tones += mark
+            else:
+                base = unicodedata.normalize("NFC", base + mark)
+        out += (base + tones).encode("cp1258")
+    return bytes(out)

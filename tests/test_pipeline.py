@@ -1,0 +1,294 @@
+"""End to end: the real nightly flow on a real (temporary) Prefect server, on small simulated data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = date(2025, 1, 1), date(2025, 2, 28)
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(home / "storage")
+    os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        from prefect.settings import PREFECT_API_URL
+
+        yield PREFECT_API_URL.value()
+
+
+@pytest.fixture(scope="session")
+def base_landing(tmp_path_factory):
+    from sources.dvc.simulator import simulate
+
+    landing = tmp_path_factory.mktemp("landing")
+    simulate(landing, START, END, scale=0.02, seed=7)
+    return landing
+
+
+@pytest.fixture
+def home(tmp_path, base_landing, prefect_server, monkeypatch):
+    landing = tmp_path / "landing"
+    shutil.copytree(base_landing, landing)
+    monkeypatch.setenv("CHISO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CHISO_LANDING_URL", str(landing))
+    monkeypatch.setenv("CHISO_PII_KEY", "test-key")
+    monkeypatch.delenv("CHISO_TEST_FAULT", raising=False)
+    return tmp_path / "home"
+
+
+def run_nightly():
+    from flows.nightly import nightly
+
+    return nightly(return_state=True)
+
+
+def q(home: Path, sql: str, params=None):
+    con = duckdb.connect(str(home / "chiso.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def add_day(home: Path, day: date) -> None:
+    """Deliver one more day of extracts into the test's landing zone."""
+    from sources.dvc.simulator import simulate
+
+    simulate(Path(os.environ["CHISO_LANDING_URL"]), day, day, scale=0.02, seed=7)
+
+
+def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
+    state = run_nightly()
+    assert state.is_completed(), state.message
+    levels = dict(q(home, """select admin_level, count(distinct admin_code) from mart.indicator_value
+                              where indicator_id = 'T02' group by 1"""))
+    assert levels == {"province": 1, "district": 8, "commune": 75}
+    card = q(home, "select indicator_id, admin_level, count(*) from mart.scorecard group by 1, 2 order by 1, 2")
+    assert [(i, lvl, n) for i, lvl, n in card] == [
+        (i, lvl, n) for i in ["T01", "T02", "T03", "T04", "T05"] for lvl, n in [("district", 8), ("province", 1)]
+    ]
+    province = dict(q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'"))
+    assert all(v is not None and 0 <= v <= 100 for v in province.values()), province
+    balance = q(home, "select count(*), count(*) filter (where balanced) from mart.file_balance")
+    assert balance[0][0] > 100 and balance[0][0] == balance[0][1]
+    before = q(home, "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
+                     "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)")
+
+    second = run_nightly()
+    assert second.is_completed()
+    after = q(home, "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
+                    "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)")
+    assert after == before
+    runs = q(home, "select files_loaded from audit.run order by started_at")
+    assert [r[0] for r in runs][-1] == 0
+
+
+def test_no_clear_citizen_id_anywhere_in_the_warehouse(home, base_landing):
+    assert run_nightly().is_completed()
+    ids = set()
+    for f in sorted(base_landing.rglob("hoso_*.jsonl"))[:10]:
+        for line in f.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            ids.add(rec["SoGiayToChuHoSo"])
+            ids.add(rec["ChuHoSo"])
+    ids.discard(None)
+    assert len(ids) > 20
+    con = duckdb.connect(str(home / "chiso.duckdb"), read_only=True)
+    cols = con.execute("""select table_schema, table_name, column_name from information_schema.columns
+                          where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog')""").fetchall()
+    con.execute("create temp table ids (v varchar)")
+    con.executemany("insert into ids values (?)", [[v] for v in ids])
+    for schema, table, column in cols:
+        hits = con.execute(
+            f'select count(*) from {schema}.{table} t join ids on position(ids.v in t."{column}") > 0'
+        ).fetchone()[0]
+        assert hits == 0, f"{schema}.{table}.{column} holds personal data in clear"
+    con.close()
+
+
+def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, monkeypatch):
+    assert run_nightly().is_completed()
+    before = dict(q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'"))
+
+    import great_expectations as gx
+
+    from expectations.suites import dvc
+
+    original = dvc.suites
+
+    def with_impossible_rating_rule(t):
+        suites = original(t)
+        table, rules = suites["stg_dvc_rating"]
+        suites["stg_dvc_rating"] = (table, [*rules, gx.expectations.ExpectTableRowCountToBeBetween(
+            max_value=0, severity="critical")])
+        return suites
+
+    monkeypatch.setattr(dvc, "suites", with_impossible_rating_rule)
+    add_day(home, date(2025, 3, 1))
+    state = run_nightly()
+    assert state.is_failed() and state.name == "Published with blocked indicators"
+    statuses = dict(q(home, "select indicator_id, any_value(status) from mart.scorecard "
+                            "where admin_level = 'province' group by 1"))
+    assert statuses == {"T01": "ok", "T02": "ok", "T03": "ok", "T04": "ok", "T05": "blocked"}
+    kept = dict(q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'"))
+    assert kept["T05"] == before["T05"]
+    reason = q(home, "select reason from mart.blocked_indicator where indicator_id = 'T05'")[0][0]
+    assert "stg.dvc_rating" in reason and "expect_table_row_count_to_be_between" in reason
+    stored = q(home, "select count(*) from audit.check_result where not success and severity = 'critical'")
+    assert stored[0][0] == 1
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_rows_balance(home):
+    landing = Path(os.environ["CHISO_LANDING_URL"]) / "dvc" / "hoso" / "2025"
+    good = (sorted(landing.glob("hoso_*.jsonl"))[5]).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(x) for x in good[:4]]
+    rows[0]["KenhThucHien"] = 0
+    rows[1]["DonViXuLy"] = "999.99.999.H93"
+    rows[2]["NgayNopHoSo"] = "31/02/2025"
+    rows[3]["MaHoSo"] = rows[3]["MaHoSo"] + "-X"
+    (landing / "hoso_20250301.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    assert run_nightly().is_completed()
+    q_rows = q(home, "select rule, reason from audit.quarantine where file_name = 'hoso_20250301.jsonl' order by \"row\"")
+    assert [r[0] for r in q_rows] == ["code_outside_list", "unknown_agency", "invalid_date"]
+    assert "KenhThucHien=0" in q_rows[0][1]
+    bal = q(home, "select rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest "
+                  "where name = 'hoso_20250301.jsonl'")
+    assert bal == [(4, 1, 3, 0)]
+
+
+def test_same_file_under_another_name_is_not_loaded_twice(home):
+    landing = Path(os.environ["CHISO_LANDING_URL"]) / "dvc" / "hoso" / "2025"
+    first = sorted(landing.glob("hoso_*.jsonl"))[3]
+    assert run_nightly().is_completed()
+    n = q(home, "select count(*) from stg.dvc_dossier")[0][0]
+    shutil.copyfile(first, landing / "hoso_20250301.jsonl")
+    assert run_nightly().is_completed()
+    assert q(home, "select count(*) from stg.dvc_dossier")[0][0] == n
+    status = q(home, "select status, rows_duplicate = rows_read from meta.manifest where name = 'hoso_20250301.jsonl'")
+    assert status == [("duplicate", True)]
+
+
+def _retry_in_place(flow_run_id):
+    """What `prefect flow-run retry <id> --entrypoint ...` does for a run without a deployment."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.states import Scheduled
+
+    from flows.nightly import nightly
+
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(flow_run_id, Scheduled(message="retry"), force=True)
+        flow_run = client.read_flow_run(flow_run_id)
+    return run_flow(flow=nightly, flow_run=flow_run, parameters={}, return_type="state")
+
+
+def _task_states(flow_run_id):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return {r.name: r.state.name for r in runs}
+
+
+def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes(home, monkeypatch):
+    assert run_nightly().is_completed()
+    published = home / "chiso.duckdb"
+    before = digest(published)
+    n_stg = q(home, "select count(*) from stg.dvc_dossier")[0][0]
+    add_day(home, date(2025, 3, 3))
+
+    monkeypatch.setenv("CHISO_TEST_FAULT", "before_publish:raise")
+    failed = run_nightly()
+    assert failed.is_failed()
+    assert digest(published) == before
+    flow_run_id = failed.state_details.flow_run_id
+    assert list((home / "build").glob(f"chiso-{flow_run_id}.duckdb"))
+
+    monkeypatch.delenv("CHISO_TEST_FAULT")
+    retried = _retry_in_place(flow_run_id)
+    assert retried.is_completed(), retried.message
+    states = _task_states(flow_run_id)
+    assert states["extract_source-0"] == "Cached" and states["stage-0"] == "Cached", states
+    assert digest(published) != before
+    added = q(home, "select count(*) from stg.dvc_dossier")[0][0] - n_stg
+    files = q(home, "select sum(rows_loaded) from meta.manifest where name like '%20250303%'")[0][0]
+    assert added == files > 0  # the new day loaded exactly once
+    assert not list((home / "build").glob("*.duckdb"))
+
+
+def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes(home, prefect_server):
+    assert run_nightly().is_completed()
+    published = home / "chiso.duckdb"
+    before = digest(published)
+    add_day(home, date(2025, 3, 3))
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "CHISO_TEST_FAULT": "before_publish:kill"}
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "nightly"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert digest(published) == before
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Crashed
+
+    with get_client(sync_client=True) as client:
+        killed = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
+        assert killed.state.is_running()
+        # what a worker reports when its flow-run process disappears
+        client.set_flow_run_state(killed.id, Crashed(message="process killed"), force=True)
+    env.pop("CHISO_TEST_FAULT")
+    retry = subprocess.run([sys.executable, "-m", "flows.cli", "retry", str(killed.id)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert retry.returncode == 0, retry.stdout[-2000:] + retry.stderr[-2000:]
+    assert digest(published) != before
+    assert q(home, "select count(*) from audit.run where run_id = ?", [str(killed.id)])[0][0] == 1
+
+
+def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home):
+    assert run_nightly().is_completed()
+    reader = duckdb.connect(str(home / "chiso.duckdb"), read_only=True)
+    first = reader.execute("select count(*) from stg.dvc_dossier").fetchone()[0]
+    errors, counts, stop = [], [], threading.Event()
+
+    def keep_reading():
+        while not stop.is_set():
+            try:
+                counts.append(reader.cursor().execute("select count(*) from stg.dvc_dossier").fetchone()[0])
+            except Exception as exc:  # noqa: BLE001
+                errors.append(exc)
+            time.sleep(0.05)
+
+    t = threading.Thread(target=keep_reading)
+    t.start()
+    add_day(home, date(2025, 3, 3))
+    assert run_nightly().is_completed()
+    stop.set()
+    t.join()
+    assert not errors
+    assert counts and set(counts) == {first}  # the old snapshot, whole, all along
+    reader.close()
+    assert q(home, "select count(*) from stg.dvc_dossier")[0][0] > first  # new readers see the new file

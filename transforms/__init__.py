@@ -1,0 +1,1 @@
+"""The tables, layer by layer: ``staging/`` (Polars) -> ``core/`` (SQL) -> ``marts/`` (indicators, views)."""

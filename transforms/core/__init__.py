@@ -1,0 +1,46 @@
+"""Core tables: dimensions and facts, one SQL file each, named as the table it builds.
+
+Every run rebuilds them from ``stg.*`` and ``ref.*`` (they are derived, never
+edited). The order and the lineage (which tables each one reads) are taken
+from the SQL itself, so adding a model is adding a file.
+"""
+
+from __future__ import annotations
+
+import re
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).parent
+TABLE_REF = re.compile(r"\b((?:ref|stg|core|meta|mart)\.[a-z_][a-z0-9_]*)\b")
+
+
+def models(folder: Path = HERE) -> dict[str, str]:
+    """``core.<file stem>`` -> its SQL."""
+    return {f"core.{p.stem}": p.read_text() for p in sorted(folder.glob("*.sql"))}
+
+
+def tables_read(sql: str) -> set[str]:
+    return set(TABLE_REF.findall(sql))
+
+
+def lineage(folder: Path = HERE) -> dict[str, set[str]]:
+    """Each core table -> the tables its SQL reads."""
+    return {name: tables_read(sql) - {name} for name, sql in models(folder).items()}
+
+
+def build_order(folder: Path = HERE) -> list[str]:
+    deps = lineage(folder)
+    graph = {name: {d for d in ds if d in deps} for name, ds in deps.items()}
+    return list(TopologicalSorter(graph).static_order())
+
+
+def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> list[str]:
+    """(Re)build every core table in dependency order; return their names."""
+    sql = models(folder)
+    order = build_order(folder)
+    for name in order:
+        con.execute(f"create or replace table {name} as\n{sql[name]}")
+    return order

@@ -1,0 +1,26 @@
+-- The national procedure catalogue as of its latest snapshot.
+with
+
+snapshots as (
+    select * from stg.dvc_procedure
+),
+
+latest as (
+    select * from snapshots
+    qualify _file_date = max(_file_date) over ()
+),
+
+final as (
+    select
+        procedure_code,
+        any_value(procedure_name) as procedure_name,
+        any_value(sector_code) as sector_code,
+        any_value(sector_name) as sector_name,
+        any_value(agency_level) as agency_level,
+        max(max_service_level) as max_service_level,
+        bool_or(eligible_full_process) as eligible_full_process
+    from latest
+    group by procedure_code
+)
+
+select * from final

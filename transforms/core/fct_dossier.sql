@@ -1,0 +1,64 @@
+-- One row per dossier in its latest state (the system re-sends a dossier when
+-- its status changes), with the flags the public-service targets T02–T04 count.
+with
+
+versions as (
+    select * from stg.dvc_dossier
+),
+
+latest as (
+    select * from versions
+    qualify row_number() over (
+        partition by dossier_id order by _file_date desc, status desc, _file_id desc, _row desc
+    ) = 1
+),
+
+agencies as (
+    select * from core.dim_agency
+),
+
+provisions as (
+    select * from core.fct_provision
+),
+
+final as (
+    select
+        d.dossier_id,
+        d.procedure_code,
+        d.agency_code,
+        a.unit_code,
+        a.agency_level,
+        d.channel,
+        d.status,
+        d.applicant_type,
+        d.applicant_hash,
+        d.submitted_at,
+        cast(d.submitted_at as date) as submitted_date,
+        d.received_at,
+        cast(coalesce(d.received_at, d.submitted_at) as date) as received_date,
+        d.due_at,
+        d.finished_at,
+        cast(d.finished_at as date) as finished_date,
+        d.returned_at,
+        d.refused_at,
+        d.status not in (1, 3) as is_received,
+        d.channel = 2 as is_online,
+        coalesce(p.service_level = 4 and p.full_process_since <= cast(d.submitted_at as date), false)
+            as is_full_process_service,
+        d.status in (9, 10) as is_finished,
+        d.status in (9, 10) and d.finished_at > d.due_at as is_overdue,
+        d.n_result_documents > 0 as has_e_result,
+        d.vneid_authenticated,
+        d.has_digitised_components,
+        d.paid_online,
+        d.n_documents,
+        d.n_documents_digitised,
+        d.n_result_documents,
+        d.fee_total,
+        d._file_id as source_file_id
+    from latest as d
+    left join agencies as a on a.agency_code = d.agency_code
+    left join provisions as p on p.agency_code = d.agency_code and p.procedure_code = d.procedure_code
+)
+
+select * from final

@@ -1,0 +1,274 @@
+"""The indicator engine: catalogue definitions -> ``mart.indicator_value``.
+
+For each indicator the numerator and denominator are aggregated from the rows
+of its table at every level of the hierarchy (a row of a commune counts in
+its commune, district and province; a row of a provincial department only in
+the province) and for every period, then divided there. A unit with no
+denominator gets a row with no value and the reason. An indicator whose
+inputs failed a critical check keeps its last published values, marked
+``blocked`` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from transforms.core import tables_read
+
+CATALOGUE = Path(__file__).with_name("indicators.yml")
+LEVELS = ("province", "district", "commune")
+PERIOD_TYPES = ("month", "quarter", "year", "ytd")
+COMPARATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<"}
+
+VALUE_COLUMNS = """
+    indicator_id varchar, period_type varchar, period_start date, period_end date, period_label varchar,
+    admin_level varchar, admin_code varchar, admin_name varchar,
+    numerator double, denominator double, value double, target double, comparator varchar,
+    unit varchar, met boolean, status varchar, status_reason varchar, run_id varchar, value_run_id varchar
+"""
+
+
+class CatalogueError(ValueError):
+    """The catalogue has an entry the engine cannot compute."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_vi: str
+    name_en: str
+    target: float
+    comparator: str
+    unit: str
+    source: str
+    from_: str
+    unit_column: str
+    numerator: str
+    denominator: str
+    definition: str
+    reference: str
+    factor: float = 100
+    period_join: str = "flow"
+    date_column: str | None = None
+    where: str | None = None
+    periods: tuple[str, ...] = PERIOD_TYPES
+    levels: tuple[str, ...] = LEVELS
+    scorecard_period: str | None = None
+    tables: tuple[str, ...] = field(default=())
+
+    @property
+    def inputs(self) -> set[str]:
+        """Every table the definition reads (for lineage and blocking)."""
+        text = " ".join(filter(None, [self.from_, self.where, self.numerator, self.denominator]))
+        return tables_read(text) | {self.from_} | set(self.tables)
+
+    @property
+    def headline_period(self) -> str:
+        return self.scorecard_period or ("ytd" if "ytd" in self.periods else self.periods[-1])
+
+
+def parse_indicator(entry: dict) -> Indicator:
+    """One catalogue entry -> Indicator, rejecting unknown keys and impossible settings."""
+    entry = dict(entry)
+    entry["from_"] = entry.pop("from", None)
+    known = {f.name for f in fields(Indicator)}
+    unknown = set(entry) - known
+    if unknown:
+        raise CatalogueError(f"{entry.get('id')}: unknown catalogue key(s) {sorted(unknown)}")
+    for key in ("periods", "levels", "tables"):
+        if key in entry:
+            entry[key] = tuple(entry[key])
+    try:
+        ind = Indicator(**entry)
+    except TypeError as exc:
+        raise CatalogueError(f"{entry.get('id')}: {exc}") from exc
+    if ind.comparator not in COMPARATORS:
+        raise CatalogueError(f"{ind.id}: comparator {ind.comparator!r} not one of {list(COMPARATORS)}")
+    if ind.period_join not in ("flow", "stock"):
+        raise CatalogueError(f"{ind.id}: period_join must be flow or stock")
+    if ind.period_join == "flow" and not ind.date_column:
+        raise CatalogueError(f"{ind.id}: a flow indicator needs date_column")
+    if bad := set(ind.periods) - set(PERIOD_TYPES):
+        raise CatalogueError(f"{ind.id}: unknown period type(s) {sorted(bad)}")
+    if bad := set(ind.levels) - set(LEVELS):
+        raise CatalogueError(f"{ind.id}: unknown level(s) {sorted(bad)}")
+    return ind
+
+
+def load_catalogue(path: Path = CATALOGUE) -> list[Indicator]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    indicators = [parse_indicator(e) for e in entries]
+    ids = [i.id for i in indicators]
+    if len(ids) != len(set(ids)):
+        raise CatalogueError(f"duplicate indicator ids in {path}")
+    return indicators
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def indicator_sql(ind: Indicator) -> str:
+    """The query giving numerator and denominator per period and unit, every unit of its levels included."""
+    join = (
+        f"on b.{ind.date_column} between p.period_start and p.period_end"
+        if ind.period_join == "flow"
+        else "on true"
+    )
+    return f"""
+with
+
+base as (
+    select f.*, u.province_code as _province, u.district_code as _district, u.commune_code as _commune
+    from {ind.from_} as f
+    join core.dim_unit as u on u.unit_code = f.{ind.unit_column}
+    where {ind.where or 'true'}
+),
+
+periods as (
+    select * from core.dim_period where period_type in ({_in_list(ind.periods)})
+),
+
+joined as (
+    select p.period_type, p.period_start, p.period_end, b.*
+    from base as b join periods as p {join}
+),
+
+aggregated as (
+    select
+        period_type, period_start, period_end,
+        case when grouping(_commune) = 0 then _commune
+             when grouping(_district) = 0 then _district else _province end as admin_code,
+        cast({ind.numerator} as double) as numerator,
+        cast({ind.denominator} as double) as denominator
+    from joined
+    group by grouping sets (
+        (period_type, period_start, period_end, _province),
+        (period_type, period_start, period_end, _province, _district),
+        (period_type, period_start, period_end, _province, _district, _commune)
+    )
+),
+
+grid as (
+    select p.*, u.unit_code as admin_code, u.admin_level, u.unit_name as admin_name
+    from periods as p cross join core.dim_unit as u
+    where u.admin_level in ({_in_list(ind.levels)})
+),
+
+final as (
+    select
+        '{ind.id}' as indicator_id,
+        g.period_type, g.period_start, g.period_end, g.period_label,
+        g.admin_level, g.admin_code, g.admin_name,
+        coalesce(a.numerator, 0) as numerator,
+        coalesce(a.denominator, 0) as denominator
+    from grid as g
+    left join aggregated as a
+        on a.admin_code = g.admin_code and a.period_type = g.period_type and a.period_end = g.period_end
+)
+
+select * from final
+"""
+
+
+def met_sql(target: float, comparator: str) -> str:
+    """Exact comparison, no floating division: numerator x factor {op} target x denominator."""
+    return f"numerator * factor {COMPARATORS[comparator]} {Decimal(str(target))} * denominator"
+
+
+def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> None:
+    """Append the indicator's values to the temp table ``_values``."""
+    con.execute(
+        f"""
+        insert into _values
+        with raw as ({indicator_sql(ind)}),
+        scored as (select *, {ind.factor} as factor from raw)
+        select
+            indicator_id, period_type, period_start, period_end, period_label,
+            admin_level, admin_code, admin_name, numerator, denominator,
+            case when denominator > 0 then factor * numerator / denominator end as value,
+            {ind.target} as target, '{ind.comparator}' as comparator, '{ind.unit}' as unit,
+            case when denominator > 0 then {met_sql(ind.target, ind.comparator)} end as met,
+            case when denominator > 0 then 'ok' else 'no_data' end as status,
+            case when denominator > 0 then null
+                 else 'zero denominator: nothing to count for this unit and period' end as status_reason,
+            ? as run_id, ? as value_run_id
+        from scored
+        """,
+        [run_id, run_id],
+    )
+
+
+def carry_blocked(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, reason: str, run_id: str, previous_exists: bool
+) -> None:
+    """Keep the last published values of a blocked indicator, marked blocked with the reason."""
+    kept = 0
+    if previous_exists:
+        kept = con.execute(
+            """insert into _values
+               select indicator_id, period_type, period_start, period_end, period_label, admin_level,
+                      admin_code, admin_name, numerator, denominator, value, target, comparator, unit,
+                      met, 'blocked', ?, ?, value_run_id
+               from _previous where indicator_id = ?""",
+            [reason, run_id, ind.id],
+        ).fetchone()[0]
+    if not kept:
+        con.execute(
+            f"""insert into _values
+                select '{ind.id}', 'ytd', null, null, null, 'province', u.unit_code, u.unit_name,
+                       null, null, null, {ind.target}, '{ind.comparator}', '{ind.unit}', null,
+                       'blocked', ?, ?, null
+                from core.dim_unit as u where u.admin_level = 'province'""",
+            [reason + " (no earlier value to keep)", run_id],
+        )
+
+
+def compute_indicators(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    run_id: str,
+    blocked: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Rebuild ``mart.indicator_value`` (and the catalogue table); return rows per indicator."""
+    blocked = blocked or {}
+    previous_exists = bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'mart' and table_name = 'indicator_value'"
+        ).fetchone()[0]
+    )
+    con.execute(f"create or replace temp table _values ({VALUE_COLUMNS})")
+    if previous_exists:
+        con.execute("create or replace temp table _previous as select * from mart.indicator_value where period_start is not null")
+    for ind in indicators:
+        if ind.id in blocked:
+            carry_blocked(con, ind, blocked[ind.id], run_id, previous_exists)
+        else:
+            compute_one(con, ind, run_id)
+    con.execute("create or replace table mart.indicator_value as select * from _values order by all")
+    write_catalogue(con, indicators)
+    return dict(con.execute("select indicator_id, count(*) from _values group by 1").fetchall())
+
+
+def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
+    con.execute(
+        """create or replace table mart.indicator_catalogue (
+            indicator_id varchar primary key, name_vi varchar, name_en varchar, target double,
+            comparator varchar, unit varchar, factor double, source varchar, from_table varchar,
+            period_join varchar, periods varchar[], levels varchar[], headline_period varchar,
+            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar)"""
+    )
+    con.executemany(
+        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [i.id, i.name_vi, i.name_en, i.target, i.comparator, i.unit, i.factor, i.source, i.from_,
+             i.period_join, list(i.periods), list(i.levels), i.headline_period, i.numerator,
+             i.denominator, i.where, i.definition.strip(), i.reference]
+            for i in indicators
+        ],
+    )

@@ -1,0 +1,82 @@
+-- Views analysts read, over mart.indicator_value and the audit tables.
+
+-- Each indicator against its target for the latest headline period
+-- (year-to-date where the source allows), province and every district,
+-- with the gap to the target and the change since the previous period.
+create or replace view mart.scorecard as
+with
+
+catalogue as (
+    select * from mart.indicator_catalogue
+),
+
+values_with_previous as (
+    select
+        v.*,
+        lag(v.value) over (
+            partition by v.indicator_id, v.period_type, v.admin_code order by v.period_end
+        ) as previous_value
+    from mart.indicator_value as v
+),
+
+latest as (
+    select v.*, c.name_en, c.name_vi
+    from values_with_previous as v
+    join catalogue as c on c.indicator_id = v.indicator_id
+    where v.admin_level in ('province', 'district')
+        and (v.period_type = c.headline_period or v.period_start is null)
+    qualify v.period_end is not distinct from max(v.period_end) over (partition by v.indicator_id)
+),
+
+final as (
+    select
+        indicator_id,
+        name_en,
+        name_vi,
+        period_label,
+        period_end,
+        admin_level,
+        admin_code,
+        admin_name,
+        round(value, 2) as value,
+        target,
+        comparator,
+        met,
+        round(value - target, 2) as gap,
+        round(value - previous_value, 2) as change,
+        status,
+        status_reason
+    from latest
+)
+
+select * from final
+order by indicator_id, admin_level desc, admin_code;
+
+-- The latest result of every check.
+create or replace view mart.check_result_latest as
+select *
+from audit.check_result
+where run_id = (select run_id from audit.check_result order by checked_at desc limit 1);
+
+-- Quarantined rows by source, dataset, rule and reason.
+create or replace view mart.quarantine_summary as
+select source, dataset, rule, status, count(*) as n_rows, count(distinct file_id) as n_files,
+       min(reason) as example_reason
+from audit.quarantine
+group by all
+order by n_rows desc;
+
+-- Which indicator values are blocked, and why.
+create or replace view mart.blocked_indicator as
+select indicator_id, any_value(status_reason) as reason, count(*) as n_values_kept,
+       max(period_end) as latest_period_kept, any_value(value_run_id) as value_from_run
+from mart.indicator_value
+where status = 'blocked'
+group by indicator_id;
+
+-- Every file taken, with its row balance: read = loaded + quarantined + duplicate.
+create or replace view mart.file_balance as
+select source, dataset, name, status, rows_read, rows_loaded, rows_quarantined, rows_duplicate,
+       rows_read = rows_loaded + rows_quarantined + rows_duplicate as balanced, error, run_id, loaded_at
+from meta.manifest
+order by source, dataset, name;

@@ -1,0 +1,1 @@
+"""Staging: raw extract rows -> typed ``stg.*`` rows (Polars), bad rows -> ``audit.quarantine``."""

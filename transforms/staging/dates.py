@@ -1,0 +1,42 @@
+"""Dates as the sources send them -> typed datetimes, in one place.
+
+The national integration sends ``yyyyMMddHHmmss``; real exports mix in
+ISO dates and the Vietnamese ``dd/MM/yyyy``. Each accepted format is listed
+here; anything else stays null and the caller quarantines the row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+DATETIME_FORMATS = [
+    "%Y%m%d%H%M%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+]
+DATE_FORMATS = ["%Y%m%d", "%Y-%m-%d", "%d/%m/%Y"]
+
+EARLIEST = date(2000, 1, 1)  # nothing in these systems predates this
+
+
+def parse_datetime(col: str) -> pl.Expr:
+    """Text in any accepted format -> Datetime (null where none fits)."""
+    text = pl.col(col).str.strip_chars()
+    candidates = [text.str.strptime(pl.Datetime("us"), f, strict=False) for f in DATETIME_FORMATS]
+    candidates += [
+        text.str.strptime(pl.Date, f, strict=False).cast(pl.Datetime("us")) for f in DATE_FORMATS
+    ]
+    return pl.coalesce(candidates)
+
+
+def parse_date(col: str) -> pl.Expr:
+    return parse_datetime(col).dt.date()
+
+
+def unparseable(col: str) -> pl.Expr:
+    """True where text was sent but no accepted format reads it."""
+    text = pl.col(col).str.strip_chars()
+    return (text.is_not_null() & (text != "")) & parse_datetime(col).is_null()

@@ -1,0 +1,218 @@
+"""Stage: parse the files a run extracted, type them, and append them to ``stg.*``.
+
+For every file: rows read = rows loaded + rows quarantined + rows recognised
+as duplicates (the same row already staged, from this file or an earlier
+one), written to the manifest. A file that cannot be read at all is marked
+``error`` with the message and taken again on the next run; the other files
+go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sources.base import Source, SourceFileError
+from transforms.staging import stg_dvc
+from warehouse.build import append_frame, table_exists
+
+REFERENCE = Path(__file__).resolve().parents[2] / "warehouse" / "reference"
+
+
+@dataclass
+class StageContext:
+    """What a staging function may look up: reference codes, keys staged before, the PII key."""
+
+    con: duckdb.DuckDBPyConnection
+    pii_key: bytes
+
+    def codes(self, table: str, column: str) -> pl.Series:
+        if not table_exists(self.con, table):
+            return pl.Series(column, [], dtype=pl.String)
+        return pl.Series(
+            column,
+            [r[0] for r in self.con.execute(f"select distinct {column} from {table}").fetchall()],
+            dtype=pl.String,
+        )
+
+
+StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFrame]]
+
+
+@dataclass(frozen=True)
+class StagingStep:
+    table: str
+    fn: StageFn
+
+
+STEPS: dict[tuple[str, str], StagingStep] = {
+    ("dvc", "procedure"): StagingStep("stg.dvc_procedure", lambda raw, ctx: stg_dvc.stage_procedures(raw)),
+    ("dvc", "provision"): StagingStep(
+        "stg.dvc_provision",
+        lambda raw, ctx: stg_dvc.stage_provisions(
+            raw, ctx.codes("ref.agency", "agency_code"), ctx.codes("stg.dvc_procedure", "procedure_code")
+        ),
+    ),
+    ("dvc", "dossier"): StagingStep(
+        "stg.dvc_dossier",
+        lambda raw, ctx: stg_dvc.stage_dossiers(
+            raw, ctx.pii_key, ctx.codes("ref.agency", "agency_code"),
+            ctx.codes("stg.dvc_procedure", "procedure_code"),
+        ),
+    ),
+    ("dvc", "rating"): StagingStep(
+        "stg.dvc_rating",
+        lambda raw, ctx: stg_dvc.stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id")),
+    ),
+}
+
+
+@dataclass
+class StageSummary:
+    source: str
+    files: int = 0
+    files_failed: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, folder: Path = REFERENCE) -> None:
+    """(Re)load the committed reference lists into ``ref.*``."""
+    for table, csv in [("ref.admin_unit", "admin_units_2024.csv"), ("ref.agency", "agencies.csv")]:
+        con.execute(
+            f"create or replace table {table} as select * from read_csv(?, all_varchar = true, header = true)",
+            [str(folder / csv)],
+        )
+
+
+def pending_files(con: duckdb.DuckDBPyConnection, source: str, dataset: str) -> list[tuple]:
+    return con.execute(
+        """select file_id, name, archive_path, file_date, status from meta.manifest
+           where source = ? and dataset = ? and (status = 'extracted' or (status = 'duplicate' and rows_read is null))
+           order by file_date nulls last, name""",
+        [source, dataset],
+    ).fetchall()
+
+
+def read_files(
+    files: list[tuple], reader: Callable[[str], pl.DataFrame]
+) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+    """Read each file; return its frame by file id, and the error of each unreadable file."""
+    frames: dict[str, pl.DataFrame] = {}
+    errors: dict[str, str] = {}
+    for file_id, _name, path, fdate, _status in files:
+        try:
+            df = reader(path)
+        except SourceFileError as exc:
+            errors[file_id] = str(exc)
+            continue
+        except Exception as exc:  # an unexpected failure is still this file's, not the run's
+            errors[file_id] = f"{path}: {type(exc).__name__}: {exc}"
+            continue
+        frames[file_id] = df.with_columns(
+            pl.lit(file_id).alias("_file_id"), pl.lit(fdate, dtype=pl.Date).alias("_file_date")
+        )
+    return frames, errors
+
+
+def _hash_expr(columns: list[str]) -> str:
+    parts = ", ".join(f"coalesce(cast(\"{c}\" as varchar), '\u2205')" for c in columns)
+    return f"md5(concat_ws('|', {parts}))"
+
+
+def load_deduplicated(
+    con: duckdb.DuckDBPyConnection, table: str, staged: pl.DataFrame, run_id: str
+) -> dict[str, int]:
+    """Append staged rows not already in ``table``; return loaded rows per file."""
+    business = [c for c in staged.columns if not c.startswith("_")]
+    con.register("_staged", staged)
+    try:
+        con.execute(
+            f"""create or replace temp table _new as
+                select *, {_hash_expr(business)} as _row_hash, ? as _run_id from _staged""",
+            [run_id],
+        )
+    finally:
+        con.unregister("_staged")
+    if not table_exists(con, table):
+        con.execute(f"create table {table} as select * from _new limit 0")
+    con.execute(
+        f"""create or replace temp table _load as
+            select * from _new n
+            where not exists (select 1 from {table} s where s._row_hash = n._row_hash)
+            qualify row_number() over (partition by _row_hash order by _file_date, _file_id, _row) = 1"""
+    )
+    con.execute(f"insert into {table} by name select * from _load")
+    loaded = dict(con.execute("select _file_id, count(*) from _load group by all").fetchall())
+    con.execute("drop table _new; drop table _load")
+    return loaded
+
+
+def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes, run_id: str) -> StageSummary:
+    """Stage every pending file of ``source``, dataset by dataset in the source's order."""
+    summary = StageSummary(source.name)
+    ctx = StageContext(con, pii_key)
+    for dataset in source.dataset_order():
+        files = pending_files(con, source.name, dataset)
+        if not files:
+            continue
+        frames, errors = read_files(files, source.readers[dataset])
+        counts = {fid: df.height for fid, df in frames.items()}
+        duplicates_of_files = {f[0] for f in files if f[4] == "duplicate"}
+        to_stage = [df for fid, df in frames.items() if fid not in duplicates_of_files and df.height]
+        loaded: dict[str, int] = {}
+        quarantined: dict[str, int] = {}
+        if to_stage:
+            raw = pl.concat(to_stage, how="vertical")
+            step = STEPS[(source.name, dataset)]
+            staged, quarantine = step.fn(raw, ctx)
+            loaded = load_deduplicated(con, step.table, staged, run_id)
+            quarantined = dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
+            record_quarantine(con, quarantine, source.name, dataset, run_id)
+        now = datetime.now()
+        for fid, read in counts.items():
+            if fid in duplicates_of_files:
+                values = ("duplicate", read, 0, 0, read)
+            else:
+                n_loaded, n_quarantined = loaded.get(fid, 0), quarantined.get(fid, 0)
+                values = ("loaded", read, n_loaded, n_quarantined, read - n_loaded - n_quarantined)
+            con.execute(
+                """update meta.manifest set status = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?,
+                   rows_duplicate = ?, error = null, loaded_at = ? where file_id = ?""",
+                [*values, now, fid],
+            )
+            summary.files += 1
+            summary.rows_read += values[1]
+            summary.rows_loaded += values[2]
+            summary.rows_quarantined += values[3]
+            summary.rows_duplicate += values[4]
+        for fid, message in errors.items():
+            con.execute("update meta.manifest set status = 'error', error = ? where file_id = ?", [message, fid])
+            summary.files_failed += 1
+            summary.errors.append(message)
+    return summary
+
+
+def record_quarantine(
+    con: duckdb.DuckDBPyConnection, quarantine: pl.DataFrame, source: str, dataset: str, run_id: str
+) -> None:
+    if quarantine.height == 0:
+        return
+    names = pl.DataFrame(
+        con.execute("select file_id as _file_id, name as file_name from meta.manifest").fetchall(),
+        schema={"_file_id": pl.String, "file_name": pl.String}, orient="row",
+    )
+    rows = quarantine.join(names, on="_file_id", how="left").select(
+        pl.lit(run_id).alias("run_id"), pl.lit(source).alias("source"), pl.lit(dataset).alias("dataset"),
+        pl.col("_file_id").alias("file_id"), "file_name", pl.col("_row").alias("row"),
+        "rule", "reason", "record",
+    )
+    append_frame(con, "audit.quarantine", rows)

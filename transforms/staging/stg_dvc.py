@@ -1,0 +1,201 @@
+"""Staging of the one-stop system (``dvc``): typed, code lists checked, IDs hashed, personal fields dropped.
+
+Columns are renamed once, here, from the export's Vietnamese field names to
+the English names every later layer uses. Each ``stage_*`` function takes the
+raw frame of one or more files (strings, with ``_file_id``, ``_row`` and
+``_file_date``) and returns ``(staged, quarantine)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from sources.dvc import constants as c
+from transforms.pii import hash_column, valid_id
+from transforms.staging.dates import EARLIEST, parse_date, parse_datetime, unparseable
+from transforms.staging.rules import (
+    RowRule,
+    apply_rules,
+    missing,
+    outside_code_list,
+    unknown_reference,
+)
+
+DOSSIER_DATES = {
+    "NgayNopHoSo": "submitted_at",
+    "NgayTiepNhan": "received_at",
+    "NgayHenTra": "due_at",
+    "NgayKetThucXuLy": "finished_at",
+    "NgayTra": "returned_at",
+    "NgayTuChoi": "refused_at",
+}
+FLAG_FIELDS = {
+    "TaiKhoanDuocXacThucVoiVNeID": [0, 1],
+    "HoSoCoThanhPhanSoHoa": [0, 1],
+    "DuocThanhToanTrucTuyen": [0, 1, 3],
+}
+META = ["_file_id", "_row", "_file_date"]
+
+
+def _int(col: str) -> pl.Expr:
+    return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
+
+
+def _date_rules(fields: list[str]) -> list[RowRule]:
+    return [
+        RowRule("invalid_date", unparseable(f), pl.format("{}={} is not a date", pl.lit(f), pl.col(f)))
+        for f in fields
+    ]
+
+
+def _too_early_or_future(field: str) -> RowRule:
+    """Before 2000, or after the day the file was extracted (dates in the future)."""
+    parsed = parse_datetime(field)
+    latest = (pl.col("_file_date") + timedelta(days=1)).cast(pl.Datetime("us"))
+    return RowRule(
+        "date_out_of_range",
+        (parsed < pl.lit(EARLIEST).cast(pl.Datetime("us"))) | (parsed > latest),
+        pl.format("{}={} is before 2000 or after the extract date {}", pl.lit(field), pl.col(field), pl.col("_file_date")),
+    )
+
+
+def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
+    received = parse_datetime("NgayTiepNhan")
+    submitted = parse_datetime("NgayNopHoSo")
+    finished = parse_datetime("NgayKetThucXuLy")
+    return [
+        missing("MaHoSo"),
+        missing("MaTTHC"),
+        missing("DonViXuLy"),
+        missing("NgayNopHoSo"),
+        missing("KenhThucHien"),
+        missing("TrangThaiHoSo"),
+        outside_code_list("KenhThucHien", list(c.CHANNEL)),
+        outside_code_list("TrangThaiHoSo", list(c.STATUS)),
+        *[outside_code_list(f, codes) for f, codes in FLAG_FIELDS.items()],
+        *_date_rules(list(DOSSIER_DATES)),
+        _too_early_or_future("NgayNopHoSo"),
+        _too_early_or_future("NgayKetThucXuLy"),
+        RowRule(
+            "finished_before_received",
+            finished < pl.coalesce(received, submitted),
+            pl.format("NgayKetThucXuLy={} is before reception {}", pl.col("NgayKetThucXuLy"),
+                      pl.coalesce(pl.col("NgayTiepNhan"), pl.col("NgayNopHoSo"))),
+        ),
+        unknown_reference("DonViXuLy", agencies, "agency"),
+        unknown_reference("MaTTHC", procedures, "procedure"),
+        RowRule(
+            "invalid_applicant_id",
+            pl.col("SoGiayToChuHoSo").is_not_null() & ~valid_id("SoGiayToChuHoSo"),
+            pl.lit("SoGiayToChuHoSo is not a citizen ID (9/12 digits) or tax code (10/13 digits); value withheld"),
+        ),
+    ]
+
+
+def _record_columns(df: pl.DataFrame) -> list[str]:
+    """What a quarantine row keeps of the record: everything but personal fields and the raw ID."""
+    hidden = set(c.PERSONAL_FIELDS) | {"SoGiayToChuHoSo"} | set(META)
+    return [col for col in df.columns if col not in hidden]
+
+
+def stage_dossiers(
+    raw: pl.DataFrame, pii_key: bytes, agencies: pl.Series, procedures: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Raw dossier records -> ``stg.dvc_dossier`` rows and quarantine rows."""
+    good, quarantine = apply_rules(raw, dossier_rules(agencies, procedures), _record_columns(raw))
+    good = hash_column(good, "SoGiayToChuHoSo", pii_key, "applicant_hash")
+    docs = pl.col("TaiLieuNop")
+    staged = good.select(
+        pl.col("MaHoSo").str.strip_chars().alias("dossier_id"),
+        pl.col("MaTTHC").str.strip_chars().alias("procedure_code"),
+        pl.col("DonViXuLy").str.strip_chars().alias("agency_code"),
+        _int("KenhThucHien").cast(pl.Int8).alias("channel"),
+        _int("TrangThaiHoSo").cast(pl.Int8).alias("status"),
+        _int("LoaiDoiTuong").cast(pl.Int8).alias("applicant_type"),
+        pl.col("applicant_hash"),
+        *[parse_datetime(raw_name).alias(name) for raw_name, name in DOSSIER_DATES.items()],
+        _int("HinhThuc").cast(pl.Int8).alias("result_form"),
+        (_int("TaiKhoanDuocXacThucVoiVNeID") == 1).alias("vneid_authenticated"),
+        (_int("HoSoCoThanhPhanSoHoa") == 1).alias("has_digitised_components"),
+        (_int("DuocThanhToanTrucTuyen") == 1).alias("paid_online"),
+        docs.list.len().fill_null(0).cast(pl.Int32).alias("n_documents"),
+        docs.list.eval(pl.element().struct.field("DuocSoHoa").str.strip_chars() == "1")
+        .list.sum().fill_null(0).cast(pl.Int32).alias("n_documents_digitised"),
+        pl.col("DanhSachGiayToKetQua").list.len().fill_null(0).cast(pl.Int32).alias("n_result_documents"),
+        pl.col("DanhSachLePhi").list.len().fill_null(0).cast(pl.Int32).alias("n_fees"),
+        pl.col("DanhSachLePhi").list.eval(
+            pl.element().struct.field("MucPhi").cast(pl.Float64, strict=False)
+        ).list.sum().fill_null(0.0).alias("fee_total"),
+        *META,
+    )
+    return staged, quarantine
+
+
+def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rules = [
+        missing("MaTTHC"),
+        RowRule(
+            "code_outside_list",
+            ~pl.col("CapThucHien").is_in(list(c.AGENCY_LEVEL)).fill_null(False),
+            pl.format("CapThucHien={} outside code list", pl.col("CapThucHien")),
+        ),
+        outside_code_list("MucDo", [2, 3, 4]),
+        outside_code_list("DuDieuKienToanTrinh", [0, 1]),
+    ]
+    good, quarantine = apply_rules(raw, rules, c.PROCEDURE_COLUMNS)
+    staged = good.select(
+        pl.col("MaTTHC").alias("procedure_code"),
+        pl.col("TenTTHC").alias("procedure_name"),
+        pl.col("MaLinhVuc").alias("sector_code"),
+        pl.col("TenLinhVuc").alias("sector_name"),
+        pl.col("CapThucHien").replace_strict(c.AGENCY_LEVEL, default=None).alias("agency_level"),
+        _int("MucDo").cast(pl.Int8).alias("max_service_level"),
+        (_int("DuDieuKienToanTrinh") == 1).alias("eligible_full_process"),
+        *META,
+    )
+    return staged, quarantine
+
+
+def stage_provisions(
+    raw: pl.DataFrame, agencies: pl.Series, procedures: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rules = [
+        missing("MaDonVi"),
+        missing("MaTTHC"),
+        outside_code_list("MucDo", [2, 3, 4]),
+        *_date_rules(["NgayCungCapToanTrinh"]),
+        unknown_reference("MaDonVi", agencies, "agency"),
+        unknown_reference("MaTTHC", procedures, "procedure"),
+    ]
+    good, quarantine = apply_rules(raw, rules, c.PROVISION_COLUMNS)
+    staged = good.select(
+        pl.col("MaDonVi").alias("agency_code"),
+        pl.col("MaTTHC").alias("procedure_code"),
+        _int("MucDo").cast(pl.Int8).alias("service_level"),
+        parse_date("NgayCungCapToanTrinh").alias("full_process_since"),
+        *META,
+    )
+    return staged, quarantine
+
+
+def stage_ratings(raw: pl.DataFrame, dossiers: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rules = [
+        missing("MaHoSo"),
+        missing("MucDoHaiLong"),
+        outside_code_list("MucDoHaiLong", list(c.SATISFACTION)),
+        outside_code_list("CoKhieuNai", [0, 1]),
+        *_date_rules(["NgayDanhGia"]),
+        _too_early_or_future("NgayDanhGia"),
+        unknown_reference("MaHoSo", dossiers, "dossier"),
+    ]
+    good, quarantine = apply_rules(raw, rules, c.RATING_COLUMNS)
+    staged = good.select(
+        pl.col("MaHoSo").alias("dossier_id"),
+        parse_datetime("NgayDanhGia").alias("rated_at"),
+        _int("MucDoHaiLong").cast(pl.Int8).alias("satisfaction"),
+        (_int("CoKhieuNai") == 1).alias("complaint"),
+        *META,
+    )
+    return staged, quarantine

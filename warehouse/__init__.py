@@ -1,0 +1,1 @@
+"""The warehouse file: schema, write–audit–publish, reference data, reports."""

@@ -1,0 +1,94 @@
+"""The audit a build must pass before it is published, and the run's own records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from warehouse.build import append_frame
+
+CLEAR_ID = r"(^|[^0-9])[0-9]{12}([^0-9]|$)"  # a 12-digit citizen ID, standing alone
+
+
+def row_balance_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Files whose rows do not add up: read = loaded + quarantined + duplicate."""
+    rows = con.execute(
+        """select name, rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest
+           where status in ('loaded', 'duplicate')
+             and rows_read <> rows_loaded + rows_quarantined + rows_duplicate"""
+    ).fetchall()
+    return [f"{r[0]}: read {r[1]} <> loaded {r[2]} + quarantined {r[3]} + duplicate {r[4]}" for r in rows]
+
+
+def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """String columns of stored tables holding something shaped like a clear citizen ID."""
+    columns = con.execute(
+        """select table_schema, table_name, column_name from information_schema.columns
+           where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit')
+             and table_name in (select table_name from information_schema.tables where table_type = 'BASE TABLE')
+             and column_name not in ('_row_hash', 'applicant_hash', 'holder_hash')"""
+    ).fetchall()
+    problems = []
+    for schema, table, column in columns:
+        n = con.execute(
+            f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)', [CLEAR_ID]
+        ).fetchone()[0]
+        if n:
+            problems.append(f"{schema}.{table}.{column}: {n} value(s) shaped like a clear citizen ID")
+    return problems
+
+
+def audit_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Everything that forbids publishing this build (empty list = publishable)."""
+    problems = row_balance_problems(con)
+    if not con.execute("select count(*) from mart.indicator_value").fetchone()[0]:
+        problems.append("mart.indicator_value is empty")
+    problems += clear_id_problems(con)
+    return problems
+
+
+def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: Iterable) -> int:
+    rows = [asdict(r) for r in results]
+    if not rows:
+        return 0
+    now = datetime.now()
+    df = pl.DataFrame(rows).rename({"table": "table_name"}).with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(now).alias("checked_at")
+    )
+    return append_frame(con, "audit.check_result", df)
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, base_run_id: str | None) -> None:
+    con.execute(
+        """insert into audit.run (run_id, started_at, base_run_id, status) values (?, ?, ?, 'building')
+           on conflict do nothing""",
+        [run_id, datetime.now(), base_run_id],
+    )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, blocked: dict[str, str]) -> None:
+    """Stamp the run as published (with or without blocked indicators) and keep its values in history."""
+    totals = con.execute(
+        """select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+                  coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0)
+           from meta.manifest where run_id = ?""",
+        [run_id],
+    ).fetchone()
+    con.execute(
+        """update audit.run set finished_at = ?, status = ?, files_loaded = ?, rows_read = ?, rows_loaded = ?,
+           rows_quarantined = ?, rows_duplicate = ?, indicators_blocked = ? where run_id = ?""",
+        [datetime.now(), "published_with_blocked" if blocked else "published", *totals,
+         json.dumps(blocked, ensure_ascii=False) if blocked else None, run_id],
+    )
+    con.execute("delete from audit.indicator_history where run_id = ?", [run_id])
+    con.execute(
+        """insert into audit.indicator_history
+           select run_id, indicator_id, period_type, period_start, period_end, admin_level, admin_code,
+                  numerator, denominator, value, status
+           from mart.indicator_value where period_start is not null and status <> 'blocked'"""
+    )

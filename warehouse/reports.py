@@ -1,0 +1,80 @@
+"""What people read: the scorecard as text and rows, and the data-quality summary."""
+
+from __future__ import annotations
+
+import duckdb
+
+MARK = {True: "met", False: "NOT met", None: "-"}
+
+
+def scorecard_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """``mart.scorecard`` as a list of dicts (province and district rows)."""
+    cur = con.execute(
+        """select indicator_id, admin_level, admin_code, admin_name, period_label, value, target,
+                  comparator, met, gap, change, status, status_reason
+           from mart.scorecard"""
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _cell(value: float | None, met: bool | None, status: str) -> str:
+    if status == "blocked":
+        return ("B " + (f"{value:5.1f}" if value is not None else "  -  ")).rjust(7)
+    if value is None:
+        return "    -  "
+    return f"{value:6.1f}{'' if met else '*'}".rjust(7)
+
+
+def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
+    """The scorecard as a fixed-width table: one line per indicator, province then each district."""
+    rows = scorecard_rows(con)
+    if not rows:
+        return "scorecard is empty"
+    districts = sorted({(r["admin_code"], r["admin_name"]) for r in rows if r["admin_level"] == "district"})
+    names = dict(con.execute("select indicator_id, name_en from mart.indicator_catalogue").fetchall())
+    by_key = {(r["indicator_id"], r["admin_code"]): r for r in rows}
+    period = next((r["period_label"] for r in rows if r["admin_level"] == "province" and r["period_label"]), "")
+    header = f"{'id':<5}{'indicator':<44}{'target':>8} {'province':>9} {'':>8}" + "".join(
+        f"{code:>7}" for code, _ in districts
+    )
+    lines = [f"Plan 190/KH-UBND scorecard — Hậu Giang — period {period}", header, "-" * len(header)]
+    for ind in sorted({r["indicator_id"] for r in rows}):
+        prov = next(r for r in rows if r["indicator_id"] == ind and r["admin_level"] == "province")
+        target = f"{prov['comparator']}{prov['target']:g}"
+        value = f"{prov['value']:.2f}" if prov["value"] is not None else "-"
+        status = "BLOCKED" if prov["status"] == "blocked" else MARK[prov["met"]]
+        cells = "".join(
+            _cell(by_key[(ind, c)]["value"], by_key[(ind, c)]["met"], by_key[(ind, c)]["status"])
+            if (ind, c) in by_key else "    -  "
+            for c, _ in districts
+        )
+        lines.append(f"{ind:<5}{names.get(ind, '')[:43]:<44}{target:>8} {value:>9} {status:>8}{cells}")
+    lines.append("")
+    lines.append("Districts: " + "; ".join(f"{c} {n}" for c, n in districts))
+    lines.append("* below target   B blocked (last published value kept)   - no data")
+    blocked = [r for r in rows if r["status"] == "blocked" and r["admin_level"] == "province"]
+    for r in blocked:
+        lines.append(f"BLOCKED {r['indicator_id']}: {r['status_reason']}")
+    return "\n".join(lines)
+
+
+def quality_markdown(staged: list[dict], checks: dict, blocked: dict[str, str]) -> str:
+    """The run's data-quality summary: files and rows, failed checks with measured values, blocked indicators."""
+    out = ["# Data quality", "", "## Files and rows", "",
+           "| source | files | unreadable | rows read | loaded | quarantined | duplicate |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for s in staged:
+        out.append(f"| {s['source']} | {s['files']} | {s['files_failed']} | {s['rows_read']:,} | "
+                   f"{s['rows_loaded']:,} | {s['rows_quarantined']:,} | {s['rows_duplicate']:,} |")
+    failed = checks.get("failed", [])
+    out += ["", f"## Checks: {checks.get('checks', 0)} evaluated, {len(failed)} failed", ""]
+    if failed:
+        out += ["| severity | table | expectation | column | observed | threshold |", "|---|---|---|---|---|---|"]
+        for f in failed:
+            out.append(f"| {f['severity']} | {f['table']} | {f['expectation']} | {f['column'] or ''} | "
+                       f"{f['observed_value'] or f.get('exception') or ''} | {f['kwargs']} |")
+    out += ["", "## Blocked indicators", ""]
+    out += [f"- **{k}**: {v}" for k, v in sorted(blocked.items())] or ["none"]
+    out += ["", f"Data Docs: {checks.get('docs', '')}"]
+    return "\n".join(out)

@@ -1,0 +1,95 @@
+-- The tables that persist from run to run. Everything in core and mart is
+-- derived and rebuilt by every run from these (see transforms/).
+create schema if not exists meta;
+create schema if not exists ref;
+create schema if not exists stg;
+create schema if not exists core;
+create schema if not exists mart;
+create schema if not exists audit;
+
+-- Every file taken from the landing zone, once per content.
+create table if not exists meta.manifest (
+    file_id          varchar primary key,   -- first 16 hex of sha256(url | content sha256)
+    source           varchar not null,
+    dataset          varchar not null,
+    url              varchar not null,
+    name             varchar not null,
+    size             bigint,
+    modified         varchar,
+    sha256           varchar not null,
+    archive_path     varchar,
+    file_date        date,                  -- the date stamped in the file name
+    status           varchar not null,      -- extracted | loaded | duplicate | error
+    duplicate_of     varchar,               -- file_id of the same content taken before
+    error            varchar,
+    rows_read        bigint,
+    rows_loaded      bigint,
+    rows_quarantined bigint,
+    rows_duplicate   bigint,
+    run_id           varchar not null,      -- the run that took it
+    extracted_at     timestamp not null,
+    loaded_at        timestamp
+);
+
+-- One row per pipeline run that built this file.
+create table if not exists audit.run (
+    run_id        varchar primary key,
+    started_at    timestamp,
+    finished_at   timestamp,
+    base_run_id   varchar,                  -- the published run this build started from
+    status        varchar,                  -- building | published | published_with_blocked
+    files_loaded  bigint,
+    rows_read     bigint,
+    rows_loaded   bigint,
+    rows_quarantined bigint,
+    rows_duplicate   bigint,
+    indicators_blocked varchar
+);
+
+-- Rows that broke a row rule, with the rule and the reason; never personal data in clear.
+create table if not exists audit.quarantine (
+    run_id      varchar not null,
+    source      varchar not null,
+    dataset     varchar not null,
+    file_id     varchar not null,
+    file_name   varchar,
+    "row"       bigint,
+    rule        varchar not null,
+    reason      varchar,
+    record      varchar,                    -- the row as sent, personal fields left out
+    status      varchar not null default 'open',   -- open | superseded
+    superseded_by_run varchar
+);
+
+-- Every expectation evaluated, every run.
+create table if not exists audit.check_result (
+    run_id           varchar not null,
+    checked_at       timestamp not null,
+    suite            varchar not null,
+    table_name       varchar not null,
+    expectation      varchar not null,
+    "column"         varchar,
+    severity         varchar not null,
+    success          boolean not null,
+    observed_value   varchar,
+    unexpected_count bigint,
+    element_count    bigint,
+    kwargs           varchar,
+    description      varchar,
+    exception        varchar
+);
+
+-- The indicator values of every published run (mart.indicator_value holds the latest).
+create table if not exists audit.indicator_history (
+    run_id        varchar not null,
+    indicator_id  varchar not null,
+    period_type   varchar not null,
+    period_start  date not null,
+    period_end    date not null,
+    admin_level   varchar not null,
+    admin_code    varchar not null,
+    numerator     double,
+    denominator   double,
+    value         double,
+    status        varchar not null
+);
