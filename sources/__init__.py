@@ -1,36 +1,30 @@
-"""The source systems, one module each; ``SOURCES`` is the registry the flow iterates over.
+"""The source systems, one package each; ``SOURCES`` is the registry the flow iterates over.
 
-To add a source: write ``sources/<name>/`` (constants, connector, simulator),
-its staging in ``transforms/staging/``, its core SQL in ``transforms/core/``,
-its suite in ``expectations/suites/`` and its indicators in the catalogue,
-then list it here. The flow does not change.
+Each package ``sources/<name>/`` declares ``SOURCE = Source(...)`` in its
+``__init__.py`` (constants, connector and simulator beside it); its staging
+is ``transforms/staging/stg_<name>.py``, its core tables ``transforms/core/*.sql``,
+its rules ``expectations/suites/<name>.py``, its indicators
+``transforms/marts/catalogue/<name>.yml``. Every package here with a
+``SOURCE`` is registered; the flow never names a source.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from sources.base import Source
-from sources.dvc import connector as dvc_connector
-from sources.dvc import constants as dvc
 
 
-def _simulate_dvc(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.dvc.simulator import simulate
+def discover() -> dict[str, Source]:
+    found: dict[str, Source] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.ispkg:
+            continue
+        source = getattr(importlib.import_module(f"{__name__}.{info.name}"), "SOURCE", None)
+        if isinstance(source, Source):
+            found[source.name] = source
+    return found
 
-    return simulate(*args, **kwargs)
 
-
-SOURCES: dict[str, Source] = {
-    s.name: s
-    for s in [
-        Source(
-            name=dvc.SOURCE,
-            title_vi="Hệ thống thông tin giải quyết TTHC và Cổng dịch vụ công tỉnh",
-            title_en="Provincial one-stop system and public-service portal",
-            datasets=dvc.DATASETS,
-            readers=dvc_connector.READERS,
-            simulate=_simulate_dvc,
-            cadence="daily",
-            order=("procedure", "provision", "dossier", "rating"),
-        ),
-    ]
-}
+SOURCES: dict[str, Source] = discover()

@@ -40,6 +40,13 @@ class Source:
     cadence: str  # daily | monthly | quarterly | yearly: how often an extract is expected
     # datasets in the order they must be staged (a rating needs its dossier first)
     order: tuple[str, ...] = field(default=())
+    # completeness: the period an extract file covers, from its name ((start, end) or None);
+    # by default the day stamped in the name. An extract is on time if delivered
+    # (its name's delivery stamp) within ``due_days`` after the period ends.
+    period_of: Callable[[str], tuple[date, date] | None] | None = None
+    due_days: int = 1
+    # the dataset whose deliveries completeness tracks (default: the first in order)
+    tracked_dataset: str | None = None
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)

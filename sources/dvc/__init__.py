@@ -12,3 +12,24 @@ Decision 766/QĐ-TTg and Decree 42/2022/NĐ-CP), and satisfaction ratings.
 
 Targets fed: T01–T05.
 """
+
+from sources.base import Source
+from sources.dvc import connector, constants
+
+
+def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
+    from sources.dvc.simulator import simulate
+
+    return simulate(*args, **kwargs)
+
+
+SOURCE = Source(
+    name=constants.SOURCE,
+    title_vi="Hệ thống thông tin giải quyết TTHC và Cổng dịch vụ công tỉnh",
+    title_en="Provincial one-stop system and public-service portal",
+    datasets=constants.DATASETS,
+    readers=connector.READERS,
+    simulate=_simulate,
+    cadence="daily",
+    order=("procedure", "provision", "dossier", "rating"),
+)

@@ -12,7 +12,6 @@ inputs failed a critical check keeps its last published values, marked
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -20,7 +19,7 @@ import yaml
 
 from transforms.core import tables_read
 
-CATALOGUE = Path(__file__).with_name("indicators.yml")
+CATALOGUE = Path(__file__).with_name("catalogue")  # one YAML file per source
 LEVELS = ("province", "district", "commune")
 PERIOD_TYPES = ("month", "quarter", "year", "ytd")
 COMPARATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<"}
@@ -60,11 +59,14 @@ class Indicator:
     levels: tuple[str, ...] = LEVELS
     scorecard_period: str | None = None
     tables: tuple[str, ...] = field(default=())
+    # a target that depends on the data (e.g. "keep or improve": last year's rank), aggregated like the numerator
+    target_expr: str | None = None
+    lower_is_better: bool = False
 
     @property
     def inputs(self) -> set[str]:
         """Every table the definition reads (for lineage and blocking)."""
-        text = " ".join(filter(None, [self.from_, self.where, self.numerator, self.denominator]))
+        text = " ".join(filter(None, [self.from_, self.where, self.numerator, self.denominator, self.target_expr]))
         return tables_read(text) | {self.from_} | set(self.tables)
 
     @property
@@ -100,13 +102,15 @@ def parse_indicator(entry: dict) -> Indicator:
     return ind
 
 
-def load_catalogue(path: Path = CATALOGUE) -> list[Indicator]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    indicators = [parse_indicator(e) for e in entries]
+def load_catalogue(folder: Path = CATALOGUE) -> list[Indicator]:
+    """Every indicator of every ``*.yml`` file in the catalogue folder, sorted by id."""
+    indicators = []
+    for path in sorted(folder.glob("*.yml")):
+        indicators += [parse_indicator(e) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
     ids = [i.id for i in indicators]
-    if len(ids) != len(set(ids)):
-        raise CatalogueError(f"duplicate indicator ids in {path}")
-    return indicators
+    if dupes := {i for i in ids if ids.count(i) > 1}:
+        raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in {folder}")
+    return sorted(indicators, key=lambda i: i.id)
 
 
 def _in_list(values: tuple[str, ...]) -> str:
@@ -145,7 +149,8 @@ aggregated as (
         case when grouping(_commune) = 0 then _commune
              when grouping(_district) = 0 then _district else _province end as admin_code,
         cast({ind.numerator} as double) as numerator,
-        cast({ind.denominator} as double) as denominator
+        cast({ind.denominator} as double) as denominator,
+        cast({ind.target_expr or 'null'} as double) as dynamic_target
     from joined
     group by grouping sets (
         (period_type, period_start, period_end, _province),
@@ -166,7 +171,8 @@ final as (
         g.period_type, g.period_start, g.period_end, g.period_label,
         g.admin_level, g.admin_code, g.admin_name,
         coalesce(a.numerator, 0) as numerator,
-        coalesce(a.denominator, 0) as denominator
+        coalesce(a.denominator, 0) as denominator,
+        {'a.dynamic_target' if ind.target_expr else ind.target} as target
     from grid as g
     left join aggregated as a
         on a.admin_code = g.admin_code and a.period_type = g.period_type and a.period_end = g.period_end
@@ -176,9 +182,9 @@ select * from final
 """
 
 
-def met_sql(target: float, comparator: str) -> str:
+def met_sql(comparator: str) -> str:
     """Exact comparison, no floating division: numerator x factor {op} target x denominator."""
-    return f"numerator * factor {COMPARATORS[comparator]} {Decimal(str(target))} * denominator"
+    return f"numerator * factor {COMPARATORS[comparator]} cast(target as decimal(38, 6)) * denominator"
 
 
 def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> None:
@@ -192,11 +198,11 @@ def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> 
             indicator_id, period_type, period_start, period_end, period_label,
             admin_level, admin_code, admin_name, numerator, denominator,
             case when denominator > 0 then factor * numerator / denominator end as value,
-            {ind.target} as target, '{ind.comparator}' as comparator, '{ind.unit}' as unit,
-            case when denominator > 0 then {met_sql(ind.target, ind.comparator)} end as met,
+            target, '{ind.comparator}' as comparator, '{ind.unit}' as unit,
+            case when denominator > 0 then {met_sql(ind.comparator)} end as met,
             case when denominator > 0 then 'ok' else 'no_data' end as status,
-            case when denominator > 0 then null
-                 else 'zero denominator: nothing to count for this unit and period' end as status_reason,
+            case when denominator = 0 then 'zero denominator: nothing to count for this unit and period'
+                 when target is null then 'no target to compare with (no earlier value)' end as status_reason,
             ? as run_id, ? as value_run_id
         from scored
         """,

@@ -9,6 +9,7 @@ go on.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,58 +19,15 @@ import duckdb
 import polars as pl
 
 from sources.base import Source, SourceFileError
-from transforms.staging import stg_dvc
+from transforms.staging.step import StageContext, StagingStep
 from warehouse.build import append_frame, table_exists
 
 REFERENCE = Path(__file__).resolve().parents[2] / "warehouse" / "reference"
 
 
-@dataclass
-class StageContext:
-    """What a staging function may look up: reference codes, keys staged before, the PII key."""
-
-    con: duckdb.DuckDBPyConnection
-    pii_key: bytes
-
-    def codes(self, table: str, column: str) -> pl.Series:
-        if not table_exists(self.con, table):
-            return pl.Series(column, [], dtype=pl.String)
-        return pl.Series(
-            column,
-            [r[0] for r in self.con.execute(f"select distinct {column} from {table}").fetchall()],
-            dtype=pl.String,
-        )
-
-
-StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFrame]]
-
-
-@dataclass(frozen=True)
-class StagingStep:
-    table: str
-    fn: StageFn
-
-
-STEPS: dict[tuple[str, str], StagingStep] = {
-    ("dvc", "procedure"): StagingStep("stg.dvc_procedure", lambda raw, ctx: stg_dvc.stage_procedures(raw)),
-    ("dvc", "provision"): StagingStep(
-        "stg.dvc_provision",
-        lambda raw, ctx: stg_dvc.stage_provisions(
-            raw, ctx.codes("ref.agency", "agency_code"), ctx.codes("stg.dvc_procedure", "procedure_code")
-        ),
-    ),
-    ("dvc", "dossier"): StagingStep(
-        "stg.dvc_dossier",
-        lambda raw, ctx: stg_dvc.stage_dossiers(
-            raw, ctx.pii_key, ctx.codes("ref.agency", "agency_code"),
-            ctx.codes("stg.dvc_procedure", "procedure_code"),
-        ),
-    ),
-    ("dvc", "rating"): StagingStep(
-        "stg.dvc_rating",
-        lambda raw, ctx: stg_dvc.stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id")),
-    ),
-}
+def steps_for(source: str) -> dict[str, StagingStep]:
+    """The staging steps of a source: ``STEPS`` of ``transforms/staging/stg_<source>.py``."""
+    return importlib.import_module(f"transforms.staging.stg_{source}").STEPS
 
 
 @dataclass
@@ -172,7 +130,7 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes,
         quarantined: dict[str, int] = {}
         if to_stage:
             raw = pl.concat(to_stage, how="vertical")
-            step = STEPS[(source.name, dataset)]
+            step = steps_for(source.name)[dataset]
             staged, quarantine = step.fn(raw, ctx)
             loaded = load_deduplicated(con, step.table, staged, run_id)
             quarantined = dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}

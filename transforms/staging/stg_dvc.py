@@ -22,6 +22,7 @@ from transforms.staging.rules import (
     outside_code_list,
     unknown_reference,
 )
+from transforms.staging.step import StagingStep
 
 DOSSIER_DATES = {
     "NgayNopHoSo": "submitted_at",
@@ -199,3 +200,24 @@ def stage_ratings(raw: pl.DataFrame, dossiers: pl.Series) -> tuple[pl.DataFrame,
         *META,
     )
     return staged, quarantine
+
+
+STEPS = {
+    "procedure": StagingStep("stg.dvc_procedure", lambda raw, ctx: stage_procedures(raw)),
+    "provision": StagingStep(
+        "stg.dvc_provision",
+        lambda raw, ctx: stage_provisions(
+            raw, ctx.codes("ref.agency", "agency_code"), ctx.codes("stg.dvc_procedure", "procedure_code")
+        ),
+    ),
+    "dossier": StagingStep(
+        "stg.dvc_dossier",
+        lambda raw, ctx: stage_dossiers(
+            raw, ctx.pii_key, ctx.codes("ref.agency", "agency_code"),
+            ctx.codes("stg.dvc_procedure", "procedure_code"),
+        ),
+    ),
+    "rating": StagingStep(
+        "stg.dvc_rating", lambda raw, ctx: stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id"))
+    ),
+}

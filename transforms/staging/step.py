@@ -1,0 +1,39 @@
+"""What a source's staging module declares: one ``StagingStep`` per dataset (its table and function)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from warehouse.build import table_exists
+
+
+@dataclass
+class StageContext:
+    """What a staging function may look up: reference codes, keys staged before, the PII key."""
+
+    con: duckdb.DuckDBPyConnection
+    pii_key: bytes
+
+    def codes(self, table: str, column: str) -> pl.Series:
+        if not table_exists(self.con, table):
+            return pl.Series(column, [], dtype=pl.String)
+        return pl.Series(
+            column,
+            [r[0] for r in self.con.execute(f"select distinct {column} from {table}").fetchall()],
+            dtype=pl.String,
+        )
+
+
+StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFrame]]
+
+
+@dataclass(frozen=True)
+class StagingStep:
+    table: str
+    fn: StageFn
+
+
