@@ -37,10 +37,34 @@ def build_order(folder: Path = HERE) -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
-def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> list[str]:
-    """(Re)build every core table in dependency order; return their names."""
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    }
+
+
+def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> dict[str, str]:
+    """(Re)build every core table in dependency order.
+
+    A table whose inputs do not exist yet (a source that has never delivered)
+    is skipped, with its dependents. Returns table -> "built" or the reason it
+    was skipped.
+    """
     sql = models(folder)
-    order = build_order(folder)
-    for name in order:
+    deps = lineage(folder)
+    present = existing_tables(con)
+    outcome: dict[str, str] = {}
+    for name in build_order(folder):
+        missing = sorted(d for d in deps[name] if d not in present)
+        if missing:
+            outcome[name] = "skipped: no " + ", ".join(missing)
+            con.execute(f"drop table if exists {name}")
+            present.discard(name)
+            continue
         con.execute(f"create or replace table {name} as\n{sql[name]}")
-    return order
+        present.add(name)
+        outcome[name] = "built"
+    return outcome

@@ -225,14 +225,18 @@ def carry_blocked(
             [reason, run_id, ind.id],
         ).fetchone()[0]
     if not kept:
-        con.execute(
-            f"""insert into _values
-                select '{ind.id}', 'ytd', null, null, null, 'province', u.unit_code, u.unit_name,
-                       null, null, null, {ind.target}, '{ind.comparator}', '{ind.unit}', null,
-                       'blocked', ?, ?, null
-                from core.dim_unit as u where u.admin_level = 'province'""",
-            [reason + " (no earlier value to keep)", run_id],
-        )
+        placeholder(con, ind, "blocked", reason + " (no earlier value to keep)", run_id)
+
+
+def placeholder(con: duckdb.DuckDBPyConnection, ind: Indicator, status: str, reason: str, run_id: str) -> None:
+    """One province row with no value, so the scorecard shows the indicator and why it has none."""
+    con.execute(
+        f"""insert into _values
+            select '{ind.id}', '{ind.headline_period}', null, null, null, 'province', u.unit_code, u.unit_name,
+                   null, null, null, {ind.target}, '{ind.comparator}', '{ind.unit}', null, ?, ?, ?, null
+            from core.dim_unit as u where u.admin_level = 'province'""",
+        [status, reason, run_id],
+    )
 
 
 def compute_indicators(
@@ -251,9 +255,15 @@ def compute_indicators(
     con.execute(f"create or replace temp table _values ({VALUE_COLUMNS})")
     if previous_exists:
         con.execute("create or replace temp table _previous as select * from mart.indicator_value where period_start is not null")
+    present = {
+        r[0] for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
+    }
     for ind in indicators:
         if ind.id in blocked:
             carry_blocked(con, ind, blocked[ind.id], run_id, previous_exists)
+        elif missing := sorted(t for t in ind.inputs if t not in present):
+            placeholder(con, ind, "source_missing",
+                        f"no data from source {ind.source} yet ({', '.join(missing)} not built)", run_id)
         else:
             compute_one(con, ind, run_id)
     con.execute("create or replace table mart.indicator_value as select * from _values order by all")

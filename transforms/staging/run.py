@@ -10,6 +10,7 @@ go on.
 from __future__ import annotations
 
 import importlib
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -114,10 +115,30 @@ def load_deduplicated(
     return loaded
 
 
+def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source, ctx: StageContext, run_id: str) -> None:
+    """Create a source's staging tables, empty, before its first delivery, so core can build."""
+    steps = steps_for(source.name)
+    for dataset in source.dataset_order():
+        step = steps[dataset]
+        if table_exists(con, step.table):
+            continue
+        suffix = "." + source.datasets[dataset].rsplit(".", 1)[-1]
+        with tempfile.NamedTemporaryFile(suffix=suffix) as empty:
+            try:
+                raw = source.readers[dataset](empty.name)
+            except Exception:  # a format with no empty form (e.g. a workbook): wait for a file
+                continue
+        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias("_file_id"),
+                               pl.lit(None, dtype=pl.Date).alias("_file_date"))
+        staged, _ = step.fn(raw, ctx)
+        load_deduplicated(con, step.table, staged, run_id)
+
+
 def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes, run_id: str) -> StageSummary:
     """Stage every pending file of ``source``, dataset by dataset in the source's order."""
     summary = StageSummary(source.name)
     ctx = StageContext(con, pii_key)
+    ensure_tables(con, source, ctx, run_id)
     for dataset in source.dataset_order():
         files = pending_files(con, source.name, dataset)
         if not files:
