@@ -38,7 +38,7 @@ from prefect.tasks import exponential_backoff
 
 from flows.settings import Settings, load_settings, pii_key
 from sources import SOURCES
-from sources.extract import extract
+from sources.extract import extract, register_sources
 from sources.simulate import simulate_landing
 from transforms import core as core_models
 from transforms.marts.indicators import compute_indicators, load_catalogue
@@ -68,6 +68,7 @@ def prepare(settings: Settings, run_id: str) -> dict:
     try:
         start_run(con, run_id, base)
         load_reference(con)
+        register_sources(con, SOURCES)
     finally:
         wh.checkpoint_and_close(con)
     return {"build": str(build), "base_run_id": base}

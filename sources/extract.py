@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -40,6 +40,25 @@ def file_id_for(url: str, sha256: str) -> str:
     return hashlib.sha256(f"{url}|{sha256}".encode()).hexdigest()[:16]
 
 
+def covered_period(source: Source, name: str) -> tuple[date | None, date | None]:
+    """The period a file covers: the source's own reading of the name, else the day stamped in it."""
+    period = source.period_of(name) if source.period_of else None
+    if period:
+        return period
+    day = file_date(name)
+    return day, day
+
+
+def register_sources(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> None:
+    """Write the registry's delivery expectations into ``ref.source``."""
+    con.execute("delete from ref.source")
+    con.executemany(
+        "insert into ref.source values (?, ?, ?, ?, ?, ?)",
+        [[s.name, s.title_vi, s.title_en, s.cadence, s.due_days, s.tracked_dataset or s.dataset_order()[0]]
+         for s in sources.values()],
+    )
+
+
 def extract(
     con: duckdb.DuckDBPyConnection, source: Source, landing_url: str, raw_dir: Path, run_id: str
 ) -> ExtractSummary:
@@ -64,11 +83,12 @@ def extract(
         con.execute("delete from meta.manifest where file_id = ?", [fid])
         con.execute(
             """insert into meta.manifest (file_id, source, dataset, url, name, size, modified, sha256,
-                   archive_path, file_date, status, duplicate_of, run_id, extracted_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   archive_path, file_date, period_start, period_end, status, duplicate_of, run_id,
+                   extracted_at)
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [fid, f.source, f.dataset, f.url, f.name, f.size, f.modified, sha, str(archived),
-             file_date(f.name), status, same_content[0] if same_content else None, run_id,
-             datetime.now()],
+             file_date(f.name), *covered_period(source, f.name), status,
+             same_content[0] if same_content else None, run_id, datetime.now()],
         )
         taken += 1
         duplicates += status == "duplicate"

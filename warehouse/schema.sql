@@ -18,7 +18,9 @@ create table if not exists meta.manifest (
     modified         varchar,
     sha256           varchar not null,
     archive_path     varchar,
-    file_date        date,                  -- the date stamped in the file name
+    file_date        date,                  -- the date stamped in the file name (delivery)
+    period_start     date,                  -- the period the file covers (completeness)
+    period_end       date,
     status           varchar not null,      -- extracted | loaded | duplicate | error
     duplicate_of     varchar,               -- file_id of the same content taken before
     error            varchar,
@@ -92,4 +94,14 @@ create table if not exists audit.indicator_history (
     denominator   double,
     value         double,
     status        varchar not null
+);
+
+-- The source systems and when their extracts are expected (from the sources/ registry).
+create table if not exists ref.source (
+    source           varchar primary key,
+    title_vi         varchar,
+    title_en         varchar,
+    cadence          varchar not null,      -- daily | monthly | quarterly | yearly
+    due_days         integer not null,      -- an extract is on time if delivered within this many days after its period
+    tracked_dataset  varchar not null
 );

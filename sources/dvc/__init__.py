@@ -32,4 +32,6 @@ SOURCE = Source(
     simulate=_simulate,
     cadence="daily",
     order=("procedure", "provision", "dossier", "rating"),
+    tracked_dataset="dossier",
+    due_days=1,
 )

@@ -266,9 +266,29 @@ def compute_indicators(
                         f"no data from source {ind.source} yet ({', '.join(missing)} not built)", run_id)
         else:
             compute_one(con, ind, run_id)
+    if "core.fct_completeness" in present:
+        for ind in indicators:
+            mark_missing_source(con, ind)
     con.execute("create or replace table mart.indicator_value as select * from _values order by all")
     write_catalogue(con, indicators)
     return dict(con.execute("select indicator_id, count(*) from _values group by 1").fetchall())
+
+
+def mark_missing_source(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
+    """Values of periods for which an expected extract of the source never came say so."""
+    con.execute(
+        """update _values as v set status = 'source_missing', status_reason =
+               'expected extract(s) from ' || ? || ' missing for ' || (
+                   select count(*) from core.fct_completeness as c
+                   where c.source = ? and c.status = 'missing'
+                     and c.period_start <= v.period_end and c.period_end >= v.period_start)
+               || ' of its delivery periods in this period: the value may be stale or partial'
+           where v.indicator_id = ? and v.status in ('ok', 'no_data') and exists (
+               select 1 from core.fct_completeness as c
+               where c.source = ? and c.status = 'missing'
+                 and c.period_start <= v.period_end and c.period_end >= v.period_start)""",
+        [ind.source, ind.source, ind.id, ind.source],
+    )
 
 
 def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
