@@ -182,10 +182,10 @@ def expect_column_values_to_match_regex(
 ) -> gxe.UnexpectedRowsExpectation:
     """Regex check that works on DuckDB (GX's own one raises for this dialect).
 
-    Non-null values must contain a match of ``regex`` (RE2, partial match: anchor with
-    ``^...$`` for a full match). No ``mostly``: any non-matching value fails it. The
-    result is reported as ``expect_column_values_to_match_regex`` on ``column``; its
-    observed value and unexpected count are the number of non-matching rows.
+    Non-null values must contain a match of ``regex`` (RE2 partial match, as GX does
+    elsewhere: anchor with ``^...$`` for a full match). No ``mostly``: any non-matching
+    value fails it. Reported as ``expect_column_values_to_match_regex`` on ``column``,
+    with the number of non-matching rows as observed value and unexpected count.
     """
     col = _sql_ident(column)
     query = (
@@ -196,7 +196,7 @@ def expect_column_values_to_match_regex(
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=query,
         severity=severity,
-        description=description or f"{column} matches regex {regex}",
+        description=description,
         meta={
             _EMULATES_KEY: {
                 "expectation": "expect_column_values_to_match_regex",
@@ -205,6 +205,29 @@ def expect_column_values_to_match_regex(
             }
         },
     )
+
+
+def _for_duckdb(expectation: gxe.Expectation) -> gxe.Expectation:
+    """A private copy of ``expectation``, with a native regex check made DuckDB-capable.
+
+    The copy keeps the caller's objects unbound from this run's context. A native
+    ``ExpectColumnValuesToMatchRegex`` without ``mostly`` or ``row_condition`` becomes the
+    equivalent of :func:`expect_column_values_to_match_regex`; with either it is left
+    alone and reports GX's "Regex is not supported for dialect duckdb" as its exception.
+    """
+    if (
+        isinstance(expectation, gxe.ExpectColumnValuesToMatchRegex)
+        and expectation.mostly in (None, 1, 1.0)
+        and not expectation.row_condition
+        and isinstance(expectation.regex, str)
+    ):
+        return expect_column_values_to_match_regex(
+            expectation.column,
+            expectation.regex,
+            severity=_severity(expectation.severity),
+            description=expectation.description,
+        )
+    return expectation.copy(deep=True, update={"id": None})
 
 
 # ------------------------------------------------------------------ GX set-up
@@ -258,25 +281,19 @@ def _assert_persistent(datasource: Any) -> None:
         )
 
 
-def _batch_definitions(datasource: Any, tables: set[str]) -> dict[str, Any]:
-    """One query asset and whole-table batch definition per table."""
-    out = {}
-    for table in sorted(tables):
+def _batch_definition(datasource: Any, table: str) -> Any:
+    """The whole-table batch definition of ``table``'s query asset (created once)."""
+    if table not in datasource.get_asset_names():
         asset = datasource.add_query_asset(name=table, query=_asset_query(table))
-        out[table] = asset.add_batch_definition_whole_table(name=BATCH_DEFINITION_NAME)
-    return out
-
-
-def _fresh_copy(expectation: gxe.Expectation) -> gxe.Expectation:
-    """Copy so the caller's objects are not bound to (and mutated by) this context."""
-    return expectation.copy(deep=True, update={"id": None})
+        return asset.add_batch_definition_whole_table(name=BATCH_DEFINITION_NAME)
+    return datasource.get_asset(table).get_batch_definition(BATCH_DEFINITION_NAME)
 
 
 def _add_validation(
     context: Any, suite_name: str, batch_definition: Any, expectations: Sequence[Any]
 ) -> Any:
     suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=suite_name, expectations=[_fresh_copy(e) for e in expectations])
+        gx.ExpectationSuite(name=suite_name, expectations=[_for_duckdb(e) for e in expectations])
     )
     return context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
@@ -345,11 +362,23 @@ def _as_int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def _emulated(config: Any) -> dict[str, Any]:
+    return dict((config.meta or {}).get(_EMULATES_KEY) or {})
+
+
+def _kwargs_of(config: Any) -> dict[str, Any]:
+    """Expectation arguments without GX's batch id; for emulations, the emulated ones."""
+    emulated = _emulated(config)
+    if emulated:
+        return {"column": emulated["column"], "regex": emulated["regex"]}
+    return {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+
+
 def _check_result(suite: str, table: str, evr: ExpectationValidationResult) -> CheckResult:
     """Flatten one GX expectation result."""
     config = evr.expectation_config
-    kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
-    emulated = (config.meta or {}).get(_EMULATES_KEY) or {}
+    emulated = _emulated(config)
+    kwargs = _kwargs_of(config)
     result = evr.result or {}
     exception = _exception_text(evr.exception_info)
     return CheckResult(
@@ -360,9 +389,11 @@ def _check_result(suite: str, table: str, evr: ExpectationValidationResult) -> C
         severity=_severity(config.severity),
         success=bool(evr.success) and exception is None,
         observed_value=_observed(result),
-        unexpected_count=_as_int(result.get("unexpected_count", emulated and result.get("observed_value"))),
+        unexpected_count=_as_int(
+            result.get("observed_value") if emulated else result.get("unexpected_count")
+        ),
         element_count=_as_int(result.get("element_count")),
-        kwargs=_to_json({**kwargs, **({"regex": emulated["regex"]} if "regex" in emulated else {})}),
+        kwargs=_to_json(kwargs),
         description=config.description,
         exception=exception,
     )
@@ -375,9 +406,9 @@ def _error_results(
     text = f"{type(error).__name__}: {error}"
     out = []
     for exp in expectations:
-        config = exp.configuration
-        emulated = (config.meta or {}).get(_EMULATES_KEY) or {}
-        kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+        config = _for_duckdb(exp).configuration
+        emulated = _emulated(config)
+        kwargs = _kwargs_of(config)
         out.append(
             CheckResult(
                 suite=suite,
@@ -431,8 +462,14 @@ def _failures_html(results: Sequence[CheckResult]) -> str:
         + "".join(
             f"<td>{html.escape(str(v) if v is not None else '')}</td>"
             for v in (
-                r.severity, r.suite, r.table, r.expectation, r.column,
-                r.observed_value, r.unexpected_count, r.exception,
+                r.severity,
+                r.suite,
+                r.table,
+                r.expectation,
+                r.column,
+                r.observed_value,
+                r.unexpected_count,
+                r.exception,
             )
         )
         + "</tr>"
@@ -440,8 +477,16 @@ def _failures_html(results: Sequence[CheckResult]) -> str:
     )
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("severity", "suite", "table", "expectation", "column",
-                  "observed", "unexpected", "exception")
+        for h in (
+            "severity",
+            "suite",
+            "table",
+            "expectation",
+            "column",
+            "observed",
+            "unexpected",
+            "exception",
+        )
     )
     title = f"Latest run: {len(failed)} of {len(results)} checks failed"
     return (
@@ -458,7 +503,7 @@ def _inject_failures(index_html: Path, results: Sequence[CheckResult]) -> None:
     block = _failures_html(results)
     marker = re.search(r"</nav>\s*</nav>|</nav>", page)
     if marker:
-        page = page[: marker.end()] + block + page[marker.end():]
+        page = page[: marker.end()] + block + page[marker.end() :]
     else:
         page = page.replace("</body>", block + "</body>", 1) if "</body>" in page else page + block
     index_html.write_text(page, encoding="utf-8")
@@ -513,11 +558,11 @@ def validate_tables(
         try:
             datasource = _add_datasource(context, path)
             _assert_persistent(datasource)
-            batches = _batch_definitions(datasource, {t for t, _ in suites.values()})
             results: list[CheckResult] = []
             for name, (table, expectations) in suites.items():
                 try:
-                    validation = _add_validation(context, name, batches[table], expectations)
+                    batch = _batch_definition(datasource, table)
+                    validation = _add_validation(context, name, batch, expectations)
                     results.extend(_run_suite(validation, name, table))
                 except Exception as error:  # noqa: BLE001 - one bad suite must not stop the rest
                     results.extend(_error_results(name, table, expectations, error))
