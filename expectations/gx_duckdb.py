@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -265,11 +266,18 @@ def _asset_query(table: str) -> str:
 
 def _add_datasource(context: Any, db_path: Path) -> Any:
     """One SQL datasource on the file, opened read-only through GX's engine."""
-    return context.data_sources.add_or_update_sql(
-        name=DATASOURCE_NAME,
-        connection_string=f"duckdb:///{db_path}",
-        kwargs={"connect_args": {"read_only": True}},
-    )
+    try:
+        return context.data_sources.add_or_update_sql(
+            name=DATASOURCE_NAME,
+            connection_string=f"duckdb:///{db_path}",
+            kwargs={"connect_args": {"read_only": True}},
+        )
+    except Exception as error:
+        raise RuntimeError(
+            f"GX could not open {db_path} read-only ({error}). Close every other DuckDB "
+            "connection to this file in this process, and any process holding it "
+            "read-write, before validating."
+        ) from error
 
 
 def _assert_persistent(datasource: Any) -> None:
@@ -439,8 +447,9 @@ def _run_suite(validation: Any, suite: str, table: str) -> list[CheckResult]:
 # ----------------------------------------------------------------- data docs
 
 
-def _prune_old_runs(context: Any, keep: int = KEEP_RUNS_PER_SUITE) -> int:
-    """Delete all but the ``keep`` newest validation results of each suite."""
+def _prune_old_runs(context: Any, keep: int | None = None) -> int:
+    """Delete all but the ``keep`` (default KEEP_RUNS_PER_SUITE) newest results per suite."""
+    keep = KEEP_RUNS_PER_SUITE if keep is None else keep
     store = context.validation_results_store
     by_suite: dict[str, list[Any]] = {}
     for key in store.list_keys():
@@ -497,25 +506,44 @@ def _failures_html(results: Sequence[CheckResult]) -> str:
     )
 
 
-def _inject_failures(index_html: Path, results: Sequence[CheckResult]) -> None:
-    """Put the failure table after the navbar of GX's index.html (or before </body>)."""
-    page = index_html.read_text(encoding="utf-8")
-    block = _failures_html(results)
-    marker = re.search(r"</nav>\s*</nav>|</nav>", page)
+def _insert_block(page: str, block: str) -> str:
+    """Insert ``block`` just before GX's main container, after the navbar."""
+    marker = re.search(r'<div class="container-fluid', page)
     if marker:
-        page = page[: marker.end()] + block + page[marker.end() :]
-    else:
-        page = page.replace("</body>", block + "</body>", 1) if "</body>" in page else page + block
-    index_html.write_text(page, encoding="utf-8")
+        return page[: marker.start()] + block + page[marker.start() :]
+    if "</body>" in page:
+        return page.replace("</body>", block + "</body>", 1)
+    return page + block
+
+
+_GX_WEB_ASSET = re.compile(r"https://great-expectations-web-assets\.s3[^\"']*")
+
+
+def _strip_web_beacons(site_dir: Path) -> None:
+    """Point GX's remote logo images (URL carries the data context id) at the local copy."""
+    logo = site_dir / "static" / "images" / "logo-long.png"
+    for page_path in site_dir.rglob("*.html"):
+        page = page_path.read_text(encoding="utf-8")
+        if _GX_WEB_ASSET.search(page):
+            local = Path(os.path.relpath(logo, page_path.parent)).as_posix()
+            page_path.write_text(_GX_WEB_ASSET.sub(local, page), encoding="utf-8")
+
+
+def _file_url_to_path(url: str) -> Path:
+    return Path(unquote(urlparse(url).path))
 
 
 def _build_docs(context: Any, results: Sequence[CheckResult]) -> Path:
-    """Build GX's static Data Docs and add this run's failures to index.html."""
+    """Build GX's static Data Docs; list this run's failures at the top of index.html."""
     if _prune_old_runs(context):
         context.clean_data_docs()
     sites = context.build_data_docs()
-    index = Path(next(iter(sites.values())).removeprefix("file://"))
-    _inject_failures(index, results)
+    index = _file_url_to_path(next(iter(sites.values())))
+    _strip_web_beacons(index.parent)
+    index.write_text(
+        _insert_block(index.read_text(encoding="utf-8"), _failures_html(results)),
+        encoding="utf-8",
+    )
     return index
 
 

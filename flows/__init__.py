@@ -10,6 +10,7 @@ import os
 from flows.settings import load_settings as _load_settings
 
 _home = _load_settings().home
+(_home / "prefect").mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_HOME", str(_home / "prefect"))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -54,9 +54,20 @@ def _open(build: str):  # noqa: ANN202 - a DuckDB connection
     return wh.connect(build)
 
 
+def active_sources(settings: Settings) -> list[str]:
+    """The sources this run takes: all registered, or those named in CHISO_SOURCES."""
+    if settings.sources:
+        unknown = set(settings.sources) - set(SOURCES)
+        if unknown:
+            raise ValueError(f"CHISO_SOURCES names unknown source(s) {sorted(unknown)}; known: {sorted(SOURCES)}")
+        return [s for s in SOURCES if s in settings.sources]
+    return list(SOURCES)
+
+
 @task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
 def simulate(settings: Settings) -> dict:
-    return simulate_landing(SOURCES, Path(settings.landing_url), settings.sim_start, settings.sim_end,
+    chosen = {name: SOURCES[name] for name in active_sources(settings)}
+    return simulate_landing(chosen, Path(settings.landing_url), settings.sim_start, settings.sim_end,
                             settings.sim_scale)
 
 
@@ -124,7 +135,7 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
     finally:
         wh.checkpoint_and_close(con)
     failed = [asdict(r) for r in results if not r.success]
-    return {"checks": len(results), "failed": failed, "docs": str(settings.docs_dir / run_id / "index.html")}
+    return {"checks": len(results), "failed": failed, "docs": str(settings.docs_dir / run_id / "uncommitted" / "data_docs" / "local_site" / "index.html")}
 
 
 @task
@@ -190,9 +201,10 @@ def nightly() -> object:
         simulate(settings)
     prepared = prepare(settings, run_id)
     build, base = prepared["build"], prepared["base_run_id"]
-    for name in SOURCES:
+    names = active_sources(settings)
+    for name in names:
         extract_source(settings, build, name, run_id)
-    staged = [stage(settings, build, name, run_id) for name in SOURCES]
+    staged = [stage(settings, build, name, run_id) for name in names]
     build_core(build)
     checks = validate(settings, build, run_id)
     computed = indicators(build, run_id, checks["failed"])

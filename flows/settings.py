@@ -13,6 +13,7 @@ Everything a run writes lives under one data home, ``CHISO_HOME`` (default
 | ``CHISO_SIM_SCALE`` | simulated scale, 1.0 = the province | ``1.0`` |
 | ``CHISO_PII_KEY`` | key of the keyed hash of citizen IDs and tax codes | generated once into ``$CHISO_HOME/secrets/pii.key`` |
 | ``CHISO_QUALITY`` | YAML of data-quality thresholds overriding the shipped ones | none |
+| ``CHISO_SOURCES`` | comma-separated source names to run (others are left as they are) | all registered |
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Settings:
     sim_end: date
     sim_scale: float
     quality_file: Path | None
+    sources: tuple[str, ...] | None = None
 
     @property
     def warehouse(self) -> Path:
@@ -73,6 +75,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sim_end=date.fromisoformat(env.get("CHISO_SIM_END", "2025-12-31")),
         sim_scale=float(env.get("CHISO_SIM_SCALE", "1.0")),
         quality_file=Path(quality) if quality else None,
+        sources=tuple(x.strip() for x in env["CHISO_SOURCES"].split(",") if x.strip())
+        if env.get("CHISO_SOURCES") else None,
     )
 
 

@@ -121,9 +121,8 @@ def append_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
+    rows = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()  # fetch to the end: DuckDB refuses register() while a result is open
+    return bool(rows[0][0])

@@ -35,7 +35,7 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
     names = dict(con.execute("select indicator_id, name_en from mart.indicator_catalogue").fetchall())
     by_key = {(r["indicator_id"], r["admin_code"]): r for r in rows}
     period = next((r["period_label"] for r in rows if r["admin_level"] == "province" and r["period_label"]), "")
-    header = f"{'id':<5}{'indicator':<44}{'target':>8} {'province':>9} {'':>8}" + "".join(
+    header = f"{'id':<5}{'indicator':<44}{'target':>8} {'province':>9} {'':>10}" + "".join(
         f"{code:>7}" for code, _ in districts
     )
     lines = [f"Plan 190/KH-UBND scorecard — Hậu Giang — period {period}", header, "-" * len(header)]
@@ -43,19 +43,20 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
         prov = next(r for r in rows if r["indicator_id"] == ind and r["admin_level"] == "province")
         target = f"{prov['comparator']}{prov['target']:g}"
         value = f"{prov['value']:.2f}" if prov["value"] is not None else "-"
-        status = "BLOCKED" if prov["status"] == "blocked" else MARK[prov["met"]]
+        status = {"blocked": "BLOCKED", "source_missing": "NO SOURCE", "no_data": "NO DATA"}.get(
+            prov["status"], MARK[prov["met"]])
         cells = "".join(
             _cell(by_key[(ind, c)]["value"], by_key[(ind, c)]["met"], by_key[(ind, c)]["status"])
             if (ind, c) in by_key else "    -  "
             for c, _ in districts
         )
-        lines.append(f"{ind:<5}{names.get(ind, '')[:43]:<44}{target:>8} {value:>9} {status:>8}{cells}")
+        lines.append(f"{ind:<5}{names.get(ind, '')[:43]:<44}{target:>8} {value:>9} {status:>10}{cells}")
     lines.append("")
     lines.append("Districts: " + "; ".join(f"{c} {n}" for c, n in districts))
     lines.append("* below target   B blocked (last published value kept)   - no data")
-    blocked = [r for r in rows if r["status"] == "blocked" and r["admin_level"] == "province"]
-    for r in blocked:
-        lines.append(f"BLOCKED {r['indicator_id']}: {r['status_reason']}")
+    for r in rows:
+        if r["admin_level"] == "province" and r["status"] in ("blocked", "source_missing"):
+            lines.append(f"{r['status'].upper()} {r['indicator_id']}: {r['status_reason']}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,305 @@
+"""expectations.gx_duckdb: GX 1.x validating DuckDB files in-database."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import great_expectations.expectations as E
+import pytest
+
+from expectations import gx_duckdb as g
+
+N = 100
+
+
+def make_db(path: Path) -> Path:
+    """stg.t: 100 rows with one passing and one failing column per expectation kind."""
+    con = duckdb.connect(str(path))
+    con.execute("create schema stg")
+    con.execute(
+        f"""
+        create table stg.t as select
+            i as id,
+            i % 10 as grp,
+            i % 50 as dup,
+            case when i % 10 = 0 then null else 'x' end as with_nulls,
+            ['A', 'B', 'C'][i % 3 + 1] as status,
+            i - 1 as score,
+            i * 2 as big,
+            i as small,
+            'HG-' || lpad(cast(i as varchar), 8, '0') as code,
+            case when i % 25 = 0 then 'bad{{' || i || '}}' else 'HG-' || i end as code2
+        from range(1, {N + 1}) r(i)
+        """
+    )
+    con.execute("create table stg.other as select 1 as x")
+    con.close()
+    return path
+
+
+def by_description(results: list[g.CheckResult]) -> dict[str, g.CheckResult]:
+    return {r.description: r for r in results if r.description}
+
+
+SUITE_T = [
+    E.ExpectColumnValuesToNotBeNull(column="id", description="nn ok"),
+    E.ExpectColumnValuesToNotBeNull(column="with_nulls", description="nn bad", severity="warning"),
+    E.ExpectColumnValuesToBeUnique(column="id", description="uq ok"),
+    E.ExpectColumnValuesToBeUnique(column="dup", description="uq bad"),
+    E.ExpectCompoundColumnsToBeUnique(column_list=["grp", "id"], description="cuq ok"),
+    E.ExpectCompoundColumnsToBeUnique(column_list=["grp", "dup"], description="cuq bad"),
+    E.ExpectColumnValuesToBeInSet(column="status", value_set=["A", "B", "C"], description="set ok"),
+    E.ExpectColumnValuesToBeInSet(
+        column="status", value_set=["A", "B"], description="set bad", severity="info"
+    ),
+    E.ExpectColumnValuesToBeBetween(
+        column="score", min_value=0, max_value=89, mostly=0.85, description="btw ok"
+    ),
+    E.ExpectColumnValuesToBeBetween(
+        column="score", min_value=0, max_value=89, mostly=0.95, description="btw bad"
+    ),
+    E.ExpectTableRowCountToBeBetween(min_value=1, max_value=1000, description="rows ok"),
+    E.ExpectTableRowCountToBeBetween(min_value=200, max_value=300, description="rows bad"),
+    E.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="big", column_B="small", description="ab ok"
+    ),
+    E.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="small", column_B="big", description="ab bad"
+    ),
+    E.ExpectColumnValuesToMatchRegex(column="code", regex=r"^HG-\d{8}$", description="re ok"),
+    E.ExpectColumnValuesToMatchRegex(column="code2", regex=r"^HG-\d+$", description="re bad"),
+    g.expect_column_values_to_match_regex(
+        "code2", r"^HG-", severity="warning", description="re helper bad"
+    ),
+    E.ExpectColumnValuesToNotBeNull(column="no_such_column", description="errors"),
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    db = make_db(tmp_path_factory.mktemp("gx") / "wh.duckdb")
+    suites = {
+        "suite_t": ("stg.t", SUITE_T),
+        "suite_missing": ("stg.missing", [E.ExpectColumnValuesToNotBeNull(column="x")]),
+        "suite_other": ("stg.other", [E.ExpectTableRowCountToBeBetween(min_value=1)]),
+    }
+    return db, g.validate_tables(db, suites)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["nn", "uq", "cuq", "set", "btw", "rows", "ab", "re"],
+)
+def test_pass_and_fail_of_each_kind(run, kind):
+    results = by_description(run[1])
+    assert results[f"{kind} ok"].success, results[f"{kind} ok"]
+    assert results[f"{kind} ok"].exception is None
+    assert not results[f"{kind} bad"].success, results[f"{kind} bad"]
+    assert results[f"{kind} bad"].exception is None
+
+
+def test_observed_values(run):
+    r = by_description(run[1])
+    assert (r["nn bad"].unexpected_count, r["nn bad"].element_count) == (10, N)
+    assert json.loads(r["nn bad"].observed_value) == pytest.approx(10.0)
+    assert r["uq bad"].unexpected_count == N
+    assert r["set bad"].unexpected_count == 33  # i % 3 == 2 -> 'C'
+    assert json.loads(r["btw bad"].observed_value) == pytest.approx(10.0)
+    assert json.loads(r["btw bad"].kwargs)["mostly"] == 0.95
+    assert json.loads(r["rows bad"].observed_value) == N
+    assert r["rows bad"].column is None
+    assert r["ab bad"].unexpected_count == N
+    assert r["ab bad"].column == "small, big"
+    assert r["cuq bad"].column == "grp, dup"
+
+
+def test_regex_is_emulated_for_duckdb(run):
+    r = by_description(run[1])
+    for key in ("re ok", "re bad", "re helper bad"):
+        assert r[key].expectation == "expect_column_values_to_match_regex"
+    assert r["re bad"].column == "code2"
+    assert r["re bad"].unexpected_count == 4  # i = 25, 50, 75, 100
+    assert json.loads(r["re bad"].kwargs) == {"column": "code2", "regex": r"^HG-\d+$"}
+    assert r["re ok"].unexpected_count == 0
+
+
+def test_severity_carried_through(run):
+    r = by_description(run[1])
+    assert r["nn bad"].severity == "warning"
+    assert r["set bad"].severity == "info"
+    assert r["re helper bad"].severity == "warning"
+    assert r["uq bad"].severity == "critical"
+
+
+def test_erroring_expectation_is_reported_not_raised(run):
+    r = by_description(run[1])["errors"]
+    assert r.success is False
+    assert "no_such_column" in r.exception
+
+
+def test_missing_table_fails_its_suite_only(run):
+    results = run[1]
+    missing = [r for r in results if r.suite == "suite_missing"]
+    assert len(missing) == 1 and not missing[0].success and missing[0].exception
+    other = [r for r in results if r.suite == "suite_other"]
+    assert len(other) == 1 and other[0].success
+
+
+def test_results_follow_suite_order(run):
+    t = [r for r in run[1] if r.suite == "suite_t"]
+    assert [r.description for r in t] == [e.description for e in SUITE_T]
+    assert [r.suite for r in run[1]] == ["suite_t"] * len(SUITE_T) + [
+        "suite_missing",
+        "suite_other",
+    ]
+
+
+def test_callers_expectations_untouched(run):
+    assert all(e.id is None for e in SUITE_T)
+
+
+def test_file_reopens_read_write_after_validation(run):
+    con = duckdb.connect(str(run[0]))
+    con.execute("create or replace table stg.after as select 1 as x")
+    con.close()
+
+
+def test_data_docs_index_lists_failures(tmp_path):
+    db = make_db(tmp_path / "wh.duckdb")
+    suites = {"docs": ("stg.t", [E.ExpectColumnValuesToBeUnique(column="dup")])}
+    docs = tmp_path / "gx"
+    for _ in range(2):  # a second run reuses the file context
+        (res,) = g.validate_tables(db, suites, data_docs_dir=docs)
+        assert not res.success
+    index = docs / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    assert "expect_column_values_to_be_unique" in page
+    assert "great-expectations-web-assets" not in page
+    assert len(list((docs / "uncommitted" / "validations").rglob("*.json"))) == 2
+
+
+def test_old_runs_are_pruned(tmp_path, monkeypatch):
+    monkeypatch.setattr(g, "KEEP_RUNS_PER_SUITE", 1)
+    db = make_db(tmp_path / "wh.duckdb")
+    suites = {"docs": ("stg.other", [E.ExpectTableRowCountToBeBetween(min_value=1)])}
+    for _ in range(2):
+        g.validate_tables(db, suites, data_docs_dir=tmp_path / "gx")
+    assert len(list((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))) == 1
+
+
+def test_no_network_during_validation(tmp_path, monkeypatch):
+    def refuse(self, address):
+        raise AssertionError(f"network connection attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    db = make_db(tmp_path / "wh.duckdb")
+    (res,) = g.validate_tables(db, {"s": ("stg.other", [E.ExpectTableRowCountToBeBetween()])})
+    assert res.success
+
+
+def test_fresh_process_import_and_run_offline(tmp_path):
+    """Import GX with sockets refused, no progress bars on stderr, and reopen read-write."""
+    db = make_db(tmp_path / "wh.duckdb")
+    script = textwrap.dedent(
+        f"""
+        import socket, sys
+        def refuse(self, address):
+            raise SystemExit(f"network connection attempted: {{address}}")
+        socket.socket.connect = refuse
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        import duckdb
+        import great_expectations.expectations as E
+        from expectations.gx_duckdb import validate_tables
+        (r,) = validate_tables({str(db)!r}, {{"s": ("stg.t", [E.ExpectColumnValuesToBeUnique(column="dup")])}})
+        assert r.success is False and r.unexpected_count == {N}, r
+        duckdb.connect({str(db)!r}).execute("create table stg.z as select 1").close()
+        print("OK")
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GX_ANALYTICS_ENABLED"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("OK")
+    assert "Calculating Metrics" not in proc.stderr
+
+
+def test_patch_is_idempotent():
+    g.patch_gx_for_duckdb()
+    g.patch_gx_for_duckdb()
+    dialects = g._gx_sa_engine._PERSISTED_CONNECTION_DIALECTS
+    assert sum(1 for d in dialects if str(getattr(d, "value", d)) == "duckdb") == 1
+    assert "duckdb" in dialects
+    assert g._gx_sa_engine._dialect_requires_persisted_connection(
+        connection_string="duckdb:////tmp/x.duckdb"
+    )
+
+
+def test_patch_guard_fails_loudly_when_gx_name_is_gone(monkeypatch):
+    monkeypatch.delattr(g._gx_sa_engine, "_PERSISTED_CONNECTION_DIALECTS")
+    with pytest.raises(g.GXDuckDBPatchError, match="_PERSISTED_CONNECTION_DIALECTS"):
+        g.patch_gx_for_duckdb()
+
+
+def test_patch_guard_fails_loudly_when_gx_ignores_it(monkeypatch):
+    monkeypatch.setattr(
+        g._gx_sa_engine, "_dialect_requires_persisted_connection", lambda **_: False
+    )
+    with pytest.raises(g.GXDuckDBPatchError, match="no longer makes GX keep"):
+        g.patch_gx_for_duckdb()
+
+
+def test_missing_file_is_not_created(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        g.validate_tables(tmp_path / "nope.duckdb", {})
+    assert not (tmp_path / "nope.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("info", "expected"),
+    [
+        (None, None),
+        ({"raised_exception": False, "exception_message": None}, None),
+        ({"raised_exception": True, "exception_message": "boom"}, "boom"),
+        (
+            {
+                "m1": {"raised_exception": True, "exception_message": "a"},
+                "m2": {"raised_exception": True, "exception_message": "a"},
+            },
+            "a",
+        ),
+    ],
+)
+def test_exception_text(info, expected):
+    assert g._exception_text(info) == expected
+
+
+def test_column_of():
+    assert g._column_of({"column": "a"}) == "a"
+    assert g._column_of({"column_A": "a", "column_B": "b"}) == "a, b"
+    assert g._column_of({"column_list": ["a", "b"]}) == "a, b"
+    assert g._column_of({"min_value": 1}) is None
+
+
+def test_sql_string_escapes_quotes_and_braces():
+    assert g._sql_string("it's {1}") == "'it''s {{1}}'"
+
+
+def test_open_connection_in_process_gives_clear_error(tmp_path):
+    db = make_db(tmp_path / "wh.duckdb")
+    suites = {"s": ("stg.other", [E.ExpectTableRowCountToBeBetween(min_value=1)])}
+    con = duckdb.connect(str(db))
+    try:
+        with pytest.raises(RuntimeError, match="Close every other DuckDB connection"):
+            g.validate_tables(db, suites)
+    finally:
+        con.close()
+    assert g.validate_tables(db, suites)[0].success
