@@ -13,6 +13,7 @@ from typing import Protocol
 
 
 class CheckLike(Protocol):
+    suite: str
     table: str
     expectation: str
     column: str | None
@@ -21,15 +22,22 @@ class CheckLike(Protocol):
     observed_value: str | None
 
 
+def scope(r: CheckLike) -> str:
+    """What a failed check blocks: its table, or a whole source for suites named ``source_<name>_...``."""
+    if r.suite.startswith("source_"):
+        return "source:" + r.suite[len("source_"):].rsplit("_", 1)[0]
+    return r.table
+
+
 def failed_critical(results: Iterable[CheckLike]) -> dict[str, str]:
-    """Table -> reason, for every table with a failed critical check."""
+    """Table (or ``source:<name>``) -> reason, for everything with a failed critical check."""
     reasons: dict[str, list[str]] = {}
     for r in results:
         if r.severity == "critical" and not r.success:
             what = r.expectation + (f"({r.column})" if r.column else "")
             observed = f", observed {r.observed_value}" if r.observed_value not in (None, "null") else ""
-            reasons.setdefault(r.table, []).append(what + observed)
-    return {t: f"critical check failed on {t}: " + "; ".join(rs) for t, rs in reasons.items()}
+            reasons.setdefault(scope(r), []).append(f"{what} on {r.table}{observed}")
+    return {t: f"critical check failed ({t}): " + "; ".join(rs) for t, rs in reasons.items()}
 
 
 def upstream(table: str, lineage: Mapping[str, set[str]]) -> set[str]:

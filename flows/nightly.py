@@ -113,11 +113,12 @@ def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
 
 
 @task
-def build_core(build: str) -> list[str]:
+def build_core(build: str, sources: list[str], run_id: str) -> dict[str, str]:
     con = _open(build)
     try:
         con.begin()
         tables = core_models.build_core(con)
+        core_models.build_run_views(con, sources, run_id)
         con.commit()
     finally:
         wh.checkpoint_and_close(con)
@@ -205,7 +206,7 @@ def nightly() -> object:
     for name in names:
         extract_source(settings, build, name, run_id)
     staged = [stage(settings, build, name, run_id) for name in names]
-    build_core(build)
+    build_core(build, names, run_id)
     checks = validate(settings, build, run_id)
     computed = indicators(build, run_id, checks["failed"])
     publish(settings, build, base, run_id, computed["blocked"])

@@ -17,6 +17,7 @@ class R:
     severity: str
     success: bool
     observed_value: str | None = None
+    suite: str = "some_suite"
 
 
 def inputs():
@@ -51,3 +52,12 @@ def test_lineage_is_read_from_the_sql():
     assert "core.fct_provision" in lin["core.fct_dossier"]
     order = core.build_order()
     assert order.index("core.dim_unit") < order.index("core.dim_agency") < order.index("core.fct_dossier")
+
+
+def test_a_source_scoped_rule_blocks_every_indicator_of_that_source_only():
+    low = R("core.delivery_volume_dvc", "expect_column_values_to_be_between", "volume_ratio", "critical",
+            False, "0.1", suite="source_dvc_volume")
+    blocked = blocked_indicators(inputs(), core.lineage(), failed_critical([low]))
+    dvc = {i.id for i in load_catalogue() if i.source == "dvc"}
+    assert set(blocked) == dvc
+    assert "volume_ratio" in blocked["T02"]

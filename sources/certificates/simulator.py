@@ -123,7 +123,7 @@ def organisations(rng: np.random.Generator, scale: float) -> pl.DataFrame:
     n = max(1, round(ORGANISATIONS * scale))
     weights = np.array([cm.population * (2.5 if cm.unit_type in ("Phường", "Thị trấn") else 1.0) for cm in communes])
     idx = rng.choice(len(communes), size=n, p=weights / weights.sum())
-    tax = 6300000000 + rng.permutation(99_999_999)[:n] // 10
+    tax = 6300000000 + (np.arange(n) * 7919 + int(rng.integers(0, 10**8))) % 10**8
     names = ["Công ty TNHH " + ORG_WORDS[i % len(ORG_WORDS)] + f" {k + 1}" for k, i in
              enumerate(rng.integers(0, len(ORG_WORDS), n))]
     first = day_number(HISTORY_START) + rng.random(n) * (day_number(date(2025, 12, 31)) - day_number(HISTORY_START))
@@ -185,20 +185,28 @@ def history(seed: int, scale: float) -> pl.DataFrame:
     form = np.where(form_draw < 0.04, 3, np.where(form_draw < 0.04 + 0.15 + 0.5 * progress, 2, 1))
     issuer = certs["issuer"].to_numpy()
     form = np.where(np.array(ISSUER_CODES)[issuer] == "BCY-CA", 1, form)
-    serial_hi, serial_lo = rng.integers(0, 2**62, n), rng.integers(0, 2**62, n)
+    serial_hi, serial_lo = rng.integers(0, 2**60, n), rng.integers(0, 2**60, n)
     no_commune = rng.random(n) < P_NO_COMMUNE
-    return pl.DataFrame({
+    frame = pl.DataFrame({
         "issuer": np.array(ISSUER_CODES)[issuer],
         "serial": [f"54{a:015X}{b:015X}" for a, b in zip(serial_hi, serial_lo, strict=True)],
         "subscriber": np.where(in_org, 3, subscriber),
         "id": holder["id"],
         "name": holder["name"],
-        "commune": np.where(no_commune, None, holder["commune"].to_numpy()),
+        "commune": holder["commune"],
+        "no_commune": no_commune,
         "form": form,
-        "issued": certs["issued"].cast(pl.Int32).cast(pl.Date),
-        "expiry": certs["expiry"].cast(pl.Int32).cast(pl.Date),
-        "revoked": pl.when(certs["revoked"] >= 0).then(certs["revoked"]).cast(pl.Int32).cast(pl.Date),
+        "issued": issued,
+        "expiry": certs["expiry"],
+        "revoked": certs["revoked"],
     })
+    day = pl.col("issued").cast(pl.Int32).cast(pl.Date)
+    return frame.with_columns(
+        pl.when(~pl.col("no_commune")).then(pl.col("commune")).alias("commune"),
+        day.alias("issued"),
+        pl.col("expiry").cast(pl.Int32).cast(pl.Date),
+        pl.when(pl.col("revoked") >= 0).then(pl.col("revoked")).cast(pl.Int32).cast(pl.Date).alias("revoked"),
+    ).drop("no_commune")
 
 
 def month_ends(start: date, end: date) -> list[date]:

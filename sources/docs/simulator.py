@@ -94,6 +94,12 @@ def unit_maturity(agency: dict) -> float:
     return geo.maturity(agency["agency_code"] if agency["agency_level"] == "province" else agency["unit_code"])
 
 
+def login_suffix(agency: dict) -> str:
+    """The part of an officer's login naming the agency: s11 (department 11), h935, x31429."""
+    parts = agency["agency_code"].split(".")
+    return {"province": "s" + parts[1], "district": "h" + parts[2], "commune": "x" + parts[0]}[agency["agency_level"]]
+
+
 @cache
 def agencies(seed: int) -> tuple[Agencies, tuple[str, ...], tuple[str, ...]]:
     """The agencies with their rates, and the officer pool (names, logins) they draw from."""
@@ -111,9 +117,8 @@ def agencies(seed: int) -> tuple[Agencies, tuple[str, ...], tuple[str, ...]]:
         for _ in range(OFFICERS[level]):
             name = person_name(rng)
             parts = ascii_fold(name).split()
-            login = f"{parts[-1]}{''.join(p[0] for p in parts[:-1])}.{a['agency_code'].split('.')[0] if level == 'commune' else a['agency_code'].replace('.', '')[:8]}"
             names.append(name)
-            logins.append(login.lower())
+            logins.append(f"{parts[-1]}{''.join(p[0] for p in parts[:-1])}.{login_suffix(a)}")
     annual = []
     for a in rows:
         base = PROFILE[a["agency_level"]][0] * (0.8 + 0.4 * geo.stable_fraction("docs-volume", a["agency_code"]))
@@ -166,14 +171,14 @@ def opened_in(seed: int, year: int, month: int, scale: float) -> pl.DataFrame:
     n = int(counts.sum())
     idx = np.repeat(np.arange(len(counts)), counts)
     days = working_days(year, month)
-    opened = (days[rng.integers(0, len(days), n)].astype("datetime64[s]")
-              + rng.integers(7 * 3600, 17 * 3600, n).astype("timedelta64[s]"))
+    opened = (days[rng.integers(0, len(days), n)].astype("datetime64[ms]")
+              + (rng.integers(7 * 3600, 17 * 3600, n) * 1000).astype("timedelta64[ms]"))
     p_online = np.clip(ag.online_base[idx] + TREND_PER_MONTH * month_index(year, month), 0.02, 0.995)
     secret = rng.random(n) < ag.secret[idx]
     online = (rng.random(n) < p_online) & ~secret
     long_running = rng.random(n) < LONG_RUNNING
     duration_days = np.where(long_running, rng.uniform(120, 400, n), rng.exponential(MEAN_DAYS_OPEN, n))
-    closed = opened + (duration_days * 86400).astype("timedelta64[s]")
+    closed = opened + (duration_days * 86_400_000).astype(np.int64).astype("timedelta64[ms]")
     archived = rng.random(n) < 0.15
     n_docs = 1 + rng.poisson(4, n) + (duration_days / 15).astype(np.int64)
     officer = ag.officer_offset[idx] + (rng.random(n) * ag.officer_count[idx]).astype(np.int64)
@@ -188,9 +193,7 @@ def opened_in(seed: int, year: int, month: int, scale: float) -> pl.DataFrame:
         "agency_idx": idx, "opened": opened, "closed": closed, "online": online, "secrecy": secrecy,
         "archived": archived, "n_docs": n_docs, "officer": officer, "title": title,
     }).sort("agency_idx", "opened", maintain_order=True)
-    return frame.with_columns(
-        pl.lit(year).alias("year"), pl.int_range(pl.len()).over("agency_idx").alias("seq_in_month"),
-    )
+    return frame.with_columns(pl.lit(year).alias("year"))
 
 
 def history(seed: int, first: date, last: date, scale: float) -> pl.DataFrame:
@@ -216,23 +219,38 @@ def delivery_day(seed: int, month_first: date) -> date:
     return nxt + timedelta(days=1 + int(geo.stable_fraction("docs-delivery", seed, month_first) * 4))
 
 
+def lookups(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Agency index -> code and name; officer index -> name and login."""
+    ag, officer_names, officer_logins = agencies(seed)
+    agency_frame = pl.DataFrame({
+        "agency_idx": np.arange(len(ag.codes)), "agency_code": ag.codes, "agency_name": ag.names,
+    })
+    officer_frame = pl.DataFrame({
+        "officer": np.arange(len(officer_names)), "officer_name": officer_names, "officer_login": officer_logins,
+    })
+    return agency_frame, officer_frame
+
+
 def report_rows(files: pl.DataFrame, seed: int, month_first: date) -> pl.DataFrame:
     """The month's report: files opened or closed in the month, in their state at the month's end."""
-    ag, officer_names, officer_logins = agencies(seed)
-    start = np.datetime64(month_first, "s")
-    stop = np.datetime64(end_of_month(month_first) + timedelta(days=1), "s")
-    in_month = files.filter(
-        pl.col("opened").is_between(start, stop, closed="left") | pl.col("closed").is_between(start, stop, closed="left")
+    agency_frame, officer_frame = lookups(seed)
+    start = np.datetime64(month_first, "ms")
+    stop = np.datetime64(end_of_month(month_first) + timedelta(days=1), "ms")
+    in_month = (
+        files.filter(pl.col("opened").is_between(start, stop, closed="left")
+                     | pl.col("closed").is_between(start, stop, closed="left"))
+        .join(agency_frame, on="agency_idx", how="left", maintain_order="left")
+        .join(officer_frame, on="officer", how="left", maintain_order="left")
     )
     is_closed = pl.col("closed") < stop
     return in_month.select(
-        pl.format("{}.{}.{}", pl.col("agency_idx").map_elements(lambda i: ag.codes[i], return_dtype=pl.String),
-                  pl.col("year"), pl.col("seq").cast(pl.String).str.zfill(5)).alias(c.CODE),
-        pl.col("agency_idx").map_elements(lambda i: ag.codes[i], return_dtype=pl.String).alias(c.AGENCY),
-        pl.col("agency_idx").map_elements(lambda i: ag.names[i], return_dtype=pl.String).alias(c.AGENCY_NAME),
+        pl.format("{}.{}.{}", pl.col("agency_code"), pl.col("year"), pl.col("seq").cast(pl.String).str.zfill(5))
+        .alias(c.CODE),
+        pl.col("agency_code").alias(c.AGENCY),
+        pl.col("agency_name").alias(c.AGENCY_NAME),
         pl.col("title").alias(c.TITLE),
-        pl.col("officer").map_elements(lambda i: officer_names[i], return_dtype=pl.String).alias(c.OFFICER_NAME),
-        pl.col("officer").map_elements(lambda i: officer_logins[i], return_dtype=pl.String).alias(c.OFFICER_ACCOUNT),
+        pl.col("officer_name").alias(c.OFFICER_NAME),
+        pl.col("officer_login").alias(c.OFFICER_ACCOUNT),
         pl.col("opened").dt.strftime(c.DATE_FORMAT).alias(c.OPENED),
         pl.when(is_closed).then(pl.col("closed").dt.strftime(c.DATE_FORMAT)).alias(c.CLOSED),
         pl.when(~is_closed).then(pl.lit("Đang xử lý"))
@@ -243,7 +261,7 @@ def report_rows(files: pl.DataFrame, seed: int, month_first: date) -> pl.DataFra
         .alias(c.N_DOCUMENTS),
         pl.when(is_closed).then(pl.col("closed")).otherwise(pl.col("opened") + pl.duration(minutes=7))
         .dt.strftime(c.DATETIME_FORMAT).alias(c.UPDATED),
-    )
+    ).sort(c.AGENCY, c.CODE, maintain_order=True)
 
 
 def break_some(rows: pl.DataFrame, seed: int, month_first: date) -> pl.DataFrame:

@@ -68,3 +68,12 @@ def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> dict[str,
         present.add(name)
         outcome[name] = "built"
     return outcome
+
+
+def build_run_views(con: duckdb.DuckDBPyConnection, sources: list[str], run_id: str) -> None:
+    """Per-source views of what this run delivered, for source-scoped rules (volume)."""
+    for name in sources:
+        con.execute(
+            f"""create or replace view core.delivery_volume_{name} as
+                select * from core.fct_delivery_volume where source = '{name}' and run_id = '{run_id}'"""
+        )

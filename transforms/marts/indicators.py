@@ -67,7 +67,7 @@ class Indicator:
     def inputs(self) -> set[str]:
         """Every table the definition reads (for lineage and blocking)."""
         text = " ".join(filter(None, [self.from_, self.where, self.numerator, self.denominator, self.target_expr]))
-        return tables_read(text) | {self.from_} | set(self.tables)
+        return tables_read(text) | {self.from_} | set(self.tables) | {f"source:{self.source}"}
 
     @property
     def headline_period(self) -> str:
@@ -261,7 +261,7 @@ def compute_indicators(
     for ind in indicators:
         if ind.id in blocked:
             carry_blocked(con, ind, blocked[ind.id], run_id, previous_exists)
-        elif missing := sorted(t for t in ind.inputs if t not in present):
+        elif missing := sorted(t for t in ind.inputs if t not in present and not t.startswith("source:")):
             placeholder(con, ind, "source_missing",
                         f"no data from source {ind.source} yet ({', '.join(missing)} not built)", run_id)
         else:

@@ -109,7 +109,8 @@ def rules(provinces: dict[str, str], known_units: pl.Series) -> list[RowRule]:
         RowRule(
             "unit_mismatch",
             measure.replace_strict(c.MEASURE_UNIT, default=None) != unit,
-            pl.format("measure {} is published in {}, not {}", pl.col("measure"), pl.lit("its own unit"), pl.col("unit")),
+            pl.format("measure {} is in {}, the sheet says {}", pl.col("measure"),
+                      measure.replace_strict(c.MEASURE_UNIT, default=None), pl.col("unit")),
         ),
         RowRule("negative_value", value < 0, pl.format("value={} at {} is negative", pl.col("value"), pl.col("cell"))),
         RowRule(
