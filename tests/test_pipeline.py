@@ -292,3 +292,22 @@ def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home
     assert counts and set(counts) == {first}  # the old snapshot, whole, all along
     reader.close()
     assert q(home, "select count(*) from stg.dvc_dossier")[0][0] > first  # new readers see the new file
+
+
+def test_a_corrected_resend_loads_and_supersedes_the_quarantined_rows(home):
+    landing = Path(os.environ["CHISO_LANDING_URL"]) / "dvc" / "hoso" / "2025"
+    rows = [json.loads(x) for x in sorted(landing.glob("hoso_*.jsonl"))[5].read_text(encoding="utf-8").splitlines()[:2]]
+    for r in rows:
+        r["MaHoSo"] += "-R"
+    bad = [dict(rows[0], KenhThucHien=0), dict(rows[1], TrangThaiHoSo=11)]
+    (landing / "hoso_20250301.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in bad) + "\n", encoding="utf-8")
+    assert run_nightly().is_completed()
+    assert q(home, "select status, count(*) from audit.quarantine group by 1") == [("open", 2)]
+    (landing / "hoso_20250302.jsonl").write_text(  # the source fixed one record and re-sent it
+        json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run_nightly().is_completed()
+    assert sorted(q(home, "select status, count(*) from audit.quarantine group by 1")) == [("open", 1), ("superseded", 1)]
+    assert q(home, "select count(*) from core.fct_dossier where dossier_id = ?", [rows[0]["MaHoSo"]]) == [(1,)]
+    summary = dict(q(home, "select status, sum(n_rows) from mart.quarantine_summary group by 1"))
+    assert summary == {"open": 1, "superseded": 1}

@@ -156,6 +156,8 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes,
             loaded = load_deduplicated(con, step.table, staged, run_id)
             quarantined = dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
             record_quarantine(con, quarantine, source.name, dataset, run_id)
+            if step.key:
+                release_quarantine(con, source.name, dataset, step, run_id)
         now = datetime.now()
         for fid, read in counts.items():
             if fid in duplicates_of_files:
@@ -195,3 +197,17 @@ def record_quarantine(
         "rule", "reason", "record",
     )
     append_frame(con, "audit.quarantine", rows)
+
+
+def release_quarantine(
+    con: duckdb.DuckDBPyConnection, source: str, dataset: str, step: StagingStep, run_id: str
+) -> int:
+    """Mark open quarantine rows superseded when this run loaded a corrected record with the same key."""
+    raw_field, column = step.key
+    return con.execute(
+        f"""update audit.quarantine as q set status = 'superseded', superseded_by_run = ?
+            where q.status = 'open' and q.source = ? and q.dataset = ?
+              and json_extract_string(q.record, '$.{raw_field}') in (
+                  select {column} from {step.table} where _run_id = ?)""",
+        [run_id, source, dataset, run_id],
+    ).fetchall()[0][0]

@@ -35,5 +35,8 @@ StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFram
 class StagingStep:
     table: str
     fn: StageFn
+    # (field as sent, staged column) identifying a record: a corrected re-send of a
+    # quarantined record, once loaded, marks the quarantine row superseded
+    key: tuple[str, str] | None = None
 
 

@@ -203,7 +203,8 @@ def stage_ratings(raw: pl.DataFrame, dossiers: pl.Series) -> tuple[pl.DataFrame,
 
 
 STEPS = {
-    "procedure": StagingStep("stg.dvc_procedure", lambda raw, ctx: stage_procedures(raw)),
+    "procedure": StagingStep("stg.dvc_procedure", lambda raw, ctx: stage_procedures(raw),
+                             key=("MaTTHC", "procedure_code")),
     "provision": StagingStep(
         "stg.dvc_provision",
         lambda raw, ctx: stage_provisions(
@@ -216,8 +217,10 @@ STEPS = {
             raw, ctx.pii_key, ctx.codes("ref.agency", "agency_code"),
             ctx.codes("stg.dvc_procedure", "procedure_code"),
         ),
+        key=("MaHoSo", "dossier_id"),
     ),
     "rating": StagingStep(
-        "stg.dvc_rating", lambda raw, ctx: stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id"))
+        "stg.dvc_rating", lambda raw, ctx: stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id")),
+        key=("MaHoSo", "dossier_id"),
     ),
 }

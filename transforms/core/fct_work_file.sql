@@ -1,0 +1,44 @@
+-- One row per work file (hồ sơ công việc) of the document-management system in
+-- its latest state (a file is reported in the month it opens and again in the
+-- month it closes), tied to the holding agency's level and unit, with the flags
+-- T06a–c count: handled end to end in the system, and state secret (excluded).
+with
+
+versions as (
+    select * from stg.docs_work_file
+),
+
+latest as (
+    select * from versions
+    qualify row_number() over (
+        partition by work_file_id
+        order by _file_date desc, updated_at desc nulls last, _file_id desc, _row desc
+    ) = 1
+),
+
+agencies as (
+    select * from core.dim_agency
+),
+
+final as (
+    select
+        w.work_file_id,
+        w.agency_code,
+        a.unit_code,
+        a.agency_level,
+        w.opened_date,
+        w.closed_date,
+        w.status,
+        w.status <> 'open' as is_closed,
+        w.is_processed_online,
+        w.secrecy_level,
+        w.is_state_secret,
+        w.n_documents,
+        w.officer_hash,
+        w.updated_at,
+        w._file_id as source_file_id
+    from latest as w
+    left join agencies as a on a.agency_code = w.agency_code
+)
+
+select * from final
