@@ -12,7 +12,7 @@ import polars as pl
 
 from warehouse.build import append_frame
 
-CLEAR_ID = r"(^|[^0-9])[0-9]{12}([^0-9]|$)"  # a 12-digit citizen ID, standing alone
+CLEAR_ID = r"(^|[^0-9A-Za-z./_-])0[0-9]{11}([^0-9A-Za-z./_-]|$)"  # a citizen ID (12 digits, 0 + birth province) standing alone, not a segment of a code or path
 
 
 def row_balance_problems(con: duckdb.DuckDBPyConnection) -> list[str]:

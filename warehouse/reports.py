@@ -41,7 +41,7 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
     lines = [f"Plan 190/KH-UBND scorecard — Hậu Giang — period {period}", header, "-" * len(header)]
     for ind in sorted({r["indicator_id"] for r in rows}):
         prov = next(r for r in rows if r["indicator_id"] == ind and r["admin_level"] == "province")
-        target = f"{prov['comparator']}{prov['target']:g}"
+        target = f"{prov['comparator']}{prov['target']:g}" if prov["target"] is not None else "-"
         value = f"{prov['value']:.2f}" if prov["value"] is not None else "-"
         status = {"blocked": "BLOCKED", "source_missing": "NO SOURCE", "no_data": "NO DATA"}.get(
             prov["status"], MARK[prov["met"]])

@@ -22,8 +22,6 @@ def suites(t: dict) -> dict:
                                            description="no row is staged twice"),
             E.ExpectColumnValuesToMatchRegex(column="applicant_hash", regex=HASH, severity=CRITICAL,
                                              description="applicant IDs are keyed hashes, never in clear"),
-            E.ExpectColumnValuesToNotBeNull(column="received_at", mostly=dvc.get("received_at_mostly", 0.9),
-                                            severity=WARNING),
         ]),
         "stg_dvc_rating": ("stg.dvc_rating", [
             E.ExpectColumnValuesToNotBeNull(column="dossier_id", severity=CRITICAL),
@@ -36,6 +34,9 @@ def suites(t: dict) -> dict:
             E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
             E.ExpectColumnValuesToNotBeNull(column="due_at", mostly=dvc.get("due_at_mostly", 0.8),
                                             severity=WARNING),
+            E.ExpectColumnValuesToNotBeNull(column="received_at", mostly=dvc.get("received_at_mostly", 0.8),
+                                            severity=WARNING,
+                                            description="most dossiers have been received (not new or refused)"),
             E.ExpectColumnValuesToNotBeNull(column="status", severity=CRITICAL),
         ]),
         "fct_provision": ("core.fct_provision", [

@@ -47,8 +47,9 @@ SOURCE = Source(
     readers=connector.READERS,
     simulate=_simulate,
     cadence="monthly",
-    order=("register", "issued"),
+    order=tuple(constants.DATASETS),
     period_of=month_of,
     due_days=10,
-    tracked_dataset="issued",
+    # completeness follows the largest issuer (the registry tracks one dataset per source)
+    tracked_dataset=constants.monthly_dataset("VNPT-CA"),
 )

@@ -19,4 +19,4 @@ def read_certificates(path: str | Path) -> pl.DataFrame:
     return read_csv_text(path, c.COLUMNS)
 
 
-READERS = {"register": read_certificates, "issued": read_certificates}
+READERS = {dataset: read_certificates for dataset in c.DATASETS}

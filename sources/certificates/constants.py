@@ -3,8 +3,8 @@
 Every licensed issuer of public digital-signature certificates (tổ chức cung
 cấp dịch vụ chứng thực chữ ký số công cộng, licensed under Decree
 130/2018/NĐ-CP and, since 2025, Decree 23/2025/NĐ-CP on e-signatures and
-trust services under the Law on E-Transactions 2023) and the Government Cipher Committee (Ban Cơ yếu Chính phủ,
-certificates for officials) reports the certificates it issued to
+trust services under the Law on E-Transactions 2023) and the Government
+Cipher Committee (Ban Cơ yếu Chính phủ, certificates for officials) reports the certificates it issued to
 subscribers of the province. Each issuer sends its own file: once the full
 register (sổ đăng ký, opening balance when the province starts receiving
 the reports) and then a monthly report of the certificates issued in the
@@ -17,6 +17,10 @@ Landing layout (below the landing URL, one folder per issuer)::
     certificates/<issuer>/sodangky_<issuer>_YYYYMMDD.csv   full register as of the day before the stamp
     certificates/<issuer>/chungthu_<issuer>_YYYYMMDD.csv   monthly report, stamped with the month's last day
 
+Datasets: ``register`` (every issuer's register) and one ``issued_<issuer>``
+per issuer for the monthly reports; all share one template and one staging
+table.
+
 Issuers share the report template (the columns below) but not their
 habits: VNPT and FPT write dd/MM/yyyy, Viettel and the Cipher Committee ISO
 dates, BKAV yyyyMMdd in Excel's "Unicode text" (UTF-16, tab separated).
@@ -25,11 +29,6 @@ dates, BKAV yyyyMMdd in Excel's "Unicode text" (UTF-16, tab separated).
 from __future__ import annotations
 
 SOURCE = "certificates"
-
-DATASETS: dict[str, str] = {
-    "register": "*/sodangky_*.csv",
-    "issued": "*/chungthu_*.csv",
-}
 
 COLUMNS = [
     "MaToChucCungCap",  # issuer code, see ISSUERS
@@ -60,6 +59,23 @@ ISSUER_FORMAT: dict[str, tuple[str, str, str]] = {
     "BKAV-CA": ("%Y%m%d", "utf-16", "\t"),
     "FPT-CA": ("%d/%m/%Y", "utf-8", ","),
     "BCY-CA": ("%Y-%m-%d %H:%M:%S", "utf-8", ","),
+}
+
+
+
+def monthly_dataset(issuer: str) -> str:
+    """The dataset of an issuer's monthly reports: ``issued_vnpt_ca`` for VNPT-CA.
+
+    One dataset per issuer, so that each issuer's delivery is compared with its
+    own history (volume) and a missing issuer is visible in the manifest.
+    """
+    return "issued_" + issuer.lower().replace("-", "_")
+
+
+# the register (any issuer) and each issuer's monthly reports; glob below certificates/
+DATASETS: dict[str, str] = {
+    "register": "*/sodangky_*.csv",
+    **{monthly_dataset(i): f"{i}/chungthu_{i}_*.csv" for i in ISSUERS},
 }
 
 SUBSCRIBER_TYPE = {1: "individual", 2: "organisation", 3: "individual_in_organisation"}

@@ -257,10 +257,10 @@ def with_defects(export: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame
         return export
     k = max(1, export.height // 1000)
     rows = rng.choice(export.height, size=min(k, export.height), replace=False)
-    broken = []
+    broken, first_kind = [], int(rng.integers(0, 6))
     for j, i in enumerate(rows):
         r = export.row(int(i), named=True)
-        kind = j % 6
+        kind = (first_kind + j) % 6
         if kind == 0:
             r["SoHieuChungThu"] = None
         elif kind == 1:
@@ -292,11 +292,11 @@ def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.
     """Write each issuer's register (as of ``start``) and monthly reports in [start, end]."""
     certs = history(seed, scale)
     root = Path(landing_root) / c.SOURCE
-    written = {"register": 0, "issued": 0}
+    written = dict.fromkeys(c.DATASETS, 0)
     for k, issuer in enumerate(ISSUER_CODES):
         mine = certs.filter(pl.col("issuer") == issuer)
         files = [("register", f"sodangky_{issuer}_{start:%Y%m%d}.csv", None, start - timedelta(days=1))]
-        files += [("issued", f"chungthu_{issuer}_{me:%Y%m%d}.csv", max(start, me.replace(day=1)), me)
+        files += [(c.monthly_dataset(issuer), f"chungthu_{issuer}_{me:%Y%m%d}.csv", max(start, me.replace(day=1)), me)
                   for me in month_ends(start, end)]
         for dataset, name, window_start, window_end in files:
             rng = np.random.default_rng([seed, k, window_end.year, window_end.month, window_end.day])

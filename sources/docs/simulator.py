@@ -177,7 +177,8 @@ def opened_in(seed: int, year: int, month: int, scale: float) -> pl.DataFrame:
     secret = rng.random(n) < ag.secret[idx]
     online = (rng.random(n) < p_online) & ~secret
     long_running = rng.random(n) < LONG_RUNNING
-    duration_days = np.where(long_running, rng.uniform(120, 400, n), rng.exponential(MEAN_DAYS_OPEN, n))
+    duration_days = np.where(long_running, rng.uniform(120, 400, n),
+                             np.minimum(rng.exponential(MEAN_DAYS_OPEN, n), 400))
     closed = opened + (duration_days * 86_400_000).astype(np.int64).astype("timedelta64[ms]")
     archived = rng.random(n) < 0.15
     n_docs = 1 + rng.poisson(4, n) + (duration_days / 15).astype(np.int64)
@@ -197,9 +198,14 @@ def opened_in(seed: int, year: int, month: int, scale: float) -> pl.DataFrame:
 
 
 def history(seed: int, first: date, last: date, scale: float) -> pl.DataFrame:
-    """Every work file opened from January of the year before ``first`` to ``last``, numbered per agency and year."""
+    """Every work file that can appear in the reports of ``first`` to ``last``, numbered per agency and year.
+
+    Files stay open at most ~13 months, so the history starts in January of the
+    year 14 months before ``first``: a month's report is then the same whatever
+    range it was simulated in.
+    """
     frames = []
-    year, month = first.year - 1, 1
+    year, month = (first.year - 2 if first.month <= 2 else first.year - 1), 1
     while (year, month) <= (last.year, last.month):
         frames.append(opened_in(seed, year, month, scale).with_columns(pl.lit(month).alias("month")))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

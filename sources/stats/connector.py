@@ -97,9 +97,13 @@ def value_columns(ws: Worksheet, header_row: int, first_col: int, file: str) -> 
     """Column -> canonical period ('2025-Q1' or '2025') from the header, and the first data row."""
     merged = merged_ranges(ws)
 
-    def header(row: int, col: int) -> str | None:
+    def shown(row: int, col: int) -> object:
+        """What the reader sees in a header cell: a merged range shows its top-left value."""
         top_row, top_col = merged.get((row, col), (row, col))[:2]
-        return normalise(ws.cell(top_row, top_col).value)
+        return ws.cell(top_row, top_col).value
+
+    def header(row: int, col: int) -> str | None:
+        return normalise(shown(row, col))
 
     label_col = next(col for col in range(1, ws.max_column + 1)
                      if header(header_row, col) == c.LABEL_HEADER)
@@ -117,7 +121,7 @@ def value_columns(ws: Worksheet, header_row: int, first_col: int, file: str) -> 
             m = c.YEAR_HEADER.match(top)
             if not m:
                 raise SourceFileError(file, header_row, _where(ws, header_row, col),
-                                      f"year header {top!r} not recognised (expected 'Năm YYYY')")
+                                      f"year header {shown(header_row, col)!r} not recognised (expected 'Năm YYYY')")
             year = int(m.group(1))
         if year is None:
             raise SourceFileError(file, header_row, _where(ws, header_row, col), "period column without a year header")
@@ -128,7 +132,7 @@ def value_columns(ws: Worksheet, header_row: int, first_col: int, file: str) -> 
             periods[col] = f"{year}-Q{quarter}" if quarter else str(year)
         else:
             raise SourceFileError(file, header_row + 1, _where(ws, header_row + 1, col),
-                                  f"period header {sub!r} not recognised (expected Quý I..IV or Cả năm)")
+                                  f"period header {shown(header_row + 1, col)!r} not recognised (expected Quý I..IV or Cả năm)")
     if not periods:
         raise SourceFileError(file, header_row, _where(ws, header_row, first_col), "no period columns in the header")
     return periods, header_row + (2 if two_rows else 1)

@@ -5,8 +5,8 @@ tỉnh) publishes the province's GRDP at current prices and the value added of
 the digital economy as an Excel table: a title row, a status line, then a
 two-row header merged the way a statistics office lays it out::
 
-    STT | Chỉ tiêu | Đơn vị tính |        Năm 2024         |        Năm 2025         |
-        |          |             | Quý I | Quý II | Quý III | Quý I | Quý II | Quý III |
+    STT | Chỉ tiêu | Đơn vị tính |                Năm 2024                |        Năm 2025         |
+        |          |             | Quý I | Quý II | Quý III | Quý IV | Cả năm | Quý I | Quý II | Quý III |
     1   | Tổng sản phẩm trên địa bàn (GRDP) theo giá hiện hành | Tỷ đồng | ...
     2   | Giá trị tăng thêm kinh tế số                          | Tỷ đồng | ...
     2.1 | Trong đó: Kinh tế số lõi                              | Tỷ đồng | ...
@@ -19,7 +19,8 @@ the format lives here.
 
 Landing layout (below the landing URL)::
 
-    stats/quy/GRDP_KTS_Q<q>_<YYYY>_YYYYMMDD.xlsx   quarterly release (preliminary), the 6th of the month after the quarter
+    stats/quy/GRDP_KTS_Q<q>_<YYYY>_YYYYMMDD.xlsx   quarterly release (preliminary), the 6th of the month after
+                                                   the quarter: last year in full, this year to date
     stats/nam/GRDP_KTS_NAM_<YYYY>_YYYYMMDD.xlsx    yearly official figures (restate the year's quarters)
 
 The latest delivery of a period wins.

@@ -5,7 +5,8 @@ two runs over different ranges agree: Hậu Giang's GRDP at current prices
 ~52,000 billion VND in 2022 growing ~6% a year; the digital economy's share
 rising by about a point a year from ~8.5% (shifted by the province's
 ``geo.maturity``), so the 20% target is missed. Quarterly releases are
-preliminary and revised at each later release; the yearly official release
+preliminary and revised at each later release (each shows last year in full and
+this year's quarters to date); the yearly official release
 (30 June of the next year) restates the year's quarters. The tables are the
 province's totals, so ``scale`` changes nothing.
 
@@ -111,11 +112,9 @@ def columns_of(release: Release) -> list[tuple[int, int | None]]:
     """(year, quarter or None for the whole year) of each value column, left to right."""
     if release.kind == "yearly":
         return [(release.year, q) for q in (1, 2, 3, 4)] + [(release.year, None)]
-    quarters = list(range(1, release.quarter + 1))
-    cols: list[tuple[int, int | None]] = []
-    for year in (release.year - 1, release.year):  # the same quarters of last year, for comparison
-        cols += [(year, q) for q in quarters] + ([(year, None)] if release.quarter == 4 else [])
-    return cols
+    last_year: list[tuple[int, int | None]] = [(release.year - 1, q) for q in (1, 2, 3, 4)] + [(release.year - 1, None)]
+    this_year: list[tuple[int, int | None]] = [(release.year, q) for q in range(1, release.quarter + 1)]
+    return last_year + this_year + ([(release.year, None)] if release.quarter == 4 else [])
 
 
 def table(seed: int, release: Release) -> list[tuple[int, int | None, dict[str, float]]]:

@@ -7,7 +7,7 @@ snapshots as (
 
 latest as (
     select * from snapshots
-    qualify _file_date = max(_file_date) over ()
+    qualify snapshot_date = max(snapshot_date) over ()
 ),
 
 final as (

@@ -1,25 +1,36 @@
 -- Each data file delivered, with its row count against the recent history of
--- the same source and dataset: the median of the 28 deliveries before it.
--- A day with a tenth of the usual volume shows a ratio near 0.1; the volume
--- rule (expectations/suites/volume.py) reads this table.
+-- the same source and dataset: the median of the 8 deliveries before it on the
+-- same weekday for daily sources (a Sunday is compared with Sundays), of the 8
+-- deliveries before it otherwise. A day with a tenth of the usual volume shows
+-- a ratio near 0.1; the volume rule (expectations/suites/volume.py) reads this
+-- table. Small deliveries (usually under 20 rows) are not judged: noise.
+-- Public holidays (Tết above all) are neither judged nor used as history.
 with
 
+sources as (
+    select * from ref.source
+),
+
 files as (
-    select source, dataset, file_id, name, file_date, rows_read, run_id
-    from meta.manifest
-    where status = 'loaded' and file_date is not null
+    select
+        m.source, m.dataset, m.file_id, m.name, m.file_date, m.rows_read, m.run_id,
+        case when s.cadence = 'daily' then isodow(m.file_date) else 0 end as weekday_group
+    from meta.manifest as m
+    join sources as s using (source)
+    where m.status = 'loaded' and m.file_date is not null
+        and cast(m.file_date as varchar) not in (select holiday_date from ref.holiday)
 ),
 
 with_history as (
     select
         *,
         median(rows_read) over (
-            partition by source, dataset order by file_date, name
-            rows between 28 preceding and 1 preceding
+            partition by source, dataset, weekday_group order by file_date, name
+            rows between 8 preceding and 1 preceding
         ) as usual_rows,
         count(*) over (
-            partition by source, dataset order by file_date, name
-            rows between 28 preceding and 1 preceding
+            partition by source, dataset, weekday_group order by file_date, name
+            rows between 8 preceding and 1 preceding
         ) as history_files
     from files
 ),
@@ -35,7 +46,7 @@ final as (
         rows_read,
         usual_rows,
         history_files,
-        case when history_files >= 7 and usual_rows > 0 then rows_read / usual_rows end as volume_ratio
+        case when history_files >= 4 and usual_rows >= 20 then rows_read / usual_rows end as volume_ratio
     from with_history
 )
 

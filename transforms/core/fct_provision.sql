@@ -6,10 +6,14 @@ snapshots as (
     select * from stg.dvc_provision
 ),
 
-latest as (
+latest_snapshot as (
     select * from snapshots
-    qualify _file_date = max(_file_date) over ()
-        and row_number() over (partition by agency_code, procedure_code order by _file_id desc, _row desc) = 1
+    where snapshot_date = (select max(snapshot_date) from snapshots)
+),
+
+latest as (
+    select * from latest_snapshot
+    qualify row_number() over (partition by agency_code, procedure_code order by _file_id desc, _row desc) = 1
 ),
 
 procedures as (
@@ -30,7 +34,7 @@ final as (
         l.full_process_since,
         coalesce(p.eligible_full_process, false) as eligible_full_process,
         l.service_level = 4 and l.full_process_since is not null as is_full_process,
-        l._file_date as snapshot_date
+        l.snapshot_date
     from latest as l
     join agencies as a on a.agency_code = l.agency_code
     left join procedures as p on p.procedure_code = l.procedure_code

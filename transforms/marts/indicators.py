@@ -41,7 +41,7 @@ class Indicator:
     id: str
     name_vi: str
     name_en: str
-    target: float
+    target: float | None
     comparator: str
     unit: str
     source: str
@@ -135,7 +135,12 @@ base as (
 ),
 
 periods as (
-    select * from core.dim_period where period_type in ({_in_list(ind.periods)})
+    -- from the first period the source delivered for (no empty history before it)
+    select * from core.dim_period
+    where period_type in ({_in_list(ind.periods)})
+      and period_end >= (
+          select coalesce(min(period_start), date '1900-01-01') from meta.manifest
+          where source = '{ind.source}' and status = 'loaded')
 ),
 
 joined as (
@@ -172,7 +177,7 @@ final as (
         g.admin_level, g.admin_code, g.admin_name,
         coalesce(a.numerator, 0) as numerator,
         coalesce(a.denominator, 0) as denominator,
-        {'a.dynamic_target' if ind.target_expr else ind.target} as target
+        {'a.dynamic_target' if ind.target_expr else ('null' if ind.target is None else ind.target)} as target
     from grid as g
     left join aggregated as a
         on a.admin_code = g.admin_code and a.period_type = g.period_type and a.period_end = g.period_end
@@ -233,7 +238,8 @@ def placeholder(con: duckdb.DuckDBPyConnection, ind: Indicator, status: str, rea
     con.execute(
         f"""insert into _values
             select '{ind.id}', '{ind.headline_period}', null, null, null, 'province', u.unit_code, u.unit_name,
-                   null, null, null, {ind.target}, '{ind.comparator}', '{ind.unit}', null, ?, ?, ?, null
+                   null, null, null, {'null' if ind.target is None else ind.target}, '{ind.comparator}',
+                   '{ind.unit}', null, ?, ?, ?, null
             from core.dim_unit as u where u.admin_level = 'province'""",
         [status, reason, run_id],
     )
@@ -297,13 +303,16 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator])
             indicator_id varchar primary key, name_vi varchar, name_en varchar, target double,
             comparator varchar, unit varchar, factor double, source varchar, from_table varchar,
             period_join varchar, periods varchar[], levels varchar[], headline_period varchar,
+            lower_is_better boolean,
             numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar)"""
     )
+    if not indicators:
+        return
     con.executemany(
-        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [i.id, i.name_vi, i.name_en, i.target, i.comparator, i.unit, i.factor, i.source, i.from_,
-             i.period_join, list(i.periods), list(i.levels), i.headline_period, i.numerator,
+             i.period_join, list(i.periods), list(i.levels), i.headline_period, i.lower_is_better, i.numerator,
              i.denominator, i.where, i.definition.strip(), i.reference]
             for i in indicators
         ],

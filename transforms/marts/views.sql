@@ -19,13 +19,30 @@ values_with_previous as (
     from mart.indicator_value as v
 ),
 
-latest as (
-    select v.*, c.name_en, c.name_vi
+headline as (
+    select v.*, c.name_en, c.name_vi, c.lower_is_better
     from values_with_previous as v
     join catalogue as c on c.indicator_id = v.indicator_id
     where v.admin_level in ('province', 'district')
         and (v.period_type = c.headline_period or v.period_start is null)
-    qualify v.period_end is not distinct from max(v.period_end) over (partition by v.indicator_id)
+),
+
+-- the latest headline period with a value at province level; else the latest there is
+chosen as (
+    select indicator_id,
+        coalesce(
+            max(period_end) filter (where admin_level = 'province' and value is not null),
+            max(period_end)
+        ) as period_end
+    from headline
+    group by indicator_id
+),
+
+latest as (
+    select h.*
+    from headline as h
+    join chosen as c
+        on c.indicator_id = h.indicator_id and c.period_end is not distinct from h.period_end
 ),
 
 final as (
@@ -42,7 +59,8 @@ final as (
         target,
         comparator,
         met,
-        round(value - target, 2) as gap,
+        -- how far ahead of the target (negative: behind), whichever way is better
+        round(case when lower_is_better then target - value else value - target end, 2) as gap,
         round(value - previous_value, 2) as change,
         status,
         status_reason

@@ -45,7 +45,8 @@ class StageSummary:
 
 def load_reference(con: duckdb.DuckDBPyConnection, folder: Path = REFERENCE) -> None:
     """(Re)load the committed reference lists into ``ref.*``."""
-    for table, csv in [("ref.admin_unit", "admin_units_2024.csv"), ("ref.agency", "agencies.csv")]:
+    for table, csv in [("ref.admin_unit", "admin_units_2024.csv"), ("ref.agency", "agencies.csv"),
+                       ("ref.holiday", "holidays_vn.csv")]:
         con.execute(
             f"create or replace table {table} as select * from read_csv(?, all_varchar = true, header = true)",
             [str(folder / csv)],
@@ -116,7 +117,8 @@ def load_deduplicated(
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source, ctx: StageContext, run_id: str) -> None:
-    """Create a source's staging tables, empty, before its first delivery, so core can build."""
+    """Create a delivering source's staging tables that have no file yet (ratings before the first
+    rating file), empty, so its core tables can build."""
     steps = steps_for(source.name)
     for dataset in source.dataset_order():
         step = steps[dataset]
@@ -138,6 +140,9 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes,
     """Stage every pending file of ``source``, dataset by dataset in the source's order."""
     summary = StageSummary(source.name)
     ctx = StageContext(con, pii_key)
+    delivered = con.execute("select count(*) from meta.manifest where source = ?", [source.name]).fetchall()[0][0]
+    if not delivered:  # never delivered: no tables, its indicators say "source missing"
+        return summary
     ensure_tables(con, source, ctx, run_id)
     for dataset in source.dataset_order():
         files = pending_files(con, source.name, dataset)

@@ -16,7 +16,13 @@ import polars as pl
 from sources.certificates import constants as c
 from transforms.pii import hash_column, normalise_id
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, outside_code_list, unknown_reference
+from transforms.staging.rules import (
+    RowRule,
+    apply_rules,
+    missing,
+    outside_code_list,
+    unknown_reference,
+)
 from transforms.staging.step import StageContext, StagingStep
 from transforms.staging.stg_population import commune_codes
 
@@ -129,8 +135,5 @@ def _step(raw: pl.DataFrame, ctx: StageContext) -> tuple[pl.DataFrame, pl.DataFr
     return stage_certificates(raw, ctx.pii_key, commune_codes(ctx))
 
 
-# the register and the monthly reports share one template and one table
-STEPS = {
-    "register": StagingStep("stg.certificates_certificate", _step),
-    "issued": StagingStep("stg.certificates_certificate", _step),
-}
+# the register and every issuer's monthly reports share one template and one table
+STEPS = {dataset: StagingStep("stg.certificates_certificate", _step) for dataset in c.DATASETS}

@@ -84,7 +84,7 @@ def work_file_rules(agencies: pl.Series) -> list[RowRule]:
             "status_conflict",
             (is_open & has_closed) | (~is_open & ~has_closed),
             pl.format("{}={} does not agree with {}={}", pl.lit(c.STATUS), pl.col(c.STATUS), pl.lit(c.CLOSED),
-                      pl.col(c.CLOSED)),
+                      pl.col(c.CLOSED).fill_null("(empty)")),
         ),
         count_rule(c.N_DOCUMENTS, c.MAX_DOCUMENTS),
         unknown_reference(c.AGENCY, agencies, "agency"),

@@ -154,6 +154,7 @@ def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("CapThucHien").replace_strict(c.AGENCY_LEVEL, default=None).alias("agency_level"),
         _int("MucDo").cast(pl.Int8).alias("max_service_level"),
         (_int("DuDieuKienToanTrinh") == 1).alias("eligible_full_process"),
+        pl.col("_file_date").alias("snapshot_date"),  # a business column: a re-sent snapshot is staged whole
         *META,
     )
     return staged, quarantine
@@ -176,6 +177,7 @@ def stage_provisions(
         pl.col("MaTTHC").alias("procedure_code"),
         _int("MucDo").cast(pl.Int8).alias("service_level"),
         parse_date("NgayCungCapToanTrinh").alias("full_process_since"),
+        pl.col("_file_date").alias("snapshot_date"),  # a business column: a re-sent snapshot is staged whole
         *META,
     )
     return staged, quarantine

@@ -90,7 +90,7 @@ def survey_rules(units: pl.Series) -> list[RowRule]:
             pl.format("MaNganhKinhTe={} is not a VSIC 2018 section (A–U)", pl.col("MaNganhKinhTe")),
         ),
         outside_labels("TinhTrangHoatDong", c.STATUS),
-        outside_labels("SuDungHopDongDienTu", {"Có": True, "Không": False, "1": True, "0": False}),
+        outside_labels("SuDungHopDongDienTu", c.YES_NO),
         RowRule(
             "code_outside_list",
             unknown_items.list.len() > 0,

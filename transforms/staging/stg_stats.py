@@ -145,6 +145,9 @@ def stage_grdp(raw: pl.DataFrame, provinces: dict[str, str], known_units: pl.Ser
         norm("release").replace_strict(c.RELEASES, default=None).alias("release"),
         pl.col("sheet"),
         pl.col("cell"),
+        # a business column, so that a later release repeating an earlier one's cell is loaded
+        # (and can win as the latest delivery) instead of being taken for a duplicate
+        pl.col("_file_date").alias("released_on"),
         *META,
     )
     return staged, quarantine
