@@ -16,13 +16,10 @@ import polars as pl
 from sources.base import SourceFileError, read_csv_text
 from sources.dvc import constants as c
 
-_LIST_SCHEMA = {
-    name: pl.List(pl.Struct({f: pl.String for f in fields}))
-    for name, fields in c.DOSSIER_LIST_FIELDS.items()
-}
 DOSSIER_SCHEMA: dict[str, pl.DataType] = {
-    **{f: pl.String for f in c.DOSSIER_SCALAR_FIELDS},
-    **_LIST_SCHEMA,
+    **{f: pl.String for f in c.DOSSIER_READ_FIELDS},
+    **{name: pl.List(pl.Struct({f: pl.String for f in fields}))
+       for name, fields in c.DOSSIER_READ_LIST_FIELDS.items()},
 }
 
 CSV_COLUMNS = {
@@ -33,7 +30,11 @@ CSV_COLUMNS = {
 
 
 def read_dossiers(path: str | Path) -> pl.DataFrame:
-    """One JSON-lines dossier file -> frame with ``_row`` (1-based line number)."""
+    """One JSON-lines dossier file -> frame with ``_row`` (1-based line number).
+
+    Only ``DOSSIER_READ_FIELDS`` are parsed: names, phones and e-mails never
+    enter the pipeline, not even in memory as columns.
+    """
     data = Path(path).read_bytes()
     if not data.strip():
         return pl.DataFrame(schema={**DOSSIER_SCHEMA, "_row": pl.Int64})

@@ -80,6 +80,16 @@ DOSSIER_LIST_FIELDS = {
     "DanhSachLePhi": ["TenPhiLePhi", "MucPhi"],
 }
 PERSONAL_FIELDS = ["ChuHoSo", "SoDienThoai", "Email"]
+# What the pipeline reads of each record: personal fields and free text are never parsed at all
+# (also the larger part of a record: reading only these halves the parse time).
+DOSSIER_READ_FIELDS = [
+    f for f in DOSSIER_SCALAR_FIELDS if f not in (*PERSONAL_FIELDS, "TenTTHC", "TenLinhVuc")
+]
+DOSSIER_READ_LIST_FIELDS = {
+    "TaiLieuNop": ["DuocSoHoa"],
+    "DanhSachGiayToKetQua": ["MaGiayToKetQua"],
+    "DanhSachLePhi": ["MucPhi"],
+}
 
 CHANNEL = {1: "in_person", 2: "online", 3: "postal"}
 STATUS = {

@@ -9,7 +9,8 @@ The model, in short:
 
 - **World** (from the seed only): the 103 agencies of ``warehouse/reference``
   with a persistent "digital maturity" each (a district effect shared by the
-  district's communes plus the agency's own), a catalogue of about 350
+  district's communes plus the agency's own, both from ``sources.geo`` which
+  all simulators share, as are the commune sizes), a catalogue of about 350
   procedures in about 50 sectors, the procedures each agency provides, and
   the date each provision became full-process online (spread over 2023-2025,
   earlier for more mature agencies).
@@ -45,6 +46,7 @@ import numpy as np
 import polars as pl
 
 import warehouse.reference
+from sources import geo
 from sources.dvc import constants as c
 
 REFERENCE_DIR = Path(warehouse.reference.__file__).parent
@@ -73,7 +75,7 @@ DEPARTMENT_WEIGHT = {
 DISTRICT_SPREAD = 1.2  # district maturity effects range over [-1.2, 1.2]
 
 # Logistic rate models: (intercept, maturity coefficient, trend coefficient per year).
-RATE_ONLINE = (0.7, 0.75, 1.25)  # online filing of a full-process procedure (T02)
+RATE_ONLINE = (1.1, 0.75, 1.25)  # online filing of a full-process procedure (T02)
 RATE_VNEID = (2.0, 0.55, 1.5)  # online applicant authenticated with VNeID (T03)
 RATE_E_RESULT = (1.45, 0.7, 1.3)  # finished dossier with an electronic result (T04)
 RATE_OVERDUE = (-2.0, -0.55, -0.85)  # finished after the due date (T05)
@@ -623,32 +625,43 @@ def _read_reference() -> tuple[pl.DataFrame, pl.DataFrame]:
     return units, agencies
 
 
-def _agency_table(rng: np.random.Generator) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """Agencies with district, maturity and share of the dossier volume."""
+def _agency_table() -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Agencies with district, maturity and share of the dossier volume.
+
+    Commune sizes and unit maturities come from ``sources.geo``, shared by all
+    simulators, so the same commune is large and advanced in every source.
+    Maturity here = a district effect (the districts ranked by their shared
+    maturity and spread evenly over +-``DISTRICT_SPREAD``, so there are always
+    leading and lagging districts) + the agency's own (its shared maturity,
+    scaled to unit variance).
+    """
     units, agencies = _read_reference()
     unit_info = units.select("unit_code", "unit_type_vi", "district_code", "name_vi")
     df = agencies.join(unit_info, on="unit_code", how="left", maintain_order="left")
-    districts = sorted(units.filter(pl.col("admin_level") == "district")["unit_code"].to_list())
-    # evenly spread district effects in a seeded order: every seed has leading and lagging districts
+    districts = sorted(units.filter(pl.col("admin_level") == "district")["unit_code"].to_list(),
+                       key=lambda d: (geo.maturity(d), d))
     spread = DISTRICT_SPREAD * np.linspace(-1.0, 1.0, len(districts))
-    district_effect = dict(zip(districts, rng.permutation(spread), strict=True))
-    n = df.height
-    own = rng.normal(0.0, 1.0, n)
-    population = rng.lognormal(0.0, 0.35, n)
+    district_effect = dict(zip(districts, spread, strict=True))
+    population = {commune.code: commune.population for commune in geo.communes()}
     level = df["agency_level"].to_numpy()
+    codes = df["agency_code"].to_list()
+    unit = df["unit_code"].to_list()
     district = df["district_code"].fill_null("").to_numpy()
     urban = df["unit_type_vi"].is_in(["Phường", "Thị trấn"]).to_numpy()
+    own = np.sqrt(3.0) * np.array([geo.maturity(u if lv != "province" else a)
+                                   for u, a, lv in zip(unit, codes, level, strict=True)])
     effect = np.array([district_effect.get(d, 0.0) for d in district])
     maturity = np.where(level == "commune", effect + 0.6 * own + 0.25 * urban,
                         np.where(level == "district", effect + 0.3 * own, 0.2 + 0.7 * own))
-    pop = np.where(level == "commune", population * np.where(urban, 1.7, 1.0), 0.0)
+    pop = np.array([float(population.get(u, 0)) if lv == "commune" else 0.0
+                    for u, lv in zip(unit, level, strict=True)])
     pop_by_district = {d: pop[(district == d) & (level == "commune")].sum() for d in districts}
     department = np.array([int(code.split(".")[1]) if lv == "province" else 0
-                           for code, lv in zip(df["agency_code"], level, strict=True)])
+                           for code, lv in zip(codes, level, strict=True)])
     raw = np.where(level == "commune", pop,
                    np.where(level == "district", [pop_by_district.get(d, 0.0) for d in district],
                             [DEPARTMENT_WEIGHT.get(int(k), 0.3) for k in department]))
-    share = np.zeros(n)
+    share = np.zeros(len(codes))
     for lv, part in LEVEL_SHARE.items():
         mask = level == lv
         share[mask] = part * raw[mask] / raw[mask].sum()
@@ -768,7 +781,7 @@ def _provision_table(rng: np.random.Generator, agencies: pl.DataFrame,
 def build_world(seed: int = 190, scale: float = 1.0) -> World:
     """The agencies, catalogue and provisions of a seed (deterministic, independent of any date range)."""
     rng = np.random.default_rng([seed, 0])
-    agencies, communes = _agency_table(rng)
+    agencies, communes = _agency_table()
     procedures = _procedure_table(rng)
     provisions = _provision_table(rng, agencies, procedures)
     yearly = DOSSIERS_PER_YEAR * scale
@@ -842,7 +855,7 @@ def _draw_reception(rng: np.random.Generator, cal: Calendar, day: int, online: n
     n = len(online)
     span = _OFFICE_LEN if working else _MORNING_LEN
     sub_clock = office_clock(rng.random(n) * (span - 900))
-    quick = online & (office_position(sub_clock) < _OFFICE_LEN - 5400) & (rng.random(n) < 0.6)
+    quick = online & (office_position(sub_clock) < _OFFICE_LEN - 5400) & (rng.random(n) < 0.7)
     quick &= working
     later = (online & ~quick) | (~online & closed)
     recv_gap = np.where(online, rng.integers(300, 5400, n), rng.integers(60, 900, n))
@@ -864,7 +877,7 @@ def _draw_end(rng: np.random.Generator, cal: Calendar, day: int, m: np.ndarray, 
     withdrawn, stopped = u < 0.007, (u >= 0.007) & (u < 0.011)
     overdue = rng.random(n) < _sigmoid(RATE_OVERDUE[0] + RATE_OVERDUE[1] * m + RATE_OVERDUE[2] * t
                                        + 0.4 * (days >= 10))
-    same_share = np.select([days == 0, days <= 2, days <= 5], [0.97, 0.8, 0.5], 0.08)
+    same_share = np.select([days == 0, days <= 2, days <= 5], [0.97, 0.85, 0.55], 0.08)
     same = rng.random(n) < same_share
     on_time_k = np.where(same | (days == 0), 0, 1 + (rng.random(n) * np.maximum(days, 1)).astype(np.int64))
     late_k = days + rng.geometric(0.4, n)

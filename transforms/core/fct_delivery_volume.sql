@@ -1,10 +1,11 @@
 -- Each data file delivered, with its row count against the recent history of
--- the same source and dataset: the median of the 8 deliveries before it on the
--- same weekday for daily sources (a Sunday is compared with Sundays), of the 8
--- deliveries before it otherwise. A day with a tenth of the usual volume shows
--- a ratio near 0.1; the volume rule (expectations/suites/volume.py) reads this
--- table. Small deliveries (usually under 20 rows) are not judged: noise.
--- Public holidays (Tết above all) are neither judged nor used as history.
+-- the same series: same source, dataset and file name pattern (one operator's
+-- or one issuer's files are a series of their own), the median of the 8
+-- deliveries before it. Daily sources are judged on working days only:
+-- weekends and public holidays (Tết above all) are neither judged nor used as
+-- history. A day with a tenth of the usual volume shows a ratio near 0.1; the
+-- volume rule (expectations/suites/volume.py) reads this table. Small
+-- deliveries (usually under 20 rows) are not judged: noise.
 with
 
 sources as (
@@ -14,22 +15,24 @@ sources as (
 files as (
     select
         m.source, m.dataset, m.file_id, m.name, m.file_date, m.rows_read, m.run_id,
-        case when s.cadence = 'daily' then isodow(m.file_date) else 0 end as weekday_group
+        regexp_replace(m.name, '[0-9]', '', 'g') as series
     from meta.manifest as m
     join sources as s using (source)
     where m.status = 'loaded' and m.file_date is not null
-        and cast(m.file_date as varchar) not in (select holiday_date from ref.holiday)
+        and not (s.cadence = 'daily' and (
+            isodow(m.file_date) >= 6
+            or cast(m.file_date as varchar) in (select holiday_date from ref.holiday)))
 ),
 
 with_history as (
     select
         *,
         median(rows_read) over (
-            partition by source, dataset, weekday_group order by file_date, name
+            partition by source, dataset, series order by file_date, name
             rows between 8 preceding and 1 preceding
         ) as usual_rows,
         count(*) over (
-            partition by source, dataset, weekday_group order by file_date, name
+            partition by source, dataset, series order by file_date, name
             rows between 8 preceding and 1 preceding
         ) as history_files
     from files

@@ -40,3 +40,18 @@ def unparseable(col: str) -> pl.Expr:
     """True where text was sent but no accepted format reads it."""
     text = pl.col(col).str.strip_chars()
     return (text.is_not_null() & (text != "")) & parse_datetime(col).is_null()
+
+
+def parsed_name(col: str) -> str:
+    return f"_dt_{col}"
+
+
+def with_parsed(df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """Parse each date column once into ``_dt_<col>``; rules and the staged select reuse it."""
+    return df.with_columns(parse_datetime(c).alias(parsed_name(c)) for c in cols)
+
+
+def unparseable_parsed(col: str) -> pl.Expr:
+    """As ``unparseable``, over a column already parsed by ``with_parsed``."""
+    text = pl.col(col).str.strip_chars()
+    return (text.is_not_null() & (text != "")) & pl.col(parsed_name(col)).is_null()

@@ -14,7 +14,15 @@ import polars as pl
 
 from sources.dvc import constants as c
 from transforms.pii import hash_column, valid_id
-from transforms.staging.dates import EARLIEST, parse_date, parse_datetime, unparseable
+from transforms.staging.dates import (
+    EARLIEST,
+    parse_date,
+    parse_datetime,
+    parsed_name,
+    unparseable,
+    unparseable_parsed,
+    with_parsed,
+)
 from transforms.staging.rules import (
     RowRule,
     apply_rules,
@@ -44,16 +52,17 @@ def _int(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
 
 
-def _date_rules(fields: list[str]) -> list[RowRule]:
+def _date_rules(fields: list[str], parsed: bool = False) -> list[RowRule]:
+    check = unparseable_parsed if parsed else unparseable
     return [
-        RowRule("invalid_date", unparseable(f), pl.format("{}={} is not a date", pl.lit(f), pl.col(f)))
+        RowRule("invalid_date", check(f), pl.format("{}={} is not a date", pl.lit(f), pl.col(f)))
         for f in fields
     ]
 
 
-def _too_early_or_future(field: str) -> RowRule:
+def _too_early_or_future(field: str, parsed_already: bool = False) -> RowRule:
     """Before 2000, or after the day the file was extracted (dates in the future)."""
-    parsed = parse_datetime(field)
+    parsed = pl.col(parsed_name(field)) if parsed_already else parse_datetime(field)
     latest = (pl.col("_file_date") + timedelta(days=1)).cast(pl.Datetime("us"))
     return RowRule(
         "date_out_of_range",
@@ -63,9 +72,10 @@ def _too_early_or_future(field: str) -> RowRule:
 
 
 def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
-    received = parse_datetime("NgayTiepNhan")
-    submitted = parse_datetime("NgayNopHoSo")
-    finished = parse_datetime("NgayKetThucXuLy")
+    """Row rules of a dossier; dates must have been parsed by ``with_parsed`` first."""
+    received = pl.col(parsed_name("NgayTiepNhan"))
+    submitted = pl.col(parsed_name("NgayNopHoSo"))
+    finished = pl.col(parsed_name("NgayKetThucXuLy"))
     return [
         missing("MaHoSo"),
         missing("MaTTHC"),
@@ -76,9 +86,9 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
         outside_code_list("KenhThucHien", list(c.CHANNEL)),
         outside_code_list("TrangThaiHoSo", list(c.STATUS)),
         *[outside_code_list(f, codes) for f, codes in FLAG_FIELDS.items()],
-        *_date_rules(list(DOSSIER_DATES)),
-        _too_early_or_future("NgayNopHoSo"),
-        _too_early_or_future("NgayKetThucXuLy"),
+        *_date_rules(list(DOSSIER_DATES), parsed=True),
+        _too_early_or_future("NgayNopHoSo", parsed_already=True),
+        _too_early_or_future("NgayKetThucXuLy", parsed_already=True),
         RowRule(
             "finished_before_received",
             finished < pl.coalesce(received, submitted),
@@ -97,14 +107,15 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
 
 def _record_columns(df: pl.DataFrame) -> list[str]:
     """What a quarantine row keeps of the record: everything but personal fields and the raw ID."""
-    hidden = set(c.PERSONAL_FIELDS) | {"SoGiayToChuHoSo"} | set(META)
-    return [col for col in df.columns if col not in hidden]
+    hidden = set(c.PERSONAL_FIELDS) | {"SoGiayToChuHoSo"}
+    return [col for col in df.columns if col not in hidden and not col.startswith("_")]
 
 
 def stage_dossiers(
     raw: pl.DataFrame, pii_key: bytes, agencies: pl.Series, procedures: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw dossier records -> ``stg.dvc_dossier`` rows and quarantine rows."""
+    raw = with_parsed(raw, list(DOSSIER_DATES))
     good, quarantine = apply_rules(raw, dossier_rules(agencies, procedures), _record_columns(raw))
     good = hash_column(good, "SoGiayToChuHoSo", pii_key, "applicant_hash")
     docs = pl.col("TaiLieuNop")
@@ -116,7 +127,7 @@ def stage_dossiers(
         _int("TrangThaiHoSo").cast(pl.Int8).alias("status"),
         _int("LoaiDoiTuong").cast(pl.Int8).alias("applicant_type"),
         pl.col("applicant_hash"),
-        *[parse_datetime(raw_name).alias(name) for raw_name, name in DOSSIER_DATES.items()],
+        *[pl.col(parsed_name(raw_name)).alias(name) for raw_name, name in DOSSIER_DATES.items()],
         _int("HinhThuc").cast(pl.Int8).alias("result_form"),
         (_int("TaiKhoanDuocXacThucVoiVNeID") == 1).alias("vneid_authenticated"),
         (_int("HoSoCoThanhPhanSoHoa") == 1).alias("has_digitised_components"),
