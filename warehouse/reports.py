@@ -26,23 +26,31 @@ def _cell(value: float | None, met: bool | None, status: str) -> str:
     return f"{value:6.1f}{'' if met else '*'}".rjust(7)
 
 
+def _num(x: float | None, width: int, signed: bool = False) -> str:
+    if x is None:
+        return "-".rjust(width)
+    return (f"{x:+.1f}" if signed else f"{x:.1f}").rjust(width)
+
+
 def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
-    """The scorecard as a fixed-width table: one line per indicator, province then each district."""
+    """The scorecard as a fixed-width table: one line per target, province then each district.
+
+    Each line: the latest period with data, target, province value, met or not,
+    gap to the target (positive = ahead), change since the previous period,
+    then every district's value (* below target, B blocked).
+    """
     rows = scorecard_rows(con)
     if not rows:
         return "scorecard is empty"
     districts = sorted({(r["admin_code"], r["admin_name"]) for r in rows if r["admin_level"] == "district"})
     names = dict(con.execute("select indicator_id, name_en from mart.indicator_catalogue").fetchall())
     by_key = {(r["indicator_id"], r["admin_code"]): r for r in rows}
-    period = next((r["period_label"] for r in rows if r["admin_level"] == "province" and r["period_label"]), "")
-    header = f"{'id':<5}{'indicator':<44}{'target':>8} {'province':>9} {'':>10}" + "".join(
-        f"{code:>7}" for code, _ in districts
-    )
-    lines = [f"Plan 190/KH-UBND scorecard — Hậu Giang — period {period}", header, "-" * len(header)]
+    header = (f"{'id':<5}{'indicator':<38}{'period':<12}{'target':>7}{'value':>8} {'status':<10}"
+              f"{'gap':>7}{'change':>7} " + "".join(f"{code:>7}" for code, _ in districts))
+    lines = ["Plan 190/KH-UBND scorecard — Hậu Giang (province 93 and its districts)", header, "-" * len(header)]
     for ind in sorted({r["indicator_id"] for r in rows}):
         prov = next(r for r in rows if r["indicator_id"] == ind and r["admin_level"] == "province")
         target = f"{prov['comparator']}{prov['target']:g}" if prov["target"] is not None else "-"
-        value = f"{prov['value']:.2f}" if prov["value"] is not None else "-"
         status = {"blocked": "BLOCKED", "source_missing": "NO SOURCE", "no_data": "NO DATA"}.get(
             prov["status"], MARK[prov["met"]])
         cells = "".join(
@@ -50,10 +58,14 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
             if (ind, c) in by_key else "    -  "
             for c, _ in districts
         )
-        lines.append(f"{ind:<5}{names.get(ind, '')[:43]:<44}{target:>8} {value:>9} {status:>10}{cells}")
+        lines.append(
+            f"{ind:<5}{names.get(ind, '')[:37]:<38}{(prov['period_label'] or '-'):<12}{target:>7}"
+            f"{_num(prov['value'], 8)} {status:<10}{_num(prov['gap'], 7, True)}{_num(prov['change'], 7, True)} {cells}"
+        )
     lines.append("")
     lines.append("Districts: " + "; ".join(f"{c} {n}" for c, n in districts))
-    lines.append("* below target   B blocked (last published value kept)   - no data")
+    lines.append("* below target   B blocked (last published value kept)   - no data   "
+                 "gap: ahead (+) or behind (-) the target   change: since the previous period")
     for r in rows:
         if r["admin_level"] == "province" and r["status"] in ("blocked", "source_missing"):
             lines.append(f"{r['status'].upper()} {r['indicator_id']}: {r['status_reason']}")
