@@ -85,7 +85,8 @@ def prepare(settings: Settings, run_id: str) -> dict:
     return {"build": str(build), "base_run_id": base}
 
 
-@task(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5)
+@task(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5,
+      task_run_name="extract-{source}")
 def extract_source(settings: Settings, build: str, source: str, run_id: str) -> dict:
     con = _open(build)
     try:
@@ -97,7 +98,7 @@ def extract_source(settings: Settings, build: str, source: str, run_id: str) -> 
     return asdict(summary)
 
 
-@task
+@task(task_run_name="stage-{source}")
 def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
     con = _open(build)
     try:

@@ -239,7 +239,7 @@ def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes
     assert retried.is_completed(), retried.message
     states = _task_states(flow_run_id)
     # the retry did not redo the finished steps: their runs came back Cached
-    assert states["extract_source"][-1] == "Cached" and states["stage"][-1] == "Cached", states
+    assert states["extract"][-1] == "Cached" and states["stage"][-1] == "Cached", states
     assert states["publish"][-1] == "Completed", states
     assert digest(published) != before
     added = q(home, "select count(*) from stg.dvc_dossier")[0][0] - n_stg

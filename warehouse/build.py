@@ -21,6 +21,9 @@ import polars as pl
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 
+MEMORY_LIMIT = "1500MB"  # DuckDB's own cap for the writer; it spills to disk beyond it
+
+
 class PublishError(Exception):
     """The build cannot be published (audit failed, file unsafe to move, a newer publish raced it)."""
 
@@ -29,6 +32,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         con.execute("set preserve_insertion_order = false")
+        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     return con
 
 

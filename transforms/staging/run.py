@@ -146,45 +146,57 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes,
     ensure_tables(con, source, ctx, run_id)
     for dataset in source.dataset_order():
         files = pending_files(con, source.name, dataset)
-        if not files:
-            continue
-        frames, errors = read_files(files, source.readers[dataset])
-        counts = {fid: df.height for fid, df in frames.items()}
-        duplicates_of_files = {f[0] for f in files if f[4] == "duplicate"}
-        to_stage = [df for fid, df in frames.items() if fid not in duplicates_of_files and df.height]
-        loaded: dict[str, int] = {}
-        quarantined: dict[str, int] = {}
-        if to_stage:
-            raw = pl.concat(to_stage, how="vertical")
-            step = steps_for(source.name)[dataset]
-            staged, quarantine = step.fn(raw, ctx)
-            loaded = load_deduplicated(con, step.table, staged, run_id)
-            quarantined = dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
-            record_quarantine(con, quarantine, source.name, dataset, run_id)
-            if step.key:
-                release_quarantine(con, source.name, dataset, step, run_id)
-        now = datetime.now()
-        for fid, read in counts.items():
-            if fid in duplicates_of_files:
-                values = ("duplicate", read, 0, 0, read)
-            else:
-                n_loaded, n_quarantined = loaded.get(fid, 0), quarantined.get(fid, 0)
-                values = ("loaded", read, n_loaded, n_quarantined, read - n_loaded - n_quarantined)
-            con.execute(
-                """update meta.manifest set status = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?,
-                   rows_duplicate = ?, error = null, loaded_at = ? where file_id = ?""",
-                [*values, now, fid],
-            )
-            summary.files += 1
-            summary.rows_read += values[1]
-            summary.rows_loaded += values[2]
-            summary.rows_quarantined += values[3]
-            summary.rows_duplicate += values[4]
-        for fid, message in errors.items():
-            con.execute("update meta.manifest set status = 'error', error = ? where file_id = ?", [message, fid])
-            summary.files_failed += 1
-            summary.errors.append(message)
+        for start in range(0, len(files), BATCH_FILES):
+            stage_batch(con, source, dataset, files[start:start + BATCH_FILES], ctx, run_id, summary)
     return summary
+
+
+BATCH_FILES = 50  # files staged together: bounds memory (a year of daily dossiers is ~8 batches)
+
+
+def stage_batch(
+    con: duckdb.DuckDBPyConnection, source: Source, dataset: str, files: list[tuple],
+    ctx: StageContext, run_id: str, summary: StageSummary,
+) -> None:
+    """Read, stage, load and account for one batch of a dataset's files."""
+    frames, errors = read_files(files, source.readers[dataset])
+    counts = {fid: df.height for fid, df in frames.items()}
+    duplicates_of_files = {f[0] for f in files if f[4] == "duplicate"}
+    to_stage = [df for fid, df in frames.items() if fid not in duplicates_of_files and df.height]
+    loaded: dict[str, int] = {}
+    quarantined: dict[str, int] = {}
+    if to_stage:
+        raw = pl.concat(to_stage, how="vertical")
+        del frames, to_stage
+        step = steps_for(source.name)[dataset]
+        staged, quarantine = step.fn(raw, ctx)
+        del raw
+        loaded = load_deduplicated(con, step.table, staged, run_id)
+        quarantined = dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
+        record_quarantine(con, quarantine, source.name, dataset, run_id)
+        if step.key:
+            release_quarantine(con, source.name, dataset, step, run_id)
+    now = datetime.now()
+    for fid, read in counts.items():
+        if fid in duplicates_of_files:
+            values = ("duplicate", read, 0, 0, read)
+        else:
+            n_loaded, n_quarantined = loaded.get(fid, 0), quarantined.get(fid, 0)
+            values = ("loaded", read, n_loaded, n_quarantined, read - n_loaded - n_quarantined)
+        con.execute(
+            """update meta.manifest set status = ?, rows_read = ?, rows_loaded = ?, rows_quarantined = ?,
+               rows_duplicate = ?, error = null, loaded_at = ? where file_id = ?""",
+            [*values, now, fid],
+        )
+        summary.files += 1
+        summary.rows_read += values[1]
+        summary.rows_loaded += values[2]
+        summary.rows_quarantined += values[3]
+        summary.rows_duplicate += values[4]
+    for fid, message in errors.items():
+        con.execute("update meta.manifest set status = 'error', error = ? where file_id = ?", [message, fid])
+        summary.files_failed += 1
+        summary.errors.append(message)
 
 
 def record_quarantine(
