@@ -31,7 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
@@ -192,6 +192,8 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
     create_table_artifact(key="scorecard", table=rows, description="Plan 190 scorecard, latest period")
     create_markdown_artifact(key="data-quality", markdown=quality_markdown(staged, checks, computed["blocked"]),
                              description="Data quality of this run")
+    create_link_artifact(key="data-docs", link=Path(checks["docs"]).as_uri(), link_text="GX Data Docs of this run",
+                         description="Static Great Expectations Data Docs (open on the machine that ran the flow)")
 
 
 @flow(name="nightly", log_prints=True)
