@@ -27,7 +27,7 @@ def _peak_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
-def duckdb_read_seconds(landing: Path) -> tuple[float, int, int]:
+def duckdb_read_seconds(folders: list[Path]) -> tuple[float, int, int]:
     """Time DuckDB reading every extract file once (count rows); return (seconds, rows, files skipped).
 
     JSON lines and CSV (any of the sources' separators and encodings) are
@@ -39,10 +39,10 @@ def duckdb_read_seconds(landing: Path) -> tuple[float, int, int]:
     con = duckdb.connect()
     t0 = time.perf_counter()
     rows = skipped = 0
-    jsonl = sorted(str(p) for p in landing.rglob("*.jsonl"))
+    jsonl = sorted(str(p) for f in folders for p in f.rglob("*.jsonl"))
     if jsonl:
         rows += con.execute("select count(*) from read_json(?, format = 'newline_delimited')", [jsonl]).fetchone()[0]
-    for path in sorted(landing.rglob("*.csv")):
+    for path in sorted(p for f in folders for p in f.rglob("*.csv")):
         for options in ("", ", encoding = 'utf-16'"):
             try:
                 rows += con.execute(
@@ -54,7 +54,7 @@ def duckdb_read_seconds(landing: Path) -> tuple[float, int, int]:
                 continue
         else:
             skipped += 1
-    skipped += sum(1 for _ in landing.rglob("*.xlsx"))
+    skipped += sum(1 for f in folders for _ in f.rglob("*.xlsx"))
     con.close()
     return time.perf_counter() - t0, rows, skipped
 
@@ -69,11 +69,11 @@ def task_timings(flow_run_id: str) -> list[tuple[str, float]]:
     return sorted(out, key=lambda x: next(r.start_time for r in runs if r.name == x[0]))
 
 
-def _simulate_all(landing: Path, start: object, end: object, scale: float) -> dict:
+def _simulate_all(landing: Path, start: object, end: object, scale: float, names: list[str]) -> dict:
     from sources import SOURCES
     from sources.simulate import simulate_landing
 
-    return simulate_landing(SOURCES, landing, start, end, scale)
+    return simulate_landing({n: SOURCES[n] for n in names}, landing, start, end, scale)
 
 
 def main(scale: float = 1.0) -> int:
@@ -85,10 +85,14 @@ def main(scale: float = 1.0) -> int:
     from flows.settings import load_settings
 
     settings = load_settings()
+    from flows.nightly import active_sources
+
+    names = active_sources(settings)
+    print(f"sources: {', '.join(names)}")
     t0 = time.perf_counter()
     # in a child process, so the simulator's memory does not count as the nightly's
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        made = pool.apply(_simulate_all, (landing, settings.sim_start, settings.sim_end, scale))
+        made = pool.apply(_simulate_all, (landing, settings.sim_start, settings.sim_end, scale, names))
     sim_s = time.perf_counter() - t0
     print(f"simulate: {f'{sim_s:.1f} s' if made else 'landing zone already there'} ({landing})")
 
@@ -98,7 +102,7 @@ def main(scale: float = 1.0) -> int:
         elif stale.exists():
             stale.unlink()
 
-    read_s, files_rows, skipped = duckdb_read_seconds(landing)
+    read_s, files_rows, skipped = duckdb_read_seconds([landing / n for n in names])
 
     from flows.nightly import nightly
 

@@ -10,9 +10,10 @@ flow iterates over the registry and never names a source.
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -62,6 +63,13 @@ def decode_text(data: bytes, file: str) -> str:
         return data[len(codecs.BOM_UTF8):].decode("utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
+    head = data[:4096]
+    if b"\x00" in head:  # UTF-16 without a byte-order mark: half the bytes of Vietnamese text are 0
+        encoding = "utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise SourceFileError(file, None, None, f"not UTF-8, UTF-16 or Windows-1258 text: {exc}") from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -90,10 +98,16 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
             io.StringIO(text), separator=separator, infer_schema=False,
             truncate_ragged_lines=False,
         )
-    except Exception as exc:
-        raise SourceFileError(file, None, None, f"cannot parse CSV: {exc}") from exc
+    except Exception as exc:  # the parser's message quotes the line (personal data): say where instead
+        line, problem = _bad_record(text, separator)
+        raise SourceFileError(file, line, None, f"cannot parse CSV: {problem}") from exc
     header = [h.strip() for h in df.columns]
     df.columns = header
+    if not text.endswith(("\n", "\r")):  # the last line has no line break: is it whole?
+        line, width = _last_record(text, separator)
+        if width < len(header):
+            raise SourceFileError(file, line, ", ".join(header[width:]),
+                                  f"the last line has {width} of {len(header)} fields: the file is cut short")
     missing = [c for c in columns if c not in header]
     if missing:
         raise SourceFileError(file, 1, ", ".join(missing), f"missing column(s); header is {header}")
@@ -101,7 +115,46 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
         df.select([pl.col(c).str.strip_chars() for c in columns])
         .with_row_index("_row", offset=1)
         .with_columns(pl.col("_row").cast(pl.Int64))
+        .filter(~pl.all_horizontal(pl.col(columns).is_null()))  # a blank line is no record
     )
+
+
+def _records(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on; ``csv.Error`` names no value."""
+    reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise csv.Error(f"line {start}: {exc}") from exc
+        yield start, record
+
+
+def _bad_record(text: str, separator: str) -> tuple[int | None, str]:
+    """The line a CSV the parser refused goes wrong on, and how (without quoting it)."""
+    width = None
+    try:
+        for line, record in _records(text, separator):
+            if width is None:
+                width = len(record)
+            elif record and len(record) > width:
+                return line, f"{len(record)} fields where the header has {width}"
+    except csv.Error as exc:
+        line = int(str(exc).split(":", 1)[0].removeprefix("line "))
+        return line, f"a quoted field is not closed or a quote is not escaped (the file may be cut): {exc}"
+    return None, "malformed CSV"
+
+
+def _last_record(text: str, separator: str) -> tuple[int, int]:
+    """(line it starts on, number of fields) of the last record."""
+    last = (1, 0)
+    for line, record in _records(text, separator):
+        if record:
+            last = (line, len(record))
+    return last
 
 
 def file_date(name: str) -> date | None:

@@ -21,7 +21,7 @@ import polars as pl
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 
-MEMORY_LIMIT = "1500MB"  # DuckDB's own cap for the writer; it spills to disk beyond it
+MEMORY_LIMIT = "800MB"  # DuckDB's own cap for the writer; it spills to disk beyond it
 
 
 class PublishError(Exception):

@@ -151,7 +151,7 @@ def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes,
     return summary
 
 
-BATCH_FILES = 50  # files staged together: bounds memory (a year of daily dossiers is ~8 batches)
+BATCH_FILES = 20  # files staged together: bounds memory (a year of daily dossiers is ~19 batches)
 
 
 def stage_batch(
