@@ -13,7 +13,7 @@ import codecs
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -119,42 +119,41 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
     )
 
 
-def _records(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with the line it starts on; ``csv.Error`` names no value."""
+def _shape(text: str, separator: str) -> tuple[list[tuple[int, int]], tuple[int, str] | None]:
+    """(line each record starts on, its number of fields), and where and why reading stopped, if it
+    did. Only for files the fast path finds wrong: nothing here quotes a value (it may be personal)."""
     reader = csv.reader(io.StringIO(text), delimiter=separator, strict=True)
+    shape: list[tuple[int, int]] = []
     while True:
         start = reader.line_num + 1
         try:
             record = next(reader)
         except StopIteration:
-            return
+            return shape, None
         except csv.Error as exc:
-            raise csv.Error(f"line {start}: {exc}") from exc
-        yield start, record
+            return shape, (start, f"a quoted field is not closed or a quote is not escaped ({exc})")
+        if record:
+            shape.append((start, len(record)))
 
 
 def _bad_record(text: str, separator: str) -> tuple[int | None, str]:
-    """The line a CSV the parser refused goes wrong on, and how (without quoting it)."""
-    width = None
-    try:
-        for line, record in _records(text, separator):
-            if width is None:
-                width = len(record)
-            elif record and len(record) > width:
-                return line, f"{len(record)} fields where the header has {width}"
-    except csv.Error as exc:
-        line = int(str(exc).split(":", 1)[0].removeprefix("line "))
-        return line, f"a quoted field is not closed or a quote is not escaped (the file may be cut): {exc}"
+    """The line a CSV the parser refused goes wrong on, and how."""
+    shape, stopped = _shape(text, separator)
+    width = shape[0][1] if shape else 0
+    longer = next(((line, n) for line, n in shape[1:] if n > width), None)
+    if longer and (stopped is None or longer[0] < stopped[0]):
+        return longer[0], f"{longer[1]} fields where the header has {width}"
+    if stopped:
+        return stopped[0], stopped[1] + ": the file may be cut mid-record"
     return None, "malformed CSV"
 
 
 def _last_record(text: str, separator: str) -> tuple[int, int]:
     """(line it starts on, number of fields) of the last record."""
-    last = (1, 0)
-    for line, record in _records(text, separator):
-        if record:
-            last = (line, len(record))
-    return last
+    shape, stopped = _shape(text, separator)
+    if stopped:
+        return stopped[0], 0
+    return shape[-1] if shape else (1, 0)
 
 
 def file_date(name: str) -> date | None:

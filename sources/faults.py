@@ -291,6 +291,8 @@ def read_dataset(source: str, dataset: str, files: list[Path], landing: Path) ->
             df = reader(path)
         except Exception:  # noqa: BLE001 - an unreadable file is not corrupted further
             continue
+        if df.height == 0:
+            continue
         frames.append(df.with_columns(
             pl.lit(path.relative_to(landing).as_posix()).alias("_file_id"),
             pl.lit(file_date(path.name), dtype=pl.Date).alias("_file_date"),
@@ -562,12 +564,12 @@ def inject_faults(
         for dataset in datasets:
             files = [p.relative_to(landing).as_posix() for p in landing_files(landing, source).get(dataset, [])]
             todo = [f for f in files if state.get(f) != _digest(landing / f)]
+            processed.update(todo)
             if dataset not in eligible or not todo:
                 continue
             candidates = eligible[dataset].filter(pl.col("_file_id").is_in(todo))
             plan = plan_faults(source, dataset, candidates, sum(rows_read.get(f, 0) for f in todo), rate, wanted, seed)
             new_rows += apply_faults(landing, source, dataset, plan)
-            processed.update(todo)
     for f in processed:
         state[f] = _digest(landing / f)
     kept = read_ledger(landing).filter(~pl.col("file").is_in(list(processed)))
