@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import importlib
 import io
 import unicodedata
 from collections.abc import Callable
@@ -51,6 +52,16 @@ class Source:
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)
+
+
+def lazy_simulator(module: str) -> Callable[..., dict[str, int]]:
+    """The ``simulate`` function of ``module``, imported only when called (simulators are big)."""
+
+    def simulate(*args: object, **kwargs: object) -> dict[str, int]:
+        return importlib.import_module(module).simulate(*args, **kwargs)
+
+    simulate.__qualname__ = f"lazy_simulator({module!r})"
+    return simulate
 
 
 def decode_text(data: bytes, file: str) -> str:

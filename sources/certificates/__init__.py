@@ -19,14 +19,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, file_date
+from sources.base import Source, file_date, lazy_simulator
 from sources.certificates import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.certificates.simulator import simulate
-
-    return simulate(*args, **kwargs)
 
 
 def month_of(name: str) -> tuple[date, date] | None:
@@ -45,7 +39,7 @@ SOURCE = Source(
     title_en="Digital-signature and e-signature certificate issuers",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.certificates.simulator"),
     cadence="monthly",
     order=tuple(constants.DATASETS),
     period_of=month_of,

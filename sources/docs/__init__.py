@@ -17,15 +17,8 @@ on Protection of State Secrets 2018.
 Targets fed: T06a (province departments), T06b (district level), T06c (commune level).
 """
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.docs import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.docs.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -33,7 +26,7 @@ SOURCE = Source(
     title_en="Provincial document-management and operations system",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.docs.simulator"),
     cadence="monthly",
     order=("work_file",),
     period_of=connector.month_of,

@@ -13,15 +13,8 @@ Decision 766/QĐ-TTg and Decree 42/2022/NĐ-CP), and satisfaction ratings.
 Targets fed: T01–T05.
 """
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.dvc import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.dvc.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -29,7 +22,7 @@ SOURCE = Source(
     title_en="Provincial one-stop system and public-service portal",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.dvc.simulator"),
     cadence="daily",
     order=("procedure", "provision", "dossier", "rating"),
     tracked_dataset="dossier",

@@ -22,14 +22,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.education import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.education.simulator import simulate
-
-    return simulate(*args, **kwargs)
 
 
 def school_year_of(name: str) -> tuple[date, date] | None:
@@ -46,7 +40,7 @@ SOURCE = Source(
     title_en="Education sector database",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.education.simulator"),
     cadence="yearly",
     order=("institution", "enrolment"),
     period_of=school_year_of,

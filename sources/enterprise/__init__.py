@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.enterprise import connector, constants
 
 _YEAR = re.compile(r"khaosat_cds_(\d{4})_")
@@ -32,11 +32,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)) if m else None
 
 
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.enterprise.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -44,7 +39,7 @@ SOURCE = Source(
     title_en="Enterprise registry and annual enterprise digital-transformation survey",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.enterprise.simulator"),
     cadence="yearly",
     order=("survey",),
     period_of=period_of,

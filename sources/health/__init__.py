@@ -18,14 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, file_date
+from sources.base import Source, file_date, lazy_simulator
 from sources.health import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.health.simulator import simulate
-
-    return simulate(*args, **kwargs)
 
 
 def month_of(name: str) -> tuple[date, date] | None:
@@ -43,7 +37,7 @@ SOURCE = Source(
     title_en="Health sector: examination and treatment facilities",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.health.simulator"),
     cadence="monthly",
     order=("facility",),
     period_of=month_of,

@@ -14,15 +14,8 @@ level's security plan. The inventory is an Excel workbook sent quarterly.
 Targets fed: T16 (security level approved), T17 (security plan fully in place).
 """
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.ict import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.ict.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -30,7 +23,7 @@ SOURCE = Source(
     title_en="Inventory of state information systems (Department of Information and Communications)",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.ict.simulator"),
     cadence="quarterly",
     order=("system",),
     period_of=connector.quarter_of,

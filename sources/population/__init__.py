@@ -18,14 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, file_date
+from sources.base import Source, file_date, lazy_simulator
 from sources.population import connector, constants
-
-
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.population.simulator import simulate
-
-    return simulate(*args, **kwargs)
 
 
 def quarter_of(name: str) -> tuple[date, date] | None:
@@ -45,7 +39,7 @@ SOURCE = Source(
     title_en="National Population Database (residents by commune and age band)",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.population.simulator"),
     cadence="quarterly",
     order=("age_band",),
     period_of=quarter_of,

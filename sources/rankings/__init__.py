@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.rankings import connector, constants
 
 
@@ -31,11 +31,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return None
 
 
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.rankings.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -43,7 +38,7 @@ SOURCE = Source(
     title_en="Ministry rankings: provincial DTI and Vietnam ICT Index",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.rankings.simulator"),
     cadence="yearly",
     order=("dti", "ict"),
     period_of=period_of,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.stats import connector, constants
 
 
@@ -39,11 +39,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return None
 
 
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.stats.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -51,7 +46,7 @@ SOURCE = Source(
     title_en="Provincial statistics office: GRDP and digital-economy value added",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.stats.simulator"),
     cadence="quarterly",
     order=("quarterly", "yearly"),
     period_of=period_of,

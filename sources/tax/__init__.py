@@ -19,7 +19,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from sources.base import Source, file_date
+from sources.base import Source, file_date, lazy_simulator
 from sources.tax import connector, constants
 
 
@@ -31,11 +31,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return date(day.year, day.month, 1), date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.tax.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -43,7 +38,7 @@ SOURCE = Source(
     title_en="Tax department register of retail stores and cash-register e-invoices",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.tax.simulator"),
     cadence="monthly",
     order=("store",),
     period_of=period_of,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sources.base import Source
+from sources.base import Source, lazy_simulator
 from sources.telecom import connector, constants
 
 _QUARTER = re.compile(r"_(\d{4})q([1-4])_")
@@ -40,11 +40,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return None
 
 
-def _simulate(*args, **kwargs) -> dict[str, int]:  # noqa: ANN002, ANN003
-    from sources.telecom.simulator import simulate
-
-    return simulate(*args, **kwargs)
-
 
 SOURCE = Source(
     name=constants.SOURCE,
@@ -52,7 +47,7 @@ SOURCE = Source(
     title_en="Telecom operators' fibre (FTTH) coverage reports and households per commune",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=_simulate,
+    simulate=lazy_simulator("sources.telecom.simulator"),
     cadence="quarterly",
     order=("household", "coverage"),
     period_of=period_of,
