@@ -68,7 +68,8 @@ def active_sources(settings: Settings) -> list[str]:
 def simulate(settings: Settings) -> dict:
     chosen = {name: SOURCES[name] for name in active_sources(settings)}
     return simulate_landing(chosen, Path(settings.landing_url), settings.sim_start, settings.sim_end,
-                            settings.sim_scale)
+                            settings.sim_scale, fault_rate=settings.sim_fault_rate,
+                            fault_kinds=list(settings.sim_fault_kinds) if settings.sim_fault_kinds else None)
 
 
 @task

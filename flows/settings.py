@@ -14,6 +14,8 @@ Everything a run writes lives under one data home, ``CHISO_HOME`` (default
 | ``CHISO_PII_KEY`` | key of the keyed hash of citizen IDs and tax codes | generated once into ``$CHISO_HOME/secrets/pii.key`` |
 | ``CHISO_QUALITY`` | YAML of data-quality thresholds overriding the shipped ones | none |
 | ``CHISO_SOURCES`` | comma-separated source names to run (others are left as they are) | all registered |
+| ``CHISO_SIM_FAULT_RATE`` | share of simulated rows corrupted on purpose (``sources/faults.py``) | ``0`` |
+| ``CHISO_SIM_FAULT_KINDS`` | comma-separated fault kinds to inject | all kinds |
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Settings:
     sim_scale: float
     quality_file: Path | None
     sources: tuple[str, ...] | None = None
+    sim_fault_rate: float = 0.0  # share of simulated rows corrupted (sources/faults.py), 0 = clean
+    sim_fault_kinds: tuple[str, ...] | None = None  # fault kinds to use; None = all
 
     @property
     def warehouse(self) -> Path:
@@ -77,6 +81,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         quality_file=Path(quality) if quality else None,
         sources=tuple(x.strip() for x in env["CHISO_SOURCES"].split(",") if x.strip())
         if env.get("CHISO_SOURCES") else None,
+        sim_fault_rate=float(env.get("CHISO_SIM_FAULT_RATE") or 0),
+        sim_fault_kinds=tuple(k.strip() for k in env["CHISO_SIM_FAULT_KINDS"].split(",") if k.strip())
+        if env.get("CHISO_SIM_FAULT_KINDS") else None,
     )
 
 

@@ -20,11 +20,11 @@ dossier points at it) have no entry and are left alone.
 
 Only rows that are harmless to corrupt are chosen, so that no *other* row
 changes fate (loaded, quarantined or duplicate): the landing is staged once
-in memory with the real staging steps, and a row qualifies only if
+into a scratch file with the real staging steps, and a row qualifies only if
 
 - it loads (a row the simulator made faulty already would keep its rule);
 - no other row stages to the same content (its twin would turn from
-  duplicate into loaded);
+  duplicate into loaded; the nightly's own duplicate hash decides);
 - it is the only record of its key (``StagingStep.key``: a quarantined
   record with a loaded twin key is marked superseded);
 - no record of another dataset refers to it (``REFERENCED``: a quarantined
@@ -46,6 +46,7 @@ import io
 import json
 import os
 import random
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,12 +61,13 @@ from sources.certificates import constants as certificates
 from sources.docs import constants as docs
 from sources.landing import list_landing
 from transforms.staging.dates import DATE_FORMATS, DATETIME_FORMATS
-from transforms.staging.run import load_reference, steps_for
+from transforms.staging.run import load_reference, row_hash_expr, steps_for
 from transforms.staging.step import StageContext
+from warehouse.build import connect
 
 LEDGER = "_faults.csv"
 STATE = "_faults.json"
-LEDGER_SCHEMA: dict[str, pl.DataType] = {
+LEDGER_SCHEMA = {
     "source": pl.String, "dataset": pl.String, "file": pl.String, "file_name": pl.String,
     "row": pl.Int64, "kind": pl.String, "field": pl.String, "value": pl.String, "rule": pl.String,
 }
@@ -289,7 +291,7 @@ def read_dataset(source: str, dataset: str, files: list[Path], landing: Path) ->
     for path in files:
         try:
             df = reader(path)
-        except Exception:  # noqa: BLE001 - an unreadable file is not corrupted further
+        except Exception:  # an unreadable file: the nightly records its error, nothing to corrupt
             continue
         if df.height == 0:
             continue
@@ -300,56 +302,89 @@ def read_dataset(source: str, dataset: str, files: list[Path], landing: Path) ->
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
 
 
-def _business_hash(staged: pl.DataFrame) -> pl.Series:
-    business = [c for c in staged.columns if not c.startswith("_")]
-    return staged.select(business).hash_rows(seed=190)
+BATCH_FILES = 50  # files staged together, as the nightly does: bounds memory at province scale
 
 
-def eligible_rows(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
-    """Per dataset, the rows it is safe to corrupt (``_file_id``, ``_row``), and the rows read per file.
+def _id_fields(source: str, dataset: str) -> list[str]:
+    """The raw fields that decide whether a row may be corrupted: its key, and what refers to others."""
+    key = steps_for(source)[dataset].key
+    fields = [key[0]] if key else []
+    fields += [f for (s, d), (f, _, _) in REFERENCED.items() if (s, d) == (source, dataset)]
+    fields += [f for (s, _), (_, referrer, f) in REFERENCED.items() if s == source and referrer == dataset]
+    return list(dict.fromkeys(fields))
 
-    Stages the source's whole landing once in memory with the real staging steps.
+
+def stage_landing(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame], dict[str, int]]:
+    """Stage a source's whole landing into a scratch file with the real staging steps, as the nightly would.
+
+    Returns, per dataset, the rows that load and stage to content no other row
+    has (``_file_id``, ``_row``: what the nightly's deduplication would keep
+    either way), the raw ``_id_fields`` of every row, and the rows read per file.
     """
-    con = duckdb.connect()
+    with tempfile.TemporaryDirectory(prefix="chiso-faults-") as tmp:
+        con = connect(Path(tmp) / "stage.duckdb")  # a scratch file: spills like the nightly's build
+        try:
+            return _stage_into(con, landing, source)
+        finally:
+            con.close()
+
+
+def _stage_into(
+    con: duckdb.DuckDBPyConnection, landing: Path, source: str
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame], dict[str, int]]:
     con.execute("create schema ref; create schema stg")
     load_reference(con)
     ctx = StageContext(con, b"chiso-faults")
     steps = steps_for(source)
     files = landing_files(landing, source)
-    raws: dict[str, pl.DataFrame] = {}
-    staged_by_table: dict[str, list[tuple[str, pl.DataFrame]]] = {}
+    ids: dict[str, list[pl.DataFrame]] = {}
     rows_read: dict[str, int] = {}
     for dataset in SOURCES[source].dataset_order():
-        raw = read_dataset(source, dataset, files.get(dataset, []), landing)
-        if raw.height == 0:
-            continue
-        raws[dataset] = raw
-        rows_read.update(dict(raw.group_by("_file_id").len().iter_rows()))
-        step = steps[dataset]
-        staged, _quarantine = step.fn(raw, ctx)
-        con.register("_staged", staged)
-        con.execute(f"create table if not exists {step.table} as select * from _staged limit 0")
-        con.execute(f"insert into {step.table} by name select * from _staged")
-        con.unregister("_staged")
-        staged_by_table.setdefault(step.table, []).append((dataset, staged))
-    con.close()
+        step, listed = steps[dataset], files.get(dataset, [])
+        for start in range(0, len(listed), BATCH_FILES):
+            raw = read_dataset(source, dataset, listed[start:start + BATCH_FILES], landing)
+            if raw.height == 0:
+                continue
+            rows_read.update(dict(raw.group_by("_file_id").len().iter_rows()))
+            ids.setdefault(dataset, []).append(raw.select("_file_id", "_row", *_id_fields(source, dataset)))
+            staged, _quarantine = step.fn(raw, ctx)
+            con.register("_staged", staged.with_columns(pl.lit(dataset).alias("_dataset")))
+            con.execute(f"create table if not exists {step.table} as select * from _staged limit 0")
+            con.execute(f"insert into {step.table} by name select * from _staged")
+            con.unregister("_staged")
+    unique: dict[str, pl.DataFrame] = {}
+    for table in dict.fromkeys(steps[d].table for d in ids):
+        business = [r[0] for r in con.execute(f"select * from {table} limit 0").description if not r[0].startswith("_")]
+        rows = pl.DataFrame(
+            con.execute(
+                f"""select _dataset, _file_id, _row from {table}
+                    qualify count(*) over (partition by {row_hash_expr(business)}) = 1"""
+            ).fetchall(),
+            schema={"_dataset": pl.String, "_file_id": pl.String, "_row": pl.Int64}, orient="row",
+        )
+        for (dataset,), part in rows.group_by("_dataset"):
+            unique[str(dataset)] = part.select("_file_id", "_row")
+    return unique, {d: pl.concat(frames) for d, frames in ids.items()}, rows_read
 
+
+def eligible_rows(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
+    """Per dataset, the rows it is safe to corrupt (``_file_id``, ``_row``), and the rows read per file.
+
+    A row qualifies if it loads, no other row stages to the same content, it is
+    the only record of its key, and no row of another dataset refers to it.
+    """
+    unique, ids, rows_read = stage_landing(landing, source)
+    steps = steps_for(source)
     eligible: dict[str, pl.DataFrame] = {}
-    for parts in staged_by_table.values():
-        hashes = pl.concat([_business_hash(s) for _, s in parts])
-        twins = set(hashes.filter(hashes.is_duplicated()).to_list())
-        for dataset, staged in parts:
-            keep = staged.select("_file_id", "_row").filter(~_business_hash(staged).is_in(list(twins)))
-            eligible[dataset] = keep
-    for dataset, keep in list(eligible.items()):
-        raw = raws[dataset]
+    for dataset, keep in unique.items():
+        raw = ids[dataset]
         key = steps[dataset].key
         if key:
             repeated = raw.filter(pl.col(key[0]).is_duplicated()).select("_file_id", "_row")
             keep = keep.join(repeated, on=["_file_id", "_row"], how="anti")
         if (source, dataset) in REFERENCED:
             field, referrer, ref_field = REFERENCED[(source, dataset)]
-            referred = raws[referrer][ref_field].drop_nulls() if referrer in raws else pl.Series([], dtype=pl.String)
+            referred = ids[referrer][ref_field].drop_nulls() if referrer in ids else pl.Series([], dtype=pl.String)
             referred_rows = raw.filter(pl.col(field).is_in(referred.implode())).select("_file_id", "_row")
             keep = keep.join(referred_rows, on=["_file_id", "_row"], how="anti")
         eligible[dataset] = keep.sort("_file_id", "_row")
@@ -527,6 +562,18 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def files_to_process(landing: Path, source: str, datasets: list[str], state: dict[str, str]) -> dict[str, list[str]]:
+    """Per dataset, its files (paths in the landing) not processed before, or changed since."""
+    listed = landing_files(landing, source)
+    out: dict[str, list[str]] = {}
+    for dataset in datasets:
+        files = {p.relative_to(landing).as_posix(): p for p in listed.get(dataset, [])}
+        todo = [rel for rel, path in files.items() if state.get(rel) != _digest(path)]
+        if todo:
+            out[dataset] = todo
+    return out
+
+
 def read_ledger(landing: Path) -> pl.DataFrame:
     path = landing / LEDGER
     if not path.exists():
@@ -554,18 +601,20 @@ def inject_faults(
     landing = Path(landing)
     wanted = resolve_kinds(kinds)
     targets = fault_targets(sources)
+    if rate == 0:  # nothing to do, and no file marked as processed
+        return read_ledger(landing)
     state_path = landing / STATE
     state: dict[str, str] = json.loads(state_path.read_text())["files"] if state_path.exists() else {}
     new_rows: list[dict] = []
     processed: set[str] = set()
     for source in dict.fromkeys(s for s, _ in targets):
-        datasets = [d for s, d in targets if s == source]
+        todo_of = files_to_process(landing, source, [d for s, d in targets if s == source], state)
+        if not todo_of:
+            continue
         eligible, rows_read = eligible_rows(landing, source)
-        for dataset in datasets:
-            files = [p.relative_to(landing).as_posix() for p in landing_files(landing, source).get(dataset, [])]
-            todo = [f for f in files if state.get(f) != _digest(landing / f)]
+        for dataset, todo in todo_of.items():
             processed.update(todo)
-            if dataset not in eligible or not todo:
+            if dataset not in eligible:
                 continue
             candidates = eligible[dataset].filter(pl.col("_file_id").is_in(todo))
             plan = plan_faults(source, dataset, candidates, sum(rows_read.get(f, 0) for f in todo), rate, wanted, seed)

@@ -83,7 +83,7 @@ def read_files(
     return frames, errors
 
 
-def _hash_expr(columns: list[str]) -> str:
+def row_hash_expr(columns: list[str]) -> str:
     parts = ", ".join(f"coalesce(cast(\"{c}\" as varchar), '\u2205')" for c in columns)
     return f"md5(concat_ws('|', {parts}))"
 
@@ -97,7 +97,7 @@ def load_deduplicated(
     try:
         con.execute(
             f"""create or replace temp table _new as
-                select *, {_hash_expr(business)} as _row_hash, ? as _run_id from _staged""",
+                select *, {row_hash_expr(business)} as _row_hash, ? as _run_id from _staged""",
             [run_id],
         )
     finally:

@@ -87,8 +87,13 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
         outside_code_list("TrangThaiHoSo", list(c.STATUS)),
         *[outside_code_list(f, codes) for f, codes in FLAG_FIELDS.items()],
         *_date_rules(list(DOSSIER_DATES), parsed=True),
-        _too_early_or_future("NgayNopHoSo", parsed_already=True),
-        _too_early_or_future("NgayKetThucXuLy", parsed_already=True),
+        *[_too_early_or_future(f, parsed_already=True)
+          for f in ("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi")],
+        RowRule(  # a due date lies ahead, but not before 2000
+            "date_out_of_range",
+            pl.col(parsed_name("NgayHenTra")) < pl.lit(EARLIEST).cast(pl.Datetime("us")),
+            pl.format("NgayHenTra={} is before 2000", pl.col("NgayHenTra")),
+        ),
         RowRule(
             "finished_before_received",
             finished < pl.coalesce(received, submitted),
