@@ -126,7 +126,7 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
         df.select([pl.col(c).str.strip_chars() for c in columns])
         .with_row_index("_row", offset=1)
         .with_columns(pl.col("_row").cast(pl.Int64))
-        .filter(~pl.all_horizontal(pl.col(columns).is_null()))  # a blank line is no record
+        .filter(~pl.all_horizontal(pl.col(columns).fill_null("") == ""))  # a blank line is no record
     )
 
 
@@ -143,7 +143,7 @@ def _shape(text: str, separator: str) -> tuple[list[tuple[int, int]], tuple[int,
             return shape, None
         except csv.Error as exc:
             return shape, (start, f"a quoted field is not closed or a quote is not escaped ({exc})")
-        if record:
+        if any(field.strip() for field in record):  # a blank line is no record
             shape.append((start, len(record)))
 
 

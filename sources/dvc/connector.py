@@ -41,21 +41,27 @@ def read_dossiers(path: str | Path) -> pl.DataFrame:
     try:
         df = pl.read_ndjson(io.BytesIO(data), schema=DOSSIER_SCHEMA)
     except Exception as exc:  # polars names no line: find it
-        raise SourceFileError(str(path), _first_bad_json_line(data), None, str(exc)) from exc
+        raise SourceFileError(str(path), *_first_bad_json_line(data), str(exc)) from exc
     return df.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
 
 
-def _first_bad_json_line(data: bytes) -> int | None:
+def _first_bad_json_line(data: bytes) -> tuple[int | None, str | None]:
+    """(line, field) of the first record that is not JSON, not an object, or sends a list field
+    (documents, results, fees) as something other than a list of objects."""
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
         except ValueError:
-            return number
+            return number, None
         if not isinstance(value, dict):
-            return number
-    return None
+            return number, None
+        for name in c.DOSSIER_READ_LIST_FIELDS:
+            items = value.get(name)
+            if items is not None and not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
+                return number, name
+    return None, None
 
 
 def read_table(dataset: str, path: str | Path) -> pl.DataFrame:

@@ -84,3 +84,18 @@ def unknown_reference(raw: str, known: pl.Series, what: str) -> RowRule:
         pl.col(raw).is_not_null() & ~pl.col(raw).is_in(known.implode()),
         pl.format("{}={} is not a known " + what, pl.lit(raw), pl.col(raw)),
     )
+
+
+# a count as exports write it: plain digits, or digits grouped by three with a dot, comma or space
+WHOLE_NUMBER = r"^[+-]?(\d+|\d{1,3}(?:[.,\s]\d{3})+)$"
+
+
+def whole_number(col: str) -> pl.Expr:
+    """'1234', '1.234', '1,234', '1 234' -> 1234; null for anything else, so that a decimal
+    ('12,5', '4.5') is not read as a count with its separator dropped (125, 45)."""
+    text = pl.col(col).str.strip_chars()
+    return (
+        pl.when(text.str.contains(WHOLE_NUMBER))
+        .then(text.str.replace_all(r"[.,\s]", ""))
+        .cast(pl.Int64, strict=False)
+    )

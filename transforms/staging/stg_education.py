@@ -16,7 +16,7 @@ import polars as pl
 
 from sources.education import constants as c
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, whole_number
 from transforms.staging.step import StageContext, StagingStep
 from transforms.staging.stg_population import commune_codes, count_rules
 
@@ -25,7 +25,7 @@ COUNTS = ["TongSoNguoiHoc", "SoHocSinhCoHocBaSo", "SoSinhVienCoBangDiemSo"]
 
 
 def _int(col: str) -> pl.Expr:
-    return pl.col(col).str.strip_chars().str.replace_all(r"[.,\s]", "").cast(pl.Int64, strict=False)
+    return whole_number(col)
 
 
 def outside_labels(col: str, labels: list[str]) -> RowRule:

@@ -15,7 +15,7 @@ import polars as pl
 
 from sources.population import constants as c
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, whole_number
 from transforms.staging.step import StageContext, StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -23,7 +23,7 @@ COUNTS = ["Nam", "Nu", "TongSo"]
 
 
 def _int(col: str) -> pl.Expr:
-    return pl.col(col).str.strip_chars().str.replace_all(r"[.,\s]", "").cast(pl.Int64, strict=False)
+    return whole_number(col)
 
 
 def commune_codes(ctx: StageContext) -> pl.Series:

@@ -39,9 +39,15 @@ def area_key(col: str = "area") -> pl.Expr:
 
 
 def number(col: str) -> pl.Expr:
-    """'58669', '58669.5', Vietnamese '58.669,5' -> float; null where it is not a number."""
+    """'58669', '58669.5', Vietnamese '58.669,5' -> float; null where it is not a number.
+
+    Dots alone grouping thousands ('15.309') are read as the workbook writes numbers: thousands
+    where its other cells carry decimal commas (``_decimal_comma``, set by ``stage_grdp``), else a
+    decimal point.
+    """
     text = pl.col(col).str.strip_chars().str.replace_all(r"\s", "")
-    vietnamese = text.str.contains(",")
+    grouped = text.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+$") & pl.col("_decimal_comma")
+    vietnamese = text.str.contains(",") | grouped
     text = pl.when(vietnamese).then(text.str.replace_all(r"\.", "").str.replace(",", ".")).otherwise(text)
     return text.cast(pl.Float64, strict=False)
 
@@ -128,6 +134,7 @@ def rules(provinces: dict[str, str], known_units: pl.Series) -> list[RowRule]:
 
 def stage_grdp(raw: pl.DataFrame, provinces: dict[str, str], known_units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Tidy workbook cells -> ``stg.stats_grdp_*`` rows and quarantine rows."""
+    raw = raw.with_columns(pl.col("value").str.contains(",").any().over("_file_id").alias("_decimal_comma"))
     good, quarantine = apply_rules(raw, rules(provinces, known_units), c.COLUMNS)
     year, quarter = period_parts()
     staged = good.select(

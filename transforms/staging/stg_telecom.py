@@ -13,7 +13,7 @@ import polars as pl
 from sources.telecom import constants as c
 from transforms.pii import hash_column
 from transforms.staging.dates import EARLIEST, parse_date
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, whole_number
 from transforms.staging.step import StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -120,7 +120,7 @@ def stage_coverage(raw: pl.DataFrame, pii_key: bytes, units: pl.Series) -> tuple
 
 def household_rules(units: pl.Series) -> list[RowRule]:
     year = _text("NamSoLieu").cast(pl.Int32, strict=False)
-    count = _text("SoHoGiaDinh").str.replace_all(r"[.,\s]", "").cast(pl.Int64, strict=False)
+    count = whole_number("SoHoGiaDinh")
     return [
         missing("NamSoLieu"),
         missing("MaXa"),
@@ -145,7 +145,7 @@ def stage_households(raw: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame,
     staged = good.select(
         _text("NamSoLieu").cast(pl.Int32).alias("year"),
         _text("MaXa").alias("unit_code"),
-        _text("SoHoGiaDinh").str.replace_all(r"[.,\s]", "").cast(pl.Int64).alias("households"),
+        whole_number("SoHoGiaDinh").alias("households"),
         _text("NguonSoLieu").alias("count_source"),
         *META,
     )
