@@ -99,3 +99,27 @@ def whole_number(col: str) -> pl.Expr:
         .then(text.str.replace_all(r"[.,\s]", ""))
         .cast(pl.Int64, strict=False)
     )
+
+
+def invalid_date(col: str, parsed: bool = False) -> RowRule:
+    """Text was sent but no accepted date format reads it (``parsed``: ``with_parsed`` ran first)."""
+    from transforms.staging.dates import unparseable, unparseable_parsed
+
+    check = unparseable_parsed if parsed else unparseable
+    return RowRule("invalid_date", check(col), pl.format("{}={} is not a date", pl.lit(col), pl.col(col)))
+
+
+def date_out_of_range(col: str, parsed: bool = False) -> RowRule:
+    """Before 2000, or after the day the file was delivered (a date in the future)."""
+    from datetime import timedelta
+
+    from transforms.staging.dates import EARLIEST, parse_datetime, parsed_name
+
+    value = pl.col(parsed_name(col)) if parsed else parse_datetime(col)
+    latest = (pl.col("_file_date") + timedelta(days=1)).cast(pl.Datetime("us"))
+    return RowRule(
+        "date_out_of_range",
+        (value < pl.lit(EARLIEST).cast(pl.Datetime("us"))) | (value > latest),
+        pl.format("{}={} is before 2000 or after the extract date {}", pl.lit(col), pl.col(col),
+                  pl.col("_file_date")),
+    )

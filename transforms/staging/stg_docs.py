@@ -8,14 +8,19 @@ records; the officer's login becomes a keyed hash.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 
 from sources.docs import constants as c
 from transforms.pii import hash_column
-from transforms.staging.dates import EARLIEST, parse_date, parse_datetime, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.dates import parse_date, parse_datetime
+from transforms.staging.rules import (
+    RowRule,
+    apply_rules,
+    date_out_of_range,
+    invalid_date,
+    missing,
+    unknown_reference,
+)
 from transforms.staging.step import StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -32,20 +37,8 @@ def outside_labels(col: str, labels: list[str]) -> RowRule:
     )
 
 
-def invalid_date(col: str) -> RowRule:
-    return RowRule("invalid_date", unparseable(col), pl.format("{}={} is not a date", pl.lit(col), pl.col(col)))
 
 
-def too_early_or_future(col: str) -> RowRule:
-    """Before 2000, or after the day the report was delivered."""
-    parsed = parse_datetime(col)
-    latest = (pl.col("_file_date") + timedelta(days=1)).cast(pl.Datetime("us"))
-    return RowRule(
-        "date_out_of_range",
-        (parsed < pl.lit(EARLIEST).cast(pl.Datetime("us"))) | (parsed > latest),
-        pl.format("{}={} is before 2000 or after the extract date {}", pl.lit(col), pl.col(col),
-                  pl.col("_file_date")),
-    )
 
 
 def count_rule(col: str, maximum: int) -> RowRule:
@@ -72,8 +65,8 @@ def work_file_rules(agencies: pl.Series) -> list[RowRule]:
         outside_labels(c.ONLINE, list(c.ONLINE_CODES)),
         outside_labels(c.SECRECY, list(c.SECRECY_CODES)),
         *[invalid_date(col) for col in DATES],
-        too_early_or_future(c.OPENED),
-        too_early_or_future(c.CLOSED),
+        date_out_of_range(c.OPENED),
+        date_out_of_range(c.CLOSED),
         RowRule(
             "closed_before_opened",
             closed < opened,

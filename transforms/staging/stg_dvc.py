@@ -8,8 +8,6 @@ raw frame of one or more files (strings, with ``_file_id``, ``_row`` and
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 
 from sources.dvc import constants as c
@@ -19,13 +17,13 @@ from transforms.staging.dates import (
     parse_date,
     parse_datetime,
     parsed_name,
-    unparseable,
-    unparseable_parsed,
     with_parsed,
 )
 from transforms.staging.rules import (
     RowRule,
     apply_rules,
+    date_out_of_range,
+    invalid_date,
     missing,
     outside_code_list,
     unknown_reference,
@@ -52,23 +50,8 @@ def _int(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
 
 
-def _date_rules(fields: list[str], parsed: bool = False) -> list[RowRule]:
-    check = unparseable_parsed if parsed else unparseable
-    return [
-        RowRule("invalid_date", check(f), pl.format("{}={} is not a date", pl.lit(f), pl.col(f)))
-        for f in fields
-    ]
 
 
-def _too_early_or_future(field: str, parsed_already: bool = False) -> RowRule:
-    """Before 2000, or after the day the file was extracted (dates in the future)."""
-    parsed = pl.col(parsed_name(field)) if parsed_already else parse_datetime(field)
-    latest = (pl.col("_file_date") + timedelta(days=1)).cast(pl.Datetime("us"))
-    return RowRule(
-        "date_out_of_range",
-        (parsed < pl.lit(EARLIEST).cast(pl.Datetime("us"))) | (parsed > latest),
-        pl.format("{}={} is before 2000 or after the extract date {}", pl.lit(field), pl.col(field), pl.col("_file_date")),
-    )
 
 
 def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
@@ -86,8 +69,8 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
         outside_code_list("KenhThucHien", list(c.CHANNEL)),
         outside_code_list("TrangThaiHoSo", list(c.STATUS)),
         *[outside_code_list(f, codes) for f, codes in FLAG_FIELDS.items()],
-        *_date_rules(list(DOSSIER_DATES), parsed=True),
-        *[_too_early_or_future(f, parsed_already=True)
+        *[invalid_date(f, parsed=True) for f in list(DOSSIER_DATES)],
+        *[date_out_of_range(f, parsed=True)
           for f in ("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi")],
         RowRule(  # a due date lies ahead, but not before 2000
             "date_out_of_range",
@@ -183,7 +166,7 @@ def stage_provisions(
         missing("MaDonVi"),
         missing("MaTTHC"),
         outside_code_list("MucDo", [2, 3, 4]),
-        *_date_rules(["NgayCungCapToanTrinh"]),
+        invalid_date("NgayCungCapToanTrinh"),
         unknown_reference("MaDonVi", agencies, "agency"),
         unknown_reference("MaTTHC", procedures, "procedure"),
     ]
@@ -205,8 +188,8 @@ def stage_ratings(raw: pl.DataFrame, dossiers: pl.Series) -> tuple[pl.DataFrame,
         missing("MucDoHaiLong"),
         outside_code_list("MucDoHaiLong", list(c.SATISFACTION)),
         outside_code_list("CoKhieuNai", [0, 1]),
-        *_date_rules(["NgayDanhGia"]),
-        _too_early_or_future("NgayDanhGia"),
+        invalid_date("NgayDanhGia"),
+        date_out_of_range("NgayDanhGia"),
         unknown_reference("MaHoSo", dossiers, "dossier"),
     ]
     good, quarantine = apply_rules(raw, rules, c.RATING_COLUMNS)

@@ -12,15 +12,15 @@ approved, and core dates it from the inventory it was reported in.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import polars as pl
 
 from sources.ict import constants as c
-from transforms.staging.dates import EARLIEST, parse_date, parse_datetime, unparseable
+from transforms.staging.dates import parse_date
 from transforms.staging.rules import (
     RowRule,
     apply_rules,
+    date_out_of_range,
+    invalid_date,
     missing,
     outside_code_list,
     unknown_reference,
@@ -36,20 +36,8 @@ def present(col: str) -> pl.Expr:
     return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
 
 
-def invalid_date(col: str) -> RowRule:
-    return RowRule("invalid_date", unparseable(col), pl.format("{}={} is not a date", pl.lit(col), pl.col(col)))
 
 
-def too_early_or_future(col: str) -> RowRule:
-    """Before 2000, or after the day the workbook was delivered."""
-    parsed = parse_datetime(col)
-    latest = (pl.col("_file_date") + timedelta(days=1)).cast(pl.Datetime("us"))
-    return RowRule(
-        "date_out_of_range",
-        (parsed < pl.lit(EARLIEST).cast(pl.Datetime("us"))) | (parsed > latest),
-        pl.format("{}={} is before 2000 or after the extract date {}", pl.lit(col), pl.col(col),
-                  pl.col("_file_date")),
-    )
 
 
 def system_rules(agencies: pl.Series) -> list[RowRule]:
@@ -67,7 +55,7 @@ def system_rules(agencies: pl.Series) -> list[RowRule]:
                       pl.lit(", ".join(labels))),
         ),
         *[invalid_date(col) for col in DATES],
-        *[too_early_or_future(col) for col in NOT_IN_FUTURE],
+        *[date_out_of_range(col) for col in NOT_IN_FUTURE],
         RowRule(
             "out_of_service_before_in_service",
             parse_date(c.IN_SERVICE_TO) < parse_date(c.IN_SERVICE_FROM),
