@@ -184,3 +184,22 @@ def test_every_catalogue_entry_reads_existing_core_tables():
     core_tables = set(models())
     for ind in load_catalogue():
         assert ind.from_ in core_tables, ind.id
+
+
+def test_numerator_above_denominator_after_aggregation_shows_no_value(geo_db):
+    con = geo_db
+    make_periods(con, ["2025-01"])
+    con.execute(
+        "create or replace table core.fct_provision (agency_code varchar, procedure_code varchar, unit_code varchar, "
+        "eligible_full_process boolean, is_full_process boolean, full_process_since date)"
+    )
+    con.execute("insert into core.fct_provision values ('a', 'p1', ?, true, true, '2024-01-01')", [COMMUNE_A])
+    broken = parse_indicator({
+        "id": "XB", "name_vi": "x", "name_en": "x", "target": 95, "comparator": ">=", "unit": "percent",
+        "source": "dvc", "from": "core.fct_provision", "unit_column": "unit_code", "period_join": "stock",
+        "numerator": "count(*) * 2", "denominator": "count(*)", "definition": "", "reference": "",
+        "periods": ["month"],
+    })
+    compute_indicators(con, [broken], "run-1")
+    num, den, val, met, status = value(con, "XB", "commune", COMMUNE_A)
+    assert (num, den, val, met, status) == (2, 1, None, None, "invalid")

@@ -51,7 +51,8 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
     for ind in sorted({r["indicator_id"] for r in rows}):
         prov = next(r for r in rows if r["indicator_id"] == ind and r["admin_level"] == "province")
         target = f"{prov['comparator']}{prov['target']:g}" if prov["target"] is not None else "-"
-        status = {"blocked": "BLOCKED", "source_missing": "NO SOURCE", "no_data": "NO DATA"}.get(
+        status = {"blocked": "BLOCKED", "source_missing": "NO SOURCE", "no_data": "NO DATA",
+                  "invalid": "INVALID"}.get(
             prov["status"], MARK[prov["met"]])
         cells = "".join(
             _cell(by_key[(ind, c)]["value"], by_key[(ind, c)]["met"], by_key[(ind, c)]["status"])
@@ -67,7 +68,7 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
     lines.append("* below target   B blocked (last published value kept)   - no data   "
                  "gap: ahead (+) or behind (-) the target   change: since the previous period")
     for r in rows:
-        if r["admin_level"] == "province" and r["status"] in ("blocked", "source_missing"):
+        if r["admin_level"] == "province" and r["status"] in ("blocked", "source_missing", "invalid"):
             lines.append(f"{r['status'].upper()} {r['indicator_id']}: {r['status_reason']}")
     return "\n".join(lines)
 

@@ -44,6 +44,10 @@ def suites(t: dict) -> dict:
             E.ExpectColumnValuesToBeInSet(column="service_level", value_set=[2, 3, 4], severity=CRITICAL),
             E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
         ]),
+        "source_dvc_districts": ("core.delivery_districts_dvc", [
+            E.ExpectColumnValuesToBeBetween(column="n_rows", min_value=1, severity=CRITICAL,
+                                            description="every district appears in this run's deliveries"),
+        ]),
         "fct_rating": ("core.fct_rating", [
             E.ExpectColumnValuesToBeUnique(column="dossier_id", severity=CRITICAL),
         ]),

@@ -70,10 +70,22 @@ def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> dict[str,
     return outcome
 
 
-def build_run_views(con: duckdb.DuckDBPyConnection, sources: list[str], run_id: str) -> None:
-    """Per-source views of what this run delivered, for source-scoped rules (volume)."""
+RUN_VIEWS = HERE / "run_views"  # <source>.<view>.sql, with {run_id}: core.<view>_<source>
+
+
+def build_run_views(con: duckdb.DuckDBPyConnection, sources: list[str], run_id: str) -> list[str]:
+    """Per-source views of what this run delivered, for source-scoped rules (volume, units missing)."""
+    if not all(c.isalnum() or c == "-" for c in run_id):
+        raise ValueError(f"unexpected run id {run_id!r}")
+    built = []
     for name in sources:
         con.execute(
             f"""create or replace view core.delivery_volume_{name} as
                 select * from core.fct_delivery_volume where source = '{name}' and run_id = '{run_id}'"""
         )
+        built.append(f"core.delivery_volume_{name}")
+        for path in sorted(RUN_VIEWS.glob(f"{name}.*.sql")):
+            view = f"core.{path.name.split('.')[1]}_{name}"
+            con.execute(f"create or replace view {view} as\n" + path.read_text().replace("{run_id}", run_id))
+            built.append(view)
+    return built

@@ -272,6 +272,12 @@ def compute_indicators(
                         f"no data from source {ind.source} yet ({', '.join(missing)} not built)", run_id)
         else:
             compute_one(con, ind, run_id)
+    con.execute(
+        """update _values set status = 'invalid', met = null, value = null,
+               status_reason = 'numerator ' || numerator || ' above denominator ' || denominator
+                               || ' after aggregation: the inputs disagree; no value shown'
+           where unit = 'percent' and status = 'ok' and numerator > denominator"""
+    )
     if "core.fct_completeness" in present:
         for ind in indicators:
             mark_missing_source(con, ind)
