@@ -70,3 +70,50 @@ def encode_cp1258(text: str) -> bytes:
                 base = unicodedata.normalize("NFC", base + mark)
         out += (base + tones).encode("cp1258")
     return bytes(out)
+
+
+def stage_landing(tmp_path: Path, source: str, landing: Path):
+    """A build file with the reference lists, and ``source``'s files in ``landing`` extracted and staged.
+
+    Returns (connection, stage summary), as the nightly's extract and stage steps leave them.
+    """
+    from sources import SOURCES
+    from sources.extract import extract
+    from transforms.staging.run import stage_source
+    from warehouse import build as wh
+
+    con = wh.connect(wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb"))
+    load_reference(con)
+    extract(con, SOURCES[source], str(landing), tmp_path / "raw", "r1")
+    return con, stage_source(con, SOURCES[source], b"k", "r1")
+
+
+def assert_not_stored(con, secrets: set[str]) -> None:
+    """None of ``secrets`` (IDs, names, phones, addresses as sent) appears in any stored table."""
+    secrets = {s for s in secrets if s}
+    assert secrets
+    for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall():
+        text = repr(con.execute(f'select * from "{schema}"."{table}"').fetchall())
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{schema}.{table} holds {leaked[:3]}"
+
+
+def assert_core_builds_before_the_first_delivery(tmp_path: Path, names: list[str], tables: list[str]) -> None:
+    """Empty staging tables made from the readers' columns (as staging makes them for a dataset
+    with no file yet) let the core SQL build, empty."""
+    from sources import SOURCES
+    from transforms.staging.run import ensure_tables
+    from transforms.staging.step import StageContext
+    from warehouse import build as wh
+
+    con = wh.connect(wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb"))
+    load_reference(con)
+    for name in names:
+        ensure_tables(con, SOURCES[name], StageContext(con, b"k"), "r1")
+    sql = models()
+    for table in ["core.dim_unit", *tables]:
+        con.execute(f"create or replace table {table} as {sql[table]}")
+    for table in tables:
+        assert con.execute(f"select count(*) from {table}").fetchone() == (0,), table
+    con.close()

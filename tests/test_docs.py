@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods
+from conftest import build_model, make_periods, stage_landing
 
 from sources.docs import SOURCE
 from sources.docs import constants as c
@@ -266,20 +266,12 @@ def test_core_keeps_the_latest_report_of_each_file(geo_db, tmp_path):
 # --- end to end -----------------------------------------------------------------------
 
 def test_end_to_end_small(tmp_path):
-    from sources import SOURCES
     from sources.docs.simulator import agencies, simulate, titles
-    from sources.extract import extract
     from transforms.core import models
-    from transforms.staging.run import load_reference, stage_source
-    from warehouse import build as wh
 
     landing = tmp_path / "landing"
     simulate(landing, date(2025, 1, 1), date(2025, 3, 31), scale=0.02, seed=7)
-    b = wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb")
-    con = wh.connect(b)
-    load_reference(con)
-    extract(con, SOURCES["docs"], str(landing), tmp_path / "raw", "r1")
-    summary = stage_source(con, SOURCES["docs"], b"k", "r1")
+    con, summary = stage_landing(tmp_path, "docs", landing)
     assert summary.files == 3 and summary.files_failed == 0 and summary.rows_loaded > 500
     sql = models()
     for table in ["core.dim_unit", "core.dim_agency", "core.dim_period", "core.fct_work_file"]:

@@ -6,9 +6,8 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods
+from conftest import assert_core_builds_before_the_first_delivery, build_model, make_periods
 from test_population import (
-    assert_core_builds_before_the_first_delivery,
     assert_rows_balance,
     run_e2e,
 )

@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import build_model
+from conftest import assert_core_builds_before_the_first_delivery, build_model
 
 from sources.population import constants as c
 from sources.population import quarter_of
@@ -166,25 +166,6 @@ def test_end_to_end_extract_stage_core_without_prefect(tmp_path):
     assert status == [("source_missing",)]
 
 
-def assert_core_builds_before_the_first_delivery(tmp_path, names: list[str], tables: list[str]) -> None:
-    """Empty staging tables made from the readers' columns (as staging makes them for a dataset
-    with no file yet) let the core SQL build."""
-    from sources import SOURCES
-    from transforms.core import models
-    from transforms.staging.run import ensure_tables, load_reference
-    from transforms.staging.step import StageContext
-    from warehouse import build as wh
-
-    con = wh.connect(wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb"))
-    load_reference(con)
-    for name in names:
-        ensure_tables(con, SOURCES[name], StageContext(con, b"k"), "r1")
-    sql = models()
-    for table in ["core.dim_unit", *tables]:
-        con.execute(f"create or replace table {table} as {sql[table]}")
-    for table in tables:
-        assert con.execute(f"select count(*) from {table}").fetchone() == (0,), table
-    con.close()
 
 
 def test_core_builds_before_the_first_delivery(tmp_path):

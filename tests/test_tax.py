@@ -7,7 +7,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods
+from conftest import (
+    assert_core_builds_before_the_first_delivery,
+    assert_not_stored,
+    build_model,
+    make_periods,
+    stage_landing,
+)
 
 from sources.tax import constants as c
 from sources.tax.connector import read_stores
@@ -183,19 +189,11 @@ def test_t10_meets_at_exactly_80_percent(geo_db):
 
 
 def test_end_to_end_small_run(tmp_path):
-    from sources import SOURCES
-    from sources.extract import extract
     from transforms.core import models
-    from transforms.staging.run import load_reference, stage_source
-    from warehouse import build as wh
 
     landing = tmp_path / "landing"
     simulate(landing, dt.date(2025, 1, 1), dt.date(2025, 3, 31), scale=0.05, seed=3)
-    b = wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb")
-    con = wh.connect(b)
-    load_reference(con)
-    extract(con, SOURCES["tax"], str(landing), tmp_path / "raw", "r1")
-    summary = stage_source(con, SOURCES["tax"], b"k", "r1")
+    con, summary = stage_landing(tmp_path, "tax", landing)
     assert summary.files == 3 and summary.files_failed == 0 and summary.rows_loaded > 300
     sql = models()
     for table in ("core.dim_unit", "core.dim_period", "core.fct_retail_store"):
@@ -217,29 +215,9 @@ def test_end_to_end_small_run(tmp_path):
         raw = read_stores(f)
         for col in ("MaSoThue", "TenNguoiNopThue", "TenCuaHang", "DiaChiKinhDoanh", "SoDienThoai"):
             secrets |= set(raw[col].drop_nulls().head(30))
-    secrets.discard("")
-    for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall():
-        text = repr(con.execute(f'select * from "{schema}"."{table}"').fetchall())
-        leaked = [s for s in secrets if s in text]
-        assert not leaked, f"{schema}.{table} holds {leaked[:3]}"
+    assert_not_stored(con, secrets)
     con.close()
 
 
 def test_core_builds_before_the_first_delivery(tmp_path):
-    """Empty staging tables from the reader's columns (as staging makes for a dataset with no file
-    yet) let the core SQL build."""
-    from sources import SOURCES
-    from transforms.core import models
-    from transforms.staging.run import ensure_tables, load_reference
-    from transforms.staging.step import StageContext
-    from warehouse import build as wh
-
-    con = wh.connect(wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb"))
-    load_reference(con)
-    ensure_tables(con, SOURCES["tax"], StageContext(con, b"k"), "r1")
-    sql = models()
-    for table in ("core.fct_retail_store",):
-        con.execute(f"create or replace table {table} as {sql[table]}")
-        assert con.execute(f"select count(*) from {table}").fetchone() == (0,)
-    con.close()
+    assert_core_builds_before_the_first_delivery(tmp_path, ["tax"], ["core.fct_retail_store"])
