@@ -117,3 +117,8 @@ def assert_core_builds_before_the_first_delivery(tmp_path: Path, names: list[str
     for table in tables:
         assert con.execute(f"select count(*) from {table}").fetchone() == (0,), table
     con.close()
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` by relative path, with its bytes (for byte-identical comparisons)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

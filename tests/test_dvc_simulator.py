@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import files
 
 from sources.dvc import constants as c
 from sources.dvc.connector import read_dossiers, read_table
@@ -29,9 +30,6 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
         return pl.DataFrame(schema=FULL_SCHEMA)
     return pl.read_ndjson(path, schema=FULL_SCHEMA)
 
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _stamp(day: date) -> str:
@@ -82,7 +80,7 @@ def catalogue(landing) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def test_layout_and_field_set(landing):
     root = landing / "dvc"
-    names = set(_files(root))
+    names = set(files(root))
     for day in _days(START, END):
         assert f"hoso/{day.year}/hoso_{_stamp(day)}.jsonl" in names
         assert f"danhgia/{day.year}/danhgia_{_stamp(day)}.csv" in names
@@ -111,10 +109,10 @@ def test_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     simulate(a, date(2025, 6, 2), date(2025, 6, 5), scale=0.02, seed=7)
     simulate(b, date(2025, 6, 2), date(2025, 6, 5), scale=0.02, seed=7)
-    assert _files(a) == _files(b)
+    assert files(a) == files(b)
     other = tmp_path / "c"
     simulate(other, date(2025, 6, 2), date(2025, 6, 5), scale=0.02, seed=8)
-    assert _files(other) != _files(a)
+    assert files(other) != files(a)
 
 
 def test_single_day_equals_range_day(landing, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,6 +10,7 @@ from conftest import (
     assert_core_builds_before_the_first_delivery,
     assert_not_stored,
     build_model,
+    files,
     make_periods,
     stage_landing,
 )
@@ -29,9 +29,6 @@ UNITS = pl.Series(["93", "930", "31318", "31321", "31471"])
 COMMUNE_A, COMMUNE_B, COMMUNE_C = "31318", "31321", "31471"  # A, B in district 930; C in 937
 Q1, Q2 = dt.date(2025, 3, 31), dt.date(2025, 6, 30)
 
-
-def files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_simulator_is_deterministic_and_overlaps_operators(tmp_path):
