@@ -16,8 +16,14 @@ from html import unescape
 from pathlib import Path
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -33,11 +39,16 @@ def rendered_text(index_html: Path, screenshot: Path | None = None, timeout: flo
     url = index_html.resolve().as_uri()
     with tempfile.TemporaryDirectory() as profile:
         flags = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
-        dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True,
-                             timeout=timeout, check=True).stdout
+        dom = subprocess.run(
+            [*flags, "--dump-dom", url], capture_output=True, text=True, timeout=timeout, check=True
+        ).stdout
         if screenshot is not None:
-            subprocess.run([*flags, f"--screenshot={screenshot}", "--window-size=1400,1000", url],
-                           capture_output=True, timeout=timeout, check=True)
+            subprocess.run(
+                [*flags, f"--screenshot={screenshot}", "--window-size=1400,1000", url],
+                capture_output=True,
+                timeout=timeout,
+                check=True,
+            )
     text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", dom, flags=re.S | re.I)
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
 

@@ -25,7 +25,7 @@ class CheckLike(Protocol):
 def scope(r: CheckLike) -> str:
     """What a failed check blocks: its table, or a whole source for suites named ``source_<name>_...``."""
     if r.suite.startswith("source_"):
-        return "source:" + r.suite[len("source_"):].rsplit("_", 1)[0]
+        return "source:" + r.suite[len("source_") :].rsplit("_", 1)[0]
     return r.table
 
 
@@ -35,7 +35,9 @@ def failed_critical(results: Iterable[CheckLike]) -> dict[str, str]:
     for r in results:
         if r.severity == "critical" and not r.success:
             what = r.expectation + (f"({r.column})" if r.column else "")
-            observed = f", observed {r.observed_value}" if r.observed_value not in (None, "null") else ""
+            observed = (
+                f", observed {r.observed_value}" if r.observed_value not in (None, "null") else ""
+            )
             reasons.setdefault(scope(r), []).append(f"{what} on {r.table}{observed}")
     return {t: f"critical check failed ({t}): " + "; ".join(rs) for t, rs in reasons.items()}
 

@@ -22,7 +22,9 @@ def load_thresholds(override: Path | None = None) -> dict:
     if override:
         for section, values in (yaml.safe_load(Path(override).read_text()) or {}).items():
             if section not in merged:
-                raise ValueError(f"{override}: unknown section {section!r}; known: {sorted(merged)}")
+                raise ValueError(
+                    f"{override}: unknown section {section!r}; known: {sorted(merged)}"
+                )
             unknown = set(values) - set(merged[section])
             if unknown:
                 raise ValueError(f"{override}: unknown key(s) {sorted(unknown)} in {section!r}")
@@ -46,5 +48,7 @@ def run_checks(
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; return every expectation's result."""
     present = existing_tables(db_path)
-    suites = {name: s for name, s in all_suites(load_thresholds(quality_file)).items() if s[0] in present}
+    suites = {
+        name: s for name, s in all_suites(load_thresholds(quality_file)).items() if s[0] in present
+    }
     return validate_tables(db_path, suites, docs_dir)

@@ -41,7 +41,9 @@ def duckdb_read_seconds(folders: list[Path]) -> tuple[float, int, int]:
     rows = skipped = 0
     jsonl = sorted(str(p) for f in folders for p in f.rglob("*.jsonl"))
     if jsonl:
-        rows += con.execute("select count(*) from read_json(?, format = 'newline_delimited')", [jsonl]).fetchone()[0]
+        rows += con.execute(
+            "select count(*) from read_json(?, format = 'newline_delimited')", [jsonl]
+        ).fetchone()[0]
     for path in sorted(p for f in folders for p in f.rglob("*.csv")):
         for options in ("", ", encoding = 'utf-16'"):
             try:
@@ -64,12 +66,20 @@ def task_timings(flow_run_id: str) -> list[tuple[str, float]]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-    out = [(r.name, (r.end_time - r.start_time).total_seconds()) for r in runs if r.start_time and r.end_time]
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    out = [
+        (r.name, (r.end_time - r.start_time).total_seconds())
+        for r in runs
+        if r.start_time and r.end_time
+    ]
     return sorted(out, key=lambda x: next(r.start_time for r in runs if r.name == x[0]))
 
 
-def _simulate_all(landing: Path, start: object, end: object, scale: float, names: list[str]) -> dict:
+def _simulate_all(
+    landing: Path, start: object, end: object, scale: float, names: list[str]
+) -> dict:
     from sources import SOURCES
     from sources.simulate import simulate_landing
 
@@ -78,7 +88,9 @@ def _simulate_all(landing: Path, start: object, end: object, scale: float, names
 
 def main(scale: float = 1.0) -> int:
     home = Path(os.environ.get("CHISO_HOME") or REPO / "data" / "bench").resolve()
-    os.environ.update({"CHISO_HOME": str(home), "CHISO_SIM_SCALE": str(scale), "CHISO_SIMULATE": "1"})
+    os.environ.update(
+        {"CHISO_HOME": str(home), "CHISO_SIM_SCALE": str(scale), "CHISO_SIMULATE": "1"}
+    )
     os.environ["PREFECT_HOME"] = str(home / "prefect")
     landing = home / "landing"
 
@@ -92,11 +104,19 @@ def main(scale: float = 1.0) -> int:
     t0 = time.perf_counter()
     # in a child process, so the simulator's memory does not count as the nightly's
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        made = pool.apply(_simulate_all, (landing, settings.sim_start, settings.sim_end, scale, names))
+        made = pool.apply(
+            _simulate_all, (landing, settings.sim_start, settings.sim_end, scale, names)
+        )
     sim_s = time.perf_counter() - t0
     print(f"simulate: {f'{sim_s:.1f} s' if made else 'landing zone already there'} ({landing})")
 
-    for stale in [settings.warehouse, settings.build_dir, home / "raw", home / "quality", home / "prefect"]:
+    for stale in [
+        settings.warehouse,
+        settings.build_dir,
+        home / "raw",
+        home / "quality",
+        home / "prefect",
+    ]:
         if stale.is_dir():
             shutil.rmtree(stale)
         elif stale.exists():
@@ -112,9 +132,7 @@ def main(scale: float = 1.0) -> int:
     import duckdb
 
     con = duckdb.connect(str(settings.warehouse), read_only=True)
-    rows_read, files = con.execute(
-        "select sum(rows_read), count(*) from meta.manifest"
-    ).fetchone()
+    rows_read, files = con.execute("select sum(rows_read), count(*) from meta.manifest").fetchone()
     facts = con.execute("select count(*) from core.fct_dossier").fetchone()[0]
     con.close()
 
@@ -126,10 +144,14 @@ def main(scale: float = 1.0) -> int:
     print(f"{'whole nightly (Prefect start incl.)':<34}{wall:>9.2f}")
     print(f"\ninput: {files:,} files, {rows_read:,} rows ({facts:,} dossiers in core.fct_dossier)")
     print(f"throughput: {rows_read / wall:,.0f} rows/s over the whole nightly")
-    print(f"peak memory: nightly process {_peak_mib(resource.RUSAGE_SELF):,.0f} MiB; "
-          f"largest child (Prefect server) {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB")
-    print(f"DuckDB reading the same extract files once ({files_rows:,} rows; {skipped} workbooks or "
-          f"unreadable files skipped): {read_s:.2f} s; nightly / read = {wall / read_s:.1f}x")
+    print(
+        f"peak memory: nightly process {_peak_mib(resource.RUSAGE_SELF):,.0f} MiB; "
+        f"largest child (Prefect server) {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB"
+    )
+    print(
+        f"DuckDB reading the same extract files once ({files_rows:,} rows; {skipped} workbooks or "
+        f"unreadable files skipped): {read_s:.2f} s; nightly / read = {wall / read_s:.1f}x"
+    )
     return 0 if state.is_completed() else 2
 
 

@@ -56,8 +56,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     landing = Path(args.landing or load_settings().landing_url)
     for name in args.source or list(SOURCES):
-        counts = SOURCES[name].simulate(landing, date.fromisoformat(args.start), date.fromisoformat(args.end),
-                                        scale=args.scale, seed=args.seed)
+        counts = SOURCES[name].simulate(
+            landing,
+            date.fromisoformat(args.start),
+            date.fromisoformat(args.end),
+            scale=args.scale,
+            seed=args.seed,
+        )
         print(name, counts)
     return 0
 
@@ -72,8 +77,14 @@ def cmd_serve(_: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     from prefect.cli import app
 
-    sys.argv = ["prefect", "flow-run", "retry", args.run_id, "--entrypoint",
-                f"{REPO / 'flows' / 'nightly.py'}:nightly"]
+    sys.argv = [
+        "prefect",
+        "flow-run",
+        "retry",
+        args.run_id,
+        "--entrypoint",
+        f"{REPO / 'flows' / 'nightly.py'}:nightly",
+    ]
     return app() or 0
 
 
@@ -84,11 +95,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="chiso", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="chiso", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("nightly", help="run the nightly pipeline now").set_defaults(fn=cmd_nightly)
-    sub.add_parser("scorecard", help="print the published scorecard").set_defaults(fn=print_scorecard)
+    sub.add_parser("scorecard", help="print the published scorecard").set_defaults(
+        fn=print_scorecard
+    )
     sim = sub.add_parser("simulate", help="write simulated extracts")
     sim.add_argument("--landing")
     sim.add_argument("--start", default="2025-01-01")

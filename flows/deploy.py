@@ -16,5 +16,8 @@ SCHEDULE = Cron("0 1 * * *", timezone="Asia/Ho_Chi_Minh")
 
 
 def serve() -> None:
-    nightly.serve(name="nightly", schedules=[SCHEDULE],
-                  description="Plan 190 warehouse: extract, stage, core, validate, indicators, publish")
+    nightly.serve(
+        name="nightly",
+        schedules=[SCHEDULE],
+        description="Plan 190 warehouse: extract, stage, core, validate, indicators, publish",
+    )

@@ -59,7 +59,9 @@ def active_sources(settings: Settings) -> list[str]:
     if settings.sources:
         unknown = set(settings.sources) - set(SOURCES)
         if unknown:
-            raise ValueError(f"CHISO_SOURCES names unknown source(s) {sorted(unknown)}; known: {sorted(SOURCES)}")
+            raise ValueError(
+                f"CHISO_SOURCES names unknown source(s) {sorted(unknown)}; known: {sorted(SOURCES)}"
+            )
         return [s for s in SOURCES if s in settings.sources]
     return list(SOURCES)
 
@@ -67,9 +69,15 @@ def active_sources(settings: Settings) -> list[str]:
 @task(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
 def simulate(settings: Settings) -> dict:
     chosen = {name: SOURCES[name] for name in active_sources(settings)}
-    return simulate_landing(chosen, Path(settings.landing_url), settings.sim_start, settings.sim_end,
-                            settings.sim_scale, fault_rate=settings.sim_fault_rate,
-                            fault_kinds=list(settings.sim_fault_kinds) if settings.sim_fault_kinds else None)
+    return simulate_landing(
+        chosen,
+        Path(settings.landing_url),
+        settings.sim_start,
+        settings.sim_end,
+        settings.sim_scale,
+        fault_rate=settings.sim_fault_rate,
+        fault_kinds=list(settings.sim_fault_kinds) if settings.sim_fault_kinds else None,
+    )
 
 
 @task
@@ -86,8 +94,12 @@ def prepare(settings: Settings, run_id: str) -> dict:
     return {"build": str(build), "base_run_id": base}
 
 
-@task(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.5,
-      task_run_name="extract-{source}")
+@task(
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_jitter_factor=0.5,
+    task_run_name="extract-{source}",
+)
 def extract_source(settings: Settings, build: str, source: str, run_id: str) -> dict:
     con = _open(build)
     try:
@@ -109,8 +121,12 @@ def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
     finally:
         wh.checkpoint_and_close(con)
     if summary.errors:
-        get_run_logger().warning("%s: %d file(s) unreadable, kept for the next run: %s",
-                                 source, len(summary.errors), summary.errors[:5])
+        get_run_logger().warning(
+            "%s: %d file(s) unreadable, kept for the next run: %s",
+            source,
+            len(summary.errors),
+            summary.errors[:5],
+        )
     return asdict(summary)
 
 
@@ -138,7 +154,13 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
     finally:
         wh.checkpoint_and_close(con)
     failed = [asdict(r) for r in results if not r.success]
-    return {"checks": len(results), "failed": failed, "docs": str(settings.docs_dir / run_id / "uncommitted" / "data_docs" / "local_site" / "index.html")}
+    return {
+        "checks": len(results),
+        "failed": failed,
+        "docs": str(
+            settings.docs_dir / run_id / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        ),
+    }
 
 
 @task
@@ -161,7 +183,9 @@ def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
 
 
 @task
-def publish(settings: Settings, build: str, base_run_id: str | None, run_id: str, blocked: dict) -> str:
+def publish(
+    settings: Settings, build: str, base_run_id: str | None, run_id: str, blocked: dict
+) -> str:
     con = _open(build)
     try:
         problems = audit_problems(con)
@@ -190,11 +214,20 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
         rows = scorecard_rows(con)
     finally:
         con.close()
-    create_table_artifact(key="scorecard", table=rows, description="Plan 190 scorecard, latest period")
-    create_markdown_artifact(key="data-quality", markdown=quality_markdown(staged, checks, computed["blocked"]),
-                             description="Data quality of this run")
-    create_link_artifact(key="data-docs", link=Path(checks["docs"]).as_uri(), link_text="GX Data Docs of this run",
-                         description="Static Great Expectations Data Docs (open on the machine that ran the flow)")
+    create_table_artifact(
+        key="scorecard", table=rows, description="Plan 190 scorecard, latest period"
+    )
+    create_markdown_artifact(
+        key="data-quality",
+        markdown=quality_markdown(staged, checks, computed["blocked"]),
+        description="Data quality of this run",
+    )
+    create_link_artifact(
+        key="data-docs",
+        link=Path(checks["docs"]).as_uri(),
+        link_text="GX Data Docs of this run",
+        description="Static Great Expectations Data Docs (open on the machine that ran the flow)",
+    )
 
 
 @flow(name="nightly", log_prints=True)
@@ -220,6 +253,6 @@ def nightly() -> object:
         return Failed(
             name="Published with blocked indicators",
             message=f"published; indicators blocked by failed critical checks: {ids}. "
-                    f"See the data-quality artifact and {checks['docs']}",
+            f"See the data-quality artifact and {checks['docs']}",
         )
     return Completed(message=f"published {settings.warehouse}")

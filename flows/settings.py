@@ -80,10 +80,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sim_scale=float(env.get("CHISO_SIM_SCALE", "1.0")),
         quality_file=Path(quality) if quality else None,
         sources=tuple(x.strip() for x in env["CHISO_SOURCES"].split(",") if x.strip())
-        if env.get("CHISO_SOURCES") else None,
+        if env.get("CHISO_SOURCES")
+        else None,
         sim_fault_rate=float(env.get("CHISO_SIM_FAULT_RATE") or 0),
-        sim_fault_kinds=tuple(k.strip() for k in env["CHISO_SIM_FAULT_KINDS"].split(",") if k.strip())
-        if env.get("CHISO_SIM_FAULT_KINDS") else None,
+        sim_fault_kinds=tuple(
+            k.strip() for k in env["CHISO_SIM_FAULT_KINDS"].split(",") if k.strip()
+        )
+        if env.get("CHISO_SIM_FAULT_KINDS")
+        else None,
     )
 
 

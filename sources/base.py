@@ -71,7 +71,7 @@ def decode_text(data: bytes, file: str) -> str:
     from Excel's "Unicode text". Anything else is an error naming the file.
     """
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
     head = data[:4096]
@@ -80,7 +80,9 @@ def decode_text(data: bytes, file: str) -> str:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise SourceFileError(file, None, None, f"not UTF-8, UTF-16 or Windows-1258 text: {exc}") from exc
+            raise SourceFileError(
+                file, None, None, f"not UTF-8, UTF-16 or Windows-1258 text: {exc}"
+            ) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -88,7 +90,9 @@ def decode_text(data: bytes, file: str) -> str:
     try:  # Windows-1258 writes tone marks as combining characters: compose them
         return unicodedata.normalize("NFC", data.decode("cp1258"))
     except UnicodeDecodeError as exc:
-        raise SourceFileError(file, None, None, f"not UTF-8, UTF-16 or Windows-1258 text: {exc}") from exc
+        raise SourceFileError(
+            file, None, None, f"not UTF-8, UTF-16 or Windows-1258 text: {exc}"
+        ) from exc
 
 
 def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") -> pl.DataFrame:
@@ -106,10 +110,14 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
         separator = "\t"
     try:
         df = pl.read_csv(
-            io.StringIO(text), separator=separator, infer_schema=False,
+            io.StringIO(text),
+            separator=separator,
+            infer_schema=False,
             truncate_ragged_lines=False,
         )
-    except Exception as exc:  # the parser's message quotes the line (personal data): say where instead
+    except (
+        Exception
+    ) as exc:  # the parser's message quotes the line (personal data): say where instead
         line, problem = _bad_record(text, separator)
         raise SourceFileError(file, line, None, f"cannot parse CSV: {problem}") from exc
     header = [h.strip() for h in df.columns]
@@ -117,8 +125,12 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
     if not text.endswith(("\n", "\r")):  # the last line has no line break: is it whole?
         line, width = _last_record(text, separator)
         if width < len(header):
-            raise SourceFileError(file, line, ", ".join(header[width:]),
-                                  f"the last line has {width} of {len(header)} fields: the file is cut short")
+            raise SourceFileError(
+                file,
+                line,
+                ", ".join(header[width:]),
+                f"the last line has {width} of {len(header)} fields: the file is cut short",
+            )
     missing = [c for c in columns if c not in header]
     if missing:
         raise SourceFileError(file, 1, ", ".join(missing), f"missing column(s); header is {header}")
@@ -126,7 +138,9 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
         df.select([pl.col(c).str.strip_chars() for c in columns])
         .with_row_index("_row", offset=1)
         .with_columns(pl.col("_row").cast(pl.Int64))
-        .filter(~pl.all_horizontal(pl.col(columns).fill_null("") == ""))  # a blank line is no record
+        .filter(
+            ~pl.all_horizontal(pl.col(columns).fill_null("") == "")
+        )  # a blank line is no record
     )
 
 

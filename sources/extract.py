@@ -54,8 +54,17 @@ def register_sources(con: duckdb.DuckDBPyConnection, sources: dict[str, Source])
     con.execute("delete from ref.source")
     con.executemany(
         "insert into ref.source values (?, ?, ?, ?, ?, ?)",
-        [[s.name, s.title_vi, s.title_en, s.cadence, s.due_days, s.tracked_dataset or s.dataset_order()[0]]
-         for s in sources.values()],
+        [
+            [
+                s.name,
+                s.title_vi,
+                s.title_en,
+                s.cadence,
+                s.due_days,
+                s.tracked_dataset or s.dataset_order()[0],
+            ]
+            for s in sources.values()
+        ],
     )
 
 
@@ -86,9 +95,23 @@ def extract(
                    archive_path, file_date, period_start, period_end, status, duplicate_of, run_id,
                    extracted_at)
                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [fid, f.source, f.dataset, f.url, f.name, f.size, f.modified, sha, str(archived),
-             file_date(f.name), *covered_period(source, f.name), status,
-             same_content[0] if same_content else None, run_id, datetime.now()],
+            [
+                fid,
+                f.source,
+                f.dataset,
+                f.url,
+                f.name,
+                f.size,
+                f.modified,
+                sha,
+                str(archived),
+                file_date(f.name),
+                *covered_period(source, f.name),
+                status,
+                same_content[0] if same_content else None,
+                run_id,
+                datetime.now(),
+            ],
         )
         taken += 1
         duplicates += status == "duplicate"

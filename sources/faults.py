@@ -68,8 +68,15 @@ from warehouse.build import connect
 LEDGER = "_faults.csv"
 STATE = "_faults.json"
 LEDGER_SCHEMA = {
-    "source": pl.String, "dataset": pl.String, "file": pl.String, "file_name": pl.String,
-    "row": pl.Int64, "kind": pl.String, "field": pl.String, "value": pl.String, "rule": pl.String,
+    "source": pl.String,
+    "dataset": pl.String,
+    "file": pl.String,
+    "file_name": pl.String,
+    "row": pl.Int64,
+    "kind": pl.String,
+    "field": pl.String,
+    "value": pl.String,
+    "rule": pl.String,
 }
 
 
@@ -121,7 +128,9 @@ def _bad_date(field: str, value: str = IMPOSSIBLE_DATE) -> Fault:
     return Fault("invalid_date", field, "invalid_date", value)
 
 
-def _old_date(field: str, rule: str = "date_out_of_range", value: str | StyledDate = YEAR_1900) -> Fault:
+def _old_date(
+    field: str, rule: str = "date_out_of_range", value: str | StyledDate = YEAR_1900
+) -> Fault:
     return Fault("date_out_of_range", field, rule, value)
 
 
@@ -249,6 +258,7 @@ KINDS: tuple[str, ...] = tuple(sorted({f.kind for faults in FAULTS.values() for 
 
 # --- choosing ------------------------------------------------------------------------------------
 
+
 def fault_targets(sources: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """``["dvc", "tax.store"]`` -> the (source, dataset) pairs of FAULTS they name (all if None).
 
@@ -262,7 +272,11 @@ def fault_targets(sources: Iterable[str] | None = None) -> list[tuple[str, str]]
         name, _, dataset = item.partition(".")
         if name not in SOURCES or (dataset and dataset not in SOURCES[name].datasets):
             raise ValueError(f"unknown source or dataset {item!r}; sources: {sorted(SOURCES)}")
-        targets += [t for t in FAULTS if t[0] == name and (not dataset or t[1] == dataset) and t not in targets]
+        targets += [
+            t
+            for t in FAULTS
+            if t[0] == name and (not dataset or t[1] == dataset) and t not in targets
+        ]
     return targets
 
 
@@ -295,10 +309,12 @@ def read_dataset(source: str, dataset: str, files: list[Path], landing: Path) ->
             continue
         if df.height == 0:
             continue
-        frames.append(df.with_columns(
-            pl.lit(path.relative_to(landing).as_posix()).alias("_file_id"),
-            pl.lit(file_date(path.name), dtype=pl.Date).alias("_file_date"),
-        ))
+        frames.append(
+            df.with_columns(
+                pl.lit(path.relative_to(landing).as_posix()).alias("_file_id"),
+                pl.lit(file_date(path.name), dtype=pl.Date).alias("_file_date"),
+            )
+        )
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
 
 
@@ -310,11 +326,15 @@ def _id_fields(source: str, dataset: str) -> list[str]:
     key = steps_for(source)[dataset].key
     fields = [key[0]] if key else []
     fields += [f for (s, d), (f, _, _) in REFERENCED.items() if (s, d) == (source, dataset)]
-    fields += [f for (s, _), (_, referrer, f) in REFERENCED.items() if s == source and referrer == dataset]
+    fields += [
+        f for (s, _), (_, referrer, f) in REFERENCED.items() if s == source and referrer == dataset
+    ]
     return list(dict.fromkeys(fields))
 
 
-def stage_landing(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame], dict[str, int]]:
+def stage_landing(
+    landing: Path, source: str
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame], dict[str, int]]:
     """Stage a source's whole landing into a scratch file with the real staging steps, as the nightly would.
 
     Returns, per dataset, the rows that load and stage to content no other row
@@ -342,11 +362,13 @@ def _stage_into(
     for dataset in SOURCES[source].dataset_order():
         step, listed = steps[dataset], files.get(dataset, [])
         for start in range(0, len(listed), BATCH_FILES):
-            raw = read_dataset(source, dataset, listed[start:start + BATCH_FILES], landing)
+            raw = read_dataset(source, dataset, listed[start : start + BATCH_FILES], landing)
             if raw.height == 0:
                 continue
             rows_read.update(dict(raw.group_by("_file_id").len().iter_rows()))
-            ids.setdefault(dataset, []).append(raw.select("_file_id", "_row", *_id_fields(source, dataset)))
+            ids.setdefault(dataset, []).append(
+                raw.select("_file_id", "_row", *_id_fields(source, dataset))
+            )
             staged, _quarantine = step.fn(raw, ctx)
             con.register("_staged", staged.with_columns(pl.lit(dataset).alias("_dataset")))
             con.execute(f"create table if not exists {step.table} as select * from _staged limit 0")
@@ -354,13 +376,18 @@ def _stage_into(
             con.unregister("_staged")
     unique: dict[str, pl.DataFrame] = {}
     for table in dict.fromkeys(steps[d].table for d in ids):
-        business = [r[0] for r in con.execute(f"select * from {table} limit 0").description if not r[0].startswith("_")]
+        business = [
+            r[0]
+            for r in con.execute(f"select * from {table} limit 0").description
+            if not r[0].startswith("_")
+        ]
         rows = pl.DataFrame(
             con.execute(
                 f"""select _dataset, _file_id, _row from {table}
                     qualify count(*) over (partition by {row_hash_expr(business)}) = 1"""
             ).fetchall(),
-            schema={"_dataset": pl.String, "_file_id": pl.String, "_row": pl.Int64}, orient="row",
+            schema={"_dataset": pl.String, "_file_id": pl.String, "_row": pl.Int64},
+            orient="row",
         )
         for (dataset,), part in rows.group_by("_dataset"):
             unique[str(dataset)] = part.select("_file_id", "_row")
@@ -384,15 +411,27 @@ def eligible_rows(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], 
             keep = keep.join(repeated, on=["_file_id", "_row"], how="anti")
         if (source, dataset) in REFERENCED:
             field, referrer, ref_field = REFERENCED[(source, dataset)]
-            referred = ids[referrer][ref_field].drop_nulls() if referrer in ids else pl.Series([], dtype=pl.String)
-            referred_rows = raw.filter(pl.col(field).is_in(referred.implode())).select("_file_id", "_row")
+            referred = (
+                ids[referrer][ref_field].drop_nulls()
+                if referrer in ids
+                else pl.Series([], dtype=pl.String)
+            )
+            referred_rows = raw.filter(pl.col(field).is_in(referred.implode())).select(
+                "_file_id", "_row"
+            )
             keep = keep.join(referred_rows, on=["_file_id", "_row"], how="anti")
         eligible[dataset] = keep.sort("_file_id", "_row")
     return eligible, rows_read
 
 
 def plan_faults(
-    source: str, dataset: str, eligible: pl.DataFrame, rows: int, rate: float, kinds: set[str], seed: int
+    source: str,
+    dataset: str,
+    eligible: pl.DataFrame,
+    rows: int,
+    rate: float,
+    kinds: set[str],
+    seed: int,
 ) -> list[tuple[str, int, Fault]]:
     """``round(rate * rows)`` eligible rows (fewer if not enough qualify), each with one fault: deterministic."""
     faults = [f for f in FAULTS[(source, dataset)] if f.kind in kinds]
@@ -405,6 +444,7 @@ def plan_faults(
 
 
 # --- rewriting files -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TextFile:
@@ -423,10 +463,18 @@ class TextFile:
     def read(cls, path: Path) -> TextFile:
         data = path.read_bytes()
         decode_text(data, str(path))  # raises SourceFileError for what no reader would read either
-        for bom, codec in [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")]:
+        for bom, codec in [
+            (b"\xef\xbb\xbf", "utf-8"),
+            (b"\xff\xfe", "utf-16-le"),
+            (b"\xfe\xff", "utf-16-be"),
+        ]:
             if data.startswith(bom):
-                body = data[len(bom):]
-                return cls(bom, codec, body.decode(codec) if codec.startswith("utf-16") else body.decode("latin-1"))
+                body = data[len(bom) :]
+                return cls(
+                    bom,
+                    codec,
+                    body.decode(codec) if codec.startswith("utf-16") else body.decode("latin-1"),
+                )
         try:
             data.decode("utf-8")
             codec = "utf-8"
@@ -436,11 +484,15 @@ class TextFile:
 
     def text(self, piece: str) -> str:
         """A piece of the body -> real text."""
-        return piece if self.codec.startswith("utf-16") else piece.encode("latin-1").decode(self.codec)
+        return (
+            piece if self.codec.startswith("utf-16") else piece.encode("latin-1").decode(self.codec)
+        )
 
     def piece(self, text: str) -> str:
         """Real text -> a piece of the body."""
-        return text if self.codec.startswith("utf-16") else text.encode(self.codec).decode("latin-1")
+        return (
+            text if self.codec.startswith("utf-16") else text.encode(self.codec).decode("latin-1")
+        )
 
     def to_bytes(self, body: str) -> bytes:
         return self.bom + body.encode(self.codec if self.codec.startswith("utf-16") else "latin-1")
@@ -517,7 +569,10 @@ def corrupt_jsonl(path: Path, changes: dict[int, Fault]) -> dict[int, str]:
         is_number = isinstance(original, int) and not isinstance(original, bool)
         record[fault.field] = int(value) if is_number and value.lstrip("-").isdigit() else value
         written[row] = value
-        records[i] = (f.piece(json.dumps(record, ensure_ascii=False, separators=(",", ":"))), ending)
+        records[i] = (
+            f.piece(json.dumps(record, ensure_ascii=False, separators=(",", ":"))),
+            ending,
+        )
     _replace(path, f.to_bytes("".join(c + e for c, e in records)))
     return written
 
@@ -528,16 +583,22 @@ def _replace(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def check_written(source: str, dataset: str, path: Path, written: dict[int, str], faults: dict[int, Fault]) -> None:
+def check_written(
+    source: str, dataset: str, path: Path, written: dict[int, str], faults: dict[int, Fault]
+) -> None:
     """Read the file back with the source's reader: each changed row must hold what was written."""
     df = SOURCES[source].readers[dataset](path)
     for row, value in written.items():
         got = df.filter(pl.col("_row") == row)[faults[row].field].to_list()
         if [(g or "").strip() for g in got] != [value.strip()]:
-            raise RuntimeError(f"{path}: row {row} field {faults[row].field} reads back {got}, wrote {value!r}")
+            raise RuntimeError(
+                f"{path}: row {row} field {faults[row].field} reads back {got}, wrote {value!r}"
+            )
 
 
-def apply_faults(landing: Path, source: str, dataset: str, plan: list[tuple[str, int, Fault]]) -> list[dict]:
+def apply_faults(
+    landing: Path, source: str, dataset: str, plan: list[tuple[str, int, Fault]]
+) -> list[dict]:
     """Rewrite the planned rows in their files; return ledger rows."""
     by_file: dict[str, dict[int, Fault]] = {}
     for file, row, fault in plan:
@@ -545,12 +606,23 @@ def apply_faults(landing: Path, source: str, dataset: str, plan: list[tuple[str,
     ledger = []
     for file, changes in sorted(by_file.items()):
         path = landing / file
-        corrupt = corrupt_jsonl if path.suffix.lower() in (".jsonl", ".json", ".ndjson") else corrupt_csv
+        corrupt = (
+            corrupt_jsonl if path.suffix.lower() in (".jsonl", ".json", ".ndjson") else corrupt_csv
+        )
         written = corrupt(path, changes)
         check_written(source, dataset, path, written, changes)
         ledger += [
-            {"source": source, "dataset": dataset, "file": file, "file_name": path.name, "row": row,
-             "kind": fault.kind, "field": fault.field, "value": written[row], "rule": fault.rule}
+            {
+                "source": source,
+                "dataset": dataset,
+                "file": file,
+                "file_name": path.name,
+                "row": row,
+                "kind": fault.kind,
+                "field": fault.field,
+                "value": written[row],
+                "rule": fault.rule,
+            }
             for row, fault in sorted(changes.items())
         ]
     return ledger
@@ -558,11 +630,14 @@ def apply_faults(landing: Path, source: str, dataset: str, plan: list[tuple[str,
 
 # --- the whole thing -----------------------------------------------------------------------------
 
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def files_to_process(landing: Path, source: str, datasets: list[str], state: dict[str, str]) -> dict[str, list[str]]:
+def files_to_process(
+    landing: Path, source: str, datasets: list[str], state: dict[str, str]
+) -> dict[str, list[str]]:
     """Per dataset, its files (paths in the landing) not processed before, or changed since."""
     listed = landing_files(landing, source)
     out: dict[str, list[str]] = {}
@@ -604,7 +679,9 @@ def inject_faults(
     if rate == 0:  # nothing to do, and no file marked as processed
         return read_ledger(landing)
     state_path = landing / STATE
-    state: dict[str, str] = json.loads(state_path.read_text())["files"] if state_path.exists() else {}
+    state: dict[str, str] = (
+        json.loads(state_path.read_text())["files"] if state_path.exists() else {}
+    )
     new_rows: list[dict] = []
     processed: set[str] = set()
     for source in dict.fromkeys(s for s, _ in targets):
@@ -617,12 +694,22 @@ def inject_faults(
             if dataset not in eligible:
                 continue
             candidates = eligible[dataset].filter(pl.col("_file_id").is_in(todo))
-            plan = plan_faults(source, dataset, candidates, sum(rows_read.get(f, 0) for f in todo), rate, wanted, seed)
+            plan = plan_faults(
+                source,
+                dataset,
+                candidates,
+                sum(rows_read.get(f, 0) for f in todo),
+                rate,
+                wanted,
+                seed,
+            )
             new_rows += apply_faults(landing, source, dataset, plan)
     for f in processed:
         state[f] = _digest(landing / f)
     kept = read_ledger(landing).filter(~pl.col("file").is_in(list(processed)))
-    ledger = pl.concat([kept, pl.DataFrame(new_rows, schema=LEDGER_SCHEMA)]).sort("source", "dataset", "file", "row")
+    ledger = pl.concat([kept, pl.DataFrame(new_rows, schema=LEDGER_SCHEMA)]).sort(
+        "source", "dataset", "file", "row"
+    )
     ledger.write_csv(landing / LEDGER)
     state_path.write_text(json.dumps({"files": dict(sorted(state.items()))}, indent=1))
     return ledger

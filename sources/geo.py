@@ -56,7 +56,8 @@ def stable_fraction(*parts: object) -> float:
 def communes() -> tuple[Commune, ...]:
     rows = [u for u in units() if u["admin_level"] == "commune"]
     weights = [
-        (1.8 if u["unit_type_vi"] in ("Phường", "Thị trấn") else 1.0) * (0.6 + 0.8 * stable_fraction("pop", u["unit_code"]))
+        (1.8 if u["unit_type_vi"] in ("Phường", "Thị trấn") else 1.0)
+        * (0.6 + 0.8 * stable_fraction("pop", u["unit_code"]))
         for u in rows
     ]
     total = sum(weights)
@@ -64,8 +65,16 @@ def communes() -> tuple[Commune, ...]:
     for u, w in zip(rows, weights, strict=True):
         pop = round(PROVINCE_POPULATION * w / total)
         size = 3.4 + 0.5 * stable_fraction("hh", u["unit_code"])  # people per household
-        out.append(Commune(u["unit_code"], u["name_vi"], u["unit_type_vi"], u["district_code"], pop,
-                           round(pop / size)))
+        out.append(
+            Commune(
+                u["unit_code"],
+                u["name_vi"],
+                u["unit_type_vi"],
+                u["district_code"],
+                pop,
+                round(pop / size),
+            )
+        )
     return tuple(out)
 
 

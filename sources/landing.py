@@ -59,7 +59,9 @@ def list_landing(landing_url: str, source: str, datasets: dict[str, str]) -> lis
                     url=prefix + path,
                     name=path.rsplit("/", 1)[-1],
                     size=int(info.get("size") or 0),
-                    modified=str(info.get("mtime") or info.get("LastModified") or info.get("created") or ""),
+                    modified=str(
+                        info.get("mtime") or info.get("LastModified") or info.get("created") or ""
+                    ),
                 )
             )
     return sorted(files, key=lambda f: (f.dataset, f.name, f.url))

@@ -10,8 +10,14 @@ from sources.base import Source
 
 
 def simulate_landing(
-    sources: dict[str, Source], landing: Path, start: date, end: date, scale: float, seed: int = 190,
-    fault_rate: float = 0.0, fault_kinds: list[str] | None = None,
+    sources: dict[str, Source],
+    landing: Path,
+    start: date,
+    end: date,
+    scale: float,
+    seed: int = 190,
+    fault_rate: float = 0.0,
+    fault_kinds: list[str] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Run each source's simulator once for these parameters; a repeat call writes nothing.
 
@@ -25,12 +31,20 @@ def simulate_landing(
     quarantine rule each row must get, is ``<landing>/_faults.csv``.
     """
     done: dict[str, dict[str, int]] = {}
-    params: dict = {"start": start.isoformat(), "end": end.isoformat(), "scale": scale, "seed": seed}
+    params: dict = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "scale": scale,
+        "seed": seed,
+    }
     if fault_rate > 0:  # a clean landing's markers stay as they were
         from sources.faults import inject_faults, resolve_kinds  # heavy imports, only when asked
 
         resolve_kinds(fault_kinds)  # an unknown kind is refused before anything is written
-        params |= {"fault_rate": fault_rate, "fault_kinds": sorted(fault_kinds) if fault_kinds else None}
+        params |= {
+            "fault_rate": fault_rate,
+            "fault_kinds": sorted(fault_kinds) if fault_kinds else None,
+        }
     for name, source in sources.items():
         marker = landing / name / ".simulated.json"
         previous = json.loads(marker.read_text()) if marker.exists() else []

@@ -93,13 +93,16 @@ def assert_not_stored(con, secrets: set[str]) -> None:
     secrets = {s for s in secrets if s}
     assert secrets
     for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall():
+        "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+    ).fetchall():
         text = repr(con.execute(f'select * from "{schema}"."{table}"').fetchall())
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{schema}.{table} holds {leaked[:3]}"
 
 
-def assert_core_builds_before_the_first_delivery(tmp_path: Path, names: list[str], tables: list[str]) -> None:
+def assert_core_builds_before_the_first_delivery(
+    tmp_path: Path, names: list[str], tables: list[str]
+) -> None:
     """Empty staging tables made from the readers' columns (as staging makes them for a dataset
     with no file yet) let the core SQL build, empty."""
     from sources import SOURCES
@@ -121,4 +124,6 @@ def assert_core_builds_before_the_first_delivery(tmp_path: Path, names: list[str
 
 def files(root: Path) -> dict[str, bytes]:
     """Every file below ``root`` by relative path, with its bytes (for byte-identical comparisons)."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }

@@ -46,9 +46,21 @@ def take_and_stage(con, source: str, landing: Path, tmp: Path, run_id: str) -> N
 def manifest_of(con, name: str) -> dict:
     rows = con.execute(
         """select file_id, status, error, rows_read, rows_loaded, rows_quarantined, rows_duplicate,
-                  duplicate_of, run_id from meta.manifest where name = ?""", [name]).fetchall()
+                  duplicate_of, run_id from meta.manifest where name = ?""",
+        [name],
+    ).fetchall()
     assert len(rows) == 1, f"{name}: {len(rows)} manifest rows"
-    keys = ["file_id", "status", "error", "read", "loaded", "quarantined", "duplicate", "duplicate_of", "run_id"]
+    keys = [
+        "file_id",
+        "status",
+        "error",
+        "read",
+        "loaded",
+        "quarantined",
+        "duplicate",
+        "duplicate_of",
+        "run_id",
+    ]
     return dict(zip(keys, rows[0], strict=True))
 
 
@@ -93,7 +105,8 @@ def assert_rows(m: dict, rows: dict) -> None:
 def assert_quarantine(con, m: dict, expected: list[dict]) -> None:
     got = con.execute(
         'select "row", rule, reason, record from audit.quarantine where file_id = ? order by "row", rule',
-        [m["file_id"]]).fetchall()
+        [m["file_id"]],
+    ).fetchall()
     assert [(r[0], r[1]) for r in got] == [(q["row"], q["rule"]) for q in expected], got
     for (_, rule, reason, _), q in zip(got, expected, strict=True):
         assert q["reason"] in reason, f"{rule}: reason {reason!r} lacks {q['reason']!r}"
@@ -105,7 +118,10 @@ def assert_sql(con, checks: list[dict]) -> None:
         want = check["equals"]
         if not isinstance(want, list):
             want = [[want]]
-        got = [[str(v) if v is not None and not isinstance(v, bool | int | float) else v for v in r] for r in got]
+        got = [
+            [str(v) if v is not None and not isinstance(v, bool | int | float) else v for v in r]
+            for r in got
+        ]
         assert got == want, f"{check['query']}: {got} != {want}"
 
 
@@ -139,8 +155,9 @@ def test_bad_input(case, tmp_path):
         if earlier:
             drop(landing, earlier)
             take_and_stage(con, source, landing, tmp_path, "r0")
-            bad = con.execute("select name, status, error from meta.manifest where status not in ('loaded', 'duplicate')"
-                              ).fetchall()
+            bad = con.execute(
+                "select name, status, error from meta.manifest where status not in ('loaded', 'duplicate')"
+            ).fetchall()
             assert not bad, f"baseline did not load cleanly: {bad}"
         drop(landing, case["files"])
         take_and_stage(con, source, landing, tmp_path, "r1")
@@ -177,7 +194,13 @@ def test_bad_input(case, tmp_path):
             wh.checkpoint_and_close(con)
             blocked, failed = blocked_by_checks(build)
             assert sorted(blocked) == sorted(expect["blocked"]), blocked
-            names = sorted({f"{r.expectation}({r.column}) on {r.table}" for r in failed if r.severity == "critical"})
+            names = sorted(
+                {
+                    f"{r.expectation}({r.column}) on {r.table}"
+                    for r in failed
+                    if r.severity == "critical"
+                }
+            )
             assert names == sorted(expect["failed"]), names
     finally:
         con.close()

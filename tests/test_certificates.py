@@ -29,17 +29,39 @@ PERSON = "093085001234"  # born 1985, male
 NAME = "Nguyễn Văn An"
 
 
-def cert(serial: str, person: str = PERSON, issuer: str = "VNPT-CA", kind: str = "1", commune: str | None = COMMUNE_A,
-         issued: str = "01/06/2024", expiry: str = "31/05/2026", revoked: str | None = None) -> dict:
-    return {"MaToChucCungCap": issuer, "SoHieuChungThu": serial, "LoaiThueBao": kind, "SoGiayTo": person,
-            "TenThueBao": NAME, "MaXaThuongTru": commune, "HinhThucChungThu": "2", "NgayCap": issued,
-            "NgayHetHan": expiry, "NgayThuHoi": revoked}
+def cert(
+    serial: str,
+    person: str = PERSON,
+    issuer: str = "VNPT-CA",
+    kind: str = "1",
+    commune: str | None = COMMUNE_A,
+    issued: str = "01/06/2024",
+    expiry: str = "31/05/2026",
+    revoked: str | None = None,
+) -> dict:
+    return {
+        "MaToChucCungCap": issuer,
+        "SoHieuChungThu": serial,
+        "LoaiThueBao": kind,
+        "SoGiayTo": person,
+        "TenThueBao": NAME,
+        "MaXaThuongTru": commune,
+        "HinhThucChungThu": "2",
+        "NgayCap": issued,
+        "NgayHetHan": expiry,
+        "NgayThuHoi": revoked,
+    }
 
 
 def stage(rows: list[dict], file_date: date = date(2025, 1, 31), file_id: str = "f1"):
-    raw = pl.DataFrame(rows, schema=dict.fromkeys(c.COLUMNS, pl.String)).with_row_index("_row", offset=1)
-    raw = raw.with_columns(pl.col("_row").cast(pl.Int64), pl.lit(file_id).alias("_file_id"),
-                           pl.lit(file_date).alias("_file_date"))
+    raw = pl.DataFrame(rows, schema=dict.fromkeys(c.COLUMNS, pl.String)).with_row_index(
+        "_row", offset=1
+    )
+    raw = raw.with_columns(
+        pl.col("_row").cast(pl.Int64),
+        pl.lit(file_id).alias("_file_id"),
+        pl.lit(file_date).alias("_file_date"),
+    )
     return stage_certificates(raw, KEY, COMMUNES)
 
 
@@ -50,8 +72,12 @@ def test_simulator_is_deterministic_per_seed_and_range(tmp_path):
     simulate(tmp_path / "c", *args, scale=0.005, seed=4)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.csv"))
     assert len(files) == 5 * 3  # each issuer: the register and two monthly reports
-    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
-    assert any((tmp_path / "a" / f).read_bytes() != (tmp_path / "c" / f).read_bytes() for f in files)
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
+    assert any(
+        (tmp_path / "a" / f).read_bytes() != (tmp_path / "c" / f).read_bytes() for f in files
+    )
     assert sum(written.values()) == sum(read_certificates(tmp_path / "a" / f).height for f in files)
     # BKAV sends UTF-16 "Unicode text" with tabs, VNPT UTF-8 with BOM: both read the same way
     bkav = read_certificates(tmp_path / "a/certificates/BKAV-CA/chungthu_BKAV-CA_20250131.csv")
@@ -66,12 +92,18 @@ def test_months_of_reports_and_registers():
 
 
 def test_good_row_is_typed_hashed_and_stripped_of_personal_fields():
-    staged, quarantine = stage([cert("AB01", issuer="viettel-ca", issued="2024-06-01", expiry="20260531")])
+    staged, quarantine = stage(
+        [cert("AB01", issuer="viettel-ca", issued="2024-06-01", expiry="20260531")]
+    )
     assert quarantine.height == 0
     row = staged.row(0, named=True)
     assert row["issuer_code"] == "VIETTEL-CA" and row["is_individual"] is True
     assert row["holder_hash"] == keyed_hash(PERSON, KEY) and row["holder_birth_year"] == 1985
-    assert (row["issued_date"], row["expiry_date"], row["revoked_date"]) == (date(2024, 6, 1), date(2026, 5, 31), None)
+    assert (row["issued_date"], row["expiry_date"], row["revoked_date"]) == (
+        date(2024, 6, 1),
+        date(2026, 5, 31),
+        None,
+    )
     text = staged.write_csv()
     assert PERSON not in text and NAME not in text and "TenThueBao" not in staged.columns
 
@@ -121,33 +153,94 @@ MINOR = "093210001111"  # born 2010
 
 def t11_model(con) -> None:
     """Stage hand-written reports and extracts, then build the core tables T11 reads."""
-    register, q1 = stage([
-        cert("S1", P[1]),                                                       # P1 at VNPT ...
-        cert("S2", P[1], issuer="VIETTEL-CA", issued="01/09/2024", expiry="31/08/2025"),  # ... and Viettel
-        cert("S3", P[2], issued="16/01/2024", expiry="15/01/2025"),             # expired mid-January
-        cert("S4", P[3], issued="01/03/2024", expiry="28/02/2027", revoked="20/12/2024"),  # revoked
-        cert("S5", "6300123456", kind="2"),                                     # an organisation
-        cert("S6", MINOR),                                                      # a 15-year-old
-        cert("S7", P[7], kind="3", commune=COMMUNE_B),                          # person in an organisation
-        cert("S8", P[8]),                                                       # revoked in February (below)
-        cert("S9", P[9], commune=None),                                         # no commune: province only
-        cert("S10", P[10], issuer="BKAV-CA", commune=COMMUNE_C),
-        cert("S11", P[10], issuer="FPT-CA", commune=COMMUNE_C, issued="01/07/2024", expiry="30/06/2025"),
-    ], file_date=date(2025, 1, 1), file_id="reg")
-    february, q2 = stage([
-        cert("S12", P[4], issued="10/02/2025", expiry="09/02/2026"),            # new in February
-        cert("S8", P[8], revoked="05/02/2025"),                                 # re-sent: revoked
-    ], file_date=date(2025, 2, 28), file_id="feb")
+    register, q1 = stage(
+        [
+            cert("S1", P[1]),  # P1 at VNPT ...
+            cert(
+                "S2", P[1], issuer="VIETTEL-CA", issued="01/09/2024", expiry="31/08/2025"
+            ),  # ... and Viettel
+            cert("S3", P[2], issued="16/01/2024", expiry="15/01/2025"),  # expired mid-January
+            cert(
+                "S4", P[3], issued="01/03/2024", expiry="28/02/2027", revoked="20/12/2024"
+            ),  # revoked
+            cert("S5", "6300123456", kind="2"),  # an organisation
+            cert("S6", MINOR),  # a 15-year-old
+            cert("S7", P[7], kind="3", commune=COMMUNE_B),  # person in an organisation
+            cert("S8", P[8]),  # revoked in February (below)
+            cert("S9", P[9], commune=None),  # no commune: province only
+            cert("S10", P[10], issuer="BKAV-CA", commune=COMMUNE_C),
+            cert(
+                "S11",
+                P[10],
+                issuer="FPT-CA",
+                commune=COMMUNE_C,
+                issued="01/07/2024",
+                expiry="30/06/2025",
+            ),
+        ],
+        file_date=date(2025, 1, 1),
+        file_id="reg",
+    )
+    february, q2 = stage(
+        [
+            cert("S12", P[4], issued="10/02/2025", expiry="09/02/2026"),  # new in February
+            cert("S8", P[8], revoked="05/02/2025"),  # re-sent: revoked
+        ],
+        file_date=date(2025, 2, 28),
+        file_id="feb",
+    )
     assert q1.height == 0 and q2.height == 0
     con.register("_c", pl.concat([register, february]))
     con.execute("create table stg.certificates_certificate as select * from _c")
     bands = [
-        {"MaXa": COMMUNE_A, "NhomTuoi": "18-24", "Nam": "2", "Nu": "2", "TongSo": "4", "NgayChotSoLieu": "31/12/2024"},
-        {"MaXa": COMMUNE_A, "NhomTuoi": "25-34", "Nam": "3", "Nu": "3", "TongSo": "6", "NgayChotSoLieu": "31/12/2024"},
-        {"MaXa": COMMUNE_A, "NhomTuoi": "0-4", "Nam": "3", "Nu": "2", "TongSo": "5", "NgayChotSoLieu": "31/12/2024"},
-        {"MaXa": COMMUNE_B, "NhomTuoi": "45-59", "Nam": "2", "Nu": "3", "TongSo": "5", "NgayChotSoLieu": "31/12/2024"},
-        {"MaXa": COMMUNE_C, "NhomTuoi": "60+", "Nam": "1", "Nu": "1", "TongSo": "2", "NgayChotSoLieu": "31/12/2024"},
-        {"MaXa": COMMUNE_A, "NhomTuoi": "25-34", "Nam": "10", "Nu": "10", "TongSo": "20", "NgayChotSoLieu": "28/02/2025"},
+        {
+            "MaXa": COMMUNE_A,
+            "NhomTuoi": "18-24",
+            "Nam": "2",
+            "Nu": "2",
+            "TongSo": "4",
+            "NgayChotSoLieu": "31/12/2024",
+        },
+        {
+            "MaXa": COMMUNE_A,
+            "NhomTuoi": "25-34",
+            "Nam": "3",
+            "Nu": "3",
+            "TongSo": "6",
+            "NgayChotSoLieu": "31/12/2024",
+        },
+        {
+            "MaXa": COMMUNE_A,
+            "NhomTuoi": "0-4",
+            "Nam": "3",
+            "Nu": "2",
+            "TongSo": "5",
+            "NgayChotSoLieu": "31/12/2024",
+        },
+        {
+            "MaXa": COMMUNE_B,
+            "NhomTuoi": "45-59",
+            "Nam": "2",
+            "Nu": "3",
+            "TongSo": "5",
+            "NgayChotSoLieu": "31/12/2024",
+        },
+        {
+            "MaXa": COMMUNE_C,
+            "NhomTuoi": "60+",
+            "Nam": "1",
+            "Nu": "1",
+            "TongSo": "2",
+            "NgayChotSoLieu": "31/12/2024",
+        },
+        {
+            "MaXa": COMMUNE_A,
+            "NhomTuoi": "25-34",
+            "Nam": "10",
+            "Nu": "10",
+            "TongSo": "20",
+            "NgayChotSoLieu": "28/02/2025",
+        },
     ]
     population, _ = stage_age_bands(population_rows(bands, file_date=date(2025, 2, 28)), COMMUNES)
     con.register("_p", population)
@@ -160,7 +253,8 @@ def t11(con, level, code, period_type="month", start="2025-01-01"):
     return con.execute(
         "select numerator, denominator, value, met from mart.indicator_value where indicator_id = 'T11' "
         "and admin_level = ? and admin_code = ? and period_type = ? and period_start = ?",
-        [level, code, period_type, start]).fetchone()
+        [level, code, period_type, start],
+    ).fetchone()
 
 
 def test_t11_counts_distinct_adult_holders_of_a_valid_certificate_over_adults(geo_db):
@@ -191,37 +285,60 @@ def test_t11_coverage_rows_merge_a_persons_certificates_into_spans(geo_db):
     t11_model(con)
     spans = con.execute(
         "select holder_hash, valid_from, valid_through, n_certificates, n_issuers from core.fct_signature_coverage "
-        "where kind = 'holder' and holder_hash = ?", [keyed_hash(P[1], KEY)]).fetchall()
+        "where kind = 'holder' and holder_hash = ?",
+        [keyed_hash(P[1], KEY)],
+    ).fetchall()
     assert spans == [(keyed_hash(P[1], KEY), date(2024, 6, 1), date(2026, 5, 31), 2, 2)]
-    revoked = con.execute("select valid_through from core.fct_certificate where serial = 'S8'").fetchone()
+    revoked = con.execute(
+        "select valid_through from core.fct_certificate where serial = 'S8'"
+    ).fetchone()
     assert revoked == (date(2025, 2, 4),)  # the February re-send wins: valid through the day before
     organisations = con.execute(
-        "select count(*) from core.fct_signature_coverage where holder_hash = ?", [keyed_hash("6300123456", KEY)]
+        "select count(*) from core.fct_signature_coverage where holder_hash = ?",
+        [keyed_hash("6300123456", KEY)],
     ).fetchone()[0]
     assert organisations == 0
 
 
 # ---- end to end ---------------------------------------------------------------------------
 
+
 def test_end_to_end_with_population_without_prefect(tmp_path):
-    con, landing = run_e2e(tmp_path, ["population", "certificates"], date(2025, 1, 1), date(2025, 3, 31), 0.01,
-                           ["core.fct_population", "core.fct_certificate", "core.fct_signature_coverage"], ["T11"])
+    con, landing = run_e2e(
+        tmp_path,
+        ["population", "certificates"],
+        date(2025, 1, 1),
+        date(2025, 3, 31),
+        0.01,
+        ["core.fct_population", "core.fct_certificate", "core.fct_signature_coverage"],
+        ["T11"],
+    )
     assert_rows_balance(con, "certificates")
     assert_rows_balance(con, "population")
-    rules = {r[0] for r in con.execute("select rule from audit.quarantine where source = 'certificates'").fetchall()}
+    rules = {
+        r[0]
+        for r in con.execute(
+            "select rule from audit.quarantine where source = 'certificates'"
+        ).fetchall()
+    }
     assert {"missing_field", "invalid_holder_id", "unknown_unit", "code_outside_list"} <= rules
     num, den, value, status = con.execute(
         "select numerator, denominator, value, status from mart.indicator_value where indicator_id = 'T11' "
-        "and admin_level = 'province' and period_type = 'quarter'").fetchone()
+        "and admin_level = 'province' and period_type = 'quarter'"
+    ).fetchone()
     assert status == "ok" and 3000 < den < 8000 and 20 < value < 45
     # no clear citizen ID or name anywhere in the warehouse
     sent = pl.concat([read_certificates(p) for p in (landing / "certificates").rglob("*.csv")])
     ids = set(sent["SoGiayTo"].drop_nulls().to_list())
     names = set(sent["TenThueBao"].drop_nulls().to_list())
-    tables = con.execute("select table_schema, table_name, column_name from information_schema.columns "
-                         "where data_type = 'VARCHAR'").fetchall()
+    tables = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns "
+        "where data_type = 'VARCHAR'"
+    ).fetchall()
     for schema, table, column in tables:
-        values = con.execute(f'select distinct "{column}" from {schema}.{table} where "{column}" is not null').fetchall()
+        values = con.execute(
+            f'select distinct "{column}" from {schema}.{table} where "{column}" is not null'
+        ).fetchall()
         text = "\n".join(v[0] for v in values)
         assert not any(i in text for i in ids), f"citizen ID in {schema}.{table}.{column}"
         assert not any(n in text for n in names), f"name in {schema}.{table}.{column}"
@@ -229,5 +346,7 @@ def test_end_to_end_with_population_without_prefect(tmp_path):
 
 def test_core_builds_before_the_first_delivery(tmp_path):
     assert_core_builds_before_the_first_delivery(
-        tmp_path, ["population", "certificates"],
-        ["core.fct_population", "core.fct_certificate", "core.fct_signature_coverage"])
+        tmp_path,
+        ["population", "certificates"],
+        ["core.fct_population", "core.fct_certificate", "core.fct_signature_coverage"],
+    )

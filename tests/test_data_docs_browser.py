@@ -21,12 +21,21 @@ needs_browser = pytest.mark.skipif(
 def test_data_docs_page_shows_the_failed_check_in_a_browser(tmp_path):
     db = tmp_path / "w.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("create schema core; create table core.t as select range as id, range % 5 as status from range(100)")
+    con.execute(
+        "create schema core; create table core.t as select range as id, range % 5 as status from range(100)"
+    )
     con.close()
-    suites = {"t_rules": ("core.t", [
-        gx.expectations.ExpectColumnValuesToBeInSet(column="status", value_set=[0, 1, 2], severity="critical"),
-        gx.expectations.ExpectColumnValuesToBeUnique(column="id", severity="critical"),
-    ])}
+    suites = {
+        "t_rules": (
+            "core.t",
+            [
+                gx.expectations.ExpectColumnValuesToBeInSet(
+                    column="status", value_set=[0, 1, 2], severity="critical"
+                ),
+                gx.expectations.ExpectColumnValuesToBeUnique(column="id", severity="critical"),
+            ],
+        )
+    }
     results = validate_tables(db, suites, tmp_path / "docs")
     assert [r.success for r in results] == [False, True]
     index = tmp_path / "docs" / "uncommitted" / "data_docs" / "local_site" / "index.html"

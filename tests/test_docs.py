@@ -25,35 +25,66 @@ DISTRICT_931 = "000.00.931.H93"  # UBND Thành phố Ngã Bảy
 COMMUNE_A = "31318.00.930.H93"  # UBND Phường I (Vị Thanh, 930)
 COMMUNE_B = "31321.00.930.H93"  # UBND Phường III (Vị Thanh, 930)
 COMMUNE_C = "31340.00.931.H93"  # UBND Phường Ngã Bảy (931)
-AGENCIES = pl.Series([DEPARTMENT, DEPARTMENT_B, DISTRICT_930, DISTRICT_931, COMMUNE_A, COMMUNE_B, COMMUNE_C])
+AGENCIES = pl.Series(
+    [DEPARTMENT, DEPARTMENT_B, DISTRICT_930, DISTRICT_931, COMMUNE_A, COMMUNE_B, COMMUNE_C]
+)
 
 
 # --- helpers -------------------------------------------------------------------
 
+
 def row(**over) -> dict:
     """One report row, as the system writes it (Vietnamese headers), with fields overridden by English keys."""
     fields = {
-        "code": "31318.00.930.H93.2025.00001", "agency": COMMUNE_A, "agency_name": "Ủy ban nhân dân Phường I",
-        "title": "Hồ sơ giải quyết đơn kiến nghị của ông Nguyễn Văn Hùng", "officer": "Trần Thị Lan",
-        "login": "lantt.x31318", "opened": "06/01/2025", "closed": "20/01/2025", "status": "Đã kết thúc",
-        "online": "Có", "secrecy": "Thường", "n_docs": "5", "updated": "20/01/2025 16:30:00",
+        "code": "31318.00.930.H93.2025.00001",
+        "agency": COMMUNE_A,
+        "agency_name": "Ủy ban nhân dân Phường I",
+        "title": "Hồ sơ giải quyết đơn kiến nghị của ông Nguyễn Văn Hùng",
+        "officer": "Trần Thị Lan",
+        "login": "lantt.x31318",
+        "opened": "06/01/2025",
+        "closed": "20/01/2025",
+        "status": "Đã kết thúc",
+        "online": "Có",
+        "secrecy": "Thường",
+        "n_docs": "5",
+        "updated": "20/01/2025 16:30:00",
     }
     fields.update(over)
-    keys = ["code", "agency", "agency_name", "title", "officer", "login", "opened", "closed", "status",
-            "online", "secrecy", "n_docs", "updated"]
+    keys = [
+        "code",
+        "agency",
+        "agency_name",
+        "title",
+        "officer",
+        "login",
+        "opened",
+        "closed",
+        "status",
+        "online",
+        "secrecy",
+        "n_docs",
+        "updated",
+    ]
     return dict(zip(c.WORK_FILE_COLUMNS, [fields[k] for k in keys], strict=True))
 
 
 def write_report(path: Path, rows: list[dict]) -> Path:
     frame = pl.DataFrame(rows, schema={col: pl.String for col in c.WORK_FILE_COLUMNS})
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\xef\xbb\xbf" + frame.write_csv(line_terminator="\r\n", null_value="").encode("utf-8"))
+    path.write_bytes(
+        b"\xef\xbb\xbf" + frame.write_csv(line_terminator="\r\n", null_value="").encode("utf-8")
+    )
     return path
 
 
-def raw_frame(tmp_path: Path, rows: list[dict], delivered: date = date(2025, 2, 3), file_id: str = "f1") -> pl.DataFrame:
+def raw_frame(
+    tmp_path: Path, rows: list[dict], delivered: date = date(2025, 2, 3), file_id: str = "f1"
+) -> pl.DataFrame:
     path = write_report(tmp_path / f"{file_id}" / f"hscv_202501_{delivered:%Y%m%d}.csv", rows)
-    return read_work_files(path).with_columns(pl.lit(file_id).alias("_file_id"), pl.lit(delivered).alias("_file_date"))
+    return read_work_files(path).with_columns(
+        pl.lit(file_id).alias("_file_id"), pl.lit(delivered).alias("_file_date")
+    )
 
 
 def stage(tmp_path: Path, rows: list[dict], **kw) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -73,6 +104,7 @@ def catalogue(*ids):
 
 
 # --- simulator and reader -------------------------------------------------------
+
 
 def test_simulator_is_deterministic_and_writes_monthly_reports(tmp_path):
     from sources.docs.simulator import simulate
@@ -104,8 +136,12 @@ def test_reader_gives_every_column_for_an_empty_file_and_names_a_missing_column(
     empty.write_bytes(b"")
     assert set(read_work_files(empty).columns) == {*c.WORK_FILE_COLUMNS, "_row"}
     staged, quarantine = stage_work_files(
-        read_work_files(empty).with_columns(pl.lit(None, pl.String).alias("_file_id"),
-                                            pl.lit(None, pl.Date).alias("_file_date")), KEY, AGENCIES)
+        read_work_files(empty).with_columns(
+            pl.lit(None, pl.String).alias("_file_id"), pl.lit(None, pl.Date).alias("_file_date")
+        ),
+        KEY,
+        AGENCIES,
+    )
     assert staged.height == 0 and "opened_date" in staged.columns and quarantine.height == 0
     bad = tmp_path / "hscv_202502_20250303.csv"
     bad.write_text("Mã hồ sơ,Mã định danh đơn vị\nx,y\n", encoding="utf-8")
@@ -117,16 +153,33 @@ def test_reader_gives_every_column_for_an_empty_file_and_names_a_missing_column(
 
 # --- staging --------------------------------------------------------------------
 
+
 def test_good_row_is_typed_hashed_and_stripped_of_titles_and_names(tmp_path):
-    staged, quarantine = stage(tmp_path, [row(), row(code="X2", closed=None, status="Đang xử lý", online="Không",
-                                                     secrecy="Mật", updated=None)])
+    staged, quarantine = stage(
+        tmp_path,
+        [
+            row(),
+            row(
+                code="X2",
+                closed=None,
+                status="Đang xử lý",
+                online="Không",
+                secrecy="Mật",
+                updated=None,
+            ),
+        ],
+    )
     assert quarantine.height == 0
     first, second = staged.rows(named=True)
     assert first["opened_date"] == date(2025, 1, 6) and first["closed_date"] == date(2025, 1, 20)
     assert first["status"] == "closed" and first["is_processed_online"] is True
     assert first["is_state_secret"] is False and first["n_documents"] == 5
     assert first["officer_hash"] == keyed_hash("lanttx31318", KEY)
-    assert second["status"] == "open" and second["is_state_secret"] is True and second["secrecy_level"] == "confidential"
+    assert (
+        second["status"] == "open"
+        and second["is_state_secret"] is True
+        and second["secrecy_level"] == "confidential"
+    )
     text = staged.write_csv()
     for personal in ("Nguyễn Văn Hùng", "Trần Thị Lan", "lantt"):
         assert personal not in text
@@ -167,8 +220,10 @@ def test_bad_rows_go_to_quarantine_with_rule_and_reason(tmp_path, override, rule
 
 # --- core and indicators ----------------------------------------------------------
 
-FACT_COLUMNS = "work_file_id varchar, unit_code varchar, agency_level varchar, opened_date date, " \
-               "is_processed_online boolean, is_state_secret boolean"
+FACT_COLUMNS = (
+    "work_file_id varchar, unit_code varchar, agency_level varchar, opened_date date, "
+    "is_processed_online boolean, is_state_secret boolean"
+)
 
 
 def facts(con, rows):
@@ -183,17 +238,20 @@ def wf(i, unit, level, online=True, secret=False, day="2025-01-10"):
 def test_t06c_commune_files_online_over_opened_secrets_excluded_and_rolled_up(geo_db):
     con = geo_db
     make_periods(con, ["2025-01", "2025-02"])
-    facts(con, [
-        wf(1, "31318", "commune"),                                 # A: online           -> num, den
-        wf(2, "31318", "commune", online=False),                   # A: on paper         -> den
-        wf(3, "31318", "commune", online=False, secret=True),      # A: secret           -> neither
-        wf(4, "31318", "commune", online=True, secret=True),       # A: secret           -> neither
-        wf(5, "31321", "commune"),                                 # B (930): 1/1
-        wf(6, "31340", "commune", online=False),                   # C (931): 0/1
-        wf(7, "930", "district", online=False),                    # a district's file: not in T06c
-        wf(8, "93", "province", online=False),                     # a department's file: not in T06c
-        wf(9, "31318", "commune", day="2025-02-03"),               # February
-    ])
+    facts(
+        con,
+        [
+            wf(1, "31318", "commune"),  # A: online           -> num, den
+            wf(2, "31318", "commune", online=False),  # A: on paper         -> den
+            wf(3, "31318", "commune", online=False, secret=True),  # A: secret           -> neither
+            wf(4, "31318", "commune", online=True, secret=True),  # A: secret           -> neither
+            wf(5, "31321", "commune"),  # B (930): 1/1
+            wf(6, "31340", "commune", online=False),  # C (931): 0/1
+            wf(7, "930", "district", online=False),  # a district's file: not in T06c
+            wf(8, "93", "province", online=False),  # a department's file: not in T06c
+            wf(9, "31318", "commune", day="2025-02-03"),  # February
+        ],
+    )
     compute_indicators(con, catalogue("T06c"), "run-1")
     assert value(con, "T06c", "commune", "31318")[:3] == (1, 2, 50.0)
     assert value(con, "T06c", "commune", "31321")[:4] == (1, 1, 100.0, True)
@@ -212,58 +270,100 @@ def test_t06c_commune_files_online_over_opened_secrets_excluded_and_rolled_up(ge
 def test_t06b_district_files_only_at_district_and_province(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
-    facts(con, [
-        wf(1, "930", "district"), wf(2, "930", "district"), wf(3, "930", "district"),
-        wf(4, "930", "district", online=False),                    # 930: 3/4 = 75% < 80
-        wf(5, "930", "district", online=False, secret=True),       # secret: excluded
-        wf(6, "931", "district"), wf(7, "931", "district"),         # 931: 2/2
-        wf(8, "31318", "commune", online=False),                   # commune file: not in T06b
-    ])
+    facts(
+        con,
+        [
+            wf(1, "930", "district"),
+            wf(2, "930", "district"),
+            wf(3, "930", "district"),
+            wf(4, "930", "district", online=False),  # 930: 3/4 = 75% < 80
+            wf(5, "930", "district", online=False, secret=True),  # secret: excluded
+            wf(6, "931", "district"),
+            wf(7, "931", "district"),  # 931: 2/2
+            wf(8, "31318", "commune", online=False),  # commune file: not in T06b
+        ],
+    )
     compute_indicators(con, catalogue("T06b"), "run-1")
     assert value(con, "T06b", "district", "930")[:4] == (3, 4, 75.0, False)
     assert value(con, "T06b", "district", "931")[:4] == (2, 2, 100.0, True)
     assert value(con, "T06b", "district", "932")[4] == "no_data"
     assert value(con, "T06b", "province", "93")[:3] == (5, 6, pytest.approx(500 / 6))
-    levels = {r[0] for r in con.execute("select distinct admin_level from mart.indicator_value").fetchall()}
+    levels = {
+        r[0]
+        for r in con.execute("select distinct admin_level from mart.indicator_value").fetchall()
+    }
     assert levels == {"district", "province"}
 
 
 def test_t06a_department_files_at_the_province_only(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
-    facts(con, [
-        *[wf(i, "93", "province") for i in range(9)],              # 9 online
-        wf(9, "93", "province", online=False),                     # 1 on paper -> 9/10 = 90%
-        wf(10, "93", "province", online=False, secret=True),       # secret: excluded
-        wf(11, "930", "district", online=False),                   # a district's file: not in T06a
-    ])
+    facts(
+        con,
+        [
+            *[wf(i, "93", "province") for i in range(9)],  # 9 online
+            wf(9, "93", "province", online=False),  # 1 on paper -> 9/10 = 90%
+            wf(10, "93", "province", online=False, secret=True),  # secret: excluded
+            wf(11, "930", "district", online=False),  # a district's file: not in T06a
+        ],
+    )
     compute_indicators(con, catalogue("T06a"), "run-1")
     assert value(con, "T06a", "province", "93")[:4] == (9, 10, 90.0, True)
-    assert con.execute("select count(distinct admin_code) from mart.indicator_value").fetchone()[0] == 1
+    assert (
+        con.execute("select count(distinct admin_code) from mart.indicator_value").fetchone()[0]
+        == 1
+    )
 
 
 def test_core_keeps_the_latest_report_of_each_file(geo_db, tmp_path):
     con = geo_db
-    january = raw_frame(tmp_path, [
-        row(code="F1", closed=None, status="Đang xử lý", online="Có", updated="25/01/2025 08:00:00"),
-        row(code="F2", agency=DEPARTMENT, closed=None, status="Đang xử lý", online="Có"),
-    ], delivered=date(2025, 2, 3), file_id="jan")
-    february = raw_frame(tmp_path, [
-        # closed in February, with a paper step: no longer handled end to end online
-        row(code="F1", closed="10/02/2025", status="Đã nộp lưu", online="Không", updated="10/02/2025 09:00:00"),
-    ], delivered=date(2025, 3, 4), file_id="feb")
+    january = raw_frame(
+        tmp_path,
+        [
+            row(
+                code="F1",
+                closed=None,
+                status="Đang xử lý",
+                online="Có",
+                updated="25/01/2025 08:00:00",
+            ),
+            row(code="F2", agency=DEPARTMENT, closed=None, status="Đang xử lý", online="Có"),
+        ],
+        delivered=date(2025, 2, 3),
+        file_id="jan",
+    )
+    february = raw_frame(
+        tmp_path,
+        [
+            # closed in February, with a paper step: no longer handled end to end online
+            row(
+                code="F1",
+                closed="10/02/2025",
+                status="Đã nộp lưu",
+                online="Không",
+                updated="10/02/2025 09:00:00",
+            ),
+        ],
+        delivered=date(2025, 3, 4),
+        file_id="feb",
+    )
     staged, _ = stage_work_files(pl.concat([january, february]), KEY, AGENCIES)
     con.register("_s", staged)
     con.execute("create table stg.docs_work_file as select *, 'h' || _row as _row_hash from _s")
     build_model(con, "core.fct_work_file")
-    got = {r[0]: r[1:] for r in con.execute(
-        "select work_file_id, unit_code, agency_level, is_closed, is_processed_online, closed_date "
-        "from core.fct_work_file").fetchall()}
+    got = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select work_file_id, unit_code, agency_level, is_closed, is_processed_online, closed_date "
+            "from core.fct_work_file"
+        ).fetchall()
+    }
     assert got["F1"] == ("31318", "commune", True, False, date(2025, 2, 10))
     assert got["F2"] == ("93", "province", False, True, None)
 
 
 # --- end to end -----------------------------------------------------------------------
+
 
 def test_end_to_end_small(tmp_path):
     from sources.docs.simulator import agencies, simulate, titles
@@ -280,12 +380,14 @@ def test_end_to_end_small(tmp_path):
 
     balance = con.execute(
         "select count(*), count(*) filter (where rows_read = rows_loaded + rows_quarantined + rows_duplicate) "
-        "from meta.manifest where source = 'docs' and status = 'loaded'").fetchone()
+        "from meta.manifest where source = 'docs' and status = 'loaded'"
+    ).fetchone()
     assert balance == (3, 3)
     jan = con.execute(
         "select indicator_id, numerator, denominator, status from mart.indicator_value "
         "where period_type = 'month' and period_start = date '2025-01-01' and admin_level = 'province' "
-        "order by 1").fetchall()
+        "order by 1"
+    ).fetchall()
     assert [r[0] for r in jan] == ["T06a", "T06b", "T06c"]
     assert all(r[3] == "ok" and 0 < r[1] <= r[2] for r in jan)
 
@@ -296,9 +398,12 @@ def test_end_to_end_small(tmp_path):
     pattern = "|".join(re.escape(p) for p in sorted(people | set(logins)))
     columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit', 'meta')").fetchall()
+        "where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit', 'meta')"
+    ).fetchall()
     for schema, table, column in columns:
         hits = con.execute(
-            f'select count(*) from {schema}."{table}" where regexp_matches("{column}", ?)', [pattern]).fetchone()[0]
+            f'select count(*) from {schema}."{table}" where regexp_matches("{column}", ?)',
+            [pattern],
+        ).fetchone()[0]
         assert hits == 0, f"personal data in {schema}.{table}.{column}"
     con.close()

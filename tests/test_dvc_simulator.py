@@ -21,7 +21,10 @@ SCALE = 0.03
 # every field as text, whatever the pipeline's connector chooses to read
 FULL_SCHEMA: dict[str, pl.DataType] = {
     **{f: pl.String for f in c.DOSSIER_SCALAR_FIELDS},
-    **{name: pl.List(pl.Struct({f: pl.String for f in fields})) for name, fields in c.DOSSIER_LIST_FIELDS.items()},
+    **{
+        name: pl.List(pl.Struct({f: pl.String for f in fields}))
+        for name, fields in c.DOSSIER_LIST_FIELDS.items()
+    },
 }
 
 
@@ -29,7 +32,6 @@ def _read_jsonl(path: Path) -> pl.DataFrame:
     if not path.read_bytes().strip():
         return pl.DataFrame(schema=FULL_SCHEMA)
     return pl.read_ndjson(path, schema=FULL_SCHEMA)
-
 
 
 def _stamp(day: date) -> str:
@@ -74,8 +76,10 @@ def ratings(landing) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def catalogue(landing) -> tuple[pl.DataFrame, pl.DataFrame]:
     folder = landing / "dvc" / "catalogue"
-    return (read_table("procedure", folder / f"thutuc_{_stamp(END)}.csv"),
-            read_table("provision", folder / f"cungcap_{_stamp(END)}.csv"))
+    return (
+        read_table("procedure", folder / f"thutuc_{_stamp(END)}.csv"),
+        read_table("provision", folder / f"cungcap_{_stamp(END)}.csv"),
+    )
 
 
 def test_layout_and_field_set(landing):
@@ -85,9 +89,13 @@ def test_layout_and_field_set(landing):
         assert f"hoso/{day.year}/hoso_{_stamp(day)}.jsonl" in names
         assert f"danhgia/{day.year}/danhgia_{_stamp(day)}.csv" in names
     assert {n for n in names if n.startswith("catalogue/")} == {
-        f"catalogue/thutuc_{_stamp(END)}.csv", f"catalogue/cungcap_{_stamp(END)}.csv"}
+        f"catalogue/thutuc_{_stamp(END)}.csv",
+        f"catalogue/cungcap_{_stamp(END)}.csv",
+    }
     expected = [*c.DOSSIER_SCALAR_FIELDS, *c.DOSSIER_LIST_FIELDS]
-    lines = (root / "hoso" / "2025" / "hoso_20250305.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (
+        (root / "hoso" / "2025" / "hoso_20250305.jsonl").read_text(encoding="utf-8").splitlines()
+    )
     assert lines
     for line in lines:
         record = json.loads(line)
@@ -98,7 +106,9 @@ def test_layout_and_field_set(landing):
         assert 1 <= len(record["TaiLieuNop"]) <= 3
         assert len(record["DanhSachGiayToKetQua"]) <= 2 and len(record["DanhSachLePhi"]) <= 1
     header = {
-        "thutuc": c.PROCEDURE_COLUMNS, "cungcap": c.PROVISION_COLUMNS, "danhgia": c.RATING_COLUMNS,
+        "thutuc": c.PROCEDURE_COLUMNS,
+        "cungcap": c.PROVISION_COLUMNS,
+        "danhgia": c.RATING_COLUMNS,
     }
     for path in root.rglob("*.csv"):
         first = path.read_text(encoding="utf-8").splitlines()[0]
@@ -132,9 +142,15 @@ def test_agencies_and_procedures_exist(dossiers, catalogue):
     assert set(provisions["MaTTHC"]) <= set(procedures["MaTTHC"])
     joined = dossiers.join(
         provisions.select(DonViXuLy="MaDonVi", MaTTHC="MaTTHC", MucDo="MucDo"),
-        on=["DonViXuLy", "MaTTHC"], how="left",
-    ).join(procedures.select("MaTTHC", cat_name="TenTTHC", cat_sector="MaLinhVuc", cat_sector_name="TenLinhVuc"),
-           on="MaTTHC", how="left")
+        on=["DonViXuLy", "MaTTHC"],
+        how="left",
+    ).join(
+        procedures.select(
+            "MaTTHC", cat_name="TenTTHC", cat_sector="MaLinhVuc", cat_sector_name="TenLinhVuc"
+        ),
+        on="MaTTHC",
+        how="left",
+    )
     assert joined["MucDo"].null_count() == 0, "a dossier's procedure is not provided by its agency"
     assert (joined["TenTTHC"] == joined["cat_name"]).all()
     assert (joined["MaLinhVuc"] == joined["cat_sector"]).all()
@@ -153,7 +169,9 @@ def test_catalogue_codes_and_levels(catalogue):
     full = provisions.filter(pl.col("NgayCungCapToanTrinh").is_not_null())
     assert (full["MucDo"] == "4").all()
     assert (full["NgayCungCapToanTrinh"] <= _stamp(END) + "235959").all()
-    assert not provisions.filter(pl.col("NgayCungCapToanTrinh").is_null())["MucDo"].is_in(["4"]).any()
+    assert (
+        not provisions.filter(pl.col("NgayCungCapToanTrinh").is_null())["MucDo"].is_in(["4"]).any()
+    )
     eligible_codes = procedures.filter(pl.col("DuDieuKienToanTrinh") == "1")["MaTTHC"]
     assert full["MaTTHC"].is_in(eligible_codes.implode()).all()
 
@@ -180,7 +198,14 @@ def test_mahoso_unique_per_file_and_resent_records(dossiers):
 
 def test_statuses_and_dates(dossiers):
     d = dossiers.with_columns(pl.col("TrangThaiHoSo").cast(pl.Int64))
-    date_cols = ["NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi"]
+    date_cols = [
+        "NgayNopHoSo",
+        "NgayTiepNhan",
+        "NgayHenTra",
+        "NgayKetThucXuLy",
+        "NgayTra",
+        "NgayTuChoi",
+    ]
     for col in date_cols:
         present = d[col].drop_nulls()
         assert present.str.contains(r"^20\d{12}$").all(), col
@@ -193,13 +218,23 @@ def test_statuses_and_dates(dossiers):
     ended = d.filter(pl.col("TrangThaiHoSo").is_in([7, 8, 9, 10]))
     assert (ended["NgayKetThucXuLy"] >= ended["NgayTiepNhan"]).all()
     returned = d.filter(pl.col("TrangThaiHoSo") == 10)
-    assert returned["NgayTra"].null_count() == 0 and (returned["NgayTra"] >= returned["NgayKetThucXuLy"]).all()
-    assert d.filter(pl.col("TrangThaiHoSo") != 10)["NgayTra"].null_count() == d.filter(
-        pl.col("TrangThaiHoSo") != 10).height
+    assert (
+        returned["NgayTra"].null_count() == 0
+        and (returned["NgayTra"] >= returned["NgayKetThucXuLy"]).all()
+    )
+    assert (
+        d.filter(pl.col("TrangThaiHoSo") != 10)["NgayTra"].null_count()
+        == d.filter(pl.col("TrangThaiHoSo") != 10).height
+    )
     refused = d.filter(pl.col("TrangThaiHoSo") == 3)
-    assert refused["NgayTuChoi"].null_count() == 0 and refused["NgayTiepNhan"].null_count() == refused.height
+    assert (
+        refused["NgayTuChoi"].null_count() == 0
+        and refused["NgayTiepNhan"].null_count() == refused.height
+    )
     new = d.filter(pl.col("TrangThaiHoSo") == 1)
-    assert new["NgayTiepNhan"].null_count() == new.height and (new["KenhThucHien"] == "2").mean() > 0.9
+    assert (
+        new["NgayTiepNhan"].null_count() == new.height and (new["KenhThucHien"] == "2").mean() > 0.9
+    )
     open_ = d.filter(~pl.col("TrangThaiHoSo").is_in([7, 8, 9, 10]))
     assert open_["NgayKetThucXuLy"].null_count() == open_.height
     assert (open_["DanhSachGiayToKetQua"].list.len() == 0).all()
@@ -207,7 +242,9 @@ def test_statuses_and_dates(dossiers):
     assert 0.6 < (finished["DanhSachGiayToKetQua"].list.len() > 0).mean() < 1.0
     overdue = (finished["NgayKetThucXuLy"] > finished["NgayHenTra"]).mean()
     assert 0.02 < overdue < 0.25
-    same_day = finished.filter(pl.col("NgayKetThucXuLy").str.slice(0, 8) == pl.col("NgayNopHoSo").str.slice(0, 8))
+    same_day = finished.filter(
+        pl.col("NgayKetThucXuLy").str.slice(0, 8) == pl.col("NgayNopHoSo").str.slice(0, 8)
+    )
     first_sent = d.filter(pl.col("NgayNopHoSo").str.slice(0, 8) == pl.col("file_day"))
     assert 0.2 < same_day.height / first_sent.height < 0.5
     assert set(d["KenhThucHien"]) <= {"1", "2", "3"}
@@ -223,7 +260,8 @@ def test_ratings_refer_to_finished_dossiers(ratings, dossiers):
     assert (ratings["NgayDanhGia"].str.slice(0, 8) == ratings["file_day"]).all()
     assert ratings["MaHoSo"].is_unique().all()
     finished = dossiers.filter(pl.col("TrangThaiHoSo").is_in(["9", "10"])).select(
-        "MaHoSo", end="NgayKetThucXuLy")
+        "MaHoSo", end="NgayKetThucXuLy"
+    )
     # a rating comes 0-3 days after the end, so from START + 3 its dossier was written in the range
     late = ratings.filter(pl.col("file_day") >= _stamp(START + timedelta(days=3)))
     joined = late.join(finished, on="MaHoSo", how="left")
@@ -247,8 +285,13 @@ def test_personal_data_present(dossiers):
     assert mail.filter(mail != "").str.contains(r"^[a-z0-9.]+@[a-z.]+$").all()
     distinct = dossiers.select("MaHoSo", "SoGiayToChuHoSo").unique()
     assert distinct["SoGiayToChuHoSo"].n_unique() < distinct.height  # repeat applicants
-    same_person = distinct.join(dossiers.select("SoGiayToChuHoSo", "ChuHoSo").unique(), on="SoGiayToChuHoSo")
-    assert same_person.group_by("SoGiayToChuHoSo").agg(pl.col("ChuHoSo").n_unique())["ChuHoSo"].max() == 1
+    same_person = distinct.join(
+        dossiers.select("SoGiayToChuHoSo", "ChuHoSo").unique(), on="SoGiayToChuHoSo"
+    )
+    assert (
+        same_person.group_by("SoGiayToChuHoSo").agg(pl.col("ChuHoSo").n_unique())["ChuHoSo"].max()
+        == 1
+    )
 
 
 def test_volume_by_day_of_week(tmp_path):
@@ -256,7 +299,9 @@ def test_volume_by_day_of_week(tmp_path):
     simulate(tmp_path, date(2025, 3, 3), date(2025, 3, 23), scale=0.01)
     for path in sorted((tmp_path / "dvc" / "hoso" / "2025").glob("*.jsonl")):
         day = date(int(path.stem[5:9]), int(path.stem[9:11]), int(path.stem[11:13]))
-        submitted = sum(line.count(f'"NgayNopHoSo":"{_stamp(day)}') for line in path.read_text().splitlines())
+        submitted = sum(
+            line.count(f'"NgayNopHoSo":"{_stamp(day)}') for line in path.read_text().splitlines()
+        )
         counts[day] = submitted
     weekdays = [n for d, n in counts.items() if d.weekday() < 5]
     sundays = [n for d, n in counts.items() if d.weekday() == 6]
@@ -266,14 +311,27 @@ def test_volume_by_day_of_week(tmp_path):
 
 def test_levels_and_agencies_share(dossiers):
     agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False)
-    level = dossiers.join(agencies.select(DonViXuLy="agency_code", level="agency_level"), on="DonViXuLy")
+    level = dossiers.join(
+        agencies.select(DonViXuLy="agency_code", level="agency_level"), on="DonViXuLy"
+    )
     share = level.group_by("level").len().with_columns(share=pl.col("len") / pl.col("len").sum())
     by = dict(zip(share["level"], share["share"], strict=True))
     assert by["commune"] > by["district"] > 0 and by["province"] > 0
 
 
 def test_cli(tmp_path, capsys):
-    main(["--landing", str(tmp_path), "--start", "2025-01-06", "--end", "2025-01-07", "--scale", "0.01"])
+    main(
+        [
+            "--landing",
+            str(tmp_path),
+            "--start",
+            "2025-01-06",
+            "--end",
+            "2025-01-07",
+            "--scale",
+            "0.01",
+        ]
+    )
     assert "files=6" in capsys.readouterr().out
     assert (tmp_path / "dvc" / "catalogue" / "thutuc_20250107.csv").exists()
 
@@ -283,4 +341,3 @@ def test_rejects_bad_arguments(tmp_path):
         simulate(tmp_path, date(2025, 1, 2), date(2025, 1, 1))
     with pytest.raises(ValueError):
         simulate(tmp_path, date(2025, 1, 1), date(2025, 1, 1), scale=0)
-

@@ -22,22 +22,56 @@ COMMUNE_A, COMMUNE_B = "31318", "31321"  # both in district 930
 COMMUNES = pl.Series([COMMUNE_A, COMMUNE_B])
 
 
-def frame(rows: list[dict], columns: list[str], file_date: date, file_id: str = "f1") -> pl.DataFrame:
-    raw = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String)).with_row_index("_row", offset=1)
-    return raw.with_columns(pl.col("_row").cast(pl.Int64), pl.lit(file_id).alias("_file_id"),
-                            pl.lit(file_date).alias("_file_date"))
+def frame(
+    rows: list[dict], columns: list[str], file_date: date, file_id: str = "f1"
+) -> pl.DataFrame:
+    raw = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String)).with_row_index(
+        "_row", offset=1
+    )
+    return raw.with_columns(
+        pl.col("_row").cast(pl.Int64),
+        pl.lit(file_id).alias("_file_id"),
+        pl.lit(file_date).alias("_file_date"),
+    )
 
 
-def school(code: str, level: str = "Tiểu học", ownership: str = "Công lập", commune: str = COMMUNE_A,
-           since: str | None = None, year: str = "2024-2025", term: str = "CN") -> dict:
-    return {"MaTruong": code, "TenTruong": f"Trường {code}", "CapHoc": level, "LoaiHinh": ownership,
-            "MaXa": commune, "NgayApDungThanhToanKhongDungTienMat": since, "NamHoc": year, "KyBaoCao": term}
+def school(
+    code: str,
+    level: str = "Tiểu học",
+    ownership: str = "Công lập",
+    commune: str = COMMUNE_A,
+    since: str | None = None,
+    year: str = "2024-2025",
+    term: str = "CN",
+) -> dict:
+    return {
+        "MaTruong": code,
+        "TenTruong": f"Trường {code}",
+        "CapHoc": level,
+        "LoaiHinh": ownership,
+        "MaXa": commune,
+        "NgayApDungThanhToanKhongDungTienMat": since,
+        "NamHoc": year,
+        "KyBaoCao": term,
+    }
 
 
-def learners(code: str, total: str, pupils: str | None = None, students: str | None = None,
-             year: str = "2024-2025", term: str = "CN") -> dict:
-    return {"MaTruong": code, "NamHoc": year, "KyBaoCao": term, "TongSoNguoiHoc": total,
-            "SoHocSinhCoHocBaSo": pupils, "SoSinhVienCoBangDiemSo": students}
+def learners(
+    code: str,
+    total: str,
+    pupils: str | None = None,
+    students: str | None = None,
+    year: str = "2024-2025",
+    term: str = "CN",
+) -> dict:
+    return {
+        "MaTruong": code,
+        "NamHoc": year,
+        "KyBaoCao": term,
+        "TongSoNguoiHoc": total,
+        "SoHocSinhCoHocBaSo": pupils,
+        "SoSinhVienCoBangDiemSo": students,
+    }
 
 
 def test_simulator_is_deterministic_and_writes_the_reports_due_in_the_range(tmp_path):
@@ -45,22 +79,37 @@ def test_simulator_is_deterministic_and_writes_the_reports_due_in_the_range(tmp_
     simulate(tmp_path / "b", date(2025, 1, 1), date(2025, 12, 31), scale=0.02, seed=5)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.csv"))
     assert [f.name for f in files] == [
-        "hocsinh_2024-2025_CN_20250615.csv", "hocsinh_2024-2025_HK1_20250120.csv",
-        "hocsinh_2025-2026_DN_20251015.csv", "truong_2024-2025_CN_20250615.csv",
-        "truong_2024-2025_HK1_20250120.csv", "truong_2025-2026_DN_20251015.csv"]
-    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+        "hocsinh_2024-2025_CN_20250615.csv",
+        "hocsinh_2024-2025_HK1_20250120.csv",
+        "hocsinh_2025-2026_DN_20251015.csv",
+        "truong_2024-2025_CN_20250615.csv",
+        "truong_2024-2025_HK1_20250120.csv",
+        "truong_2025-2026_DN_20251015.csv",
+    ]
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
     insts = institutions()
     assert 250 < len(insts) < 450 and len({i.code for i in insts}) == len(insts)
-    assert school_year_of("hocsinh_2024-2025_CN_20250615.csv") == (date(2024, 9, 1), date(2025, 8, 31))
+    assert school_year_of("hocsinh_2024-2025_CN_20250615.csv") == (
+        date(2024, 9, 1),
+        date(2025, 8, 31),
+    )
 
 
 def test_good_rows_are_typed_and_the_school_year_mapped_to_the_year_it_ends():
     staged, quarantine = stage_institutions(
-        frame([school("S1", since="01/09/2024")], c.INSTITUTION_COLUMNS, date(2025, 6, 15)), COMMUNES)
+        frame([school("S1", since="01/09/2024")], c.INSTITUTION_COLUMNS, date(2025, 6, 15)),
+        COMMUNES,
+    )
     assert quarantine.height == 0
     row = staged.row(0, named=True)
     assert (row["level"], row["ownership"], row["is_public"]) == ("primary", "public", True)
-    assert (row["school_year_end_year"], row["school_year_end"], row["report_rank"]) == (2025, date(2025, 5, 31), 3)
+    assert (row["school_year_end_year"], row["school_year_end"], row["report_rank"]) == (
+        2025,
+        date(2025, 5, 31),
+        3,
+    )
     assert row["cashless_since"] == date(2024, 9, 1)
 
 
@@ -74,13 +123,19 @@ def test_good_rows_are_typed_and_the_school_year_mapped_to_the_year_it_ends():
         ({"NamHoc": "2024-2026"}, "invalid_school_year", "2024-2026"),
         ({"NamHoc": "2024/2025"}, "invalid_school_year", "2024/2025"),
         ({"NgayApDungThanhToanKhongDungTienMat": "32/01/2025"}, "invalid_date", "32/01/2025"),
-        ({"NgayApDungThanhToanKhongDungTienMat": "01/09/2025"}, "date_out_of_range", "after the report date"),
+        (
+            {"NgayApDungThanhToanKhongDungTienMat": "01/09/2025"},
+            "date_out_of_range",
+            "after the report date",
+        ),
         ({"MaXa": "31117"}, "unknown_unit", "31117"),
     ],
 )
 def test_bad_institution_rows_go_to_quarantine(override, rule, reason_part):
     rows = [school("S1"), {**school("S2"), **override}]
-    staged, quarantine = stage_institutions(frame(rows, c.INSTITUTION_COLUMNS, date(2025, 6, 15)), COMMUNES)
+    staged, quarantine = stage_institutions(
+        frame(rows, c.INSTITUTION_COLUMNS, date(2025, 6, 15)), COMMUNES
+    )
     assert staged.height == 1 and quarantine.height == 1
     q = quarantine.row(0, named=True)
     assert (q["rule"], q["_row"]) == (rule, 2) and reason_part in q["reason"]
@@ -100,7 +155,9 @@ def test_bad_institution_rows_go_to_quarantine(override, rule, reason_part):
 )
 def test_bad_learner_rows_go_to_quarantine(override, rule, reason_part):
     rows = [learners("S1", "100", "90"), {**learners("S1", "100", "90"), **override}]
-    staged, quarantine = stage_enrolment(frame(rows, c.ENROLMENT_COLUMNS, date(2025, 6, 15)), pl.Series(["S1"]))
+    staged, quarantine = stage_enrolment(
+        frame(rows, c.ENROLMENT_COLUMNS, date(2025, 6, 15)), pl.Series(["S1"])
+    )
     assert staged.height == 1 and quarantine.height == 1
     q = quarantine.row(0, named=True)
     assert (q["rule"], q["_row"]) == (rule, 2) and reason_part in q["reason"]
@@ -109,30 +166,52 @@ def test_bad_learner_rows_go_to_quarantine(override, rule, reason_part):
 def education_model(con) -> None:
     hk1 = [school("S1", since="01/09/2024", term="HK1"), school("S3", "Mầm non", term="HK1")]
     cn = [
-        school("S1", since="01/09/2024"),                                  # public, cashless
-        school("S2", "THCS"),                                              # public, cash
-        school("S3", "Mầm non", since="01/03/2025"),                       # public, cashless since March
+        school("S1", since="01/09/2024"),  # public, cashless
+        school("S2", "THCS"),  # public, cash
+        school("S3", "Mầm non", since="01/03/2025"),  # public, cashless since March
         school("S4", "Đại học", "Tư thục", COMMUNE_B, since="01/09/2023"),  # private: not in T14
-        school("S5", "THPT", "Tư thục"),                                   # private
+        school("S5", "THPT", "Tư thục"),  # private
     ]
-    earlier = [school("S1", year="2023-2024", term="CN")]                  # counted in 2024
+    earlier = [school("S1", year="2023-2024", term="CN")]  # counted in 2024
     later = [school("S1", since="01/09/2024", year="2025-2026", term="DN")]  # counted in 2026
-    frames = [frame(hk1, c.INSTITUTION_COLUMNS, date(2025, 1, 20), "hk1"),
-              frame(cn, c.INSTITUTION_COLUMNS, date(2025, 6, 15), "cn"),
-              frame(earlier, c.INSTITUTION_COLUMNS, date(2024, 6, 15), "old"),
-              frame(later, c.INSTITUTION_COLUMNS, date(2025, 10, 15), "new")]
+    frames = [
+        frame(hk1, c.INSTITUTION_COLUMNS, date(2025, 1, 20), "hk1"),
+        frame(cn, c.INSTITUTION_COLUMNS, date(2025, 6, 15), "cn"),
+        frame(earlier, c.INSTITUTION_COLUMNS, date(2024, 6, 15), "old"),
+        frame(later, c.INSTITUTION_COLUMNS, date(2025, 10, 15), "new"),
+    ]
     staged = pl.concat([stage_institutions(f, COMMUNES)[0] for f in frames])
     con.register("_i", staged)
     con.execute("create table stg.education_institution as select * from _i")
     codes = pl.Series(["S1", "S2", "S3", "S4", "S5"])
     enrolment = [
-        frame([learners("S1", "100", "50", term="HK1")], c.ENROLMENT_COLUMNS, date(2025, 1, 20), "hk1"),
-        frame([learners("S1", "100", "80"), learners("S2", "50", "50"), learners("S3", "40"),
-               learners("S4", "200", students="150"), learners("S5", "30", "30")],
-              c.ENROLMENT_COLUMNS, date(2025, 6, 15), "cn"),
-        frame([learners("S1", "100", "10", year="2023-2024")], c.ENROLMENT_COLUMNS, date(2024, 6, 15), "old"),
-        frame([learners("S1", "120", "110", year="2025-2026", term="DN")], c.ENROLMENT_COLUMNS,
-              date(2025, 10, 15), "new"),
+        frame(
+            [learners("S1", "100", "50", term="HK1")], c.ENROLMENT_COLUMNS, date(2025, 1, 20), "hk1"
+        ),
+        frame(
+            [
+                learners("S1", "100", "80"),
+                learners("S2", "50", "50"),
+                learners("S3", "40"),
+                learners("S4", "200", students="150"),
+                learners("S5", "30", "30"),
+            ],
+            c.ENROLMENT_COLUMNS,
+            date(2025, 6, 15),
+            "cn",
+        ),
+        frame(
+            [learners("S1", "100", "10", year="2023-2024")],
+            c.ENROLMENT_COLUMNS,
+            date(2024, 6, 15),
+            "old",
+        ),
+        frame(
+            [learners("S1", "120", "110", year="2025-2026", term="DN")],
+            c.ENROLMENT_COLUMNS,
+            date(2025, 10, 15),
+            "new",
+        ),
     ]
     staged = pl.concat([stage_enrolment(f, codes)[0] for f in enrolment])
     con.register("_e", staged)
@@ -145,7 +224,8 @@ def value(con, ind, level, code):
     return con.execute(
         "select numerator, denominator, value, met, status from mart.indicator_value where indicator_id = ? "
         "and admin_level = ? and admin_code = ? and period_type = 'year' and period_start = '2025-01-01'",
-        [ind, level, code]).fetchone()
+        [ind, level, code],
+    ).fetchone()
 
 
 def test_t13_digital_records_and_transcripts_of_the_school_year_ending_in_the_year(geo_db):
@@ -160,7 +240,9 @@ def test_t13_digital_records_and_transcripts_of_the_school_year_ending_in_the_ye
     assert value(con, "T13", "district", "930")[:2] == (310, 380)
     assert value(con, "T13", "province", "93")[:4] == (310, 380, pytest.approx(81.578947), False)
     # only the year periods exist for T13
-    types = con.execute("select distinct period_type from mart.indicator_value where indicator_id = 'T13'").fetchall()
+    types = con.execute(
+        "select distinct period_type from mart.indicator_value where indicator_id = 'T13'"
+    ).fetchall()
     assert types == [("year",)]
 
 
@@ -179,8 +261,14 @@ def test_t14_public_institutions_taking_tuition_without_cash(geo_db):
 def test_t14_all_public_cashless_meets_the_target(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
-    staged, _ = stage_institutions(frame([school("S1", since="01/09/2024"), school("S2", "THCS", since="31/05/2025")],
-                                         c.INSTITUTION_COLUMNS, date(2025, 6, 15)), COMMUNES)
+    staged, _ = stage_institutions(
+        frame(
+            [school("S1", since="01/09/2024"), school("S2", "THCS", since="31/05/2025")],
+            c.INSTITUTION_COLUMNS,
+            date(2025, 6, 15),
+        ),
+        COMMUNES,
+    )
     con.register("_i", staged)
     con.execute("create table stg.education_institution as select * from _i")
     build_model(con, "core.fct_edu_institution")
@@ -189,14 +277,22 @@ def test_t14_all_public_cashless_meets_the_target(geo_db):
 
 
 def test_end_to_end_without_prefect(tmp_path):
-    con, _ = run_e2e(tmp_path, ["education"], date(2025, 1, 1), date(2025, 6, 30), 0.02,
-                     ["core.fct_edu_institution", "core.fct_edu_enrolment"], ["T13", "T14"])
+    con, _ = run_e2e(
+        tmp_path,
+        ["education"],
+        date(2025, 1, 1),
+        date(2025, 6, 30),
+        0.02,
+        ["core.fct_edu_institution", "core.fct_edu_enrolment"],
+        ["T13", "T14"],
+    )
     assert_rows_balance(con, "education")
     rules = dict(con.execute("select rule, count(*) from audit.quarantine group by 1").fetchall())
     assert rules == {"code_outside_list": 2, "unknown_unit": 2, "unknown_institution": 2}
     rows = con.execute(
         "select indicator_id, numerator, denominator, value, status from mart.indicator_value "
-        "where admin_level = 'province' order by 1").fetchall()
+        "where admin_level = 'province' order by 1"
+    ).fetchall()
     assert [r[0] for r in rows] == ["T13", "T14"] and all(r[4] == "ok" for r in rows)
     assert 70 < rows[0][3] < 100 and 70 < rows[1][3] < 100
     assert rows[1][2] > 300  # public institutions are counted whatever the scale
@@ -204,4 +300,5 @@ def test_end_to_end_without_prefect(tmp_path):
 
 def test_core_builds_before_the_first_delivery(tmp_path):
     assert_core_builds_before_the_first_delivery(
-        tmp_path, ["education"], ["core.fct_edu_institution", "core.fct_edu_enrolment"])
+        tmp_path, ["education"], ["core.fct_edu_institution", "core.fct_edu_enrolment"]
+    )

@@ -27,7 +27,6 @@ UNITS = pl.Series(["93", "930", "31318", "31321", "31471"])
 COMMUNE_A, COMMUNE_B, COMMUNE_C = "31318", "31321", "31471"  # A, B in district 930; C in 937
 
 
-
 def test_simulator_is_deterministic_and_usable_at_small_scale(tmp_path):
     start, end = dt.date(2024, 1, 1), dt.date(2025, 12, 31)
     first = simulate(tmp_path / "a", start, end, scale=0.02, seed=7)
@@ -37,7 +36,10 @@ def test_simulator_is_deterministic_and_usable_at_small_scale(tmp_path):
     assert files(tmp_path / "a") != files(tmp_path / "c")
     assert first["files"] == 2 and first["survey"] > 100  # the surveys of 2024 and 2025
     # a range without a delivery day (15 December) delivers nothing
-    assert simulate(tmp_path / "d", dt.date(2025, 1, 1), dt.date(2025, 11, 30), scale=0.02)["files"] == 0
+    assert (
+        simulate(tmp_path / "d", dt.date(2025, 1, 1), dt.date(2025, 11, 30), scale=0.02)["files"]
+        == 0
+    )
     df = read_survey(next((tmp_path / "a").rglob("khaosat_cds_2025_20251215.csv")))
     assert set(df["QuyMo"].unique()) <= set(c.SIZE_CLASS) | {"Trung bình"}
 
@@ -51,33 +53,63 @@ def test_header_only_file_gives_every_column(tmp_path):
 
 def row(**over) -> dict:
     r = {
-        "NamKhaoSat": "2025", "MaSoThue": "6300123456", "TenDoanhNghiep": "Công ty TNHH Phát Đạt",
-        "NguoiDaiDienPhapLuat": "Nguyễn Văn An", "SoDienThoai": "0912345678", "MaXa": COMMUNE_A,
-        "QuyMo": "Nhỏ", "MaNganhKinhTe": "G", "TinhTrangHoatDong": "Đang hoạt động", "SoLaoDong": "12",
-        "SuDungHopDongDienTu": "Có", "NenTangSoSuDung": "Hóa đơn điện tử; Kế toán; Khác: Zalo OA",
+        "NamKhaoSat": "2025",
+        "MaSoThue": "6300123456",
+        "TenDoanhNghiep": "Công ty TNHH Phát Đạt",
+        "NguoiDaiDienPhapLuat": "Nguyễn Văn An",
+        "SoDienThoai": "0912345678",
+        "MaXa": COMMUNE_A,
+        "QuyMo": "Nhỏ",
+        "MaNganhKinhTe": "G",
+        "TinhTrangHoatDong": "Đang hoạt động",
+        "SoLaoDong": "12",
+        "SuDungHopDongDienTu": "Có",
+        "NenTangSoSuDung": "Hóa đơn điện tử; Kế toán; Khác: Zalo OA",
     }
     r.update(over)
     return r
 
 
 def stage(rows: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = pl.DataFrame(rows, schema={col: pl.String for col in c.SURVEY_COLUMNS}).with_row_index("_row", offset=1)
-    raw = raw.with_columns(pl.col("_row").cast(pl.Int64), pl.lit("f1").alias("_file_id"),
-                           pl.lit(dt.date(2025, 12, 15)).alias("_file_date"))
+    raw = pl.DataFrame(rows, schema={col: pl.String for col in c.SURVEY_COLUMNS}).with_row_index(
+        "_row", offset=1
+    )
+    raw = raw.with_columns(
+        pl.col("_row").cast(pl.Int64),
+        pl.lit("f1").alias("_file_id"),
+        pl.lit(dt.date(2025, 12, 15)).alias("_file_date"),
+    )
     return stage_survey(raw, KEY, UNITS)
 
 
 def test_good_row_is_decoded_hashed_and_stripped_of_names():
-    staged, quarantine = stage([row(), row(MaSoThue="6300123457", NenTangSoSuDung="Không sử dụng",
-                                           SuDungHopDongDienTu="", QuyMo="siêu nhỏ"),
-                                row(MaSoThue="6300123458", SuDungHopDongDienTu="không")])
+    staged, quarantine = stage(
+        [
+            row(),
+            row(
+                MaSoThue="6300123457",
+                NenTangSoSuDung="Không sử dụng",
+                SuDungHopDongDienTu="",
+                QuyMo="siêu nhỏ",
+            ),
+            row(MaSoThue="6300123458", SuDungHopDongDienTu="không"),
+        ]
+    )
     assert quarantine.height == 0
     first, second, third = staged.to_dicts()
     assert third["uses_e_contract"] is False
     assert first["tax_code_hash"] == keyed_hash("6300123456", KEY)
-    assert first["size_class"] == "small" and first["status"] == "active" and first["uses_e_contract"] is True
+    assert (
+        first["size_class"] == "small"
+        and first["status"] == "active"
+        and first["uses_e_contract"] is True
+    )
     assert first["platforms"] == ["e_invoice", "accounting", "other"] and first["n_platforms"] == 3
-    assert second["size_class"] == "micro" and second["uses_e_contract"] is None and second["n_platforms"] == 0
+    assert (
+        second["size_class"] == "micro"
+        and second["uses_e_contract"] is None
+        and second["n_platforms"] == 0
+    )
     text = staged.drop("platforms").write_csv()
     for personal in ("6300123456", "Phát Đạt", "Nguyễn Văn An", "0912345678"):
         assert personal not in text
@@ -130,9 +162,20 @@ def survey(con, rows: list[tuple]) -> None:
     con.execute(f"create or replace table stg.enterprise_survey ({SURVEY_COLUMNS})")
     for i, r in enumerate(rows):
         tax, unit, size, section, status, contract, platforms = r[:7]
-        con.execute("insert into stg.enterprise_survey values (2025, ?, ?, ?, ?, ?, 5, ?, ?, ?, 'f1', ?, date '2025-12-15')",
-                    [tax, unit, size, section, status, contract, platforms, len(platforms),
-                     r[7] if len(r) > 7 else i + 1])
+        con.execute(
+            "insert into stg.enterprise_survey values (2025, ?, ?, ?, ?, ?, 5, ?, ?, ?, 'f1', ?, date '2025-12-15')",
+            [
+                tax,
+                unit,
+                size,
+                section,
+                status,
+                contract,
+                platforms,
+                len(platforms),
+                r[7] if len(r) > 7 else i + 1,
+            ],
+        )
     build_model(con, "core.fct_enterprise_survey")
 
 
@@ -140,7 +183,9 @@ def value(con, ind, level, code):
     return con.execute(
         """select numerator, denominator, value, met from mart.indicator_value
            where indicator_id = ? and admin_level = ? and admin_code = ? and period_type = 'year'
-             and period_start = date '2025-01-01'""", [ind, level, code]).fetchone()
+             and period_start = date '2025-01-01'""",
+        [ind, level, code],
+    ).fetchone()
 
 
 def catalogue(*ids):
@@ -150,17 +195,39 @@ def catalogue(*ids):
 def test_t08_counts_active_commerce_enterprises_using_e_contracts(geo_db):
     con = geo_db
     make_periods(con, ["2025-11", "2025-12"])
-    survey(con, [
-        ("a1", COMMUNE_A, "small", "G", "active", True, []),        # numerator
-        ("a2", COMMUNE_A, "micro", "G", "active", True, []),        # numerator
-        ("a3", COMMUNE_A, "large", "G", "active", False, []),       # denominator only (large counts in T08)
-        ("a4", COMMUNE_A, "micro", "G", "active", None, []),        # unanswered: denominator only
-        ("a5", COMMUNE_A, "micro", "G", "dissolved", True, []),     # not active: outside
-        ("a6", COMMUNE_A, "micro", "C", "active", True, []),        # manufacturing: outside
-        ("b1", COMMUNE_B, "small", "G", "active", False, [], 1),    # sent twice: the latest answer counts
-        ("b1", COMMUNE_B, "small", "G", "active", True, [], 2),
-        *[(f"c{i}", COMMUNE_C, "small", "G", "active", i < 4, []) for i in range(5)],  # 4/5 = 80%
-    ])
+    survey(
+        con,
+        [
+            ("a1", COMMUNE_A, "small", "G", "active", True, []),  # numerator
+            ("a2", COMMUNE_A, "micro", "G", "active", True, []),  # numerator
+            (
+                "a3",
+                COMMUNE_A,
+                "large",
+                "G",
+                "active",
+                False,
+                [],
+            ),  # denominator only (large counts in T08)
+            ("a4", COMMUNE_A, "micro", "G", "active", None, []),  # unanswered: denominator only
+            ("a5", COMMUNE_A, "micro", "G", "dissolved", True, []),  # not active: outside
+            ("a6", COMMUNE_A, "micro", "C", "active", True, []),  # manufacturing: outside
+            (
+                "b1",
+                COMMUNE_B,
+                "small",
+                "G",
+                "active",
+                False,
+                [],
+                1,
+            ),  # sent twice: the latest answer counts
+            ("b1", COMMUNE_B, "small", "G", "active", True, [], 2),
+            *[
+                (f"c{i}", COMMUNE_C, "small", "G", "active", i < 4, []) for i in range(5)
+            ],  # 4/5 = 80%
+        ],
+    )
     compute_indicators(con, catalogue("T08"), "run-1")
     assert value(con, "T08", "commune", COMMUNE_A)[:2] == (2, 4)
     assert value(con, "T08", "commune", COMMUNE_B)[:3] == (1, 1, 100.0)
@@ -174,17 +241,28 @@ def test_t08_counts_active_commerce_enterprises_using_e_contracts(geo_db):
 def test_t09_counts_active_smes_using_at_least_one_platform(geo_db):
     con = geo_db
     make_periods(con, ["2025-12"])
-    survey(con, [
-        ("a1", COMMUNE_A, "micro", "G", "active", None, ["e_invoice"]),             # numerator
-        ("a2", COMMUNE_A, "small", "C", "active", None, ["accounting", "crm"]),     # numerator
-        ("a3", COMMUNE_A, "medium", "F", "active", None, []),                       # denominator only
-        ("a4", COMMUNE_A, "large", "G", "active", None, ["erp"]),                   # large: outside
-        ("a5", COMMUNE_A, "micro", "G", "suspended", None, ["e_invoice"]),          # not active: outside
-        ("b1", COMMUNE_B, "micro", "G", "active", None, []),                        # B: 0/2 = 0%
-        ("b2", COMMUNE_B, "micro", "I", "active", None, []),
-        ("c1", COMMUNE_C, "small", "G", "active", None, ["other"]),                 # C: 1/2 = 50%
-        ("c2", COMMUNE_C, "small", "G", "active", None, []),
-    ])
+    survey(
+        con,
+        [
+            ("a1", COMMUNE_A, "micro", "G", "active", None, ["e_invoice"]),  # numerator
+            ("a2", COMMUNE_A, "small", "C", "active", None, ["accounting", "crm"]),  # numerator
+            ("a3", COMMUNE_A, "medium", "F", "active", None, []),  # denominator only
+            ("a4", COMMUNE_A, "large", "G", "active", None, ["erp"]),  # large: outside
+            (
+                "a5",
+                COMMUNE_A,
+                "micro",
+                "G",
+                "suspended",
+                None,
+                ["e_invoice"],
+            ),  # not active: outside
+            ("b1", COMMUNE_B, "micro", "G", "active", None, []),  # B: 0/2 = 0%
+            ("b2", COMMUNE_B, "micro", "I", "active", None, []),
+            ("c1", COMMUNE_C, "small", "G", "active", None, ["other"]),  # C: 1/2 = 50%
+            ("c2", COMMUNE_C, "small", "G", "active", None, []),
+        ],
+    )
     compute_indicators(con, catalogue("T09"), "run-1")
     assert value(con, "T09", "commune", COMMUNE_A)[:2] == (2, 3)
     assert value(con, "T09", "commune", COMMUNE_B)[:3] == (0, 2, 0.0)
@@ -212,15 +290,24 @@ def test_end_to_end_small_run(tmp_path):
     assert balance and all(r == lo + q + d for r, lo, q, d in balance)
     rows = con.execute(
         "select indicator_id, status, numerator, denominator from mart.indicator_value "
-        "where admin_level = 'province' and period_type = 'year'").fetchall()
-    assert {r[0] for r in rows} == {"T08", "T09"} and all(r[1] == "ok" and 0 < r[2] < r[3] for r in rows)
+        "where admin_level = 'province' and period_type = 'year'"
+    ).fetchall()
+    assert {r[0] for r in rows} == {"T08", "T09"} and all(
+        r[1] == "ok" and 0 < r[2] < r[3] for r in rows
+    )
 
     raw = read_survey(next(landing.rglob("*.csv")))
-    secrets = set(raw["MaSoThue"].drop_nulls().head(50)) | set(raw["TenDoanhNghiep"].head(20)) \
-        | set(raw["NguoiDaiDienPhapLuat"].head(20)) | set(raw["SoDienThoai"].head(20))
+    secrets = (
+        set(raw["MaSoThue"].drop_nulls().head(50))
+        | set(raw["TenDoanhNghiep"].head(20))
+        | set(raw["NguoiDaiDienPhapLuat"].head(20))
+        | set(raw["SoDienThoai"].head(20))
+    )
     assert_not_stored(con, secrets)
     con.close()
 
 
 def test_core_builds_before_the_first_delivery(tmp_path):
-    assert_core_builds_before_the_first_delivery(tmp_path, ["enterprise"], ["core.fct_enterprise_survey"])
+    assert_core_builds_before_the_first_delivery(
+        tmp_path, ["enterprise"], ["core.fct_enterprise_survey"]
+    )

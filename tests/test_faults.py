@@ -72,9 +72,15 @@ def stage(landing: Path, tmp: Path, source: str) -> tuple[set[tuple], dict[str, 
         load_reference(con)
         extract(con, SOURCES[source], str(landing), tmp / "raw", "r1")
         stage_source(con, SOURCES[source], b"k", "r1")
-        quarantine = set(con.execute("select dataset, file_name, row, rule from audit.quarantine").fetchall())
-        manifest = {r[0]: r[1:] for r in con.execute(
-            "select name, rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest").fetchall()}
+        quarantine = set(
+            con.execute("select dataset, file_name, row, rule from audit.quarantine").fetchall()
+        )
+        manifest = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select name, rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest"
+            ).fetchall()
+        }
     finally:
         con.close()
     return quarantine, manifest
@@ -87,8 +93,10 @@ def clean_staged(clean_landing, tmp_path_factory) -> dict[str, tuple[set[tuple],
 
 
 def expected_quarantine(ledger: pl.DataFrame, source: str) -> set[tuple]:
-    return {(r["dataset"], r["file_name"], r["row"], r["rule"])
-            for r in ledger.filter(pl.col("source") == source).iter_rows(named=True)}
+    return {
+        (r["dataset"], r["file_name"], r["row"], r["rule"])
+        for r in ledger.filter(pl.col("source") == source).iter_rows(named=True)
+    }
 
 
 def assert_only_the_ledger_moved(clean: tuple, faulty: tuple, expected: set[tuple]) -> None:
@@ -98,7 +106,12 @@ def assert_only_the_ledger_moved(clean: tuple, faulty: tuple, expected: set[tupl
     assert q_faulty - q_clean == expected
     per_file = Counter(name for _, name, _, _ in expected)
     for name, (read, loaded, quarantined, duplicate) in m_clean.items():
-        assert m_faulty[name] == (read, loaded - per_file[name], quarantined + per_file[name], duplicate), name
+        assert m_faulty[name] == (
+            read,
+            loaded - per_file[name],
+            quarantined + per_file[name],
+            duplicate,
+        ), name
 
 
 @pytest.mark.parametrize("source", FAULTY_SOURCES)
@@ -114,8 +127,11 @@ def test_every_declared_fault_gets_its_rule_when_staged(source, landing, tmp_pat
         plan = [(*rows[i * step], fault) for i, fault in enumerate(faults)]
         ledger += apply_faults(landing, source, dataset, plan)
     ledger_df = pl.DataFrame(ledger)
-    assert_only_the_ledger_moved(clean_staged[source], stage(landing, tmp_path / "st", source),
-                                 expected_quarantine(ledger_df, source))
+    assert_only_the_ledger_moved(
+        clean_staged[source],
+        stage(landing, tmp_path / "st", source),
+        expected_quarantine(ledger_df, source),
+    )
 
 
 def test_injection_is_deterministic_and_takes_the_rate_of_every_dataset(clean_landing, tmp_path):
@@ -128,7 +144,7 @@ def test_injection_is_deterministic_and_takes_the_rate_of_every_dataset(clean_la
 
     counts = {(s, d): n for s, d, n in first.group_by("source", "dataset").len().iter_rows()}
     total_rows = total_faults = 0
-    for (source, dataset) in FAULTS:
+    for source, dataset in FAULTS:
         files = list((clean_landing / source).glob(SOURCES[source].datasets[dataset]))
         rows = sum(SOURCES[source].readers[dataset](f).height for f in files)
         assert counts.get((source, dataset), 0) == round(0.05 * rows), (source, dataset, rows)
@@ -144,7 +160,9 @@ def test_the_ledger_is_written_and_a_second_call_changes_nothing(landing):
     assert written.equals(ledger) and set(ledger["source"]) == {"tax", "dvc"}
     digests = {f: hashlib.sha256((landing / f).read_bytes()).hexdigest() for f in ledger["file"]}
     assert inject_faults(landing, 0.05, sources=["tax", "dvc"]).equals(ledger)
-    assert {f: hashlib.sha256((landing / f).read_bytes()).hexdigest() for f in ledger["file"]} == digests
+    assert {
+        f: hashlib.sha256((landing / f).read_bytes()).hexdigest() for f in ledger["file"]
+    } == digests
     more = inject_faults(landing, 0.05, sources=["docs"])  # another source: the earlier rows stay
     assert more.filter(pl.col("source") != "docs").equals(ledger)
     assert set(more["source"]) == {"tax", "dvc", "docs"}
@@ -168,7 +186,11 @@ def test_sources_and_kinds_choose_what_is_corrupted(clean_landing, tmp_path):
     ratings = inject("a", sources=["dvc.rating"])
     assert set(ratings["dataset"]) == {"rating"} and ratings.height > 10
     units = inject("b", kinds=["unknown_unit"], sources=["tax", "rankings", "population"])
-    assert set(units["kind"]) == {"unknown_unit"} and set(units["source"]) == {"tax", "rankings", "population"}
+    assert set(units["kind"]) == {"unknown_unit"} and set(units["source"]) == {
+        "tax",
+        "rankings",
+        "population",
+    }
     assert set(units["rule"]) == {"unknown_unit", "unknown_province"}
     ids = inject("c", kinds=["invalid_applicant_id"], sources=["dvc.dossier", "stats", "ict"])
     assert set(ids["rule"]) == {"invalid_applicant_id"} and ids.height > 10
@@ -185,7 +207,11 @@ def test_workbooks_and_the_catalogue_are_never_touched(landing):
 
 
 def test_unknown_names_and_rates_are_refused(landing):
-    for kwargs in [{"kinds": ["no_such_kind"]}, {"sources": ["nowhere"]}, {"sources": ["dvc.nothing"]}]:
+    for kwargs in [
+        {"kinds": ["no_such_kind"]},
+        {"sources": ["nowhere"]},
+        {"sources": ["dvc.nothing"]},
+    ]:
         with pytest.raises(ValueError):
             inject_faults(landing, 0.05, **kwargs)
     with pytest.raises(ValueError):
@@ -205,14 +231,22 @@ def test_an_out_of_range_date_is_written_the_way_the_field_writes_dates():
 
 def test_a_corrupted_dossier_is_its_dossiers_only_record_and_has_no_rating(landing, clean_landing):
     ledger = inject_faults(landing, 0.05, sources=["dvc"]).filter(pl.col("dataset") == "dossier")
-    records = [json.loads(line) for f in (clean_landing / "dvc" / "hoso").rglob("*.jsonl")
-               for line in f.read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(line)
+        for f in (clean_landing / "dvc" / "hoso").rglob("*.jsonl")
+        for line in f.read_text(encoding="utf-8").splitlines()
+    ]
     per_dossier = Counter(r["MaHoSo"] for r in records)
-    rated = {r["MaHoSo"] for f in (clean_landing / "dvc" / "danhgia").rglob("*.csv")
-             for r in read_csv_text(f, ["MaHoSo"]).iter_rows(named=True)}
+    rated = {
+        r["MaHoSo"]
+        for f in (clean_landing / "dvc" / "danhgia").rglob("*.csv")
+        for r in read_csv_text(f, ["MaHoSo"]).iter_rows(named=True)
+    }
     assert ledger.height > 10
     for row in ledger.iter_rows(named=True):
-        original = (clean_landing / row["file"]).read_text(encoding="utf-8").splitlines()[row["row"] - 1]
+        original = (
+            (clean_landing / row["file"]).read_text(encoding="utf-8").splitlines()[row["row"] - 1]
+        )
         dossier = json.loads(original)["MaHoSo"]
         assert per_dossier[dossier] == 1 and dossier not in rated
 
@@ -228,18 +262,24 @@ def test_files_keep_their_encoding_separator_and_untouched_lines(landing, clean_
     formats = Counter()
     for f, rows in ledger.group_by("file").agg("row").iter_rows():
         before, after = (clean_landing / f).read_bytes(), (landing / f).read_bytes()
-        assert before[:2] == after[:2] and before[:3] == after[:3]  # the same byte-order mark, or none
+        assert (
+            before[:2] == after[:2] and before[:3] == after[:3]
+        )  # the same byte-order mark, or none
         old, new = _lines(before), _lines(after)
         header = 0 if f.endswith(".jsonl") else 1
         assert len(old) == len(new)
-        assert {i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b} == {r - 1 + header for r in rows}
+        assert {i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b} == {
+            r - 1 + header for r in rows
+        }
         formats[(before[:2], b"\r\n" in before)] += 1
     assert len(formats) >= 3  # plain UTF-8, UTF-8 with BOM and CRLF, UTF-16 were all exercised
 
 
 def test_a_windows_1258_file_with_a_quoted_line_break_keeps_its_bytes(tmp_path):
-    text = ("MaXa;TenXa;Ghi chú\r\n31318;Phường I;\"dòng một\r\ndòng hai\"\r\n"
-            "31321;Phường III;bình thường\r\n31324;Phường IV;Hậu Giang\r\n")
+    text = (
+        'MaXa;TenXa;Ghi chú\r\n31318;Phường I;"dòng một\r\ndòng hai"\r\n'
+        "31321;Phường III;bình thường\r\n31324;Phường IV;Hậu Giang\r\n"
+    )
     path = tmp_path / "x.csv"
     path.write_bytes(encode_cp1258(text))
     before = path.read_bytes()
@@ -257,12 +297,27 @@ def test_simulate_landing_corrupts_what_it_simulates_when_asked(tmp_path):
     chosen = {n: SOURCES[n] for n in ["tax", "stats"]}
     simulate_landing(chosen, landing, date(2025, 1, 1), date(2025, 3, 31), 0.02, fault_rate=0.05)
     ledger = pl.read_csv(landing / LEDGER)
-    rows = sum(read_csv_text(f, ["MaCuaHang"], separator=";").height for f in (landing / "tax").rglob("*.csv"))
+    rows = sum(
+        read_csv_text(f, ["MaCuaHang"], separator=";").height
+        for f in (landing / "tax").rglob("*.csv")
+    )
     assert set(ledger["source"]) == {"tax"} and ledger.height == round(0.05 * rows)
     marker = json.loads((landing / "tax" / ".simulated.json").read_text())
     assert marker[-1]["fault_rate"] == 0.05
-    assert simulate_landing(chosen, landing, date(2025, 1, 1), date(2025, 3, 31), 0.02, fault_rate=0.05) == {}
+    assert (
+        simulate_landing(
+            chosen, landing, date(2025, 1, 1), date(2025, 3, 31), 0.02, fault_rate=0.05
+        )
+        == {}
+    )
     with pytest.raises(ValueError):
-        simulate_landing(chosen, tmp_path / "other", date(2025, 1, 1), date(2025, 1, 31), 0.02,
-                         fault_rate=0.05, fault_kinds=["no_such_kind"])
+        simulate_landing(
+            chosen,
+            tmp_path / "other",
+            date(2025, 1, 1),
+            date(2025, 1, 31),
+            0.02,
+            fault_rate=0.05,
+            fault_kinds=["no_such_kind"],
+        )
     assert not (tmp_path / "other").exists()

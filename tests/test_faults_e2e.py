@@ -15,7 +15,10 @@ import pytest
 from sources import SOURCES
 from sources.faults import inject_faults
 
-START, END = date(2024, 12, 1), date(2025, 1, 31)  # December: the enterprise survey is delivered then
+START, END = (
+    date(2024, 12, 1),
+    date(2025, 1, 31),
+)  # December: the enterprise survey is delivered then
 RUN_SOURCES = ["dvc", "docs", "tax", "enterprise"]
 CORRUPTED = ["dvc.rating", "docs", "tax", "enterprise"]  # dvc: ratings only, so T01-T04 cannot move
 RATE = 0.05
@@ -77,7 +80,9 @@ def test_the_corrupted_run_publishes(runs):
     for which in ("clean", "faulty"):
         home, state = runs[which]
         assert state.is_completed(), (which, state.name, state.message)
-        assert q(home, "select status, indicators_blocked from audit.run") == [("published", None)], which
+        assert q(home, "select status, indicators_blocked from audit.run") == [
+            ("published", None)
+        ], which
     ledger = runs["ledger"]
     assert set(ledger["source"]) == {"dvc", "docs", "tax", "enterprise"}
     assert set(ledger.filter(pl.col("source") == "dvc")["dataset"]) == {"rating"}
@@ -86,7 +91,9 @@ def test_the_corrupted_run_publishes(runs):
 def test_the_quarantine_holds_exactly_the_injected_rows_by_rule(runs):
     sql = "select source, dataset, file_name, row, rule from audit.quarantine"
     clean, faulty = set(q(runs["clean"][0], sql)), set(q(runs["faulty"][0], sql))
-    expected = set(runs["ledger"].select("source", "dataset", "file_name", "row", "rule").iter_rows())
+    expected = set(
+        runs["ledger"].select("source", "dataset", "file_name", "row", "rule").iter_rows()
+    )
     assert clean <= faulty
     assert faulty - clean == expected
     assert len(expected) > 50
@@ -95,7 +102,7 @@ def test_the_quarantine_holds_exactly_the_injected_rows_by_rule(runs):
 def test_every_file_balances_and_no_other_row_changes_fate(runs):
     balance = "select count(*), count(*) filter (where balanced) from mart.file_balance"
     for which in ("clean", "faulty"):
-        (files, balanced), = q(runs[which][0], balance)
+        ((files, balanced),) = q(runs[which][0], balance)
         assert files > 50 and files == balanced, which
     sql = "select name, rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest"
     clean = {r[0]: r[1:] for r in q(runs["clean"][0], sql)}
@@ -127,12 +134,19 @@ def reached_by_faults(tables: set[str]) -> set[str]:
 
 
 def test_indicators_the_faults_cannot_reach_are_identical_to_the_clean_run(runs):
-    corrupted_tables = {"stg.dvc_rating", "stg.docs_work_file", "stg.tax_retail_store", "stg.enterprise_survey"}
+    corrupted_tables = {
+        "stg.dvc_rating",
+        "stg.docs_work_file",
+        "stg.tax_retail_store",
+        "stg.enterprise_survey",
+    }
     reached = reached_by_faults(corrupted_tables)
     assert {"T01", "T02", "T03", "T04"}.isdisjoint(reached) and {"T05", "T10"} <= reached
     values = """select indicator_id, period_type, period_label, admin_level, admin_code,
                        numerator, denominator, value, met, status from mart.indicator_value"""
-    card = "select indicator_id, admin_level, admin_code, value, target, met, gap from mart.scorecard"
+    card = (
+        "select indicator_id, admin_level, admin_code, value, target, met, gap from mart.scorecard"
+    )
     for sql in (values, card):
         clean = sorted(r for r in q(runs["clean"][0], sql) if r[0] not in reached)
         faulty = sorted(r for r in q(runs["faulty"][0], sql) if r[0] not in reached)

@@ -25,8 +25,18 @@ def inputs():
 
 
 def test_failed_rating_staging_blocks_only_satisfaction():
-    failed = failed_critical([R("stg.dvc_rating", "expect_column_values_to_be_in_set", "satisfaction",
-                                "critical", False, "0.5")])
+    failed = failed_critical(
+        [
+            R(
+                "stg.dvc_rating",
+                "expect_column_values_to_be_in_set",
+                "satisfaction",
+                "critical",
+                False,
+                "0.5",
+            )
+        ]
+    )
     blocked = blocked_indicators(inputs(), core.lineage(), failed)
     # ratings feed only fct_satisfaction, which only T05 reads
     assert set(blocked) == {"T05"}
@@ -51,12 +61,23 @@ def test_lineage_is_read_from_the_sql():
     assert "stg.dvc_dossier" in lin["core.fct_dossier"]
     assert "core.fct_provision" in lin["core.fct_dossier"]
     order = core.build_order()
-    assert order.index("core.dim_unit") < order.index("core.dim_agency") < order.index("core.fct_dossier")
+    assert (
+        order.index("core.dim_unit")
+        < order.index("core.dim_agency")
+        < order.index("core.fct_dossier")
+    )
 
 
 def test_a_source_scoped_rule_blocks_every_indicator_of_that_source_only():
-    low = R("core.delivery_volume_dvc", "expect_column_values_to_be_between", "volume_ratio", "critical",
-            False, "0.1", suite="source_dvc_volume")
+    low = R(
+        "core.delivery_volume_dvc",
+        "expect_column_values_to_be_between",
+        "volume_ratio",
+        "critical",
+        False,
+        "0.1",
+        suite="source_dvc_volume",
+    )
     blocked = blocked_indicators(inputs(), core.lineage(), failed_critical([low]))
     dvc = {i.id for i in load_catalogue() if i.source == "dvc"}
     assert set(blocked) == dvc

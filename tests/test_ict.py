@@ -29,11 +29,23 @@ CONTACT, PHONE = "Lê Thị Mai", "0912345678"
 def system(**over) -> list:
     """One inventory row (cells as a workbook holds them), overridden by column header."""
     cells = {
-        c.ROW_NO: 1, c.CODE: "HTTT-H93-0001", c.NAME: "Trang thông tin điện tử Phường I", c.OWNER: COMMUNE_A,
-        c.OWNER_NAME: "Ủy ban nhân dân Phường I", c.OPERATOR: "VNPT Hậu Giang", c.PROPOSED_LEVEL: 2,
-        c.APPROVED_LEVEL: 2, c.DECISION: "15/QĐ-UBND", c.APPROVED_ON: datetime(2025, 2, 10),
-        c.PLAN_STATUS: "Đã triển khai đầy đủ", c.PLAN_DATE: "15/03/2025", c.IN_SERVICE_FROM: datetime(2020, 1, 6),
-        c.IN_SERVICE_TO: None, c.CONTACT_NAME: CONTACT, c.CONTACT_PHONE: PHONE, c.NOTE: "gọi anh Mai",
+        c.ROW_NO: 1,
+        c.CODE: "HTTT-H93-0001",
+        c.NAME: "Trang thông tin điện tử Phường I",
+        c.OWNER: COMMUNE_A,
+        c.OWNER_NAME: "Ủy ban nhân dân Phường I",
+        c.OPERATOR: "VNPT Hậu Giang",
+        c.PROPOSED_LEVEL: 2,
+        c.APPROVED_LEVEL: 2,
+        c.DECISION: "15/QĐ-UBND",
+        c.APPROVED_ON: datetime(2025, 2, 10),
+        c.PLAN_STATUS: "Đã triển khai đầy đủ",
+        c.PLAN_DATE: "15/03/2025",
+        c.IN_SERVICE_FROM: datetime(2020, 1, 6),
+        c.IN_SERVICE_TO: None,
+        c.CONTACT_NAME: CONTACT,
+        c.CONTACT_PHONE: PHONE,
+        c.NOTE: "gọi anh Mai",
     }
     cells.update(over)
     return [cells[col] for col in c.SYSTEM_COLUMNS]
@@ -45,10 +57,19 @@ def write_workbook(path: Path, rows: list[list], as_of: date) -> Path:
     return path
 
 
-def raw_frame(tmp_path: Path, rows: list[list], as_of: date = date(2025, 6, 30),
-              delivered: date = date(2025, 7, 10), file_id: str = "q2") -> pl.DataFrame:
-    path = write_workbook(tmp_path / file_id / f"DanhMucHTTT_2025Q2_{delivered:%Y%m%d}.xlsx", rows, as_of)
-    return read_systems(path).with_columns(pl.lit(file_id).alias("_file_id"), pl.lit(delivered).alias("_file_date"))
+def raw_frame(
+    tmp_path: Path,
+    rows: list[list],
+    as_of: date = date(2025, 6, 30),
+    delivered: date = date(2025, 7, 10),
+    file_id: str = "q2",
+) -> pl.DataFrame:
+    path = write_workbook(
+        tmp_path / file_id / f"DanhMucHTTT_2025Q2_{delivered:%Y%m%d}.xlsx", rows, as_of
+    )
+    return read_systems(path).with_columns(
+        pl.lit(file_id).alias("_file_id"), pl.lit(delivered).alias("_file_date")
+    )
 
 
 def stage(tmp_path: Path, rows: list[list], **kw) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -65,6 +86,7 @@ def value(con, ind, level, code, period_type="quarter", start="2025-04-01"):
 
 # --- simulator and reader -------------------------------------------------------
 
+
 def test_simulator_is_deterministic_and_writes_quarterly_workbooks(tmp_path):
     from sources.ict.simulator import simulate
 
@@ -74,7 +96,11 @@ def test_simulator_is_deterministic_and_writes_quarterly_workbooks(tmp_path):
     assert a == b and a["files"] == 3 == len(files)
     for rel in files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
-    assert [quarter_of(p.name)[1] for p in files] == [date(2024, 12, 31), date(2025, 3, 31), date(2025, 6, 30)]
+    assert [quarter_of(p.name)[1] for p in files] == [
+        date(2024, 12, 31),
+        date(2025, 3, 31),
+        date(2025, 6, 30),
+    ]
     frame = read_systems(tmp_path / "a" / files[-1])
     assert frame.height >= 20
     assert frame[c.AS_OF].unique().to_list() == ["30/06/2025"]
@@ -82,11 +108,23 @@ def test_simulator_is_deterministic_and_writes_quarterly_workbooks(tmp_path):
 
 
 def test_reader_finds_the_header_below_the_title_and_skips_the_footer(tmp_path):
-    path = write_workbook(tmp_path / "DanhMucHTTT_2025Q2_20250710.xlsx", [
-        system(),
-        system(**{c.ROW_NO: 2, c.CODE: "HTTT-H93-0002", c.APPROVED_LEVEL: None, c.APPROVED_ON: None,
-                  c.PLAN_STATUS: None, c.PLAN_DATE: None}),
-    ], date(2025, 6, 30))
+    path = write_workbook(
+        tmp_path / "DanhMucHTTT_2025Q2_20250710.xlsx",
+        [
+            system(),
+            system(
+                **{
+                    c.ROW_NO: 2,
+                    c.CODE: "HTTT-H93-0002",
+                    c.APPROVED_LEVEL: None,
+                    c.APPROVED_ON: None,
+                    c.PLAN_STATUS: None,
+                    c.PLAN_DATE: None,
+                }
+            ),
+        ],
+        date(2025, 6, 30),
+    )
     frame = read_systems(path)
     assert frame.height == 2 and set(frame.columns) == {*c.RAW_COLUMNS, "_row"}
     first = frame.row(0, named=True)
@@ -105,8 +143,12 @@ def test_reader_empty_unreadable_and_incomplete_workbooks(tmp_path):
     empty.write_bytes(b"")
     got = read_systems(empty)
     assert got.height == 0 and set(got.columns) == {*c.RAW_COLUMNS, "_row"}
-    staged, quarantine = stage_systems(got.with_columns(pl.lit(None, pl.String).alias("_file_id"),
-                                                        pl.lit(None, pl.Date).alias("_file_date")), AGENCIES)
+    staged, quarantine = stage_systems(
+        got.with_columns(
+            pl.lit(None, pl.String).alias("_file_id"), pl.lit(None, pl.Date).alias("_file_date")
+        ),
+        AGENCIES,
+    )
     assert staged.height == 0 and "inventory_as_of" in staged.columns and quarantine.height == 0
     garbage = tmp_path / "garbage.xlsx"
     garbage.write_bytes(b"STT;Ma he thong\n1;x\n")
@@ -121,13 +163,27 @@ def test_reader_empty_unreadable_and_incomplete_workbooks(tmp_path):
 
 # --- staging --------------------------------------------------------------------
 
+
 def test_good_rows_are_typed_and_contacts_dropped(tmp_path):
-    staged, quarantine = stage(tmp_path, [
-        system(),
-        system(**{c.CODE: "HTTT-H93-0002", c.APPROVED_LEVEL: None, c.APPROVED_ON: None, c.DECISION: None,
-                  c.PLAN_STATUS: None, c.PLAN_DATE: None}),
-        system(**{c.CODE: "HTTT-H93-0003", c.APPROVED_ON: None}),  # level without date: kept, flagged
-    ])
+    staged, quarantine = stage(
+        tmp_path,
+        [
+            system(),
+            system(
+                **{
+                    c.CODE: "HTTT-H93-0002",
+                    c.APPROVED_LEVEL: None,
+                    c.APPROVED_ON: None,
+                    c.DECISION: None,
+                    c.PLAN_STATUS: None,
+                    c.PLAN_DATE: None,
+                }
+            ),
+            system(
+                **{c.CODE: "HTTT-H93-0003", c.APPROVED_ON: None}
+            ),  # level without date: kept, flagged
+        ],
+    )
     assert quarantine.height == 0
     first, second, third = staged.rows(named=True)
     assert first["approved_level"] == 2 and first["approved_date"] == date(2025, 2, 10)
@@ -160,7 +216,9 @@ def test_good_rows_are_typed_and_contacts_dropped(tmp_path):
     ],
 )
 def test_bad_rows_go_to_quarantine_with_rule_and_reason(tmp_path, override, rule, reason_part):
-    staged, quarantine = stage(tmp_path, [system(), system(**{c.ROW_NO: 2, c.CODE: "BAD", **override})])
+    staged, quarantine = stage(
+        tmp_path, [system(), system(**{c.ROW_NO: 2, c.CODE: "BAD", **override})]
+    )
     assert staged.height == 1 and quarantine.height == 1
     bad = quarantine.row(0, named=True)
     assert bad["rule"] == rule and reason_part in bad["reason"] and bad["_row"] == 6
@@ -170,31 +228,71 @@ def test_bad_rows_go_to_quarantine_with_rule_and_reason(tmp_path, override, rule
 
 # --- core and indicators ----------------------------------------------------------
 
+
 def inventories(con, tmp_path):
     """Q1 and Q2 inventories; Q2 (the latest) is the one counted."""
-    q1 = raw_frame(tmp_path, [
-        system(**{c.CODE: "S1"}),
-        system(**{c.CODE: "S9", c.APPROVED_LEVEL: None, c.APPROVED_ON: None}),  # dropped from the latest
-    ], as_of=date(2025, 3, 31), delivered=date(2025, 4, 10), file_id="q1")
-    no_approval = {c.APPROVED_LEVEL: None, c.APPROVED_ON: None, c.DECISION: None, c.PLAN_STATUS: None,
-                   c.PLAN_DATE: None}
+    q1 = raw_frame(
+        tmp_path,
+        [
+            system(**{c.CODE: "S1"}),
+            system(
+                **{c.CODE: "S9", c.APPROVED_LEVEL: None, c.APPROVED_ON: None}
+            ),  # dropped from the latest
+        ],
+        as_of=date(2025, 3, 31),
+        delivered=date(2025, 4, 10),
+        file_id="q1",
+    )
+    no_approval = {
+        c.APPROVED_LEVEL: None,
+        c.APPROVED_ON: None,
+        c.DECISION: None,
+        c.PLAN_STATUS: None,
+        c.PLAN_DATE: None,
+    }
     partial = {c.PLAN_STATUS: "Đang triển khai một phần", c.PLAN_DATE: "20/05/2025"}
-    q2 = raw_frame(tmp_path, [
-        system(**{c.CODE: "S1"}),                                                     # approved Feb, plan full Mar
-        system(**{c.CODE: "S2", c.APPROVED_ON: datetime(2025, 5, 5), **partial}),     # approved in Q2
-        system(**{c.CODE: "S3", **no_approval}),                                      # never approved
-        system(**{c.CODE: "S4", c.APPROVED_ON: datetime(2025, 4, 1), **partial,
-                  c.IN_SERVICE_FROM: datetime(2025, 5, 1)}),                          # in service from May
-        system(**{c.CODE: "S5", **partial, c.IN_SERVICE_TO: datetime(2025, 4, 15)}),  # out of service in April
-        system(**{c.CODE: "S6", c.OWNER: COMMUNE_B, c.APPROVED_ON: None, c.PLAN_DATE: None}),  # undated
-        system(**{c.CODE: "S7", c.OWNER: DISTRICT_930, c.APPROVED_ON: datetime(2019, 3, 1),
-                  c.PLAN_DATE: datetime(2020, 1, 1)}),
-        system(**{c.CODE: "S8", c.OWNER: DEPARTMENT, **no_approval}),
-    ], as_of=date(2025, 6, 30), delivered=date(2025, 7, 10), file_id="q2")
+    q2 = raw_frame(
+        tmp_path,
+        [
+            system(**{c.CODE: "S1"}),  # approved Feb, plan full Mar
+            system(
+                **{c.CODE: "S2", c.APPROVED_ON: datetime(2025, 5, 5), **partial}
+            ),  # approved in Q2
+            system(**{c.CODE: "S3", **no_approval}),  # never approved
+            system(
+                **{
+                    c.CODE: "S4",
+                    c.APPROVED_ON: datetime(2025, 4, 1),
+                    **partial,
+                    c.IN_SERVICE_FROM: datetime(2025, 5, 1),
+                }
+            ),  # in service from May
+            system(
+                **{c.CODE: "S5", **partial, c.IN_SERVICE_TO: datetime(2025, 4, 15)}
+            ),  # out of service in April
+            system(
+                **{c.CODE: "S6", c.OWNER: COMMUNE_B, c.APPROVED_ON: None, c.PLAN_DATE: None}
+            ),  # undated
+            system(
+                **{
+                    c.CODE: "S7",
+                    c.OWNER: DISTRICT_930,
+                    c.APPROVED_ON: datetime(2019, 3, 1),
+                    c.PLAN_DATE: datetime(2020, 1, 1),
+                }
+            ),
+            system(**{c.CODE: "S8", c.OWNER: DEPARTMENT, **no_approval}),
+        ],
+        as_of=date(2025, 6, 30),
+        delivered=date(2025, 7, 10),
+        file_id="q2",
+    )
     staged, quarantine = stage_systems(pl.concat([q1, q2]), AGENCIES)
     assert quarantine.height == 0
     con.register("_s", staged)
-    con.execute("create table stg.ict_system as select *, 'h' || _file_id || _row as _row_hash from _s")
+    con.execute(
+        "create table stg.ict_system as select *, 'h' || _file_id || _row as _row_hash from _s"
+    )
     build_model(con, "core.fct_information_system")
 
 
@@ -220,11 +318,15 @@ def test_t16_t17_stock_at_each_period_end_from_the_latest_inventory(geo_db, tmp_
     assert value(con, "T16", "province", "93")[:3] == (5, 7, pytest.approx(500 / 7))
     assert value(con, "T17", "province", "93", "year", "2025-01-01")[:2] == (3, 7)
     assert value(con, "T16", "commune", "31340")[4] == "no_data"
-    periods = {r[0] for r in con.execute("select distinct period_type from mart.indicator_value").fetchall()}
+    periods = {
+        r[0]
+        for r in con.execute("select distinct period_type from mart.indicator_value").fetchall()
+    }
     assert periods == {"quarter", "year"}
 
 
 # --- end to end -----------------------------------------------------------------------
+
 
 def test_end_to_end_small(tmp_path):
     from sources.ict.simulator import contacts, simulate
@@ -235,31 +337,44 @@ def test_end_to_end_small(tmp_path):
     con, summary = stage_landing(tmp_path, "ict", landing)
     assert summary.files == 3 and summary.files_failed == 0 and summary.rows_loaded > 60
     sql = models()
-    for table in ["core.dim_unit", "core.dim_agency", "core.dim_period", "core.fct_information_system"]:
+    for table in [
+        "core.dim_unit",
+        "core.dim_agency",
+        "core.dim_period",
+        "core.fct_information_system",
+    ]:
         con.execute(f"create or replace table {table} as {sql[table]}")
     compute_indicators(con, [i for i in load_catalogue() if i.source == "ict"], "r1")
 
     balance = con.execute(
         "select count(*), count(*) filter (where rows_read = rows_loaded + rows_quarantined + rows_duplicate) "
-        "from meta.manifest where source = 'ict' and status = 'loaded'").fetchone()
+        "from meta.manifest where source = 'ict' and status = 'loaded'"
+    ).fetchone()
     assert balance == (3, 3)
     # the latest inventory (30 June) is the one counted
-    assert con.execute("select distinct inventory_as_of from core.fct_information_system").fetchall() == [
-        (date(2025, 6, 30),)]
+    assert con.execute(
+        "select distinct inventory_as_of from core.fct_information_system"
+    ).fetchall() == [(date(2025, 6, 30),)]
     q2 = con.execute(
         "select indicator_id, numerator, denominator, status from mart.indicator_value "
         "where period_type = 'quarter' and period_start = date '2025-04-01' and admin_level = 'province' "
-        "order by 1").fetchall()
+        "order by 1"
+    ).fetchall()
     assert [r[0] for r in q2] == ["T16", "T17"]
     assert all(r[3] == "ok" and 0 < r[1] <= r[2] for r in q2)
 
-    people = {name for name, _ in contacts(7).values()} | {phone for _, phone in contacts(7).values()}
+    people = {name for name, _ in contacts(7).values()} | {
+        phone for _, phone in contacts(7).values()
+    }
     pattern = "|".join(re.escape(p) for p in sorted(people))
     columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
-        "where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit', 'meta')").fetchall()
+        "where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit', 'meta')"
+    ).fetchall()
     for schema, table, column in columns:
         hits = con.execute(
-            f'select count(*) from {schema}."{table}" where regexp_matches("{column}", ?)', [pattern]).fetchone()[0]
+            f'select count(*) from {schema}."{table}" where regexp_matches("{column}", ?)',
+            [pattern],
+        ).fetchone()[0]
         assert hits == 0, f"personal data in {schema}.{table}.{column}"
     con.close()

@@ -50,14 +50,17 @@ def d(i, unit, online=True, fp=True, vneid=True, received=True, day="2025-01-10"
 def test_t02_counts_full_process_online_over_received_and_rolls_up(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
-    dossiers(con, [
-        d(1, COMMUNE_A),                      # online, full-process  -> numerator
-        d(2, COMMUNE_A, online=False),        # in person             -> denominator only
-        d(3, COMMUNE_A, fp=False),            # online, partial       -> denominator only
-        d(4, COMMUNE_A, received=False),      # not received          -> excluded
-        d(5, COMMUNE_B),                      # B: 1/1
-        d(6, PROVINCE),                       # a provincial department: province only
-    ])
+    dossiers(
+        con,
+        [
+            d(1, COMMUNE_A),  # online, full-process  -> numerator
+            d(2, COMMUNE_A, online=False),  # in person             -> denominator only
+            d(3, COMMUNE_A, fp=False),  # online, partial       -> denominator only
+            d(4, COMMUNE_A, received=False),  # not received          -> excluded
+            d(5, COMMUNE_B),  # B: 1/1
+            d(6, PROVINCE),  # a provincial department: province only
+        ],
+    )
     compute_indicators(con, catalogue("T02"), "run-1")
     assert value(con, "T02", "commune", COMMUNE_A)[:3] == (1, 3, pytest.approx(100 / 3))
     assert value(con, "T02", "commune", COMMUNE_B)[:3] == (1, 1, 100.0)
@@ -92,14 +95,86 @@ def test_t03_t04_t05_definitions(geo_db):
     make_periods(con, ["2025-01"])
     rows = [
         # id, unit, recv, fin, received, online, fp, vneid, finished, e_result, dissatisfied, complaint, overdue
-        ("A", COMMUNE_A, "2025-01-05", "2025-01-06", True, True, True, True, True, True, False, False, False),
-        ("B", COMMUNE_A, "2025-01-05", "2025-01-07", True, True, True, False, True, False, True, False, False),
-        ("C", COMMUNE_A, "2025-01-05", "2025-01-08", True, False, False, False, True, True, False, True, False),
-        ("E", COMMUNE_A, "2025-01-05", "2025-01-09", True, False, False, False, True, True, False, False, True),
-        ("F", COMMUNE_A, "2025-01-05", None, True, True, True, True, False, False, False, False, False),
+        (
+            "A",
+            COMMUNE_A,
+            "2025-01-05",
+            "2025-01-06",
+            True,
+            True,
+            True,
+            True,
+            True,
+            True,
+            False,
+            False,
+            False,
+        ),
+        (
+            "B",
+            COMMUNE_A,
+            "2025-01-05",
+            "2025-01-07",
+            True,
+            True,
+            True,
+            False,
+            True,
+            False,
+            True,
+            False,
+            False,
+        ),
+        (
+            "C",
+            COMMUNE_A,
+            "2025-01-05",
+            "2025-01-08",
+            True,
+            False,
+            False,
+            False,
+            True,
+            True,
+            False,
+            True,
+            False,
+        ),
+        (
+            "E",
+            COMMUNE_A,
+            "2025-01-05",
+            "2025-01-09",
+            True,
+            False,
+            False,
+            False,
+            True,
+            True,
+            False,
+            False,
+            True,
+        ),
+        (
+            "F",
+            COMMUNE_A,
+            "2025-01-05",
+            None,
+            True,
+            True,
+            True,
+            True,
+            False,
+            False,
+            False,
+            False,
+            False,
+        ),
     ]
     dossiers(con, rows)
-    con.execute("create or replace table core.fct_satisfaction as select * from core.fct_dossier where is_finished")
+    con.execute(
+        "create or replace table core.fct_satisfaction as select * from core.fct_dossier where is_finished"
+    )
     compute_indicators(con, catalogue("T03", "T04", "T05"), "run-1")
     # T03: online A, B, F; VNeID A, F -> 2/3
     assert value(con, "T03", "commune", COMMUNE_A)[:2] == (2, 3)
@@ -116,18 +191,22 @@ def test_t01_stock_counts_procedures_full_process_by_period_end(geo_db):
         "create or replace table core.fct_provision (agency_code varchar, procedure_code varchar, unit_code varchar, "
         "eligible_full_process boolean, is_full_process boolean, full_process_since date)"
     )
-    con.executemany("insert into core.fct_provision values (?, ?, ?, ?, ?, ?)", [
-        ("a", "p1", COMMUNE_A, True, True, "2024-06-01"),
-        ("a", "p2", COMMUNE_A, True, True, "2025-02-10"),  # full-process from February
-        ("a", "p3", COMMUNE_A, True, False, None),
-        ("a", "p4", COMMUNE_A, False, False, None),         # not eligible: outside both
-    ])
+    con.executemany(
+        "insert into core.fct_provision values (?, ?, ?, ?, ?, ?)",
+        [
+            ("a", "p1", COMMUNE_A, True, True, "2024-06-01"),
+            ("a", "p2", COMMUNE_A, True, True, "2025-02-10"),  # full-process from February
+            ("a", "p3", COMMUNE_A, True, False, None),
+            ("a", "p4", COMMUNE_A, False, False, None),  # not eligible: outside both
+        ],
+    )
     compute_indicators(con, catalogue("T01"), "run-1")
     assert value(con, "T01", "commune", COMMUNE_A, "month", "2025-01-01")[:2] == (1, 3)
     assert value(con, "T01", "commune", COMMUNE_A, "month", "2025-02-01")[:2] == (2, 3)
     ytd_feb = con.execute(
         "select numerator, denominator from mart.indicator_value where indicator_id = 'T01' "
-        "and period_type = 'ytd' and period_end = date '2025-02-28' and admin_code = ?", [COMMUNE_A]
+        "and period_type = 'ytd' and period_end = date '2025-02-28' and admin_code = ?",
+        [COMMUNE_A],
     ).fetchone()
     assert ytd_feb == (2, 3)
 
@@ -136,15 +215,35 @@ def test_strict_comparator_is_not_met_at_the_target(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
     dossiers(con, [d(i, COMMUNE_A, online=i < 4) for i in range(5)])  # 4/5 = 80%
-    strict = parse_indicator({
-        "id": "X80", "name_vi": "x", "name_en": "x", "target": 80, "comparator": ">", "unit": "percent",
-        "source": "dvc", "from": "core.fct_dossier", "unit_column": "unit_code", "date_column": "received_date",
-        "numerator": "count(*) filter (where is_online)", "denominator": "count(*)",
-        "definition": "test", "reference": "test",
-    })
-    at_least = parse_indicator({**{k: v for k, v in vars(strict).items() if k != "from_"},
-                                "from": "core.fct_dossier", "id": "X80b", "comparator": ">=",
-                                "periods": ["month"], "levels": ["commune"], "tables": []})
+    strict = parse_indicator(
+        {
+            "id": "X80",
+            "name_vi": "x",
+            "name_en": "x",
+            "target": 80,
+            "comparator": ">",
+            "unit": "percent",
+            "source": "dvc",
+            "from": "core.fct_dossier",
+            "unit_column": "unit_code",
+            "date_column": "received_date",
+            "numerator": "count(*) filter (where is_online)",
+            "denominator": "count(*)",
+            "definition": "test",
+            "reference": "test",
+        }
+    )
+    at_least = parse_indicator(
+        {
+            **{k: v for k, v in vars(strict).items() if k != "from_"},
+            "from": "core.fct_dossier",
+            "id": "X80b",
+            "comparator": ">=",
+            "periods": ["month"],
+            "levels": ["commune"],
+            "tables": [],
+        }
+    )
     compute_indicators(con, [strict, at_least], "run-1")
     assert value(con, "X80", "commune", COMMUNE_A)[2:4] == (80.0, False)
     assert value(con, "X80b", "commune", COMMUNE_A)[2:4] == (80.0, True)
@@ -156,7 +255,9 @@ def test_blocked_indicator_keeps_last_published_values(geo_db):
     dossiers(con, [d(1, COMMUNE_A), d(2, COMMUNE_A, online=False)])
     compute_indicators(con, catalogue("T02", "T03"), "run-1")
     dossiers(con, [d(1, COMMUNE_A)])  # new data would give 100%
-    compute_indicators(con, catalogue("T02", "T03"), "run-2", blocked={"T02": "critical check failed on X"})
+    compute_indicators(
+        con, catalogue("T02", "T03"), "run-2", blocked={"T02": "critical check failed on X"}
+    )
     num, den, val, _, status = value(con, "T02", "commune", COMMUNE_A)
     assert (num, den, val, status) == (1, 2, 50.0, "blocked")
     row = con.execute(
@@ -167,9 +268,22 @@ def test_blocked_indicator_keeps_last_published_values(geo_db):
 
 
 def test_catalogue_rejects_unknown_keys_and_comparators():
-    base = {"id": "X", "name_vi": "x", "name_en": "x", "target": 1, "comparator": ">=", "unit": "percent",
-            "source": "s", "from": "core.t", "unit_column": "u", "date_column": "d",
-            "numerator": "1", "denominator": "1", "definition": "", "reference": ""}
+    base = {
+        "id": "X",
+        "name_vi": "x",
+        "name_en": "x",
+        "target": 1,
+        "comparator": ">=",
+        "unit": "percent",
+        "source": "s",
+        "from": "core.t",
+        "unit_column": "u",
+        "date_column": "d",
+        "numerator": "1",
+        "denominator": "1",
+        "definition": "",
+        "reference": "",
+    }
     with pytest.raises(CatalogueError, match="unknown catalogue key"):
         parse_indicator({**base, "numerater": "1"})
     with pytest.raises(CatalogueError, match="comparator"):
@@ -193,13 +307,29 @@ def test_numerator_above_denominator_after_aggregation_shows_no_value(geo_db):
         "create or replace table core.fct_provision (agency_code varchar, procedure_code varchar, unit_code varchar, "
         "eligible_full_process boolean, is_full_process boolean, full_process_since date)"
     )
-    con.execute("insert into core.fct_provision values ('a', 'p1', ?, true, true, '2024-01-01')", [COMMUNE_A])
-    broken = parse_indicator({
-        "id": "XB", "name_vi": "x", "name_en": "x", "target": 95, "comparator": ">=", "unit": "percent",
-        "source": "dvc", "from": "core.fct_provision", "unit_column": "unit_code", "period_join": "stock",
-        "numerator": "count(*) * 2", "denominator": "count(*)", "definition": "", "reference": "",
-        "periods": ["month"],
-    })
+    con.execute(
+        "insert into core.fct_provision values ('a', 'p1', ?, true, true, '2024-01-01')",
+        [COMMUNE_A],
+    )
+    broken = parse_indicator(
+        {
+            "id": "XB",
+            "name_vi": "x",
+            "name_en": "x",
+            "target": 95,
+            "comparator": ">=",
+            "unit": "percent",
+            "source": "dvc",
+            "from": "core.fct_provision",
+            "unit_column": "unit_code",
+            "period_join": "stock",
+            "numerator": "count(*) * 2",
+            "denominator": "count(*)",
+            "definition": "",
+            "reference": "",
+            "periods": ["month"],
+        }
+    )
     compute_indicators(con, [broken], "run-1")
     num, den, val, met, status = value(con, "XB", "commune", COMMUNE_A)
     assert (num, den, val, met, status) == (2, 1, None, None, "invalid")

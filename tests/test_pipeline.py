@@ -83,26 +83,47 @@ def add_day(home: Path, day: date) -> None:
 def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
     state = run_nightly()
     assert state.is_completed(), state.message
-    levels = dict(q(home, """select admin_level, count(distinct admin_code) from mart.indicator_value
-                              where indicator_id = 'T02' group by 1"""))
+    levels = dict(
+        q(
+            home,
+            """select admin_level, count(distinct admin_code) from mart.indicator_value
+                              where indicator_id = 'T02' group by 1""",
+        )
+    )
     assert levels == {"province": 1, "district": 8, "commune": 75}
-    card = q(home, "select indicator_id, admin_level, count(*) from mart.scorecard "
-                   "where indicator_id between 'T01' and 'T05' group by 1, 2 order by 1, 2")
+    card = q(
+        home,
+        "select indicator_id, admin_level, count(*) from mart.scorecard "
+        "where indicator_id between 'T01' and 'T05' group by 1, 2 order by 1, 2",
+    )
     assert [(i, lvl, n) for i, lvl, n in card] == [
-        (i, lvl, n) for i in ["T01", "T02", "T03", "T04", "T05"] for lvl, n in [("district", 8), ("province", 1)]
+        (i, lvl, n)
+        for i in ["T01", "T02", "T03", "T04", "T05"]
+        for lvl, n in [("district", 8), ("province", 1)]
     ]
-    province = dict(q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province' "
-                            "and indicator_id between 'T01' and 'T05'"))
+    province = dict(
+        q(
+            home,
+            "select indicator_id, value from mart.scorecard where admin_level = 'province' "
+            "and indicator_id between 'T01' and 'T05'",
+        )
+    )
     assert all(v is not None and 0 <= v <= 100 for v in province.values()), province
     balance = q(home, "select count(*), count(*) filter (where balanced) from mart.file_balance")
     assert balance[0][0] > 100 and balance[0][0] == balance[0][1]
-    before = q(home, "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
-                     "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)")
+    before = q(
+        home,
+        "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
+        "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)",
+    )
 
     second = run_nightly()
     assert second.is_completed()
-    after = q(home, "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
-                    "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)")
+    after = q(
+        home,
+        "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
+        "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)",
+    )
     assert after == before
     runs = q(home, "select files_loaded from audit.run order by started_at")
     assert [r[0] for r in runs][-1] == 0
@@ -133,7 +154,9 @@ def test_no_clear_citizen_id_anywhere_in_the_warehouse(home, base_landing):
 
 def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, monkeypatch):
     assert run_nightly().is_completed()
-    before = dict(q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'"))
+    before = dict(
+        q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'")
+    )
 
     import great_expectations as gx
 
@@ -144,22 +167,36 @@ def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, m
     def with_impossible_rating_rule(t):
         suites = original(t)
         table, rules = suites["stg_dvc_rating"]
-        suites["stg_dvc_rating"] = (table, [*rules, gx.expectations.ExpectTableRowCountToBeBetween(
-            max_value=0, severity="critical")])
+        suites["stg_dvc_rating"] = (
+            table,
+            [
+                *rules,
+                gx.expectations.ExpectTableRowCountToBeBetween(max_value=0, severity="critical"),
+            ],
+        )
         return suites
 
     monkeypatch.setattr(dvc, "suites", with_impossible_rating_rule)
     add_day(home, date(2025, 3, 1))
     state = run_nightly()
     assert state.is_failed() and state.name == "Published with blocked indicators"
-    statuses = dict(q(home, "select indicator_id, any_value(status) from mart.scorecard "
-                            "where admin_level = 'province' and indicator_id between 'T01' and 'T05' group by 1"))
+    statuses = dict(
+        q(
+            home,
+            "select indicator_id, any_value(status) from mart.scorecard "
+            "where admin_level = 'province' and indicator_id between 'T01' and 'T05' group by 1",
+        )
+    )
     assert statuses == {"T01": "ok", "T02": "ok", "T03": "ok", "T04": "ok", "T05": "blocked"}
-    kept = dict(q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'"))
+    kept = dict(
+        q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'")
+    )
     assert kept["T05"] == before["T05"]
     reason = q(home, "select reason from mart.blocked_indicator where indicator_id = 'T05'")[0][0]
     assert "stg.dvc_rating" in reason and "expect_table_row_count_to_be_between" in reason
-    stored = q(home, "select count(*) from audit.check_result where not success and severity = 'critical'")
+    stored = q(
+        home, "select count(*) from audit.check_result where not success and severity = 'critical'"
+    )
     assert stored[0][0] == 1
 
 
@@ -172,13 +209,20 @@ def test_bad_rows_are_quarantined_with_reasons_and_rows_balance(home):
     rows[2]["NgayNopHoSo"] = "31/02/2025"
     rows[3]["MaHoSo"] = rows[3]["MaHoSo"] + "-X"
     (landing / "hoso_20250301.jsonl").write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     assert run_nightly().is_completed()
-    q_rows = q(home, "select rule, reason from audit.quarantine where file_name = 'hoso_20250301.jsonl' order by \"row\"")
+    q_rows = q(
+        home,
+        "select rule, reason from audit.quarantine where file_name = 'hoso_20250301.jsonl' order by \"row\"",
+    )
     assert [r[0] for r in q_rows] == ["code_outside_list", "unknown_agency", "invalid_date"]
     assert "KenhThucHien=0" in q_rows[0][1]
-    bal = q(home, "select rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest "
-                  "where name = 'hoso_20250301.jsonl'")
+    bal = q(
+        home,
+        "select rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest "
+        "where name = 'hoso_20250301.jsonl'",
+    )
     assert bal == [(4, 1, 3, 0)]
 
 
@@ -190,7 +234,10 @@ def test_same_file_under_another_name_is_not_loaded_twice(home):
     shutil.copyfile(first, landing / "hoso_20250301.jsonl")
     assert run_nightly().is_completed()
     assert q(home, "select count(*) from stg.dvc_dossier")[0][0] == n
-    status = q(home, "select status, rows_duplicate = rows_read from meta.manifest where name = 'hoso_20250301.jsonl'")
+    status = q(
+        home,
+        "select status, rows_duplicate = rows_read from meta.manifest where name = 'hoso_20250301.jsonl'",
+    )
     assert status == [("duplicate", True)]
 
 
@@ -213,7 +260,9 @@ def _task_states(flow_run_id):
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
     states: dict[str, list[str]] = {}
     for r in sorted(runs, key=lambda r: r.expected_start_time or r.start_time):
         states.setdefault(r.name.rsplit("-", 1)[0], []).append(r.state.name)
@@ -243,19 +292,33 @@ def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes
     assert states["publish"][-1] == "Completed", states
     assert digest(published) != before
     added = q(home, "select count(*) from stg.dvc_dossier")[0][0] - n_stg
-    files = q(home, "select sum(rows_loaded) from meta.manifest where name = 'hoso_20250303.jsonl'")[0][0]
+    files = q(
+        home, "select sum(rows_loaded) from meta.manifest where name = 'hoso_20250303.jsonl'"
+    )[0][0]
     assert added == files > 0  # the new day loaded exactly once
     assert not list((home / "build").glob("*.duckdb"))
 
 
-def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes(home, prefect_server):
+def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes(
+    home, prefect_server
+):
     assert run_nightly().is_completed()
     published = home / "chiso.duckdb"
     before = digest(published)
     add_day(home, date(2025, 3, 3))
-    env = {**os.environ, "PREFECT_API_URL": prefect_server, "CHISO_TEST_FAULT": "before_publish:kill"}
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "nightly"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_server,
+        "CHISO_TEST_FAULT": "before_publish:kill",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "nightly"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert digest(published) == before
 
@@ -269,8 +332,14 @@ def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes
         # what a worker reports when its flow-run process disappears
         client.set_flow_run_state(killed.id, Crashed(message="process killed"), force=True)
     env.pop("CHISO_TEST_FAULT")
-    retry = subprocess.run([sys.executable, "-m", "flows.cli", "retry", str(killed.id)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
+    retry = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "retry", str(killed.id)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert retry.returncode == 0, retry.stdout[-2000:] + retry.stderr[-2000:]
     assert digest(published) != before
     assert q(home, "select count(*) from audit.run where run_id = ?", [str(killed.id)])[0][0] == 1
@@ -285,7 +354,9 @@ def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home
     def keep_reading():
         while not stop.is_set():
             try:
-                counts.append(reader.cursor().execute("select count(*) from stg.dvc_dossier").fetchone()[0])
+                counts.append(
+                    reader.cursor().execute("select count(*) from stg.dvc_dossier").fetchone()[0]
+                )
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
             time.sleep(0.05)
@@ -299,24 +370,40 @@ def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home
     assert not errors
     assert counts and set(counts) == {first}  # the old snapshot, whole, all along
     reader.close()
-    assert q(home, "select count(*) from stg.dvc_dossier")[0][0] > first  # new readers see the new file
+    assert (
+        q(home, "select count(*) from stg.dvc_dossier")[0][0] > first
+    )  # new readers see the new file
 
 
 def test_a_corrected_resend_loads_and_supersedes_the_quarantined_rows(home):
     landing = Path(os.environ["CHISO_LANDING_URL"]) / "dvc" / "hoso" / "2025"
-    rows = [json.loads(x) for x in sorted(landing.glob("hoso_*.jsonl"))[5].read_text(encoding="utf-8").splitlines()[:2]]
+    rows = [
+        json.loads(x)
+        for x in sorted(landing.glob("hoso_*.jsonl"))[5]
+        .read_text(encoding="utf-8")
+        .splitlines()[:2]
+    ]
     for r in rows:
         r["MaHoSo"] += "-R"
     bad = [dict(rows[0], KenhThucHien=0), dict(rows[1], TrangThaiHoSo=11)]
     (landing / "hoso_20250301.jsonl").write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in bad) + "\n", encoding="utf-8")
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in bad) + "\n", encoding="utf-8"
+    )
     assert run_nightly().is_completed()
     mine = "from audit.quarantine where file_name = 'hoso_20250301.jsonl' group by 1"
     assert q(home, f"select status, count(*) {mine}") == [("open", 2)]
     (landing / "hoso_20250302.jsonl").write_text(  # the source fixed one record and re-sent it
-        json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     assert run_nightly().is_completed()
     assert sorted(q(home, f"select status, count(*) {mine}")) == [("open", 1), ("superseded", 1)]
-    assert q(home, "select count(*) from core.fct_dossier where dossier_id = ?", [rows[0]["MaHoSo"]]) == [(1,)]
-    summary = dict(q(home, "select status, sum(n_rows) from mart.quarantine_summary where dataset = 'dossier' group by 1"))
+    assert q(
+        home, "select count(*) from core.fct_dossier where dossier_id = ?", [rows[0]["MaHoSo"]]
+    ) == [(1,)]
+    summary = dict(
+        q(
+            home,
+            "select status, sum(n_rows) from mart.quarantine_summary where dataset = 'dossier' group by 1",
+        )
+    )
     assert summary == {"open": 1, "superseded": 1}

@@ -19,14 +19,28 @@ COMMUNE_A, COMMUNE_B = "31318", "31321"
 
 def raw_rows(rows: list[dict], file_date: date = date(2025, 3, 31)) -> pl.DataFrame:
     """Hand-written extract rows (missing fields empty) as the reader gives them."""
-    base = {"MaTinh": "93", "MaHuyen": "930", "MaXa": COMMUNE_A, "TenXa": "Phường I", "NhomTuoi": "18-24",
-            "Nam": "40", "Nu": "60", "TongSo": "100", "NgayChotSoLieu": "31/03/2025"}
+    base = {
+        "MaTinh": "93",
+        "MaHuyen": "930",
+        "MaXa": COMMUNE_A,
+        "TenXa": "Phường I",
+        "NhomTuoi": "18-24",
+        "Nam": "40",
+        "Nu": "60",
+        "TongSo": "100",
+        "NgayChotSoLieu": "31/03/2025",
+    }
     frame = pl.DataFrame([{**base, **r} for r in rows], schema=dict.fromkeys(c.COLUMNS, pl.String))
     return frame.with_row_index("_row", offset=1).with_columns(
-        pl.col("_row").cast(pl.Int64), pl.lit("f1").alias("_file_id"), pl.lit(file_date).alias("_file_date"))
+        pl.col("_row").cast(pl.Int64),
+        pl.lit("f1").alias("_file_id"),
+        pl.lit(file_date).alias("_file_date"),
+    )
 
 
-def stage(rows: list[dict], file_date: date = date(2025, 3, 31)) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage(
+    rows: list[dict], file_date: date = date(2025, 3, 31)
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     return stage_age_bands(raw_rows(rows, file_date), pl.Series([COMMUNE_A, COMMUNE_B]))
 
 
@@ -41,8 +55,10 @@ def test_simulator_is_deterministic_and_sized_like_the_province(tmp_path):
     simulate(tmp_path / "full", date(2025, 6, 1), date(2025, 6, 30))
     staged, _ = stage_age_bands(
         read_age_bands(tmp_path / "full/population/dotuoi/danso_dotuoi_20250630.csv").with_columns(
-            pl.lit("f").alias("_file_id"), pl.lit(date(2025, 6, 30)).alias("_file_date")),
-        pl.Series(commune_codes()))
+            pl.lit("f").alias("_file_id"), pl.lit(date(2025, 6, 30)).alias("_file_date")
+        ),
+        pl.Series(commune_codes()),
+    )
     people = staged["residents"].sum()
     adults = staged.filter("is_adult")["residents"].sum()
     assert 700_000 < people < 760_000 and 500_000 < adults < 540_000
@@ -66,7 +82,9 @@ def test_good_rows_are_typed():
     staged, quarantine = stage([{}, {"NhomTuoi": "0-4", "Nam": "5", "Nu": "5", "TongSo": "10"}])
     assert quarantine.height == 0
     assert staged.select("age_band", "is_adult", "residents", "snapshot_date").rows() == [
-        ("18-24", True, 100, date(2025, 3, 31)), ("0-4", False, 10, date(2025, 3, 31))]
+        ("18-24", True, 100, date(2025, 3, 31)),
+        ("0-4", False, 10, date(2025, 3, 31)),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -100,23 +118,55 @@ def test_empty_extract_stages_to_empty_tables():
 def test_adults_per_extract_and_the_days_each_extract_stands_for(geo_db):
     con = geo_db
     march, _ = stage([{}, {"NhomTuoi": "60+"}, {"NhomTuoi": "0-4"}])
-    june, _ = stage([{"NhomTuoi": "18-24", "Nam": "50", "Nu": "60", "TongSo": "110", "NgayChotSoLieu": "30/06/2025"},
-                     {"NhomTuoi": "60+", "NgayChotSoLieu": "30/06/2025"}], file_date=date(2025, 6, 30))
-    resent, _ = stage([{"NhomTuoi": "60+", "Nam": "45", "Nu": "60", "TongSo": "105",
-                        "NgayChotSoLieu": "30/06/2025"}], file_date=date(2025, 7, 2))  # correction
-    con.register("_b", pl.concat([march, june, resent.with_columns(pl.lit("f2").alias("_file_id"))]))
+    june, _ = stage(
+        [
+            {
+                "NhomTuoi": "18-24",
+                "Nam": "50",
+                "Nu": "60",
+                "TongSo": "110",
+                "NgayChotSoLieu": "30/06/2025",
+            },
+            {"NhomTuoi": "60+", "NgayChotSoLieu": "30/06/2025"},
+        ],
+        file_date=date(2025, 6, 30),
+    )
+    resent, _ = stage(
+        [
+            {
+                "NhomTuoi": "60+",
+                "Nam": "45",
+                "Nu": "60",
+                "TongSo": "105",
+                "NgayChotSoLieu": "30/06/2025",
+            }
+        ],
+        file_date=date(2025, 7, 2),
+    )  # correction
+    con.register(
+        "_b", pl.concat([march, june, resent.with_columns(pl.lit("f2").alias("_file_id"))])
+    )
     con.execute("create table stg.population_age_band as select * from _b")
     build_model(con, "core.fct_population")
-    rows = con.execute("select snapshot_date, residents, adults, minors, applies_from, applies_to "
-                       "from core.fct_population order by snapshot_date").fetchall()
+    rows = con.execute(
+        "select snapshot_date, residents, adults, minors, applies_from, applies_to "
+        "from core.fct_population order by snapshot_date"
+    ).fetchall()
     assert rows == [
         (date(2025, 3, 31), 300, 200, 100, date(2000, 1, 1), date(2025, 6, 29)),
         (date(2025, 6, 30), 215, 215, 0, date(2025, 6, 30), date(9999, 12, 31)),
     ]
 
 
-def run_e2e(tmp_path, names: list[str], start: date, end: date, scale: float, tables: list[str],
-            indicators: list[str]):
+def run_e2e(
+    tmp_path,
+    names: list[str],
+    start: date,
+    end: date,
+    scale: float,
+    tables: list[str],
+    indicators: list[str],
+):
     """Simulate, extract, stage, build the given core tables and compute the given indicators."""
     from sources import SOURCES
     from sources.extract import extract
@@ -144,7 +194,9 @@ def run_e2e(tmp_path, names: list[str], start: date, end: date, scale: float, ta
 def assert_rows_balance(con, source: str) -> None:
     files = con.execute(
         "select name, status, rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest "
-        "where source = ?", [source]).fetchall()
+        "where source = ?",
+        [source],
+    ).fetchall()
     assert files
     for name, status, read, loaded, quarantined, duplicate in files:
         assert status == "loaded", name
@@ -152,8 +204,15 @@ def assert_rows_balance(con, source: str) -> None:
 
 
 def test_end_to_end_extract_stage_core_without_prefect(tmp_path):
-    con, _ = run_e2e(tmp_path, ["population"], date(2025, 1, 1), date(2025, 6, 30), 0.02,
-                     ["core.fct_population"], ["T11"])
+    con, _ = run_e2e(
+        tmp_path,
+        ["population"],
+        date(2025, 1, 1),
+        date(2025, 6, 30),
+        0.02,
+        ["core.fct_population"],
+        ["T11"],
+    )
     assert_rows_balance(con, "population")
     rules = dict(con.execute("select rule, count(*) from audit.quarantine group by 1").fetchall())
     assert rules == {"code_outside_list": 6, "unknown_unit": 2}
@@ -162,10 +221,10 @@ def test_end_to_end_extract_stage_core_without_prefect(tmp_path):
     n, bands = con.execute("select count(*), min(n_bands) from core.fct_population").fetchone()
     assert (n, bands) == (150, 9)  # 75 communes x 2 extracts, every band
     # T11 needs the certificates too: without them it says so
-    status = con.execute("select distinct status from mart.indicator_value where indicator_id = 'T11'").fetchall()
+    status = con.execute(
+        "select distinct status from mart.indicator_value where indicator_id = 'T11'"
+    ).fetchall()
     assert status == [("source_missing",)]
-
-
 
 
 def test_core_builds_before_the_first_delivery(tmp_path):

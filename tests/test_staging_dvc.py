@@ -22,24 +22,54 @@ PROC = "1.001612"
 
 def record(**over):
     r = {f: None for f in c.DOSSIER_SCALAR_FIELDS}
-    r.update({
-        "MaHoSo": "000.00.930.H93-250110-0001", "MaTTHC": PROC, "TenTTHC": "Đăng ký khai sinh",
-        "KenhThucHien": 2, "ChuHoSo": "Nguyễn Văn An", "SoGiayToChuHoSo": "093085001234", "LoaiDoiTuong": 1,
-        "SoDienThoai": "0912345678", "Email": "an@example.vn", "NgayNopHoSo": "20250110083000",
-        "NgayTiepNhan": "20250110090000", "NgayHenTra": "20250113170000", "NgayKetThucXuLy": "20250111100000",
-        "NgayTra": "20250111110000", "TrangThaiHoSo": 10, "DonViXuLy": AGENCY, "HinhThuc": 3,
-        "TaiKhoanDuocXacThucVoiVNeID": 1, "HoSoCoThanhPhanSoHoa": 1, "DuocThanhToanTrucTuyen": 1,
-        "TaiLieuNop": [{"TepDinhKemId": "1", "TenTepDinhKem": "to-khai.pdf", "DuocSoHoa": 1, "DuocTaiSuDung": 0}],
-        "DanhSachGiayToKetQua": [{"TenGiayTo": "Giấy khai sinh", "MaGiayToKetQua": "KS1",
-                                  "DuongDanTepTinKetQua": "https://x/ks1.pdf"}],
-        "DanhSachLePhi": [],
-    })
+    r.update(
+        {
+            "MaHoSo": "000.00.930.H93-250110-0001",
+            "MaTTHC": PROC,
+            "TenTTHC": "Đăng ký khai sinh",
+            "KenhThucHien": 2,
+            "ChuHoSo": "Nguyễn Văn An",
+            "SoGiayToChuHoSo": "093085001234",
+            "LoaiDoiTuong": 1,
+            "SoDienThoai": "0912345678",
+            "Email": "an@example.vn",
+            "NgayNopHoSo": "20250110083000",
+            "NgayTiepNhan": "20250110090000",
+            "NgayHenTra": "20250113170000",
+            "NgayKetThucXuLy": "20250111100000",
+            "NgayTra": "20250111110000",
+            "TrangThaiHoSo": 10,
+            "DonViXuLy": AGENCY,
+            "HinhThuc": 3,
+            "TaiKhoanDuocXacThucVoiVNeID": 1,
+            "HoSoCoThanhPhanSoHoa": 1,
+            "DuocThanhToanTrucTuyen": 1,
+            "TaiLieuNop": [
+                {
+                    "TepDinhKemId": "1",
+                    "TenTepDinhKem": "to-khai.pdf",
+                    "DuocSoHoa": 1,
+                    "DuocTaiSuDung": 0,
+                }
+            ],
+            "DanhSachGiayToKetQua": [
+                {
+                    "TenGiayTo": "Giấy khai sinh",
+                    "MaGiayToKetQua": "KS1",
+                    "DuongDanTepTinKetQua": "https://x/ks1.pdf",
+                }
+            ],
+            "DanhSachLePhi": [],
+        }
+    )
     r.update(over)
     return r
 
 
 def write_jsonl(path, records):
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -78,8 +108,15 @@ def test_good_record_is_typed_hashed_and_stripped_of_personal_fields(tmp_path):
     ],
 )
 def test_bad_rows_go_to_quarantine_with_rule_and_reason(tmp_path, override, rule, reason_part):
-    staged, quarantine = stage(tmp_path, [record(), record(MaHoSo="X-2", **{k: v for k, v in override.items() if k != "MaHoSo"})
-                                          if "MaHoSo" not in override else record(**override)])
+    staged, quarantine = stage(
+        tmp_path,
+        [
+            record(),
+            record(MaHoSo="X-2", **{k: v for k, v in override.items() if k != "MaHoSo"})
+            if "MaHoSo" not in override
+            else record(**override),
+        ],
+    )
     assert staged.height + quarantine.height == 2
     assert quarantine.height == 1
     q = quarantine.row(0, named=True)
@@ -92,7 +129,9 @@ def test_bad_rows_go_to_quarantine_with_rule_and_reason(tmp_path, override, rule
 
 
 def test_other_date_formats_are_read(tmp_path):
-    staged, quarantine = stage(tmp_path, [record(NgayNopHoSo="2025-01-10 08:30:00", NgayTiepNhan="10/01/2025 09:00:00")])
+    staged, quarantine = stage(
+        tmp_path, [record(NgayNopHoSo="2025-01-10 08:30:00", NgayTiepNhan="10/01/2025 09:00:00")]
+    )
     assert quarantine.height == 0
     assert str(staged["submitted_at"][0]) == "2025-01-10 08:30:00"
     assert str(staged["received_at"][0]) == "2025-01-10 09:00:00"

@@ -31,7 +31,9 @@ def test_low_volume_day_and_missing_district_block_the_sources_indicators(geo_db
     register_sources(con, SOURCES)
     days = working_days(date(2025, 3, 3), 11)  # no holiday in March 2025
     for i, day in enumerate(days):
-        run, rows = ("r2", 10) if i == len(days) - 1 else ("r1", 100)  # the last day: a tenth of the usual
+        run, rows = (
+            ("r2", 10) if i == len(days) - 1 else ("r1", 100)
+        )  # the last day: a tenth of the usual
         con.execute(
             """insert into meta.manifest (file_id, source, dataset, url, name, sha256, file_date, status,
                    rows_read, rows_loaded, rows_quarantined, rows_duplicate, run_id, extracted_at)
@@ -52,16 +54,28 @@ def test_low_volume_day_and_missing_district_block_the_sources_indicators(geo_db
     assert views == ["core.delivery_volume_dvc", "core.delivery_districts_dvc"]
     ratio = con.execute("select volume_ratio from core.delivery_volume_dvc").fetchall()
     assert ratio == [(0.1,)]
-    empty = con.execute("select district_code from core.delivery_districts_dvc where n_rows = 0").fetchall()
+    empty = con.execute(
+        "select district_code from core.delivery_districts_dvc where n_rows = 0"
+    ).fetchall()
     assert empty == [("937",)]
     con.execute("checkpoint")
-    db = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    db = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
     con.close()
 
-    suites = {k: v for k, v in all_suites(load_thresholds()).items()
-              if k in ("source_dvc_volume", "source_dvc_districts")}
+    suites = {
+        k: v
+        for k, v in all_suites(load_thresholds()).items()
+        if k in ("source_dvc_volume", "source_dvc_districts")
+    }
     results = validate_tables(db, suites)
-    assert {(r.suite, r.success) for r in results} == {("source_dvc_volume", False), ("source_dvc_districts", False)}
-    blocked = blocked_indicators({i.id: i.inputs for i in load_catalogue()}, core.lineage(), failed_critical(results))
+    assert {(r.suite, r.success) for r in results} == {
+        ("source_dvc_volume", False),
+        ("source_dvc_districts", False),
+    }
+    blocked = blocked_indicators(
+        {i.id: i.inputs for i in load_catalogue()}, core.lineage(), failed_critical(results)
+    )
     assert set(blocked) == {i.id for i in load_catalogue() if i.source == "dvc"}
     assert "volume_ratio" in blocked["T02"] and "n_rows" in blocked["T02"]

@@ -27,7 +27,6 @@ UNITS = pl.Series(["93", "930", "31318", "31321", "31471"])
 COMMUNE_A, COMMUNE_B, COMMUNE_C = "31318", "31321", "31471"  # A, B in district 930; C in 937
 
 
-
 def test_simulator_is_deterministic_and_usable_at_small_scale(tmp_path):
     start, end = dt.date(2025, 1, 1), dt.date(2025, 3, 31)
     first = simulate(tmp_path / "a", start, end, scale=0.02, seed=7)
@@ -53,10 +52,18 @@ def test_header_only_file_gives_every_column(tmp_path):
 
 def row(**over) -> dict:
     r = {
-        "NgayChotSoLieu": "31/01/2025", "MaCuaHang": "CH00000001", "MaSoThue": "093085001234",
-        "TenNguoiNopThue": "Trần Thị Mai", "TenCuaHang": "Tạp hóa Mai", "DiaChiKinhDoanh": "Số 5, Ấp 2",
-        "SoDienThoai": "0912345678", "LoaiNguoiNopThue": "Hộ kinh doanh", "MaXa": COMMUNE_A,
-        "MaNganhNghe": "4711", "TrangThaiMST": "00", "NgayBatDauKinhDoanh": "01/03/2019",
+        "NgayChotSoLieu": "31/01/2025",
+        "MaCuaHang": "CH00000001",
+        "MaSoThue": "093085001234",
+        "TenNguoiNopThue": "Trần Thị Mai",
+        "TenCuaHang": "Tạp hóa Mai",
+        "DiaChiKinhDoanh": "Số 5, Ấp 2",
+        "SoDienThoai": "0912345678",
+        "LoaiNguoiNopThue": "Hộ kinh doanh",
+        "MaXa": COMMUNE_A,
+        "MaNganhNghe": "4711",
+        "TrangThaiMST": "00",
+        "NgayBatDauKinhDoanh": "01/03/2019",
         "NgayDangKyHDDTMTT": "15/07/2024",
     }
     r.update(over)
@@ -64,9 +71,14 @@ def row(**over) -> dict:
 
 
 def stage(rows: list[dict]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = pl.DataFrame(rows, schema={col: pl.String for col in c.STORE_COLUMNS}).with_row_index("_row", offset=1)
-    raw = raw.with_columns(pl.col("_row").cast(pl.Int64), pl.lit("f1").alias("_file_id"),
-                           pl.lit(dt.date(2025, 1, 31)).alias("_file_date"))
+    raw = pl.DataFrame(rows, schema={col: pl.String for col in c.STORE_COLUMNS}).with_row_index(
+        "_row", offset=1
+    )
+    raw = raw.with_columns(
+        pl.col("_row").cast(pl.Int64),
+        pl.lit("f1").alias("_file_id"),
+        pl.lit(dt.date(2025, 1, 31)).alias("_file_date"),
+    )
     return stage_stores(raw, KEY, UNITS)
 
 
@@ -74,12 +86,26 @@ PERSONAL = ("093085001234", "Trần Thị Mai", "Tạp hóa Mai", "Số 5, Ấp 
 
 
 def test_good_row_is_typed_hashed_and_stripped_of_personal_fields():
-    staged, quarantine = stage([row(), row(MaCuaHang="CH00000002", NgayDangKyHDDTMTT="", MaNganhNghe="4730",
-                                           TrangThaiMST="05", MaSoThue="6300123456-001")])
+    staged, quarantine = stage(
+        [
+            row(),
+            row(
+                MaCuaHang="CH00000002",
+                NgayDangKyHDDTMTT="",
+                MaNganhNghe="4730",
+                TrangThaiMST="05",
+                MaSoThue="6300123456-001",
+            ),
+        ]
+    )
     assert quarantine.height == 0
     first, second = staged.to_dicts()
     assert first["taxpayer_hash"] == keyed_hash("093085001234", KEY)
-    assert first["snapshot_date"] == dt.date(2025, 1, 31) and first["is_consumer_goods"] and first["is_active"]
+    assert (
+        first["snapshot_date"] == dt.date(2025, 1, 31)
+        and first["is_consumer_goods"]
+        and first["is_active"]
+    )
     assert first["cash_register_einvoice_since"] == dt.date(2024, 7, 15)
     assert first["taxpayer_type"] == "household_business"
     assert second["cash_register_einvoice_since"] is None and not second["is_consumer_goods"]
@@ -135,8 +161,20 @@ def register(con, rows: list[tuple]) -> None:
         con.execute(
             "insert into stg.tax_retail_store values (?, ?, 'h', 'household_business', ?, ?, ?, ?, ?, ?, "
             "date '2020-01-01', ?, 'f', ?, ?)",
-            [snap, store, unit, line, line in c.CONSUMER_GOODS_LINES, status, c.STATUS[status],
-             c.STATUS[status] == "active", since, i + 1, snap])
+            [
+                snap,
+                store,
+                unit,
+                line,
+                line in c.CONSUMER_GOODS_LINES,
+                status,
+                c.STATUS[status],
+                c.STATUS[status] == "active",
+                since,
+                i + 1,
+                snap,
+            ],
+        )
     build_model(con, "core.fct_retail_store")
 
 
@@ -144,25 +182,30 @@ def value(con, level, code, period_type, end):
     return con.execute(
         """select numerator, denominator, value, met, status from mart.indicator_value
            where indicator_id = 'T10' and admin_level = ? and admin_code = ? and period_type = ?
-             and period_end = ?""", [level, code, period_type, end]).fetchone()
+             and period_end = ?""",
+        [level, code, period_type, end],
+    ).fetchone()
 
 
 def test_t10_counts_stores_registered_by_period_end_in_the_snapshot_in_force(geo_db):
     con = geo_db
     make_periods(con, ["2025-01", "2025-02", "2025-03"])
     jan, feb = dt.date(2025, 1, 31), dt.date(2025, 2, 28)
-    register(con, [
-        (jan, "s1", COMMUNE_A, "4711", "00", "2024-07-15"),  # registered: numerator
-        (jan, "s2", COMMUNE_A, "4772", "04", None),          # active, not yet: denominator only
-        (jan, "s3", COMMUNE_A, "4730", "00", "2023-01-01"),  # fuel: outside
-        (jan, "s4", COMMUNE_A, "4711", "05", "2024-01-01"),  # suspended: outside
-        (jan, "s6", COMMUNE_C, "4711", "00", None),          # C: 0/1
-        (feb, "s1", COMMUNE_A, "4711", "00", "2024-07-15"),
-        (feb, "s2", COMMUNE_A, "4772", "04", "2025-02-10"),  # registered in February
-        (feb, "s4", COMMUNE_A, "4711", "00", "2024-01-01"),  # resumed in February
-        (feb, "s5", COMMUNE_B, "4722", "00", None),          # new store in B
-        (feb, "s6", COMMUNE_C, "4711", "01", None),          # closed: outside
-    ])
+    register(
+        con,
+        [
+            (jan, "s1", COMMUNE_A, "4711", "00", "2024-07-15"),  # registered: numerator
+            (jan, "s2", COMMUNE_A, "4772", "04", None),  # active, not yet: denominator only
+            (jan, "s3", COMMUNE_A, "4730", "00", "2023-01-01"),  # fuel: outside
+            (jan, "s4", COMMUNE_A, "4711", "05", "2024-01-01"),  # suspended: outside
+            (jan, "s6", COMMUNE_C, "4711", "00", None),  # C: 0/1
+            (feb, "s1", COMMUNE_A, "4711", "00", "2024-07-15"),
+            (feb, "s2", COMMUNE_A, "4772", "04", "2025-02-10"),  # registered in February
+            (feb, "s4", COMMUNE_A, "4711", "00", "2024-01-01"),  # resumed in February
+            (feb, "s5", COMMUNE_B, "4722", "00", None),  # new store in B
+            (feb, "s6", COMMUNE_C, "4711", "01", None),  # closed: outside
+        ],
+    )
     compute_indicators(con, [i for i in load_catalogue() if i.id == "T10"], "run-1")
     assert value(con, "commune", COMMUNE_A, "month", dt.date(2025, 1, 31))[:2] == (1, 2)
     assert value(con, "commune", COMMUNE_C, "month", dt.date(2025, 1, 31))[:3] == (0, 1, 0.0)
@@ -180,7 +223,13 @@ def test_t10_meets_at_exactly_80_percent(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
     jan = dt.date(2025, 1, 31)
-    register(con, [(jan, f"s{i}", COMMUNE_B, "4711", "00", "2025-01-01" if i < 4 else None) for i in range(5)])
+    register(
+        con,
+        [
+            (jan, f"s{i}", COMMUNE_B, "4711", "00", "2025-01-01" if i < 4 else None)
+            for i in range(5)
+        ],
+    )
     compute_indicators(con, [i for i in load_catalogue() if i.id == "T10"], "run-1")
     assert value(con, "commune", COMMUNE_B, "month", jan)[2:4] == (80.0, True)
 
@@ -203,7 +252,8 @@ def test_end_to_end_small_run(tmp_path):
     assert len(balance) == 3 and all(r == lo + q + d for r, lo, q, d in balance)
     rows = con.execute(
         "select period_label, status, numerator, denominator from mart.indicator_value "
-        "where indicator_id = 'T10' and admin_level = 'province' and period_type = 'month' order by 1").fetchall()
+        "where indicator_id = 'T10' and admin_level = 'province' and period_type = 'month' order by 1"
+    ).fetchall()
     assert [r[0] for r in rows] == ["2025-01", "2025-02", "2025-03"]
     assert all(r[1] == "ok" and 0 < r[2] < r[3] for r in rows)
 

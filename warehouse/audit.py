@@ -22,7 +22,10 @@ def row_balance_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
            where status in ('loaded', 'duplicate')
              and rows_read <> rows_loaded + rows_quarantined + rows_duplicate"""
     ).fetchall()
-    return [f"{r[0]}: read {r[1]} <> loaded {r[2]} + quarantined {r[3]} + duplicate {r[4]}" for r in rows]
+    return [
+        f"{r[0]}: read {r[1]} <> loaded {r[2]} + quarantined {r[3]} + duplicate {r[4]}"
+        for r in rows
+    ]
 
 
 def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -39,7 +42,9 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
             f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)', [CLEAR_ID]
         ).fetchone()[0]
         if n:
-            problems.append(f"{schema}.{table}.{column}: {n} value(s) shaped like a clear citizen ID")
+            problems.append(
+                f"{schema}.{table}.{column}: {n} value(s) shaped like a clear citizen ID"
+            )
     return problems
 
 
@@ -57,8 +62,10 @@ def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: Iterable
     if not rows:
         return 0
     now = datetime.now()
-    df = pl.DataFrame(rows).rename({"table": "table_name"}).with_columns(
-        pl.lit(run_id).alias("run_id"), pl.lit(now).alias("checked_at")
+    df = (
+        pl.DataFrame(rows)
+        .rename({"table": "table_name"})
+        .with_columns(pl.lit(run_id).alias("run_id"), pl.lit(now).alias("checked_at"))
     )
     return append_frame(con, "audit.check_result", df)
 
@@ -82,8 +89,13 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, blocked: dict[str, s
     con.execute(
         """update audit.run set finished_at = ?, status = ?, files_loaded = ?, rows_read = ?, rows_loaded = ?,
            rows_quarantined = ?, rows_duplicate = ?, indicators_blocked = ? where run_id = ?""",
-        [datetime.now(), "published_with_blocked" if blocked else "published", *totals,
-         json.dumps(blocked, ensure_ascii=False) if blocked else None, run_id],
+        [
+            datetime.now(),
+            "published_with_blocked" if blocked else "published",
+            *totals,
+            json.dumps(blocked, ensure_ascii=False) if blocked else None,
+            run_id,
+        ],
     )
     con.execute("delete from audit.indicator_history where run_id = ?", [run_id])
     con.execute(

@@ -42,21 +42,35 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
     rows = scorecard_rows(con)
     if not rows:
         return "scorecard is empty"
-    districts = sorted({(r["admin_code"], r["admin_name"]) for r in rows if r["admin_level"] == "district"})
-    names = dict(con.execute("select indicator_id, name_en from mart.indicator_catalogue").fetchall())
+    districts = sorted(
+        {(r["admin_code"], r["admin_name"]) for r in rows if r["admin_level"] == "district"}
+    )
+    names = dict(
+        con.execute("select indicator_id, name_en from mart.indicator_catalogue").fetchall()
+    )
     by_key = {(r["indicator_id"], r["admin_code"]): r for r in rows}
-    header = (f"{'id':<5}{'indicator':<38}{'period':<12}{'target':>7}{'value':>8} {'status':<10}"
-              f"{'gap':>7}{'change':>7} " + "".join(f"{code:>7}" for code, _ in districts))
-    lines = ["Plan 190/KH-UBND scorecard — Hậu Giang (province 93 and its districts)", header, "-" * len(header)]
+    header = (
+        f"{'id':<5}{'indicator':<38}{'period':<12}{'target':>7}{'value':>8} {'status':<10}"
+        f"{'gap':>7}{'change':>7} " + "".join(f"{code:>7}" for code, _ in districts)
+    )
+    lines = [
+        "Plan 190/KH-UBND scorecard — Hậu Giang (province 93 and its districts)",
+        header,
+        "-" * len(header),
+    ]
     for ind in sorted({r["indicator_id"] for r in rows}):
         prov = next(r for r in rows if r["indicator_id"] == ind and r["admin_level"] == "province")
         target = f"{prov['comparator']}{prov['target']:g}" if prov["target"] is not None else "-"
-        status = {"blocked": "BLOCKED", "source_missing": "NO SOURCE", "no_data": "NO DATA",
-                  "invalid": "INVALID"}.get(
-            prov["status"], MARK[prov["met"]])
+        status = {
+            "blocked": "BLOCKED",
+            "source_missing": "NO SOURCE",
+            "no_data": "NO DATA",
+            "invalid": "INVALID",
+        }.get(prov["status"], MARK[prov["met"]])
         cells = "".join(
             _cell(by_key[(ind, c)]["value"], by_key[(ind, c)]["met"], by_key[(ind, c)]["status"])
-            if (ind, c) in by_key else "    -  "
+            if (ind, c) in by_key
+            else "    -  "
             for c, _ in districts
         )
         lines.append(
@@ -65,29 +79,47 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
         )
     lines.append("")
     lines.append("Districts: " + "; ".join(f"{c} {n}" for c, n in districts))
-    lines.append("* below target   B blocked (last published value kept)   - no data   "
-                 "gap: ahead (+) or behind (-) the target   change: since the previous period")
+    lines.append(
+        "* below target   B blocked (last published value kept)   - no data   "
+        "gap: ahead (+) or behind (-) the target   change: since the previous period"
+    )
     for r in rows:
-        if r["admin_level"] == "province" and r["status"] in ("blocked", "source_missing", "invalid"):
+        if r["admin_level"] == "province" and r["status"] in (
+            "blocked",
+            "source_missing",
+            "invalid",
+        ):
             lines.append(f"{r['status'].upper()} {r['indicator_id']}: {r['status_reason']}")
     return "\n".join(lines)
 
 
 def quality_markdown(staged: list[dict], checks: dict, blocked: dict[str, str]) -> str:
     """The run's data-quality summary: files and rows, failed checks with measured values, blocked indicators."""
-    out = ["# Data quality", "", "## Files and rows", "",
-           "| source | files | unreadable | rows read | loaded | quarantined | duplicate |",
-           "|---|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "# Data quality",
+        "",
+        "## Files and rows",
+        "",
+        "| source | files | unreadable | rows read | loaded | quarantined | duplicate |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for s in staged:
-        out.append(f"| {s['source']} | {s['files']} | {s['files_failed']} | {s['rows_read']:,} | "
-                   f"{s['rows_loaded']:,} | {s['rows_quarantined']:,} | {s['rows_duplicate']:,} |")
+        out.append(
+            f"| {s['source']} | {s['files']} | {s['files_failed']} | {s['rows_read']:,} | "
+            f"{s['rows_loaded']:,} | {s['rows_quarantined']:,} | {s['rows_duplicate']:,} |"
+        )
     failed = checks.get("failed", [])
     out += ["", f"## Checks: {checks.get('checks', 0)} evaluated, {len(failed)} failed", ""]
     if failed:
-        out += ["| severity | table | expectation | column | observed | threshold |", "|---|---|---|---|---|---|"]
+        out += [
+            "| severity | table | expectation | column | observed | threshold |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in failed:
-            out.append(f"| {f['severity']} | {f['table']} | {f['expectation']} | {f['column'] or ''} | "
-                       f"{f['observed_value'] or f.get('exception') or ''} | {f['kwargs']} |")
+            out.append(
+                f"| {f['severity']} | {f['table']} | {f['expectation']} | {f['column'] or ''} | "
+                f"{f['observed_value'] or f.get('exception') or ''} | {f['kwargs']} |"
+            )
     out += ["", "## Blocked indicators", ""]
     out += [f"- **{k}**: {v}" for k, v in sorted(blocked.items())] or ["none"]
     out += ["", f"Data Docs: {checks.get('docs', '')}"]

@@ -14,40 +14,73 @@ HASH = r"^[0-9a-f]{64}$"
 def suites(t: dict) -> dict:
     cert = t.get("certificates", {})
     return {
-        "stg_certificates_certificate": ("stg.certificates_certificate", [
-            E.ExpectColumnValuesToNotBeNull(column="serial", severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="issuer_code", value_set=list(c.ISSUERS), severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="subscriber_type", value_set=list(c.SUBSCRIBER_TYPE),
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="issued_date", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="expiry_date", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="holder_hash", severity=CRITICAL),
-            E.ExpectColumnValuesToMatchRegex(column="holder_hash", regex=HASH, severity=CRITICAL,
-                                             description="holder IDs are keyed hashes, never in clear"),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL,
-                                           description="no row is staged twice"),
-            E.ExpectColumnValuesToBeBetween(column="holder_birth_year", min_value=1900,
-                                            max_value=cert.get("birth_year_max", 2012), severity=WARNING,
-                                            description="holders were born in a plausible year"),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", mostly=cert.get("commune_mostly", 0.9),
-                                            severity=WARNING,
-                                            description="most certificates name the holder's commune"),
-        ]),
-        "fct_certificate": ("core.fct_certificate", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["issuer_code", "serial"], severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-        ]),
-        "fct_signature_coverage": ("core.fct_signature_coverage", [
-            E.ExpectColumnValuesToBeInSet(column="kind", value_set=["holder", "population"], severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="valid_from", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="valid_through", severity=CRITICAL),
-            E.ExpectColumnValuesToMatchRegex(column="holder_hash", regex=HASH, severity=CRITICAL,
-                                             description="holders are keyed hashes, never in clear"),
-            E.ExpectColumnValuesToBeBetween(column="adults", min_value=0, severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="n_issuers", min_value=1, max_value=len(c.ISSUERS),
-                                            severity=WARNING),
-        ]),
+        "stg_certificates_certificate": (
+            "stg.certificates_certificate",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="serial", severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="issuer_code", value_set=list(c.ISSUERS), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="subscriber_type", value_set=list(c.SUBSCRIBER_TYPE), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="issued_date", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="expiry_date", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="holder_hash", severity=CRITICAL),
+                E.ExpectColumnValuesToMatchRegex(
+                    column="holder_hash",
+                    regex=HASH,
+                    severity=CRITICAL,
+                    description="holder IDs are keyed hashes, never in clear",
+                ),
+                E.ExpectColumnValuesToBeUnique(
+                    column="_row_hash", severity=CRITICAL, description="no row is staged twice"
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="holder_birth_year",
+                    min_value=1900,
+                    max_value=cert.get("birth_year_max", 2012),
+                    severity=WARNING,
+                    description="holders were born in a plausible year",
+                ),
+                E.ExpectColumnValuesToNotBeNull(
+                    column="unit_code",
+                    mostly=cert.get("commune_mostly", 0.9),
+                    severity=WARNING,
+                    description="most certificates name the holder's commune",
+                ),
+            ],
+        ),
+        "fct_certificate": (
+            "core.fct_certificate",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["issuer_code", "serial"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+            ],
+        ),
+        "fct_signature_coverage": (
+            "core.fct_signature_coverage",
+            [
+                E.ExpectColumnValuesToBeInSet(
+                    column="kind", value_set=["holder", "population"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="valid_from", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="valid_through", severity=CRITICAL),
+                E.ExpectColumnValuesToMatchRegex(
+                    column="holder_hash",
+                    regex=HASH,
+                    severity=CRITICAL,
+                    description="holders are keyed hashes, never in clear",
+                ),
+                E.ExpectColumnValuesToBeBetween(column="adults", min_value=0, severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+                E.ExpectColumnValuesToBeBetween(
+                    column="n_issuers", min_value=1, max_value=len(c.ISSUERS), severity=WARNING
+                ),
+            ],
+        ),
     }

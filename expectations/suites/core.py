@@ -11,15 +11,27 @@ CRITICAL, WARNING = "critical", "warning"
 def suites(t: dict) -> dict:
     geo = t.get("geography", {})
     return {
-        "dim_unit": ("core.dim_unit", [
-            E.ExpectColumnValuesToBeUnique(column="unit_code", severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=geo.get("units", 84), max_value=geo.get("units", 84),
-                                             severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),
-        ]),
-        "dim_agency": ("core.dim_agency", [
-            E.ExpectColumnValuesToBeUnique(column="agency_code", severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="agency_level", value_set=["province", "district", "commune"],
-                                          severity=CRITICAL),
-        ]),
+        "dim_unit": (
+            "core.dim_unit",
+            [
+                E.ExpectColumnValuesToBeUnique(column="unit_code", severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=geo.get("units", 84),
+                    max_value=geo.get("units", 84),
+                    severity=CRITICAL,
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),
+            ],
+        ),
+        "dim_agency": (
+            "core.dim_agency",
+            [
+                E.ExpectColumnValuesToBeUnique(column="agency_code", severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="agency_level",
+                    value_set=["province", "district", "commune"],
+                    severity=CRITICAL,
+                ),
+            ],
+        ),
     }

@@ -12,38 +12,67 @@ HASH = r"^[0-9a-f]{64}$"
 def suites(t: dict) -> dict:
     docs = t.get("docs", {})
     return {
-        "stg_docs_work_file": ("stg.docs_work_file", [
-            E.ExpectColumnValuesToNotBeNull(column="work_file_id", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="agency_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="opened_date", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="is_processed_online", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="is_state_secret", severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="status", value_set=["open", "closed", "archived"],
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="secrecy_level",
-                                          value_set=["none", "confidential", "secret", "top_secret"],
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL,
-                                           description="no row is staged twice"),
-            E.ExpectColumnValuesToMatchRegex(column="officer_hash", regex=HASH, severity=CRITICAL,
-                                             description="officers' logins are keyed hashes, never in clear"),
-            E.ExpectColumnValuesToNotBeNull(column="officer_hash", mostly=docs.get("officer_mostly", 0.95),
-                                            severity=WARNING),
-        ]),
-        "fct_work_file": ("core.fct_work_file", [
-            E.ExpectColumnValuesToBeUnique(column="work_file_id", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL,
-                                            description="every work file maps to a unit"),
-            E.ExpectColumnValuesToBeInSet(column="agency_level", value_set=["province", "district", "commune"],
-                                          severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=docs.get("min_work_files", 1), severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(
-                column="is_state_secret", value_set=[False], mostly=1 - docs.get("secret_share_max", 0.1),
-                severity=WARNING,
-                description="a large share of files marked secret shrinks the T06 denominator: check the marking",
-            ),
-            E.ExpectColumnValuesToBeBetween(column="n_documents", min_value=0,
-                                            max_value=docs.get("documents_max", 500),
-                                            mostly=docs.get("documents_mostly", 0.99), severity=WARNING),
-        ]),
+        "stg_docs_work_file": (
+            "stg.docs_work_file",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="work_file_id", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="agency_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="opened_date", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="is_processed_online", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="is_state_secret", severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="status", value_set=["open", "closed", "archived"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="secrecy_level",
+                    value_set=["none", "confidential", "secret", "top_secret"],
+                    severity=CRITICAL,
+                ),
+                E.ExpectColumnValuesToBeUnique(
+                    column="_row_hash", severity=CRITICAL, description="no row is staged twice"
+                ),
+                E.ExpectColumnValuesToMatchRegex(
+                    column="officer_hash",
+                    regex=HASH,
+                    severity=CRITICAL,
+                    description="officers' logins are keyed hashes, never in clear",
+                ),
+                E.ExpectColumnValuesToNotBeNull(
+                    column="officer_hash", mostly=docs.get("officer_mostly", 0.95), severity=WARNING
+                ),
+            ],
+        ),
+        "fct_work_file": (
+            "core.fct_work_file",
+            [
+                E.ExpectColumnValuesToBeUnique(column="work_file_id", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(
+                    column="unit_code",
+                    severity=CRITICAL,
+                    description="every work file maps to a unit",
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="agency_level",
+                    value_set=["province", "district", "commune"],
+                    severity=CRITICAL,
+                ),
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=docs.get("min_work_files", 1), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="is_state_secret",
+                    value_set=[False],
+                    mostly=1 - docs.get("secret_share_max", 0.1),
+                    severity=WARNING,
+                    description="a large share of files marked secret shrinks the T06 denominator: check the marking",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="n_documents",
+                    min_value=0,
+                    max_value=docs.get("documents_max", 500),
+                    mostly=docs.get("documents_mostly", 0.99),
+                    severity=WARNING,
+                ),
+            ],
+        ),
     }

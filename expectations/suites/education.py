@@ -13,37 +13,69 @@ CRITICAL, WARNING = "critical", "warning"
 def suites(t: dict) -> dict:
     edu = t.get("education", {})
     return {
-        "stg_education_institution": ("stg.education_institution", [
-            E.ExpectColumnValuesToNotBeNull(column="institution_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="school_year_end", severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="level", value_set=list(c.LEVEL.values()), severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="ownership", value_set=list(c.OWNERSHIP.values()),
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
-        ]),
-        "stg_education_enrolment": ("stg.education_enrolment", [
-            E.ExpectColumnValuesToNotBeNull(column="institution_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="enrolled", severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="enrolled", min_value=0, max_value=c.MAX_LEARNERS,
-                                            severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
-        ]),
-        "fct_edu_institution": ("core.fct_edu_institution", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["institution_code", "school_year"], severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="is_public", severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=edu.get("institutions_min", 1), severity=CRITICAL),
-        ]),
-        "fct_edu_enrolment": ("core.fct_edu_enrolment", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["institution_code", "school_year"], severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL,
-                                            description="every institution's learners map to a commune"),
-            E.ExpectColumnValuesToNotBeNull(column="level", severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="with_digital_record", min_value=0, severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="enrolled", min_value=1, max_value=edu.get("learners_max", 10000),
-                                            mostly=edu.get("learners_mostly", 0.99), severity=WARNING,
-                                            description="institutions of a plausible size"),
-        ]),
+        "stg_education_institution": (
+            "stg.education_institution",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="institution_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="school_year_end", severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="level", value_set=list(c.LEVEL.values()), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="ownership", value_set=list(c.OWNERSHIP.values()), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
+            ],
+        ),
+        "stg_education_enrolment": (
+            "stg.education_enrolment",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="institution_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="enrolled", severity=CRITICAL),
+                E.ExpectColumnValuesToBeBetween(
+                    column="enrolled", min_value=0, max_value=c.MAX_LEARNERS, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
+            ],
+        ),
+        "fct_edu_institution": (
+            "core.fct_edu_institution",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["institution_code", "school_year"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="is_public", severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=edu.get("institutions_min", 1), severity=CRITICAL
+                ),
+            ],
+        ),
+        "fct_edu_enrolment": (
+            "core.fct_edu_enrolment",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["institution_code", "school_year"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(
+                    column="unit_code",
+                    severity=CRITICAL,
+                    description="every institution's learners map to a commune",
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="level", severity=CRITICAL),
+                E.ExpectColumnValuesToBeBetween(
+                    column="with_digital_record", min_value=0, severity=CRITICAL
+                ),
+                E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+                E.ExpectColumnValuesToBeBetween(
+                    column="enrolled",
+                    min_value=1,
+                    max_value=edu.get("learners_max", 10000),
+                    mostly=edu.get("learners_mostly", 0.99),
+                    severity=WARNING,
+                    description="institutions of a plausible size",
+                ),
+            ],
+        ),
     }

@@ -13,23 +13,42 @@ CRITICAL, WARNING = "critical", "warning"
 def suites(t: dict) -> dict:
     health = t.get("health", {})
     return {
-        "stg_health_facility": ("stg.health_facility", [
-            E.ExpectColumnValuesToNotBeNull(column="facility_code", severity=CRITICAL),
-            E.ExpectColumnValuesToMatchRegex(column="facility_code", regex=c.FACILITY_CODE, severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="facility_type", value_set=list(c.FACILITY_TYPE.values()),
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="ownership", value_set=list(c.OWNERSHIP.values()),
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="snapshot_date", severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
-        ]),
-        "fct_health_facility": ("core.fct_health_facility", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["facility_code", "snapshot_date"], severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=health.get("facilities_min", 1), severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="facility_type", value_set=list(c.FACILITY_TYPE.values()),
-                                          severity=CRITICAL),
-        ]),
+        "stg_health_facility": (
+            "stg.health_facility",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="facility_code", severity=CRITICAL),
+                E.ExpectColumnValuesToMatchRegex(
+                    column="facility_code", regex=c.FACILITY_CODE, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="facility_type",
+                    value_set=list(c.FACILITY_TYPE.values()),
+                    severity=CRITICAL,
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="ownership", value_set=list(c.OWNERSHIP.values()), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="snapshot_date", severity=CRITICAL),
+                E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
+            ],
+        ),
+        "fct_health_facility": (
+            "core.fct_health_facility",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["facility_code", "snapshot_date"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=health.get("facilities_min", 1), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="facility_type",
+                    value_set=list(c.FACILITY_TYPE.values()),
+                    severity=CRITICAL,
+                ),
+            ],
+        ),
     }

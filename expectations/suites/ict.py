@@ -12,34 +12,61 @@ LEVELS = [1, 2, 3, 4, 5]
 def suites(t: dict) -> dict:
     ict = t.get("ict", {})
     return {
-        "stg_ict_system": ("stg.ict_system", [
-            E.ExpectColumnValuesToNotBeNull(column="system_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="owner_agency_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="inventory_as_of", severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="proposed_level", value_set=LEVELS, severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="approved_level", value_set=LEVELS, severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="plan_status", value_set=["full", "partial", "none"],
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL,
-                                           description="no row is staged twice"),
-            E.ExpectCompoundColumnsToBeUnique(column_list=["_file_id", "system_code"], severity=CRITICAL,
-                                              description="one row per system in each inventory"),
-        ]),
-        "fct_information_system": ("core.fct_information_system", [
-            E.ExpectColumnValuesToBeUnique(column="system_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL,
-                                            description="every system maps to its owner's unit"),
-            E.ExpectColumnValuesToBeInSet(column="agency_level", value_set=["province", "district", "commune"],
-                                          severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=ict.get("min_systems", 1),
-                                             max_value=ict.get("max_systems", 5000), severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(
-                column="approval_incomplete", value_set=[False], mostly=ict.get("complete_approval_mostly", 0.95),
-                severity=WARNING,
-                description="approved level and approval date come together; one without the other is dated "
-                            "from the inventory",
-            ),
-            E.ExpectColumnValuesToMatchRegex(column="system_code", regex=ict.get("code_pattern", r"^\S+$"),
-                                             severity=WARNING),
-        ]),
+        "stg_ict_system": (
+            "stg.ict_system",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="system_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="owner_agency_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="inventory_as_of", severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="proposed_level", value_set=LEVELS, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="approved_level", value_set=LEVELS, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="plan_status", value_set=["full", "partial", "none"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeUnique(
+                    column="_row_hash", severity=CRITICAL, description="no row is staged twice"
+                ),
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["_file_id", "system_code"],
+                    severity=CRITICAL,
+                    description="one row per system in each inventory",
+                ),
+            ],
+        ),
+        "fct_information_system": (
+            "core.fct_information_system",
+            [
+                E.ExpectColumnValuesToBeUnique(column="system_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(
+                    column="unit_code",
+                    severity=CRITICAL,
+                    description="every system maps to its owner's unit",
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="agency_level",
+                    value_set=["province", "district", "commune"],
+                    severity=CRITICAL,
+                ),
+                E.ExpectTableRowCountToBeBetween(
+                    min_value=ict.get("min_systems", 1),
+                    max_value=ict.get("max_systems", 5000),
+                    severity=CRITICAL,
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="approval_incomplete",
+                    value_set=[False],
+                    mostly=ict.get("complete_approval_mostly", 0.95),
+                    severity=WARNING,
+                    description="approved level and approval date come together; one without the other is dated "
+                    "from the inventory",
+                ),
+                E.ExpectColumnValuesToMatchRegex(
+                    column="system_code", regex=ict.get("code_pattern", r"^\S+$"), severity=WARNING
+                ),
+            ],
+        ),
     }

@@ -13,26 +13,46 @@ CRITICAL, WARNING = "critical", "warning"
 def suites(t: dict) -> dict:
     pop = t.get("population", {})
     return {
-        "stg_population_age_band": ("stg.population_age_band", [
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="snapshot_date", severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="age_band", value_set=list(c.AGE_BANDS), severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="residents", min_value=0, max_value=c.MAX_BAND_COUNT,
-                                            severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL,
-                                           description="no row is staged twice"),
-        ]),
-        "fct_population": ("core.fct_population", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["unit_code", "snapshot_date"], severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="adults", min_value=pop.get("commune_adults_min", 1000),
-                                            max_value=pop.get("commune_adults_max", 60000), severity=CRITICAL,
-                                            description="a commune has a plausible number of adults"),
-            E.ExpectColumnValuesToBeBetween(column="n_bands", min_value=len(c.AGE_BANDS),
-                                            max_value=len(c.AGE_BANDS),
-                                            mostly=pop.get("complete_bands_mostly", 0.95), severity=WARNING,
-                                            description="every commune reports every age band"),
-        ]),
+        "stg_population_age_band": (
+            "stg.population_age_band",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="snapshot_date", severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="age_band", value_set=list(c.AGE_BANDS), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="residents", min_value=0, max_value=c.MAX_BAND_COUNT, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeUnique(
+                    column="_row_hash", severity=CRITICAL, description="no row is staged twice"
+                ),
+            ],
+        ),
+        "fct_population": (
+            "core.fct_population",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["unit_code", "snapshot_date"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+                E.ExpectColumnValuesToBeBetween(
+                    column="adults",
+                    min_value=pop.get("commune_adults_min", 1000),
+                    max_value=pop.get("commune_adults_max", 60000),
+                    severity=CRITICAL,
+                    description="a commune has a plausible number of adults",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="n_bands",
+                    min_value=len(c.AGE_BANDS),
+                    max_value=len(c.AGE_BANDS),
+                    mostly=pop.get("complete_bands_mostly", 0.95),
+                    severity=WARNING,
+                    description="every commune reports every age band",
+                ),
+            ],
+        ),
     }

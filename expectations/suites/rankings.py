@@ -14,13 +14,24 @@ N_PROVINCES = 63
 
 
 def _staging(table: str) -> tuple[str, list]:
-    return (table, [
-        E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),
-        E.ExpectColumnValuesToMatchRegex(column="province_code", regex=r"^[0-9]{2}$", severity=CRITICAL),
-        E.ExpectColumnValuesToBeBetween(column="rank", min_value=1, max_value=N_PROVINCES, severity=CRITICAL),
-        E.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=1, severity=CRITICAL),
-        E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL, description="no row is staged twice"),
-    ])
+    return (
+        table,
+        [
+            E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),
+            E.ExpectColumnValuesToMatchRegex(
+                column="province_code", regex=r"^[0-9]{2}$", severity=CRITICAL
+            ),
+            E.ExpectColumnValuesToBeBetween(
+                column="rank", min_value=1, max_value=N_PROVINCES, severity=CRITICAL
+            ),
+            E.ExpectColumnValuesToBeBetween(
+                column="score", min_value=0, max_value=1, severity=CRITICAL
+            ),
+            E.ExpectColumnValuesToBeUnique(
+                column="_row_hash", severity=CRITICAL, description="no row is staged twice"
+            ),
+        ],
+    )
 
 
 def suites(t: dict) -> dict:
@@ -28,20 +39,43 @@ def suites(t: dict) -> dict:
     return {
         "stg_rankings_dti": _staging("stg.rankings_dti"),
         "stg_rankings_ict": _staging("stg.rankings_ict"),
-        "fct_ranking": ("core.fct_ranking", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["index_code", "index_year", "province_code"],
-                                              severity=CRITICAL, description="one rank per index, year and province"),
-            E.ExpectColumnValuesToBeInSet(column="index_code", value_set=["DTI", "ICT"], severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="rank", min_value=1, max_value=N_PROVINCES, severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="unit_code", value_set=["93"], severity=CRITICAL,
-                                          description="only Hậu Giang maps to a unit; other provinces stay null"),
-            E.ExpectColumnValuesToBeBetween(column="previous_rank", min_value=1, max_value=N_PROVINCES,
-                                            severity=CRITICAL),
-            E.ExpectColumnValuesToBeBetween(column="n_ranked", min_value=rankings.get("provinces_min", 63),
-                                            max_value=N_PROVINCES, severity=WARNING,
-                                            description="a year's table ranks every province"),
-            E.ExpectColumnValuesToBeBetween(column="rank_change", min_value=-rankings.get("rank_change_max", 30),
-                                            max_value=rankings.get("rank_change_max", 30), severity=WARNING,
-                                            description="a jump of more than this many places deserves a look"),
-        ]),
+        "fct_ranking": (
+            "core.fct_ranking",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["index_code", "index_year", "province_code"],
+                    severity=CRITICAL,
+                    description="one rank per index, year and province",
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="index_code", value_set=["DTI", "ICT"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="rank", min_value=1, max_value=N_PROVINCES, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="unit_code",
+                    value_set=["93"],
+                    severity=CRITICAL,
+                    description="only Hậu Giang maps to a unit; other provinces stay null",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="previous_rank", min_value=1, max_value=N_PROVINCES, severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="n_ranked",
+                    min_value=rankings.get("provinces_min", 63),
+                    max_value=N_PROVINCES,
+                    severity=WARNING,
+                    description="a year's table ranks every province",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="rank_change",
+                    min_value=-rankings.get("rank_change_max", 30),
+                    max_value=rankings.get("rank_change_max", 30),
+                    severity=WARNING,
+                    description="a jump of more than this many places deserves a look",
+                ),
+            ],
+        ),
     }

@@ -14,16 +14,32 @@ MEASURES = ["grdp", "digital_economy", "digital_core", "digital_sectors", "digit
 
 
 def _staging(table: str, t: dict) -> tuple[str, list]:
-    return (table, [
-        E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL,
-                                        description="every value belongs to a known province"),
-        E.ExpectColumnValuesToBeInSet(column="measure", value_set=MEASURES, severity=CRITICAL),
-        E.ExpectColumnValuesToBeInSet(column="period_type", value_set=["quarter", "year"], severity=CRITICAL),
-        E.ExpectColumnValuesToBeInSet(column="unit", value_set=["billion_vnd", "percent"], severity=CRITICAL),
-        E.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=t.get("max_billion_vnd", 2_000_000),
-                                        severity=CRITICAL),
-        E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL, description="no cell is staged twice"),
-    ])
+    return (
+        table,
+        [
+            E.ExpectColumnValuesToNotBeNull(
+                column="unit_code",
+                severity=CRITICAL,
+                description="every value belongs to a known province",
+            ),
+            E.ExpectColumnValuesToBeInSet(column="measure", value_set=MEASURES, severity=CRITICAL),
+            E.ExpectColumnValuesToBeInSet(
+                column="period_type", value_set=["quarter", "year"], severity=CRITICAL
+            ),
+            E.ExpectColumnValuesToBeInSet(
+                column="unit", value_set=["billion_vnd", "percent"], severity=CRITICAL
+            ),
+            E.ExpectColumnValuesToBeBetween(
+                column="value",
+                min_value=0,
+                max_value=t.get("max_billion_vnd", 2_000_000),
+                severity=CRITICAL,
+            ),
+            E.ExpectColumnValuesToBeUnique(
+                column="_row_hash", severity=CRITICAL, description="no cell is staged twice"
+            ),
+        ],
+    )
 
 
 def suites(t: dict) -> dict:
@@ -31,23 +47,53 @@ def suites(t: dict) -> dict:
     return {
         "stg_stats_grdp_quarterly": _staging("stg.stats_grdp_quarterly", stats),
         "stg_stats_grdp_yearly": _staging("stg.stats_grdp_yearly", stats),
-        "fct_grdp": ("core.fct_grdp", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["unit_code", "stat_period_type", "stat_period_start"],
-                                              severity=CRITICAL, description="one row per province and period"),
-            E.ExpectColumnValuesToBeInSet(column="unit_code", value_set=["93"], severity=CRITICAL,
-                                          description="the office publishes the province only"),
-            E.ExpectColumnValuesToBeBetween(column="digital_share", min_value=0, max_value=100, severity=CRITICAL,
-                                            description="the digital economy is part of GRDP"),
-            E.ExpectColumnValuesToBeBetween(column="grdp", min_value=stats.get("grdp_min", 5_000),
-                                            max_value=stats.get("grdp_max", 200_000), severity=WARNING,
-                                            description="a quarter's or year's GRDP at Hậu Giang's scale"),
-            E.ExpectColumnValuesToNotBeNull(column="digital_economy_va", mostly=stats.get("digital_mostly", 0.9),
-                                            severity=WARNING),
-            E.ExpectColumnValuesToBeBetween(column="share_gap", min_value=0,
-                                            max_value=stats.get("share_gap_max", 0.05), severity=WARNING,
-                                            description="the published share agrees with value added / GRDP"),
-            E.ExpectColumnValuesToBeBetween(column="parts_gap", min_value=0,
-                                            max_value=stats.get("parts_gap_max", 0.5), severity=WARNING,
-                                            description="core + other sectors = digital economy (rounding)"),
-        ]),
+        "fct_grdp": (
+            "core.fct_grdp",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["unit_code", "stat_period_type", "stat_period_start"],
+                    severity=CRITICAL,
+                    description="one row per province and period",
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="unit_code",
+                    value_set=["93"],
+                    severity=CRITICAL,
+                    description="the office publishes the province only",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="digital_share",
+                    min_value=0,
+                    max_value=100,
+                    severity=CRITICAL,
+                    description="the digital economy is part of GRDP",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="grdp",
+                    min_value=stats.get("grdp_min", 5_000),
+                    max_value=stats.get("grdp_max", 200_000),
+                    severity=WARNING,
+                    description="a quarter's or year's GRDP at Hậu Giang's scale",
+                ),
+                E.ExpectColumnValuesToNotBeNull(
+                    column="digital_economy_va",
+                    mostly=stats.get("digital_mostly", 0.9),
+                    severity=WARNING,
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="share_gap",
+                    min_value=0,
+                    max_value=stats.get("share_gap_max", 0.05),
+                    severity=WARNING,
+                    description="the published share agrees with value added / GRDP",
+                ),
+                E.ExpectColumnValuesToBeBetween(
+                    column="parts_gap",
+                    min_value=0,
+                    max_value=stats.get("parts_gap_max", 0.5),
+                    severity=WARNING,
+                    description="core + other sectors = digital economy (rounding)",
+                ),
+            ],
+        ),
     }

@@ -14,27 +14,48 @@ HASH = r"^[0-9a-f]{64}$"
 def suites(t: dict) -> dict:
     tax = t.get("tax", {})
     return {
-        "stg_tax_retail_store": ("stg.tax_retail_store", [
-            E.ExpectColumnValuesToNotBeNull(column="store_id", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="snapshot_date", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToMatchRegex(column="taxpayer_hash", regex=HASH, severity=CRITICAL,
-                                             description="tax codes and citizen IDs are keyed hashes, never in clear"),
-            E.ExpectColumnValuesToBeInSet(column="business_line", value_set=list(c.BUSINESS_LINES),
-                                          severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="status_code", value_set=list(c.STATUS), severity=CRITICAL),
-            E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL,
-                                           description="no row is staged twice"),
-        ]),
-        "fct_retail_store": ("core.fct_retail_store", [
-            E.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "store_id"], severity=CRITICAL,
-                                              description="a store counts once in a snapshot"),
-            E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
-            E.ExpectColumnValuesToNotBeNull(column="valid_to", severity=CRITICAL),
-            E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            E.ExpectColumnValuesToBeInSet(column="is_active", value_set=[True], mostly=tax.get("active_mostly", 0.8),
-                                          severity=WARNING,
-                                          description="most stores in the register are active"),
-            E.ExpectColumnValuesToNotBeNull(column="taxpayer_type", severity=WARNING),
-        ]),
+        "stg_tax_retail_store": (
+            "stg.tax_retail_store",
+            [
+                E.ExpectColumnValuesToNotBeNull(column="store_id", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="snapshot_date", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToMatchRegex(
+                    column="taxpayer_hash",
+                    regex=HASH,
+                    severity=CRITICAL,
+                    description="tax codes and citizen IDs are keyed hashes, never in clear",
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="business_line", value_set=list(c.BUSINESS_LINES), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeInSet(
+                    column="status_code", value_set=list(c.STATUS), severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToBeUnique(
+                    column="_row_hash", severity=CRITICAL, description="no row is staged twice"
+                ),
+            ],
+        ),
+        "fct_retail_store": (
+            "core.fct_retail_store",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["snapshot_date", "store_id"],
+                    severity=CRITICAL,
+                    description="a store counts once in a snapshot",
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="valid_to", severity=CRITICAL),
+                E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+                E.ExpectColumnValuesToBeInSet(
+                    column="is_active",
+                    value_set=[True],
+                    mostly=tax.get("active_mostly", 0.8),
+                    severity=WARNING,
+                    description="most stores in the register are active",
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="taxpayer_type", severity=WARNING),
+            ],
+        ),
     }

@@ -24,7 +24,7 @@ def suites(t: dict) -> dict:
                     min_value=volume.get("min_ratio", 0.3),
                     severity="critical",
                     description=f"each {name} delivery of this run has at least "
-                                f"{volume.get('min_ratio', 0.3):.0%} of its usual rows",
+                    f"{volume.get('min_ratio', 0.3):.0%} of its usual rows",
                 ),
             ],
         )

@@ -62,7 +62,6 @@ ISSUER_FORMAT: dict[str, tuple[str, str, str]] = {
 }
 
 
-
 def monthly_dataset(issuer: str) -> str:
     """The dataset of an issuer's monthly reports: ``issued_vnpt_ca`` for VNPT-CA.
 
@@ -85,4 +84,15 @@ CITIZEN_ID = r"^\d{12}$"
 TAX_CODE = r"^(\d{10}|\d{10}-\d{3}|\d{13})$"
 # citizen ID: 3 digits province of birth registration, 1 digit sex and century, 2 digits year of
 # birth, 6 digits serial (Circular 07/2016/TT-BCA, later 59/2021/TT-BCA); the century digit ->
-CENTURY_OF_DIGIT = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100, 6: 2200, 7: 2200, 8: 1800, 9: 1800}
+CENTURY_OF_DIGIT = {
+    0: 1900,
+    1: 1900,
+    2: 2000,
+    3: 2000,
+    4: 2100,
+    5: 2100,
+    6: 2200,
+    7: 2200,
+    8: 1800,
+    9: 1800,
+}

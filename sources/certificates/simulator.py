@@ -44,15 +44,50 @@ VALIDITY_YEARS = (np.array([1, 2, 3]), np.array([0.45, 0.35, 0.20]))
 P_REVOKED, P_REPLACE_REVOKED, P_RENEW, P_SAME_ISSUER, P_SECOND = 0.03, 0.6, 0.86, 0.75, 0.12
 P_NO_COMMUNE = 0.03
 # the adult bands as (lowest age, highest age) and the province's shares of adults
-ADULT_AGES = {"18-24": (18, 24), "25-34": (25, 34), "35-44": (35, 44), "45-59": (45, 59), "60+": (60, 89)}
-BIRTH_PROVINCE = (np.array(["093", "092", "094", "091", "086", "079"]),
-                  np.array([0.80, 0.08, 0.04, 0.03, 0.02, 0.03]))
+ADULT_AGES = {
+    "18-24": (18, 24),
+    "25-34": (25, 34),
+    "35-44": (35, 44),
+    "45-59": (45, 59),
+    "60+": (60, 89),
+}
+BIRTH_PROVINCE = (
+    np.array(["093", "092", "094", "091", "086", "079"]),
+    np.array([0.80, 0.08, 0.04, 0.03, 0.02, 0.03]),
+)
 ORGANISATIONS = 5_200  # enterprises, cooperatives and agencies holding certificates, at scale 1
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi", "Đỗ", "Ngô"]
-MIDDLE = [["Văn", "Minh", "Hoàng", "Thanh", "Quốc", "Hữu"], ["Thị", "Ngọc", "Thanh", "Kim", "Mỹ", "Thu"]]
-GIVEN = [["An", "Bình", "Cường", "Dũng", "Hùng", "Khang", "Nam", "Phúc", "Tài", "Tuấn", "Vinh", "Trí"],
-         ["Anh", "Hà", "Hạnh", "Lan", "Linh", "Ngân", "Phương", "Tâm", "Thảo", "Trang", "Vy", "Yến"]]
-ORG_WORDS = ["Phát Đạt", "Minh Phú", "Hậu Giang", "Mekong", "Thành Công", "Tân Phú", "Sông Hậu", "Việt Úc"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Ngô",
+]
+MIDDLE = [
+    ["Văn", "Minh", "Hoàng", "Thanh", "Quốc", "Hữu"],
+    ["Thị", "Ngọc", "Thanh", "Kim", "Mỹ", "Thu"],
+]
+GIVEN = [
+    ["An", "Bình", "Cường", "Dũng", "Hùng", "Khang", "Nam", "Phúc", "Tài", "Tuấn", "Vinh", "Trí"],
+    ["Anh", "Hà", "Hạnh", "Lan", "Linh", "Ngân", "Phương", "Tâm", "Thảo", "Trang", "Vy", "Yến"],
+]
+ORG_WORDS = [
+    "Phát Đạt",
+    "Minh Phú",
+    "Hậu Giang",
+    "Mekong",
+    "Thành Công",
+    "Tân Phú",
+    "Sông Hậu",
+    "Việt Úc",
+]
 
 
 def day_number(d: date) -> int:
@@ -64,8 +99,15 @@ def adoption_knots(unit_code: str) -> tuple[np.ndarray, np.ndarray]:
     m = geo.maturity(unit_code)
     s2024 = 0.265 + 0.05 * m
     s2025 = 0.565 + 0.08 * m + 0.03 * (geo.stable_fraction("cert", unit_code) - 0.5)
-    days = [date(2021, 1, 1), date(2022, 1, 1), date(2023, 1, 1), date(2024, 1, 1), date(2025, 1, 1),
-            date(2026, 1, 1), date(2027, 1, 1)]
+    days = [
+        date(2021, 1, 1),
+        date(2022, 1, 1),
+        date(2023, 1, 1),
+        date(2024, 1, 1),
+        date(2025, 1, 1),
+        date(2026, 1, 1),
+        date(2027, 1, 1),
+    ]
     shares = [0.0, 0.03, 0.07, 0.13, s2024, s2025, s2025 + 0.12]
     return np.array([day_number(d) for d in days], dtype=float), np.array(shares)
 
@@ -74,11 +116,21 @@ def _citizen_ids(rng: np.random.Generator, birth_year: np.ndarray, sex: np.ndarr
     """12-digit citizen IDs, unique: birth province, sex/century digit, year of birth, serial."""
     province = rng.choice(BIRTH_PROVINCE[0], size=birth_year.size, p=BIRTH_PROVINCE[1])
     century_digit = sex + np.where(birth_year >= 2000, 2, 0)
-    prefix = pl.Series(province) + pl.Series(century_digit.astype(str)) + pl.Series(
-        [f"{y % 100:02d}" for y in range(1900, 2100)]).gather(birth_year - 1900)
+    prefix = (
+        pl.Series(province)
+        + pl.Series(century_digit.astype(str))
+        + pl.Series([f"{y % 100:02d}" for y in range(1900, 2100)]).gather(birth_year - 1900)
+    )
     frame = pl.DataFrame({"prefix": prefix}).with_row_index("i")
-    rank = frame.select(pl.col("i").cum_count().over("prefix")).to_series().to_numpy().astype(np.int64)
-    offset = frame.select(pl.col("prefix").hash(seed=7) % 1_000_000).to_series().to_numpy().astype(np.int64)
+    rank = (
+        frame.select(pl.col("i").cum_count().over("prefix")).to_series().to_numpy().astype(np.int64)
+    )
+    offset = (
+        frame.select(pl.col("prefix").hash(seed=7) % 1_000_000)
+        .to_series()
+        .to_numpy()
+        .astype(np.int64)
+    )
     serial = (rank * 7919 + offset) % 1_000_000
     return (prefix + pl.Series(serial).cast(pl.String).str.zfill(6)).to_numpy()
 
@@ -86,8 +138,16 @@ def _citizen_ids(rng: np.random.Generator, birth_year: np.ndarray, sex: np.ndarr
 def _names(rng: np.random.Generator, sex: np.ndarray) -> np.ndarray:
     n = sex.size
     family = np.array(FAMILY)[rng.integers(0, len(FAMILY), n)]
-    middle = np.where(sex == 0, np.array(MIDDLE[0])[rng.integers(0, 6, n)], np.array(MIDDLE[1])[rng.integers(0, 6, n)])
-    given = np.where(sex == 0, np.array(GIVEN[0])[rng.integers(0, 12, n)], np.array(GIVEN[1])[rng.integers(0, 12, n)])
+    middle = np.where(
+        sex == 0,
+        np.array(MIDDLE[0])[rng.integers(0, 6, n)],
+        np.array(MIDDLE[1])[rng.integers(0, 6, n)],
+    )
+    given = np.where(
+        sex == 0,
+        np.array(GIVEN[0])[rng.integers(0, 12, n)],
+        np.array(GIVEN[1])[rng.integers(0, 12, n)],
+    )
     return (pl.Series(family) + " " + pl.Series(middle) + " " + pl.Series(given)).to_numpy()
 
 
@@ -112,23 +172,43 @@ def people(rng: np.random.Generator, scale: float) -> pl.DataFrame:
         days, knots = adoption_knots(cm.code)
         ui = u[sel]
         first[sel] = np.where(ui < knots[-1], np.interp(ui, knots, days), np.nan)
-    adult_from = np.array([day_number(date(int(y) + 18, 1, 1)) for y in range(1900, 2100)])[birth_year - 1900]
+    adult_from = np.array([day_number(date(int(y) + 18, 1, 1)) for y in range(1900, 2100)])[
+        birth_year - 1900
+    ]
     first = np.where(np.isnan(first), np.nan, np.maximum(first, adult_from))
     codes = np.array([cm.code for cm in communes])[commune_idx]
-    return pl.DataFrame({"commune": codes, "id": ids, "name": names, "first": first, "subscriber": 1})
+    return pl.DataFrame(
+        {"commune": codes, "id": ids, "name": names, "first": first, "subscriber": 1}
+    )
 
 
 def organisations(rng: np.random.Generator, scale: float) -> pl.DataFrame:
     communes = geo.communes()
     n = max(1, round(ORGANISATIONS * scale))
-    weights = np.array([cm.population * (2.5 if cm.unit_type in ("Phường", "Thị trấn") else 1.0) for cm in communes])
+    weights = np.array(
+        [
+            cm.population * (2.5 if cm.unit_type in ("Phường", "Thị trấn") else 1.0)
+            for cm in communes
+        ]
+    )
     idx = rng.choice(len(communes), size=n, p=weights / weights.sum())
     tax = 6300000000 + (np.arange(n) * 7919 + int(rng.integers(0, 10**8))) % 10**8
-    names = ["Công ty TNHH " + ORG_WORDS[i % len(ORG_WORDS)] + f" {k + 1}" for k, i in
-             enumerate(rng.integers(0, len(ORG_WORDS), n))]
-    first = day_number(HISTORY_START) + rng.random(n) * (day_number(date(2025, 12, 31)) - day_number(HISTORY_START))
-    return pl.DataFrame({"commune": np.array([cm.code for cm in communes])[idx], "id": tax.astype(str),
-                         "name": names, "first": first, "subscriber": 2})
+    names = [
+        "Công ty TNHH " + ORG_WORDS[i % len(ORG_WORDS)] + f" {k + 1}"
+        for k, i in enumerate(rng.integers(0, len(ORG_WORDS), n))
+    ]
+    first = day_number(HISTORY_START) + rng.random(n) * (
+        day_number(date(2025, 12, 31)) - day_number(HISTORY_START)
+    )
+    return pl.DataFrame(
+        {
+            "commune": np.array([cm.code for cm in communes])[idx],
+            "id": tax.astype(str),
+            "name": names,
+            "first": first,
+            "subscriber": 2,
+        }
+    )
 
 
 def _issuer_choice(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -139,34 +219,65 @@ def certificate_chains(rng: np.random.Generator, holders: pl.DataFrame) -> pl.Da
     """Every certificate of every holder: first, renewals, replacements of revoked ones, a second issuer."""
     first = holders["first"].to_numpy()
     start = np.flatnonzero(~np.isnan(first))
-    holder, issued, issuer = start, np.floor(first[start]).astype(np.int64), _issuer_choice(rng, start.size)
+    holder, issued, issuer = (
+        start,
+        np.floor(first[start]).astype(np.int64),
+        _issuer_choice(rng, start.size),
+    )
     second = rng.random(start.size) < P_SECOND
     parts = []
     chain_holder = np.concatenate([holder, holder[second]])
     chain_issued = np.concatenate([issued, issued[second] + rng.integers(20, 400, second.sum())])
-    chain_issuer = np.concatenate([issuer, (issuer[second] + rng.integers(1, len(ISSUER_CODES), second.sum()))
-                                   % len(ISSUER_CODES)])
+    chain_issuer = np.concatenate(
+        [
+            issuer,
+            (issuer[second] + rng.integers(1, len(ISSUER_CODES), second.sum())) % len(ISSUER_CODES),
+        ]
+    )
     renews = np.concatenate([np.ones(start.size, bool), np.zeros(second.sum(), bool)])
     end = day_number(HISTORY_END)
     while chain_holder.size:
         keep = chain_issued <= end
         chain_holder, chain_issued, chain_issuer, renews = (
-            chain_holder[keep], chain_issued[keep], chain_issuer[keep], renews[keep])
+            chain_holder[keep],
+            chain_issued[keep],
+            chain_issuer[keep],
+            renews[keep],
+        )
         n = chain_holder.size
         years = rng.choice(VALIDITY_YEARS[0], size=n, p=VALIDITY_YEARS[1])
         expiry = chain_issued + np.round(years * 365.25).astype(np.int64) - 1
         revoked = rng.random(n) < P_REVOKED
-        revoked_on = np.where(revoked, chain_issued + 1 + np.floor(rng.random(n) * (expiry - chain_issued)).astype(np.int64), -1)
-        parts.append(pl.DataFrame({"holder": chain_holder, "issuer": chain_issuer, "issued": chain_issued,
-                                   "expiry": expiry, "revoked": revoked_on}))
+        revoked_on = np.where(
+            revoked,
+            chain_issued + 1 + np.floor(rng.random(n) * (expiry - chain_issued)).astype(np.int64),
+            -1,
+        )
+        parts.append(
+            pl.DataFrame(
+                {
+                    "holder": chain_holder,
+                    "issuer": chain_issuer,
+                    "issued": chain_issued,
+                    "expiry": expiry,
+                    "revoked": revoked_on,
+                }
+            )
+        )
         replace = revoked & (rng.random(n) < P_REPLACE_REVOKED)
         renew = ~revoked & renews & (rng.random(n) < P_RENEW)
         nxt = replace | renew
-        next_issued = np.where(replace, revoked_on + rng.integers(0, 30, n), expiry + rng.integers(-20, 16, n))
+        next_issued = np.where(
+            replace, revoked_on + rng.integers(0, 30, n), expiry + rng.integers(-20, 16, n)
+        )
         switch = rng.random(n) >= P_SAME_ISSUER
         next_issuer = np.where(switch, _issuer_choice(rng, n), chain_issuer)
         chain_holder, chain_issued, chain_issuer, renews = (
-            chain_holder[nxt], next_issued[nxt], next_issuer[nxt], np.ones(nxt.sum(), bool))
+            chain_holder[nxt],
+            next_issued[nxt],
+            next_issuer[nxt],
+            np.ones(nxt.sum(), bool),
+        )
     return pl.concat(parts)
 
 
@@ -187,25 +298,31 @@ def history(seed: int, scale: float) -> pl.DataFrame:
     form = np.where(np.array(ISSUER_CODES)[issuer] == "BCY-CA", 1, form)
     serial_hi, serial_lo = rng.integers(0, 2**60, n), rng.integers(0, 2**60, n)
     no_commune = rng.random(n) < P_NO_COMMUNE
-    frame = pl.DataFrame({
-        "issuer": np.array(ISSUER_CODES)[issuer],
-        "serial": [f"54{a:015X}{b:015X}" for a, b in zip(serial_hi, serial_lo, strict=True)],
-        "subscriber": np.where(in_org, 3, subscriber),
-        "id": holder["id"],
-        "name": holder["name"],
-        "commune": holder["commune"],
-        "no_commune": no_commune,
-        "form": form,
-        "issued": issued,
-        "expiry": certs["expiry"],
-        "revoked": certs["revoked"],
-    })
+    frame = pl.DataFrame(
+        {
+            "issuer": np.array(ISSUER_CODES)[issuer],
+            "serial": [f"54{a:015X}{b:015X}" for a, b in zip(serial_hi, serial_lo, strict=True)],
+            "subscriber": np.where(in_org, 3, subscriber),
+            "id": holder["id"],
+            "name": holder["name"],
+            "commune": holder["commune"],
+            "no_commune": no_commune,
+            "form": form,
+            "issued": issued,
+            "expiry": certs["expiry"],
+            "revoked": certs["revoked"],
+        }
+    )
     day = pl.col("issued").cast(pl.Int32).cast(pl.Date)
     return frame.with_columns(
         pl.when(~pl.col("no_commune")).then(pl.col("commune")).alias("commune"),
         day.alias("issued"),
         pl.col("expiry").cast(pl.Int32).cast(pl.Date),
-        pl.when(pl.col("revoked") >= 0).then(pl.col("revoked")).cast(pl.Int32).cast(pl.Date).alias("revoked"),
+        pl.when(pl.col("revoked") >= 0)
+        .then(pl.col("revoked"))
+        .cast(pl.Int32)
+        .cast(pl.Date)
+        .alias("revoked"),
     ).drop("no_commune")
 
 
@@ -229,7 +346,9 @@ def report_rows(certs: pl.DataFrame, window_start: date | None, window_end: date
     issued_in = pl.col("issued") <= window_end
     if window_start is not None:
         issued_in = issued_in & (pl.col("issued") >= window_start)
-        revoked_in = (pl.col("issued") < window_start) & pl.col("revoked").is_between(window_start, window_end)
+        revoked_in = (pl.col("issued") < window_start) & pl.col("revoked").is_between(
+            window_start, window_end
+        )
         issued_in = issued_in | revoked_in
     return certs.filter(issued_in & (pl.col("issued") >= HISTORY_START)).with_columns(
         pl.when(pl.col("revoked") <= window_end).then(pl.col("revoked")).alias("revoked")
@@ -246,8 +365,14 @@ def as_export(rows: pl.DataFrame, issuer: str) -> pl.DataFrame:
         pl.col("name").alias("TenThueBao"),
         pl.col("commune").alias("MaXaThuongTru"),
         pl.col("form").cast(pl.String).alias("HinhThucChungThu"),
-        *[pl.col(src).cast(pl.Datetime).dt.strftime(fmt).alias(dst)
-          for src, dst in (("issued", "NgayCap"), ("expiry", "NgayHetHan"), ("revoked", "NgayThuHoi"))],
+        *[
+            pl.col(src).cast(pl.Datetime).dt.strftime(fmt).alias(dst)
+            for src, dst in (
+                ("issued", "NgayCap"),
+                ("expiry", "NgayHetHan"),
+                ("revoked", "NgayThuHoi"),
+            )
+        ],
     )
 
 
@@ -287,20 +412,34 @@ def write_report(path: Path, export: pl.DataFrame, issuer: str) -> None:
     path.write_bytes(buf.getvalue().encode(encoding))
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0,
-             seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write each issuer's register (as of ``start``) and monthly reports in [start, end]."""
     certs = history(seed, scale)
     root = Path(landing_root) / c.SOURCE
     written = dict.fromkeys(c.DATASETS, 0)
     for k, issuer in enumerate(ISSUER_CODES):
         mine = certs.filter(pl.col("issuer") == issuer)
-        files = [("register", f"sodangky_{issuer}_{start:%Y%m%d}.csv", None, start - timedelta(days=1))]
-        files += [(c.monthly_dataset(issuer), f"chungthu_{issuer}_{me:%Y%m%d}.csv", max(start, me.replace(day=1)), me)
-                  for me in month_ends(start, end)]
+        files = [
+            ("register", f"sodangky_{issuer}_{start:%Y%m%d}.csv", None, start - timedelta(days=1))
+        ]
+        files += [
+            (
+                c.monthly_dataset(issuer),
+                f"chungthu_{issuer}_{me:%Y%m%d}.csv",
+                max(start, me.replace(day=1)),
+                me,
+            )
+            for me in month_ends(start, end)
+        ]
         for dataset, name, window_start, window_end in files:
-            rng = np.random.default_rng([seed, k, window_end.year, window_end.month, window_end.day])
-            export = with_defects(as_export(report_rows(mine, window_start, window_end), issuer), rng)
+            rng = np.random.default_rng(
+                [seed, k, window_end.year, window_end.month, window_end.day]
+            )
+            export = with_defects(
+                as_export(report_rows(mine, window_start, window_end), issuer), rng
+            )
             write_report(root / issuer / name, export, issuer)
             written[dataset] += export.height
     return written

@@ -31,7 +31,9 @@ FILE_PREFIX = "hscv"
 
 # --- work file report (hscv_*.csv) ------------------------------------------
 CODE = "Mã hồ sơ"  # agency identifier . year . number in the year, e.g. 000.10.00.H93.2025.00123
-AGENCY = "Mã định danh đơn vị"  # agency code (Decision 20/2020/QĐ-TTg identifiers), as in ref.agency
+AGENCY = (
+    "Mã định danh đơn vị"  # agency code (Decision 20/2020/QĐ-TTg identifiers), as in ref.agency
+)
 AGENCY_NAME = "Tên đơn vị"
 TITLE = "Tiêu đề hồ sơ"  # free text, may name citizens: never loaded
 OFFICER_NAME = "Người lập hồ sơ"  # personal data, never loaded
@@ -45,8 +47,19 @@ N_DOCUMENTS = "Số lượng văn bản"
 UPDATED = "Thời gian cập nhật"  # dd/MM/yyyy HH:mm:ss
 
 WORK_FILE_COLUMNS = [
-    CODE, AGENCY, AGENCY_NAME, TITLE, OFFICER_NAME, OFFICER_ACCOUNT, OPENED, CLOSED,
-    STATUS, ONLINE, SECRECY, N_DOCUMENTS, UPDATED,
+    CODE,
+    AGENCY,
+    AGENCY_NAME,
+    TITLE,
+    OFFICER_NAME,
+    OFFICER_ACCOUNT,
+    OPENED,
+    CLOSED,
+    STATUS,
+    ONLINE,
+    SECRECY,
+    N_DOCUMENTS,
+    UPDATED,
 ]
 PERSONAL_FIELDS = [TITLE, OFFICER_NAME, OFFICER_ACCOUNT]
 
@@ -58,6 +71,11 @@ STATUS_CODES = {"Đang xử lý": "open", "Đã kết thúc": "closed", "Đã n�
 OPEN_STATUSES = ("open",)
 ONLINE_CODES = {"Có": True, "Không": False, "1": True, "0": False}
 # Law on Protection of State Secrets 2018, art. 8: three secrecy degrees; "Thường" = not secret
-SECRECY_CODES = {"Thường": "none", "Mật": "confidential", "Tối mật": "secret", "Tuyệt mật": "top_secret"}
+SECRECY_CODES = {
+    "Thường": "none",
+    "Mật": "confidential",
+    "Tối mật": "secret",
+    "Tuyệt mật": "top_secret",
+}
 
 MAX_DOCUMENTS = 2000  # more documents than this in one work file is not believable

@@ -43,15 +43,64 @@ MEAN_DAYS_OPEN = 28.0
 LONG_RUNNING = 0.06  # files that stay open for months (annual files, long cases)
 BROKEN_SHARE = 0.001
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Đặng", "Bùi", "Đỗ", "Lâm"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Lâm",
+]
 MIDDLE = ["Văn", "Thị", "Hoàng", "Minh", "Thanh", "Ngọc", "Hữu", "Quốc", "Kim", "Bảo"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hùng", "Khoa", "Lan", "Linh", "Mai", "Nam",
-         "Oanh", "Phúc", "Quang", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Uyên", "Vy", "Xuân", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hùng",
+    "Khoa",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nam",
+    "Oanh",
+    "Phúc",
+    "Quang",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trung",
+    "Tuấn",
+    "Uyên",
+    "Vy",
+    "Xuân",
+    "Yến",
+]
 TOPICS = [
-    "kế hoạch chuyển đổi số", "công tác cải cách hành chính", "quyết toán ngân sách", "phòng chống thiên tai",
-    "công tác thi đua khen thưởng", "tuyển dụng viên chức", "xây dựng nông thôn mới", "an toàn giao thông",
-    "quản lý đất đai", "bảo vệ môi trường", "chương trình mục tiêu quốc gia", "phòng cháy chữa cháy",
-    "công tác dân vận", "đầu tư công", "chăm sóc sức khỏe ban đầu", "giáo dục nghề nghiệp",
+    "kế hoạch chuyển đổi số",
+    "công tác cải cách hành chính",
+    "quyết toán ngân sách",
+    "phòng chống thiên tai",
+    "công tác thi đua khen thưởng",
+    "tuyển dụng viên chức",
+    "xây dựng nông thôn mới",
+    "an toàn giao thông",
+    "quản lý đất đai",
+    "bảo vệ môi trường",
+    "chương trình mục tiêu quốc gia",
+    "phòng cháy chữa cháy",
+    "công tác dân vận",
+    "đầu tư công",
+    "chăm sóc sức khỏe ban đầu",
+    "giáo dục nghề nghiệp",
 ]
 TITLE_TEMPLATES = [
     "Hồ sơ xử lý văn bản về {topic}",
@@ -82,7 +131,9 @@ class Agencies:
 def ascii_fold(text: str) -> str:
     """Vietnamese -> plain ASCII lower case (the way logins are made)."""
     text = text.replace("Đ", "D").replace("đ", "d")
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)).lower()
+    return "".join(
+        ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
+    ).lower()
 
 
 def person_name(rng: np.random.Generator) -> str:
@@ -91,13 +142,17 @@ def person_name(rng: np.random.Generator) -> str:
 
 def unit_maturity(agency: dict) -> float:
     """A department's own maturity; a People's Committee shares its unit's (the same in every source)."""
-    return geo.maturity(agency["agency_code"] if agency["agency_level"] == "province" else agency["unit_code"])
+    return geo.maturity(
+        agency["agency_code"] if agency["agency_level"] == "province" else agency["unit_code"]
+    )
 
 
 def login_suffix(agency: dict) -> str:
     """The part of an officer's login naming the agency: s11 (department 11), h935, x31429."""
     parts = agency["agency_code"].split(".")
-    return {"province": "s" + parts[1], "district": "h" + parts[2], "commune": "x" + parts[0]}[agency["agency_level"]]
+    return {"province": "s" + parts[1], "district": "h" + parts[2], "commune": "x" + parts[0]}[
+        agency["agency_level"]
+    ]
 
 
 @cache
@@ -121,7 +176,9 @@ def agencies(seed: int) -> tuple[Agencies, tuple[str, ...], tuple[str, ...]]:
             logins.append(f"{parts[-1]}{''.join(p[0] for p in parts[:-1])}.{login_suffix(a)}")
     annual = []
     for a in rows:
-        base = PROFILE[a["agency_level"]][0] * (0.8 + 0.4 * geo.stable_fraction("docs-volume", a["agency_code"]))
+        base = PROFILE[a["agency_level"]][0] * (
+            0.8 + 0.4 * geo.stable_fraction("docs-volume", a["agency_code"])
+        )
         if a["agency_level"] == "commune":
             base *= population.get(a["unit_code"], mean_pop) / mean_pop
         annual.append(base)
@@ -130,9 +187,12 @@ def agencies(seed: int) -> tuple[Agencies, tuple[str, ...], tuple[str, ...]]:
         names=np.array([a["name_vi"] for a in rows]),
         levels=np.array([a["agency_level"] for a in rows]),
         annual=np.array(annual),
-        online_base=np.array([
-            PROFILE[a["agency_level"]][1] + PROFILE[a["agency_level"]][2] * unit_maturity(a) for a in rows
-        ]),
+        online_base=np.array(
+            [
+                PROFILE[a["agency_level"]][1] + PROFILE[a["agency_level"]][2] * unit_maturity(a)
+                for a in rows
+            ]
+        ),
         secret=np.array([PROFILE[a["agency_level"]][3] for a in rows]),
         officer_offset=np.array(offsets),
         officer_count=np.array(counts),
@@ -145,8 +205,11 @@ def titles(seed: int, year: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng([seed, 6, 1, year])
     plain = [t.format(topic=topic, year=year) for t in TITLE_TEMPLATES for topic in TOPICS]
     citizen = [
-        CITIZEN_TEMPLATES[i % 2].format(title=("ông", "bà")[int(rng.integers(2))], name=person_name(rng),
-                                        topic=TOPICS[int(rng.integers(len(TOPICS)))])
+        CITIZEN_TEMPLATES[i % 2].format(
+            title=("ông", "bà")[int(rng.integers(2))],
+            name=person_name(rng),
+            topic=TOPICS[int(rng.integers(len(TOPICS)))],
+        )
         for i in range(60)
     ]
     return np.array(plain), np.array(citizen)
@@ -171,14 +234,18 @@ def opened_in(seed: int, year: int, month: int, scale: float) -> pl.DataFrame:
     n = int(counts.sum())
     idx = np.repeat(np.arange(len(counts)), counts)
     days = working_days(year, month)
-    opened = (days[rng.integers(0, len(days), n)].astype("datetime64[ms]")
-              + (rng.integers(7 * 3600, 17 * 3600, n) * 1000).astype("timedelta64[ms]"))
-    p_online = np.clip(ag.online_base[idx] + TREND_PER_MONTH * month_index(year, month), 0.02, 0.995)
+    opened = days[rng.integers(0, len(days), n)].astype("datetime64[ms]") + (
+        rng.integers(7 * 3600, 17 * 3600, n) * 1000
+    ).astype("timedelta64[ms]")
+    p_online = np.clip(
+        ag.online_base[idx] + TREND_PER_MONTH * month_index(year, month), 0.02, 0.995
+    )
     secret = rng.random(n) < ag.secret[idx]
     online = (rng.random(n) < p_online) & ~secret
     long_running = rng.random(n) < LONG_RUNNING
-    duration_days = np.where(long_running, rng.uniform(120, 400, n),
-                             np.minimum(rng.exponential(MEAN_DAYS_OPEN, n), 400))
+    duration_days = np.where(
+        long_running, rng.uniform(120, 400, n), np.minimum(rng.exponential(MEAN_DAYS_OPEN, n), 400)
+    )
     closed = opened + (duration_days * 86_400_000).astype(np.int64).astype("timedelta64[ms]")
     archived = rng.random(n) < 0.15
     n_docs = 1 + rng.poisson(4, n) + (duration_days / 15).astype(np.int64)
@@ -186,14 +253,27 @@ def opened_in(seed: int, year: int, month: int, scale: float) -> pl.DataFrame:
     plain, citizen = titles(seed, year)
     title_pick = rng.random(n)
     title = np.where(
-        title_pick < 0.08, citizen[rng.integers(0, len(citizen), n)], plain[rng.integers(0, len(plain), n)]
+        title_pick < 0.08,
+        citizen[rng.integers(0, len(citizen), n)],
+        plain[rng.integers(0, len(plain), n)],
     )
     title = np.where(secret, SECRET_TITLE, title)
-    secrecy = np.where(secret, np.array(["Mật", "Tối mật"])[(rng.random(n) < 0.2).astype(int)], "Thường")
-    frame = pl.DataFrame({
-        "agency_idx": idx, "opened": opened, "closed": closed, "online": online, "secrecy": secrecy,
-        "archived": archived, "n_docs": n_docs, "officer": officer, "title": title,
-    }).sort("agency_idx", "opened", maintain_order=True)
+    secrecy = np.where(
+        secret, np.array(["Mật", "Tối mật"])[(rng.random(n) < 0.2).astype(int)], "Thường"
+    )
+    frame = pl.DataFrame(
+        {
+            "agency_idx": idx,
+            "opened": opened,
+            "closed": closed,
+            "online": online,
+            "secrecy": secrecy,
+            "archived": archived,
+            "n_docs": n_docs,
+            "officer": officer,
+            "title": title,
+        }
+    ).sort("agency_idx", "opened", maintain_order=True)
     return frame.with_columns(pl.lit(year).alias("year"))
 
 
@@ -207,12 +287,12 @@ def history(seed: int, first: date, last: date, scale: float) -> pl.DataFrame:
     frames = []
     year, month = (first.year - 2 if first.month <= 2 else first.year - 1), 1
     while (year, month) <= (last.year, last.month):
-        frames.append(opened_in(seed, year, month, scale).with_columns(pl.lit(month).alias("month")))
+        frames.append(
+            opened_in(seed, year, month, scale).with_columns(pl.lit(month).alias("month"))
+        )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     files = pl.concat(frames)
-    return files.with_columns(
-        (pl.int_range(pl.len()).over("agency_idx", "year") + 1).alias("seq")
-    )
+    return files.with_columns((pl.int_range(pl.len()).over("agency_idx", "year") + 1).alias("seq"))
 
 
 def end_of_month(first: date) -> date:
@@ -222,18 +302,28 @@ def end_of_month(first: date) -> date:
 def delivery_day(seed: int, month_first: date) -> date:
     """Early the next month: the 2nd to the 5th."""
     nxt = end_of_month(month_first) + timedelta(days=1)
-    return nxt + timedelta(days=1 + int(geo.stable_fraction("docs-delivery", seed, month_first) * 4))
+    return nxt + timedelta(
+        days=1 + int(geo.stable_fraction("docs-delivery", seed, month_first) * 4)
+    )
 
 
 def lookups(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Agency index -> code and name; officer index -> name and login."""
     ag, officer_names, officer_logins = agencies(seed)
-    agency_frame = pl.DataFrame({
-        "agency_idx": np.arange(len(ag.codes)), "agency_code": ag.codes, "agency_name": ag.names,
-    })
-    officer_frame = pl.DataFrame({
-        "officer": np.arange(len(officer_names)), "officer_name": officer_names, "officer_login": officer_logins,
-    })
+    agency_frame = pl.DataFrame(
+        {
+            "agency_idx": np.arange(len(ag.codes)),
+            "agency_code": ag.codes,
+            "agency_name": ag.names,
+        }
+    )
+    officer_frame = pl.DataFrame(
+        {
+            "officer": np.arange(len(officer_names)),
+            "officer_name": officer_names,
+            "officer_login": officer_logins,
+        }
+    )
     return agency_frame, officer_frame
 
 
@@ -243,15 +333,21 @@ def report_rows(files: pl.DataFrame, seed: int, month_first: date) -> pl.DataFra
     start = np.datetime64(month_first, "ms")
     stop = np.datetime64(end_of_month(month_first) + timedelta(days=1), "ms")
     in_month = (
-        files.filter(pl.col("opened").is_between(start, stop, closed="left")
-                     | pl.col("closed").is_between(start, stop, closed="left"))
+        files.filter(
+            pl.col("opened").is_between(start, stop, closed="left")
+            | pl.col("closed").is_between(start, stop, closed="left")
+        )
         .join(agency_frame, on="agency_idx", how="left", maintain_order="left")
         .join(officer_frame, on="officer", how="left", maintain_order="left")
     )
     is_closed = pl.col("closed") < stop
     return in_month.select(
-        pl.format("{}.{}.{}", pl.col("agency_code"), pl.col("year"), pl.col("seq").cast(pl.String).str.zfill(5))
-        .alias(c.CODE),
+        pl.format(
+            "{}.{}.{}",
+            pl.col("agency_code"),
+            pl.col("year"),
+            pl.col("seq").cast(pl.String).str.zfill(5),
+        ).alias(c.CODE),
         pl.col("agency_code").alias(c.AGENCY),
         pl.col("agency_name").alias(c.AGENCY_NAME),
         pl.col("title").alias(c.TITLE),
@@ -259,14 +355,24 @@ def report_rows(files: pl.DataFrame, seed: int, month_first: date) -> pl.DataFra
         pl.col("officer_login").alias(c.OFFICER_ACCOUNT),
         pl.col("opened").dt.strftime(c.DATE_FORMAT).alias(c.OPENED),
         pl.when(is_closed).then(pl.col("closed").dt.strftime(c.DATE_FORMAT)).alias(c.CLOSED),
-        pl.when(~is_closed).then(pl.lit("Đang xử lý"))
-        .when(pl.col("archived")).then(pl.lit("Đã nộp lưu")).otherwise(pl.lit("Đã kết thúc")).alias(c.STATUS),
+        pl.when(~is_closed)
+        .then(pl.lit("Đang xử lý"))
+        .when(pl.col("archived"))
+        .then(pl.lit("Đã nộp lưu"))
+        .otherwise(pl.lit("Đã kết thúc"))
+        .alias(c.STATUS),
         pl.when(pl.col("online")).then(pl.lit("Có")).otherwise(pl.lit("Không")).alias(c.ONLINE),
         pl.col("secrecy").alias(c.SECRECY),
-        pl.when(is_closed).then(pl.col("n_docs")).otherwise((pl.col("n_docs") + 1) // 2).cast(pl.String)
+        pl.when(is_closed)
+        .then(pl.col("n_docs"))
+        .otherwise((pl.col("n_docs") + 1) // 2)
+        .cast(pl.String)
         .alias(c.N_DOCUMENTS),
-        pl.when(is_closed).then(pl.col("closed")).otherwise(pl.col("opened") + pl.duration(minutes=7))
-        .dt.strftime(c.DATETIME_FORMAT).alias(c.UPDATED),
+        pl.when(is_closed)
+        .then(pl.col("closed"))
+        .otherwise(pl.col("opened") + pl.duration(minutes=7))
+        .dt.strftime(c.DATETIME_FORMAT)
+        .alias(c.UPDATED),
     ).sort(c.AGENCY, c.CODE, maintain_order=True)
 
 
@@ -276,14 +382,29 @@ def break_some(rows: pl.DataFrame, seed: int, month_first: date) -> pl.DataFrame
     rng = np.random.default_rng([seed, 6, 2, month_first.year, month_first.month])
     kind = np.where(rng.random(n) < BROKEN_SHARE, rng.integers(0, 5, n), -1)
     k = pl.Series("kind", kind)
-    return rows.with_columns(k).with_columns(
-        pl.when(pl.col("kind") == 0).then(pl.lit("")).otherwise(pl.col(c.CODE)).alias(c.CODE),
-        pl.when(pl.col("kind") == 1).then(pl.lit("000.99.00.H93")).otherwise(pl.col(c.AGENCY)).alias(c.AGENCY),
-        pl.when(pl.col("kind") == 2).then(pl.lit(f"31/02/{month_first.year}")).otherwise(pl.col(c.OPENED))
-        .alias(c.OPENED),
-        pl.when(pl.col("kind") == 3).then(pl.lit("-2")).otherwise(pl.col(c.N_DOCUMENTS)).alias(c.N_DOCUMENTS),
-        pl.when(pl.col("kind") == 4).then(pl.lit("Chưa xác định")).otherwise(pl.col(c.ONLINE)).alias(c.ONLINE),
-    ).drop("kind")
+    return (
+        rows.with_columns(k)
+        .with_columns(
+            pl.when(pl.col("kind") == 0).then(pl.lit("")).otherwise(pl.col(c.CODE)).alias(c.CODE),
+            pl.when(pl.col("kind") == 1)
+            .then(pl.lit("000.99.00.H93"))
+            .otherwise(pl.col(c.AGENCY))
+            .alias(c.AGENCY),
+            pl.when(pl.col("kind") == 2)
+            .then(pl.lit(f"31/02/{month_first.year}"))
+            .otherwise(pl.col(c.OPENED))
+            .alias(c.OPENED),
+            pl.when(pl.col("kind") == 3)
+            .then(pl.lit("-2"))
+            .otherwise(pl.col(c.N_DOCUMENTS))
+            .alias(c.N_DOCUMENTS),
+            pl.when(pl.col("kind") == 4)
+            .then(pl.lit("Chưa xác định"))
+            .otherwise(pl.col(c.ONLINE))
+            .alias(c.ONLINE),
+        )
+        .drop("kind")
+    )
 
 
 def months_delivered(seed: int, start: date, end: date) -> list[date]:
@@ -310,7 +431,9 @@ def write_report(path: Path, rows: pl.DataFrame) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
-def simulate(landing_root: Path | str, start: date, end: date, scale: float = 1.0, seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: Path | str, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the monthly reports delivered in [start, end]; return the number of files and rows."""
     months = months_delivered(seed, start, end)
     if not months:

@@ -18,8 +18,10 @@ from sources.dvc import constants as c
 
 DOSSIER_SCHEMA: dict[str, pl.DataType] = {
     **{f: pl.String for f in c.DOSSIER_READ_FIELDS},
-    **{name: pl.List(pl.Struct({f: pl.String for f in fields}))
-       for name, fields in c.DOSSIER_READ_LIST_FIELDS.items()},
+    **{
+        name: pl.List(pl.Struct({f: pl.String for f in fields}))
+        for name, fields in c.DOSSIER_READ_LIST_FIELDS.items()
+    },
 }
 
 CSV_COLUMNS = {
@@ -59,7 +61,9 @@ def _first_bad_json_line(data: bytes) -> tuple[int | None, str | None]:
             return number, None
         for name in c.DOSSIER_READ_LIST_FIELDS:
             items = value.get(name)
-            if items is not None and not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
+            if items is not None and not (
+                isinstance(items, list) and all(isinstance(i, dict) for i in items)
+            ):
                 return number, name
     return None, None
 

@@ -26,21 +26,43 @@ from pathlib import Path
 from sources import geo
 from sources.education import constants as c
 
-REPORT_DAY = {"DN": (10, 15), "HK1": (1, 20), "CN": (6, 15)}  # month, day (HK1 and CN in the year it ends)
+REPORT_DAY = {
+    "DN": (10, 15),
+    "HK1": (1, 20),
+    "CN": (6, 15),
+}  # month, day (HK1 and CN in the year it ends)
 # share of pupils with a digital school record, by school year (start year), before unit differences
 DIGITAL_RECORD_BASE = {2022: 0.15, 2023: 0.45, 2024: 0.93, 2025: 0.97, 2026: 0.99}
 TERM_FACTOR = {"DN": 0.9, "HK1": 0.96, "CN": 1.0}
-LEVEL_SHIFT = {"primary": 0.03, "lower_secondary": 0.0, "upper_secondary": 0.02, "continuing": -0.15,
-               "college": 0.05, "university": 0.08, "preschool": 0.0}
+LEVEL_SHIFT = {
+    "primary": 0.03,
+    "lower_secondary": 0.0,
+    "upper_secondary": 0.02,
+    "continuing": -0.15,
+    "college": 0.05,
+    "university": 0.08,
+    "preschool": 0.0,
+}
 CASHLESS_WINDOW = (date(2021, 9, 1), date(2026, 3, 1))
-LEARNERS_PER_PERSON = {"preschool": 0.045, "primary": 0.078, "lower_secondary": 0.058,
-                       "upper_secondary": 0.038, "continuing": 0.004}
+LEARNERS_PER_PERSON = {
+    "preschool": 0.045,
+    "primary": 0.078,
+    "lower_secondary": 0.058,
+    "upper_secondary": 0.038,
+    "continuing": 0.004,
+}
 HIGHER = [  # name, level, ownership, commune, learners at scale 1
     ("Trường Cao đẳng Cộng đồng Hậu Giang", "Cao đẳng", "Công lập", "31318", 2200),
     ("Trường Cao đẳng Luật miền Nam", "Cao đẳng", "Công lập", "31321", 1300),
     ("Trường Đại học Võ Trường Toản", "Đại học", "Tư thục", "31360", 6500),
 ]
-FOREIGN = ("92999901", "Trường Tiểu học Cái Khế", "Tiểu học", "Công lập", "31117")  # Cần Thơ: not ours
+FOREIGN = (
+    "92999901",
+    "Trường Tiểu học Cái Khế",
+    "Tiểu học",
+    "Công lập",
+    "31117",
+)  # Cần Thơ: not ours
 
 
 @dataclass(frozen=True)
@@ -63,7 +85,7 @@ def _short(name: str) -> str:
         return name
     for prefix in ("Phường ", "Xã ", "Thị trấn ", "Thành phố ", "Huyện ", "Thị xã "):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -75,18 +97,30 @@ def institutions() -> list[Institution]:
         urban = cm.unit_type in ("Phường", "Thị trấn")
         n_pre = 1 + (cm.population > 11_000)
         n_pri = 1 + (cm.population > 9_000) + (cm.population > 14_000)
-        plan = [("Mầm non", "Công lập", n_pre, "Trường Mầm non"), ("Tiểu học", "Công lập", n_pri, "Trường Tiểu học"),
-                ("THCS", "Công lập", 1, "Trường THCS")]
+        plan = [
+            ("Mầm non", "Công lập", n_pre, "Trường Mầm non"),
+            ("Tiểu học", "Công lập", n_pri, "Trường Tiểu học"),
+            ("THCS", "Công lập", 1, "Trường THCS"),
+        ]
         if urban and geo.stable_fraction("private-pre", cm.code) < 0.7:
             plan.append(("Mầm non", "Tư thục", 1, "Trường Mầm non tư thục"))
         for level_vi, ownership, n, label in plan:
             for k in range(n):
                 suffix = f" {k + 1}" if n > 1 else ""
                 digit = list(c.LEVEL).index(level_vi) + 1
-                share = LEARNERS_PER_PERSON[c.LEVEL[level_vi]] * (0.3 if ownership != "Công lập" else 1.0)
-                out.append(Institution(f"{cm.code}{digit}{k + (5 if ownership != 'Công lập' else 0):02d}",
-                                       f"{label} {short}{suffix}", level_vi, ownership, cm.code,
-                                       cm.population * share / n))
+                share = LEARNERS_PER_PERSON[c.LEVEL[level_vi]] * (
+                    0.3 if ownership != "Công lập" else 1.0
+                )
+                out.append(
+                    Institution(
+                        f"{cm.code}{digit}{k + (5 if ownership != 'Công lập' else 0):02d}",
+                        f"{label} {short}{suffix}",
+                        level_vi,
+                        ownership,
+                        cm.code,
+                        cm.population * share / n,
+                    )
+                )
     districts = [u for u in geo.units() if u["admin_level"] == "district"]
     for d in districts:
         communes = [cm for cm in geo.communes() if cm.district_code == d["unit_code"]]
@@ -95,16 +129,42 @@ def institutions() -> list[Institution]:
         short = _short(d["name_vi"])
         for k in range(n_upper):
             cm = communes[(k * 3) % len(communes)]
-            out.append(Institution(f"{cm.code}4{k:02d}", f"Trường THPT {_short(cm.name)}", "THPT", "Công lập",
-                                   cm.code, people * LEARNERS_PER_PERSON["upper_secondary"] / n_upper))
-        out.append(Institution(f"{communes[0].code}501", f"Trung tâm GDNN-GDTX {short}", "GDTX", "Công lập",
-                               communes[0].code, people * LEARNERS_PER_PERSON["continuing"]))
+            out.append(
+                Institution(
+                    f"{cm.code}4{k:02d}",
+                    f"Trường THPT {_short(cm.name)}",
+                    "THPT",
+                    "Công lập",
+                    cm.code,
+                    people * LEARNERS_PER_PERSON["upper_secondary"] / n_upper,
+                )
+            )
+        out.append(
+            Institution(
+                f"{communes[0].code}501",
+                f"Trung tâm GDNN-GDTX {short}",
+                "GDTX",
+                "Công lập",
+                communes[0].code,
+                people * LEARNERS_PER_PERSON["continuing"],
+            )
+        )
         if d["unit_type_vi"] == "Thành phố":
-            out.append(Institution(f"{communes[1].code}405", f"Trường THPT tư thục {short}", "THPT", "Tư thục",
-                                   communes[1].code, people * 0.004))
+            out.append(
+                Institution(
+                    f"{communes[1].code}405",
+                    f"Trường THPT tư thục {short}",
+                    "THPT",
+                    "Tư thục",
+                    communes[1].code,
+                    people * 0.004,
+                )
+            )
     for k, (name, level_vi, ownership, commune, learners) in enumerate(HIGHER):
         digit = list(c.LEVEL).index(level_vi) + 1
-        out.append(Institution(f"{commune}{digit}{k:02d}", name, level_vi, ownership, commune, learners))
+        out.append(
+            Institution(f"{commune}{digit}{k:02d}", name, level_vi, ownership, commune, learners)
+        )
     return out
 
 
@@ -140,20 +200,45 @@ def learners(inst: Institution, y0: int, scale: float, seed: int) -> int:
     return max(1, round(inst.learners * drift * scale))
 
 
-def institution_rows(insts: list[Institution], y0: int, term: str, when: date, seed: int) -> list[list[str]]:
+def institution_rows(
+    insts: list[Institution], y0: int, term: str, when: date, seed: int
+) -> list[list[str]]:
     year, rows = f"{y0}-{y0 + 1}", []
     for inst in insts:
         since = cashless_since(inst, seed)
         shown = since.strftime(c.DATE_FORMAT) if since <= when else ""
-        rows.append([inst.code, inst.name, inst.level_vi, inst.ownership_vi, inst.commune, shown, year, term])
+        rows.append(
+            [
+                inst.code,
+                inst.name,
+                inst.level_vi,
+                inst.ownership_vi,
+                inst.commune,
+                shown,
+                year,
+                term,
+            ]
+        )
     code, name, level_vi, ownership, commune = FOREIGN
     rows.append([code, name, level_vi, ownership, commune, "", year, term])  # a neighbour's school
-    rows.append([f"{insts[0].commune}899", "Trường Trung cấp Kinh tế - Kỹ thuật", "Trung cấp", "Công lập",
-                 insts[0].commune, "", year, term])  # vocational: not a level of this database
+    rows.append(
+        [
+            f"{insts[0].commune}899",
+            "Trường Trung cấp Kinh tế - Kỹ thuật",
+            "Trung cấp",
+            "Công lập",
+            insts[0].commune,
+            "",
+            year,
+            term,
+        ]
+    )  # vocational: not a level of this database
     return rows
 
 
-def enrolment_rows(insts: list[Institution], y0: int, term: str, scale: float, seed: int) -> list[list[str]]:
+def enrolment_rows(
+    insts: list[Institution], y0: int, term: str, scale: float, seed: int
+) -> list[list[str]]:
     year, rows = f"{y0}-{y0 + 1}", []
     for inst in insts:
         n = learners(inst, y0, scale, seed)
@@ -175,8 +260,9 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0,
-             seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the institution and learner exports of every report due in [start, end]."""
     root = Path(landing_root) / c.SOURCE
     insts = institutions()

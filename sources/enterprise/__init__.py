@@ -32,7 +32,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)) if m else None
 
 
-
 SOURCE = Source(
     name=constants.SOURCE,
     title_vi="Cơ sở dữ liệu doanh nghiệp và khảo sát chuyển đổi số doanh nghiệp hằng năm",

@@ -31,12 +31,31 @@ PROVINCIAL = [  # name, commune
     ("Bệnh viện Phổi tỉnh Hậu Giang", "31327"),
     ("Bệnh viện Đa khoa khu vực Ngã Bảy", "31340"),
 ]
-PRIVATE_HOSPITALS = [("Bệnh viện Đa khoa tư nhân Số 10", "31318"), ("Bệnh viện Đa khoa Hòa Hảo Vị Thanh", "31330")]
-CLINIC_WORDS = ["An Phước", "Hòa Bình", "Tâm Đức", "Phước An", "Thiện Nhân", "Minh Tâm", "Bình An", "Sài Gòn",
-                "Nhân Ái", "Hoàn Mỹ"]
+PRIVATE_HOSPITALS = [
+    ("Bệnh viện Đa khoa tư nhân Số 10", "31318"),
+    ("Bệnh viện Đa khoa Hòa Hảo Vị Thanh", "31330"),
+]
+CLINIC_WORDS = [
+    "An Phước",
+    "Hòa Bình",
+    "Tâm Đức",
+    "Phước An",
+    "Thiện Nhân",
+    "Minh Tâm",
+    "Bình An",
+    "Sài Gòn",
+    "Nhân Ái",
+    "Hoàn Mỹ",
+]
 CLINICS = 30
 OPENINGS_FROM = date(2025, 2, 1)
-FOREIGN = ("92150", "Phòng khám Đa khoa Cái Khế", "Phòng khám", "Tư nhân", "31117")  # Cần Thơ: not ours
+FOREIGN = (
+    "92150",
+    "Phòng khám Đa khoa Cái Khế",
+    "Phòng khám",
+    "Tư nhân",
+    "31117",
+)  # Cần Thơ: not ours
 
 
 @dataclass(frozen=True)
@@ -52,18 +71,33 @@ class Facility:
 
 def facilities(seed: int) -> list[Facility]:
     communes = geo.communes()
-    out = [Facility(f"930{k + 1:02d}", name, "Bệnh viện", "Công lập", commune)
-           for k, (name, commune) in enumerate(PROVINCIAL)]
-    out += [Facility(f"930{k + 60:02d}", name, "Bệnh viện", "Tư nhân", commune)
-            for k, (name, commune) in enumerate(PRIVATE_HOSPITALS)]
+    out = [
+        Facility(f"930{k + 1:02d}", name, "Bệnh viện", "Công lập", commune)
+        for k, (name, commune) in enumerate(PROVINCIAL)
+    ]
+    out += [
+        Facility(f"930{k + 60:02d}", name, "Bệnh viện", "Tư nhân", commune)
+        for k, (name, commune) in enumerate(PRIVATE_HOSPITALS)
+    ]
     districts = [u for u in geo.units() if u["admin_level"] == "district"]
     for k, d in enumerate(districts):
         seat = next(cm for cm in communes if cm.district_code == d["unit_code"])
-        out.append(Facility(f"930{k + 20:02d}", f"Trung tâm Y tế {d['name_vi']}", "Trung tâm y tế", "Công lập",
-                            seat.code))
+        out.append(
+            Facility(
+                f"930{k + 20:02d}",
+                f"Trung tâm Y tế {d['name_vi']}",
+                "Trung tâm y tế",
+                "Công lập",
+                seat.code,
+            )
+        )
     for k, cm in enumerate(communes):
-        out.append(Facility(f"93{k + 100:03d}", f"Trạm Y tế {cm.name}", "Trạm y tế", "Công lập", cm.code))
-    weights = [(3.0 if cm.unit_type in ("Phường", "Thị trấn") else 0.4) * cm.population for cm in communes]
+        out.append(
+            Facility(f"93{k + 100:03d}", f"Trạm Y tế {cm.name}", "Trạm y tế", "Công lập", cm.code)
+        )
+    weights = [
+        (3.0 if cm.unit_type in ("Phường", "Thị trấn") else 0.4) * cm.population for cm in communes
+    ]
     total = sum(weights)
     for k in range(CLINICS):
         pick, acc = geo.stable_fraction("clinic-site", seed, k) * total, 0.0
@@ -75,11 +109,22 @@ def facilities(seed: int) -> list[Facility]:
                 break
         opened = date(2000, 1, 1)
         if k >= CLINICS - 4:  # four clinics open during the year
-            opened = OPENINGS_FROM + timedelta(days=round(300 * geo.stable_fraction("opened", seed, k)))
+            opened = OPENINGS_FROM + timedelta(
+                days=round(300 * geo.stable_fraction("opened", seed, k))
+            )
         closed = date(2025, 8, 31) if k == 0 else None
-        out.append(Facility(f"93{k + 300:03d}", f"Phòng khám Đa khoa {CLINIC_WORDS[k % len(CLINIC_WORDS)]}"
-                            + (f" {k // len(CLINIC_WORDS) + 1}" if k >= len(CLINIC_WORDS) else ""),
-                            "Phòng khám", "Tư nhân", site.code, opened, closed))
+        out.append(
+            Facility(
+                f"93{k + 300:03d}",
+                f"Phòng khám Đa khoa {CLINIC_WORDS[k % len(CLINIC_WORDS)]}"
+                + (f" {k // len(CLINIC_WORDS) + 1}" if k >= len(CLINIC_WORDS) else ""),
+                "Phòng khám",
+                "Tư nhân",
+                site.code,
+                opened,
+                closed,
+            )
+        )
     return out
 
 
@@ -119,7 +164,9 @@ def list_rows(all_facilities: list[Facility], day: date, seed: int) -> list[list
         since = live_since(f, seed)
         shown = since.strftime(c.DATE_FORMAT) if since is not None and since <= day else ""
         rows.append([f.code, f.name, f.type_vi, f.ownership_vi, f.commune, shown])
-    rows.append(["93900", "Nhà thuốc Hồng Phát", "Nhà thuốc", "Tư nhân", rows[0][4], ""])  # not a facility type
+    rows.append(
+        ["93900", "Nhà thuốc Hồng Phát", "Nhà thuốc", "Tư nhân", rows[0][4], ""]
+    )  # not a facility type
     rows.append(list(FOREIGN) + [""])
     rows.insert(len(rows) // 2, rows[day.month % len(rows)])  # a line sent twice
     return rows
@@ -134,8 +181,9 @@ def write_list(path: Path, rows: list[list[str]]) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0,
-             seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the month-end lists in [start, end]; ``scale`` does not change a province's facilities."""
     folder = Path(landing_root) / c.SOURCE / "cskcb"
     found = facilities(seed)

@@ -36,7 +36,9 @@ def cell_text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d" if value.time() == datetime.min.time() else "%Y-%m-%d %H:%M:%S")
+        return value.strftime(
+            "%Y-%m-%d" if value.time() == datetime.min.time() else "%Y-%m-%d %H:%M:%S"
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -74,16 +76,22 @@ def read_systems(path: str | Path) -> pl.DataFrame:
         (i for i, r in enumerate(rows) if any(header_text(v) == c.CODE for v in r)), None
     )
     if header_at is None:
-        raise SourceFileError(str(path), None, c.CODE, "no header row (no cell reads 'Mã hệ thống')")
+        raise SourceFileError(
+            str(path), None, c.CODE, "no header row (no cell reads 'Mã hệ thống')"
+        )
     header = [header_text(v) for v in rows[header_at]]
     missing = [col for col in c.SYSTEM_COLUMNS if col not in header]
     if missing:
-        raise SourceFileError(str(path), header_at + 1, ", ".join(missing),
-                              f"missing column(s); header is {[h for h in header if h]}")
+        raise SourceFileError(
+            str(path),
+            header_at + 1,
+            ", ".join(missing),
+            f"missing column(s); header is {[h for h in header if h]}",
+        )
     position = {col: header.index(col) for col in c.SYSTEM_COLUMNS}
     as_of = inventory_date(rows[:header_at])
     records = []
-    for number, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         cells = {col: cell_text(row[i]) if i < len(row) else None for col, i in position.items()}
         if all(v is None for col, v in cells.items() if col != c.ROW_NO):
             continue  # blank line, or a footer ("Tổng số: ...") written in the first column

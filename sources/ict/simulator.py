@@ -71,7 +71,21 @@ BROKEN_SHARE = 0.012
 HORIZON = date(2026, 12, 31)  # events drawn beyond this never happen in the simulation
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Đặng", "Bùi", "Lâm"]
 MIDDLE = ["Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hữu", "Quốc"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hà", "Hùng", "Khoa", "Lan", "Nam", "Phúc", "Tâm", "Trung", "Vy"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hà",
+    "Hùng",
+    "Khoa",
+    "Lan",
+    "Nam",
+    "Phúc",
+    "Tâm",
+    "Trung",
+    "Vy",
+]
 
 
 @dataclass(frozen=True)
@@ -131,20 +145,39 @@ def templates(agency: dict, rng: np.random.Generator) -> list[tuple[str, int]]:
 
 def life(agency: dict, name: str, proposed: int, rng: np.random.Generator) -> dict:
     """When the system came into service, was approved, had its plan partly and fully in place."""
-    maturity = geo.maturity(agency["agency_code"] if agency["agency_level"] == "province" else agency["unit_code"])
+    maturity = geo.maturity(
+        agency["agency_code"] if agency["agency_level"] == "province" else agency["unit_code"]
+    )
     new = rng.random() < 0.07
-    start = day_between(rng, date(2025, 1, 15), date(2025, 11, 30)) if new else \
-        day_between(rng, date(2011, 1, 1), date(2024, 6, 30))
-    retired = None if new or rng.random() > 0.03 else day_between(rng, date(2024, 1, 1), date(2025, 10, 31))
-    p_approved = np.clip(0.86 + 0.18 * maturity - 0.06 * (proposed >= 3)
-                         + 0.08 * (agency["agency_level"] == "province"), 0.25, 0.995)
+    start = (
+        day_between(rng, date(2025, 1, 15), date(2025, 11, 30))
+        if new
+        else day_between(rng, date(2011, 1, 1), date(2024, 6, 30))
+    )
+    retired = (
+        None
+        if new or rng.random() > 0.03
+        else day_between(rng, date(2024, 1, 1), date(2025, 10, 31))
+    )
+    p_approved = np.clip(
+        0.86
+        + 0.18 * maturity
+        - 0.06 * (proposed >= 3)
+        + 0.08 * (agency["agency_level"] == "province"),
+        0.25,
+        0.995,
+    )
     approved_on = None
     if rng.random() < p_approved:
-        year = int(rng.choice(np.arange(2018, 2026), p=np.array([4, 6, 8, 10, 11, 13, 18, 30]) / 100))
+        year = int(
+            rng.choice(np.arange(2018, 2026), p=np.array([4, 6, 8, 10, 11, 13, 18, 30]) / 100)
+        )
         approved_on = day_between(rng, date(year, 1, 2), date(year, 12, 20))
         earliest = start - timedelta(days=120)  # a new system is classified at design stage
         if approved_on < earliest:
-            approved_on = min(earliest + timedelta(days=int(rng.integers(0, 200))), date(2025, 12, 20))
+            approved_on = min(
+                earliest + timedelta(days=int(rng.integers(0, 200))), date(2025, 12, 20)
+            )
     partial_on = full_on = None
     if approved_on:
         partial_on = approved_on + timedelta(days=int(rng.integers(20, 150)))
@@ -155,8 +188,12 @@ def life(agency: dict, name: str, proposed: int, rng: np.random.Generator) -> di
         partial_on = day_between(rng, date(2023, 1, 1), date(2025, 11, 30))
     approved_level = proposed if rng.random() < 0.95 else max(1, proposed - 1)
     return {
-        "in_service_from": start, "in_service_to": retired, "approved_on": approved_on,
-        "approved_level": approved_level, "partial_on": partial_on, "full_on": full_on,
+        "in_service_from": start,
+        "in_service_to": retired,
+        "approved_on": approved_on,
+        "approved_level": approved_level,
+        "partial_on": partial_on,
+        "full_on": full_on,
     }
 
 
@@ -168,22 +205,33 @@ def inventory(seed: int) -> tuple[System, ...]:
     for agency in geo.agencies():
         if agency["agency_code"] in OUTSIDE_INVENTORY:
             continue
-        rng = np.random.default_rng([seed, 16, int(geo.stable_fraction("ict-owner", agency["agency_code"]) * 2**31)])
+        rng = np.random.default_rng(
+            [seed, 16, int(geo.stable_fraction("ict-owner", agency["agency_code"]) * 2**31)]
+        )
         for name, base_level in templates(agency, rng):
             number += 1
             proposed = int(min(5, max(1, base_level + (1 if rng.random() < 0.08 else 0))))
             event = life(agency, name, proposed, rng)
             decision_no = int(rng.integers(15, 2400))
             approved_on = event["approved_on"]
-            systems.append(System(
-                code=f"HTTT-H93-{number:04d}", name=name, owner=agency["agency_code"],
-                owner_name=agency["name_vi"], operator=OPERATORS[int(rng.integers(len(OPERATORS)))],
-                proposed=proposed, approved_level=event["approved_level"],
-                decision=f"{decision_no}/QĐ-{issuer(agency, proposed)}" if approved_on else "",
-                approved_on=approved_on, partial_on=event["partial_on"], full_on=event["full_on"],
-                in_service_from=event["in_service_from"], in_service_to=event["in_service_to"],
-                text_dates=rng.random() < 0.04,
-            ))
+            systems.append(
+                System(
+                    code=f"HTTT-H93-{number:04d}",
+                    name=name,
+                    owner=agency["agency_code"],
+                    owner_name=agency["name_vi"],
+                    operator=OPERATORS[int(rng.integers(len(OPERATORS)))],
+                    proposed=proposed,
+                    approved_level=event["approved_level"],
+                    decision=f"{decision_no}/QĐ-{issuer(agency, proposed)}" if approved_on else "",
+                    approved_on=approved_on,
+                    partial_on=event["partial_on"],
+                    full_on=event["full_on"],
+                    in_service_from=event["in_service_from"],
+                    in_service_to=event["in_service_to"],
+                    text_dates=rng.random() < 0.04,
+                )
+            )
     return tuple(systems)
 
 
@@ -225,15 +273,29 @@ def row_of(system: System, as_of: date, seed: int) -> list:
         plan, plan_on = "Đang triển khai một phần", system.partial_on
     else:
         plan, plan_on = ("Chưa triển khai" if approved else None), None
-    retired = system.in_service_to if system.in_service_to and system.in_service_to <= as_of else None
+    retired = (
+        system.in_service_to if system.in_service_to and system.in_service_to <= as_of else None
+    )
     contact_name, contact_phone = contacts(seed)[system.owner]
     note = None if approved else "Đang hoàn thiện hồ sơ đề xuất cấp độ"
     return [
-        None, system.code, system.name, system.owner, system.owner_name, system.operator, system.proposed,
-        system.approved_level if approved else None, system.decision if approved else None,
-        as_cell(system.approved_on if approved else None, system.text_dates), plan,
-        as_cell(plan_on, system.text_dates), as_cell(system.in_service_from, False), as_cell(retired, False),
-        contact_name, contact_phone, note,
+        None,
+        system.code,
+        system.name,
+        system.owner,
+        system.owner_name,
+        system.operator,
+        system.proposed,
+        system.approved_level if approved else None,
+        system.decision if approved else None,
+        as_cell(system.approved_on if approved else None, system.text_dates),
+        plan,
+        as_cell(plan_on, system.text_dates),
+        as_cell(system.in_service_from, False),
+        as_cell(retired, False),
+        contact_name,
+        contact_phone,
+        note,
     ]
 
 
@@ -261,12 +323,16 @@ def spoil(rows: list[list], seed: int, as_of: date) -> list[list]:
 
 
 def quarter_end(year: int, quarter: int) -> date:
-    return (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)) - timedelta(days=1)
+    return (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)) - timedelta(
+        days=1
+    )
 
 
 def delivery_day(seed: int, year: int, quarter: int) -> date:
     """In the first half of the month after the quarter: the 5th to the 15th."""
-    return quarter_end(year, quarter) + timedelta(days=5 + int(geo.stable_fraction("ict-delivery", seed, year, quarter) * 11))
+    return quarter_end(year, quarter) + timedelta(
+        days=5 + int(geo.stable_fraction("ict-delivery", seed, year, quarter) * 11)
+    )
 
 
 def quarters_delivered(seed: int, start: date, end: date) -> list[tuple[int, int]]:
@@ -295,8 +361,11 @@ def workbook_bytes(rows: list[list], as_of: date, stamp: datetime) -> bytes:
     for cell in ws[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    date_columns = {i + 1 for i, name in enumerate(c.SYSTEM_COLUMNS)
-                    if name in (c.APPROVED_ON, c.PLAN_DATE, c.IN_SERVICE_FROM, c.IN_SERVICE_TO)}
+    date_columns = {
+        i + 1
+        for i, name in enumerate(c.SYSTEM_COLUMNS)
+        if name in (c.APPROVED_ON, c.PLAN_DATE, c.IN_SERVICE_FROM, c.IN_SERVICE_TO)
+    }
     for row in rows:
         ws.append(row)
         for col in date_columns:
@@ -316,12 +385,18 @@ def fixed_zip(data: bytes, stamp: datetime) -> bytes:
     """Re-pack an .xlsx with fixed entry times and modified date, so the same input gives the same bytes."""
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + iso.encode() + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + iso.encode() + rb"\g<2>",
+                    content,
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
@@ -334,7 +409,9 @@ def file_path(landing_root: Path, year: int, quarter: int, delivered: date) -> P
     return Path(landing_root) / c.SOURCE / "danhmuc" / str(year) / name
 
 
-def simulate(landing_root: Path | str, start: date, end: date, scale: float = 1.0, seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: Path | str, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the quarterly workbooks delivered in [start, end]; return the number of files and rows."""
     systems = [s for s in inventory(seed) if kept(s, seed, scale)]
     files = rows_written = 0
@@ -344,7 +421,9 @@ def simulate(landing_root: Path | str, start: date, end: date, scale: float = 1.
         rows = spoil([row_of(s, as_of, seed) for s in systems if listed(s, as_of)], seed, as_of)
         path = file_path(Path(landing_root), year, quarter, delivered)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(workbook_bytes(rows, as_of, datetime(delivered.year, delivered.month, delivered.day, 8)))
+        path.write_bytes(
+            workbook_bytes(rows, as_of, datetime(delivered.year, delivered.month, delivered.day, 8))
+        )
         files += 1
         rows_written += len(rows)
     return {"files": files, "system": rows_written}

@@ -20,8 +20,15 @@ from sources import geo
 from sources.population import constants as c
 
 BASE_SHARES: dict[str, float] = {
-    "0-4": 0.075, "5-9": 0.080, "10-14": 0.080, "15-17": 0.050,
-    "18-24": 0.100, "25-34": 0.150, "35-44": 0.155, "45-59": 0.170, "60+": 0.140,
+    "0-4": 0.075,
+    "5-9": 0.080,
+    "10-14": 0.080,
+    "15-17": 0.050,
+    "18-24": 0.100,
+    "25-34": 0.150,
+    "35-44": 0.155,
+    "45-59": 0.170,
+    "60+": 0.140,
 }
 GROWTH_FROM = date(2025, 1, 1)
 FOREIGN_COMMUNE = ("31117", "925", "Phường Cái Khế")  # Ninh Kiều, Cần Thơ: not in the province
@@ -29,7 +36,10 @@ FOREIGN_COMMUNE = ("31117", "925", "Phường Cái Khế")  # Ninh Kiều, Cần
 
 def band_shares(unit_code: str) -> dict[str, float]:
     """The commune's age structure: the province's, each band shifted by up to ±8%."""
-    raw = {b: s * (0.92 + 0.16 * geo.stable_fraction("age", unit_code, b)) for b, s in BASE_SHARES.items()}
+    raw = {
+        b: s * (0.92 + 0.16 * geo.stable_fraction("age", unit_code, b))
+        for b, s in BASE_SHARES.items()
+    }
     total = sum(raw.values())
     return {b: v / total for b, v in raw.items()}
 
@@ -52,8 +62,11 @@ def band_counts(commune: geo.Commune, day: date, scale: float = 1.0) -> dict[str
 
 
 def adults(commune: geo.Commune, day: date, scale: float = 1.0) -> int:
-    return sum(m + f for band, (m, f) in band_counts(commune, day, scale).items()
-               if c.AGE_BANDS[band] >= c.ADULT_AGE)
+    return sum(
+        m + f
+        for band, (m, f) in band_counts(commune, day, scale).items()
+        if c.AGE_BANDS[band] >= c.ADULT_AGE
+    )
 
 
 def quarter_ends(start: date, end: date) -> list[date]:
@@ -71,8 +84,19 @@ def extract_rows(day: date, scale: float) -> list[list[str]]:
     rows = []
     for commune in geo.communes():
         for band, (male, female) in band_counts(commune, day, scale).items():
-            rows.append([geo.PROVINCE_CODE, commune.district_code, commune.code, commune.name, band,
-                         str(male), str(female), str(male + female), stamp])
+            rows.append(
+                [
+                    geo.PROVINCE_CODE,
+                    commune.district_code,
+                    commune.code,
+                    commune.name,
+                    band,
+                    str(male),
+                    str(female),
+                    str(male + female),
+                    stamp,
+                ]
+            )
     return rows
 
 
@@ -83,8 +107,19 @@ def with_defects(rows: list[list[str]], day: date) -> list[list[str]]:
     out = list(rows)
     for i in range(3):  # residents the register holds without a birth date
         commune = communes[(day.month * 7 + i * 23) % len(communes)]
-        out.append([geo.PROVINCE_CODE, commune.district_code, commune.code, commune.name, "Chưa xác định",
-                    "2", "1", "3", stamp])
+        out.append(
+            [
+                geo.PROVINCE_CODE,
+                commune.district_code,
+                commune.code,
+                commune.name,
+                "Chưa xác định",
+                "2",
+                "1",
+                "3",
+                stamp,
+            ]
+        )
     code, district, name = FOREIGN_COMMUNE
     out.append(["92", district, code, name, "18-24", "812", "790", "1602", stamp])
     out.insert(len(rows) // 2, rows[(day.month * 11) % len(rows)])  # a line sent twice
@@ -100,8 +135,9 @@ def write_extract(path: Path, rows: list[list[str]]) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0,
-             seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the quarterly extracts whose cut-off day falls in [start, end]; return rows per dataset.
 
     The figures depend only on the day (the register is the same whatever

@@ -31,7 +31,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return None
 
 
-
 SOURCE = Source(
     name=constants.SOURCE,
     title_vi="Bộ TT&TT: xếp hạng chỉ số chuyển đổi số (DTI) và Vietnam ICT Index",

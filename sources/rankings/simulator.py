@@ -59,7 +59,11 @@ def home_ranks(index: str, seed: int, last_year: int) -> dict[int, int]:
 
 
 def province_score(index: str, code: str, year: int, seed: int) -> float:
-    base = (0.22 if index == "DTI" else 0.35) + 0.3 * stable_fraction(index, "base", code) + LEADERS.get(code, 0)
+    base = (
+        (0.22 if index == "DTI" else 0.35)
+        + 0.3 * stable_fraction(index, "base", code)
+        + LEADERS.get(code, 0)
+    )
     gain = (0.025 if index == "DTI" else 0.02) * (year - FIRST_YEAR)
     noise = random.Random(f"{seed}|rankings-score|{index}|{code}|{year}").gauss(0, 0.02)
     return min(max(base + gain + noise, 0.05), 0.98)
@@ -78,7 +82,11 @@ def competition_ranks(scores: dict[str, float]) -> dict[str, int]:
 def year_scores(index: str, year: int, seed: int, home_rank: int) -> dict[str, float]:
     """Every province's score (4 decimals), Hậu Giang placed at ``home_rank``."""
     others = sorted(
-        ((code, round(province_score(index, code, year, seed), 4)) for code in c.PROVINCES if code != c.HAU_GIANG),
+        (
+            (code, round(province_score(index, code, year, seed), 4))
+            for code in c.PROVINCES
+            if code != c.HAU_GIANG
+        ),
         key=lambda kv: (-kv[1], kv[0]),
     )
     scores = dict(others)
@@ -90,7 +98,7 @@ def year_scores(index: str, year: int, seed: int, home_rank: int) -> dict[str, f
     else:
         above, below = values[home_rank - 2], values[home_rank - 1]
         if above - below < 0.0002:  # make room: everyone from the home position down loses a little
-            for code, value in others[home_rank - 1:]:
+            for code, value in others[home_rank - 1 :]:
                 scores[code] = round(value - 0.0002, 4)
             below = round(below - 0.0002, 4)
         home = (above + below) / 2
@@ -116,14 +124,40 @@ def dti_table(year: int, scores: dict[str, float], seed: int) -> str:
     pillar_ranks = {name: competition_ranks(values) for name, values in pillars.items()}
     lines = [c.DTI_SEPARATOR.join(c.DTI_COLUMNS)]
     for n, code in enumerate(sorted(scores, key=lambda k: (ranks[k], k)), start=1):
-        cells = [str(n), code, c.PROVINCES[code], str(year), vn_number(scores[code]), str(ranks[code])]
+        cells = [
+            str(n),
+            code,
+            c.PROVINCES[code],
+            str(year),
+            vn_number(scores[code]),
+            str(ranks[code]),
+        ]
         for name in ("government", "economy", "society"):
             cells += [vn_number(pillars[name][code]), str(pillar_ranks[name][code])]
         lines.append(c.DTI_SEPARATOR.join(cells))
     mean = sum(scores.values()) / len(scores)
-    averages = [vn_number(sum(pillars[p].values()) / len(scores)) for p in ("government", "economy", "society")]
-    lines.append(c.DTI_SEPARATOR.join(["", "", "Trung bình cả nước", str(year), vn_number(mean), "",
-                                        averages[0], "", averages[1], "", averages[2], ""]))
+    averages = [
+        vn_number(sum(pillars[p].values()) / len(scores))
+        for p in ("government", "economy", "society")
+    ]
+    lines.append(
+        c.DTI_SEPARATOR.join(
+            [
+                "",
+                "",
+                "Trung bình cả nước",
+                str(year),
+                vn_number(mean),
+                "",
+                averages[0],
+                "",
+                averages[1],
+                "",
+                averages[2],
+                "",
+            ]
+        )
+    )
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -131,13 +165,28 @@ def ict_table(year: int, scores: dict[str, float], seed: int) -> str:
     ranks = competition_ranks(scores)
     lines = [",".join(c.ICT_COLUMNS)]
     for n, code in enumerate(sorted(scores, key=lambda k: (ranks[k], k)), start=1):
-        subs = [pillar(seed, "ICT", code, year, name, scores[code]) for name in ("infra", "hr", "apps")]
-        lines.append(",".join([str(n), code, c.PROVINCES[code], str(year), *(f"{s:.4f}" for s in subs),
-                               f"{scores[code]:.4f}", str(ranks[code])]))
+        subs = [
+            pillar(seed, "ICT", code, year, name, scores[code]) for name in ("infra", "hr", "apps")
+        ]
+        lines.append(
+            ",".join(
+                [
+                    str(n),
+                    code,
+                    c.PROVINCES[code],
+                    str(year),
+                    *(f"{s:.4f}" for s in subs),
+                    f"{scores[code]:.4f}",
+                    str(ranks[code]),
+                ]
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write every ranking table published on or before ``end`` (from index year 2020)."""
     root = Path(landing_root) / c.SOURCE
     written = {"dti": 0, "ict": 0}

@@ -39,7 +39,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return None
 
 
-
 SOURCE = Source(
     name=constants.SOURCE,
     title_vi="Cục Thống kê tỉnh: GRDP và giá trị tăng thêm kinh tế số",

@@ -88,12 +88,18 @@ def read_title(ws: Worksheet, header_row: int, file: str) -> tuple[str, str | No
             if release is None and (m := re.search(r"(số liệu [^)(]+)", text)):
                 release = m.group(1).strip().capitalize()
     if area is None:
-        raise SourceFileError(file, 1, f"sheet '{ws.title}' rows 1-{header_row - 1}",
-                              "the title names no province ('... TỈNH <tên>')")
+        raise SourceFileError(
+            file,
+            1,
+            f"sheet '{ws.title}' rows 1-{header_row - 1}",
+            "the title names no province ('... TỈNH <tên>')",
+        )
     return area, release
 
 
-def value_columns(ws: Worksheet, header_row: int, first_col: int, file: str) -> tuple[dict[int, str], int]:
+def value_columns(
+    ws: Worksheet, header_row: int, first_col: int, file: str
+) -> tuple[dict[int, str], int]:
     """Column -> canonical period ('2025-Q1' or '2025') from the header, and the first data row."""
     merged = merged_ranges(ws)
 
@@ -105,8 +111,9 @@ def value_columns(ws: Worksheet, header_row: int, first_col: int, file: str) -> 
     def header(row: int, col: int) -> str | None:
         return normalise(shown(row, col))
 
-    label_col = next(col for col in range(1, ws.max_column + 1)
-                     if header(header_row, col) == c.LABEL_HEADER)
+    label_col = next(
+        col for col in range(1, ws.max_column + 1) if header(header_row, col) == c.LABEL_HEADER
+    )
     label_below = ws.cell(header_row + 1, label_col).value
     two_rows = label_below is None or (header_row + 1, label_col) in merged
     periods: dict[int, str] = {}
@@ -120,21 +127,33 @@ def value_columns(ws: Worksheet, header_row: int, first_col: int, file: str) -> 
         if top is not None:
             m = c.YEAR_HEADER.match(top)
             if not m:
-                raise SourceFileError(file, header_row, _where(ws, header_row, col),
-                                      f"year header {shown(header_row, col)!r} not recognised (expected 'Năm YYYY')")
+                raise SourceFileError(
+                    file,
+                    header_row,
+                    _where(ws, header_row, col),
+                    f"year header {shown(header_row, col)!r} not recognised (expected 'Năm YYYY')",
+                )
             year = int(m.group(1))
         if year is None:
-            raise SourceFileError(file, header_row, _where(ws, header_row, col), "period column without a year header")
+            raise SourceFileError(
+                file, header_row, _where(ws, header_row, col), "period column without a year header"
+            )
         if sub is None:
             periods[col] = str(year)
         elif sub in c.PERIOD_HEADERS:
             quarter = c.PERIOD_HEADERS[sub]
             periods[col] = f"{year}-Q{quarter}" if quarter else str(year)
         else:
-            raise SourceFileError(file, header_row + 1, _where(ws, header_row + 1, col),
-                                  f"period header {shown(header_row + 1, col)!r} not recognised (expected Quý I..IV or Cả năm)")
+            raise SourceFileError(
+                file,
+                header_row + 1,
+                _where(ws, header_row + 1, col),
+                f"period header {shown(header_row + 1, col)!r} not recognised (expected Quý I..IV or Cả năm)",
+            )
     if not periods:
-        raise SourceFileError(file, header_row, _where(ws, header_row, first_col), "no period columns in the header")
+        raise SourceFileError(
+            file, header_row, _where(ws, header_row, first_col), "no period columns in the header"
+        )
     return periods, header_row + (2 if two_rows else 1)
 
 
@@ -154,7 +173,9 @@ def read_sheet(ws: Worksheet, file: str) -> list[dict[str, str | None]]:
         if label is None or not str(label).strip():
             break  # the table ends at the first row without an indicator; notes follow
         base = {
-            "sheet": ws.title, "area": area, "release": release,
+            "sheet": ws.title,
+            "area": area,
+            "release": release,
             "measure_code": cell_text(ws.cell(r, code_col).value) if code_col else None,
             "measure": unicodedata.normalize("NFC", str(label)).strip(),
             "unit": cell_text(ws.cell(r, unit_col).value) if unit_col else None,
@@ -163,7 +184,9 @@ def read_sheet(ws: Worksheet, file: str) -> list[dict[str, str | None]]:
             text = cell_text(ws.cell(r, col).value)
             if text is None:
                 continue  # not published for this period
-            rows.append({**base, "cell": f"{get_column_letter(col)}{r}", "period": period, "value": text})
+            rows.append(
+                {**base, "cell": f"{get_column_letter(col)}{r}", "period": period, "value": text}
+            )
     return rows
 
 
@@ -179,8 +202,12 @@ def read_grdp_table(path: str | Path) -> pl.DataFrame:
     sheets = [ws for ws in wb.worksheets if find_header(ws)]
     if not sheets:
         first = wb.worksheets[0].title if wb.worksheets else "?"
-        raise SourceFileError(file, None, f"sheet '{first}'",
-                              f"no header cell 'Chỉ tiêu' in the first {c.HEADER_SEARCH_ROWS} rows of any sheet")
+        raise SourceFileError(
+            file,
+            None,
+            f"sheet '{first}'",
+            f"no header cell 'Chỉ tiêu' in the first {c.HEADER_SEARCH_ROWS} rows of any sheet",
+        )
     rows = [row for ws in sheets for row in read_sheet(ws, file)]
     if not rows:
         return empty_frame()

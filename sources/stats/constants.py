@@ -59,9 +59,16 @@ UNIT_HEADER = "đơn vị tính"
 HEADER_SEARCH_ROWS = 12  # the header must start within the first rows of the sheet
 YEAR_HEADER = re.compile(r"^năm\s+(\d{4})(?:\s*\(([^)]*)\))?$")
 PERIOD_HEADERS: dict[str, int | None] = {
-    "quý i": 1, "quý ii": 2, "quý iii": 3, "quý iv": 4,
-    "quý 1": 1, "quý 2": 2, "quý 3": 3, "quý 4": 4,
-    "cả năm": None, "năm": None,
+    "quý i": 1,
+    "quý ii": 2,
+    "quý iii": 3,
+    "quý iv": 4,
+    "quý 1": 1,
+    "quý 2": 2,
+    "quý 3": 3,
+    "quý 4": 4,
+    "cả năm": None,
+    "năm": None,
 }
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TITLE_AREA = re.compile(r"\b(tỉnh|thành phố)\s+(.+?)\s*$", re.IGNORECASE)

@@ -84,8 +84,12 @@ def official_quarters(seed: int, year: int) -> dict[int, dict[str, float]]:
         grdp = round(grdp_year * w / sum(weights), 1)
         digital = round(grdp * (share_year + rng.gauss(0, 0.4)) / 100, 1)
         core = round(digital * (0.6 + rng.gauss(0, 0.02)), 1)
-        out[q] = {"grdp": grdp, "digital_economy": digital, "digital_core": core,
-                  "digital_sectors": round(digital - core, 1)}
+        out[q] = {
+            "grdp": grdp,
+            "digital_economy": digital,
+            "digital_core": core,
+            "digital_sectors": round(digital - core, 1),
+        }
     return out
 
 
@@ -101,7 +105,12 @@ def published_quarter(seed: int, year: int, quarter: int, release: Release) -> d
     grdp = round(official["grdp"] * (1 + errors["grdp"] * damp), 1)
     digital = round(official["digital_economy"] * (1 + errors["digital_economy"] * damp), 1)
     core = round(digital * official["digital_core"] / official["digital_economy"], 1)
-    return {"grdp": grdp, "digital_economy": digital, "digital_core": core, "digital_sectors": round(digital - core, 1)}
+    return {
+        "grdp": grdp,
+        "digital_economy": digital,
+        "digital_core": core,
+        "digital_sectors": round(digital - core, 1),
+    }
 
 
 def with_share(values: dict[str, float]) -> dict[str, float]:
@@ -112,8 +121,12 @@ def columns_of(release: Release) -> list[tuple[int, int | None]]:
     """(year, quarter or None for the whole year) of each value column, left to right."""
     if release.kind == "yearly":
         return [(release.year, q) for q in (1, 2, 3, 4)] + [(release.year, None)]
-    last_year: list[tuple[int, int | None]] = [(release.year - 1, q) for q in (1, 2, 3, 4)] + [(release.year - 1, None)]
-    this_year: list[tuple[int, int | None]] = [(release.year, q) for q in range(1, release.quarter + 1)]
+    last_year: list[tuple[int, int | None]] = [(release.year - 1, q) for q in (1, 2, 3, 4)] + [
+        (release.year - 1, None)
+    ]
+    this_year: list[tuple[int, int | None]] = [
+        (release.year, q) for q in range(1, release.quarter + 1)
+    ]
     return last_year + this_year + ([(release.year, None)] if release.quarter == 4 else [])
 
 
@@ -124,7 +137,9 @@ def table(seed: int, release: Release) -> list[tuple[int, int | None, dict[str, 
             out.append((year, quarter, with_share(published_quarter(seed, year, quarter, release))))
             continue
         quarters = [published_quarter(seed, year, q, release) for q in (1, 2, 3, 4)]
-        out.append((year, None, with_share({m: round(sum(v[m] for v in quarters), 1) for m in MONEY})))
+        out.append(
+            (year, None, with_share({m: round(sum(v[m] for v in quarters), 1) for m in MONEY}))
+        )
     return out
 
 
@@ -149,7 +164,9 @@ def build_workbook(seed: int, release: Release) -> Workbook:
         ws.cell(4, col, f"Năm {year}").font = Font(bold=True)
         ws.merge_cells(start_row=4, start_column=col, end_row=4, end_column=col + len(span) - 1)
         for offset, (_, quarter, _) in enumerate(span):
-            ws.cell(5, col + offset, f"Quý {c.ROMAN[quarter]}" if quarter else "Cả năm").font = Font(bold=True)
+            ws.cell(
+                5, col + offset, f"Quý {c.ROMAN[quarter]}" if quarter else "Cả năm"
+            ).font = Font(bold=True)
         col += len(span)
     for r, (code, label, unit, measure) in enumerate(c.ROWS, start=6):
         ws.cell(r, 1, code)
@@ -179,7 +196,9 @@ def save_deterministic(wb: Workbook, path: Path, when: datetime) -> None:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(entry, data)
@@ -187,12 +206,16 @@ def save_deterministic(wb: Workbook, path: Path, when: datetime) -> None:
     path.write_bytes(out.getvalue())
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the releases up to ``end`` (history from 2022 included); return files written per dataset."""
     root = Path(landing_root) / c.SOURCE
     written = {"quarterly": 0, "yearly": 0}
     for release in releases(end):
         wb = build_workbook(seed, release)
-        save_deterministic(wb, root / release.file_name(), datetime.combine(release.delivered, datetime.min.time()))
+        save_deterministic(
+            wb, root / release.file_name(), datetime.combine(release.delivered, datetime.min.time())
+        )
         written[release.kind] += 1
     return written

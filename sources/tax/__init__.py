@@ -28,8 +28,9 @@ def period_of(name: str) -> tuple[date, date] | None:
     day = file_date(name)
     if day is None:
         return None
-    return date(day.year, day.month, 1), date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-
+    return date(day.year, day.month, 1), date(
+        day.year, day.month, calendar.monthrange(day.year, day.month)[1]
+    )
 
 
 SOURCE = Source(

@@ -44,8 +44,11 @@ PERSONAL_FIELDS = ["TenNguoiNopThue", "TenCuaHang", "DiaChiKinhDoanh", "SoDienTh
 TAX_CODE_PATTERN = r"^(\d{10}|\d{10}-\d{3}|\d{12})$"
 EARLIEST_CASH_REGISTER_INVOICE = "2022-07-01"  # Decree 123/2020/NĐ-CP in force
 
-TAXPAYER_TYPE = {"Doanh nghiệp": "enterprise", "Hộ kinh doanh": "household_business",
-                 "Cá nhân kinh doanh": "individual"}
+TAXPAYER_TYPE = {
+    "Doanh nghiệp": "enterprise",
+    "Hộ kinh doanh": "household_business",
+    "Cá nhân kinh doanh": "individual",
+}
 
 # TMS taxpayer status codes (trạng thái mã số thuế)
 STATUS = {
@@ -61,7 +64,10 @@ STATUS = {
 
 # VSIC 2018 retail lines in stores: code -> (name, consumer goods for T10)
 BUSINESS_LINES = {
-    "4711": ("Bán lẻ lương thực, thực phẩm, đồ uống, thuốc lá chiếm tỷ trọng lớn trong các cửa hàng kinh doanh tổng hợp", True),
+    "4711": (
+        "Bán lẻ lương thực, thực phẩm, đồ uống, thuốc lá chiếm tỷ trọng lớn trong các cửa hàng kinh doanh tổng hợp",
+        True,
+    ),
     "4719": ("Bán lẻ khác trong các cửa hàng kinh doanh tổng hợp", True),
     "4721": ("Bán lẻ lương thực trong các cửa hàng chuyên doanh", True),
     "4722": ("Bán lẻ thực phẩm trong các cửa hàng chuyên doanh", True),
@@ -70,15 +76,24 @@ BUSINESS_LINES = {
     "4730": ("Bán lẻ nhiên liệu động cơ trong các cửa hàng chuyên doanh", False),
     "4741": ("Bán lẻ máy vi tính, thiết bị ngoại vi, phần mềm và thiết bị viễn thông", True),
     "4742": ("Bán lẻ thiết bị nghe nhìn trong các cửa hàng chuyên doanh", True),
-    "4751": ("Bán lẻ vải, len, sợi, chỉ khâu và hàng dệt khác trong các cửa hàng chuyên doanh", True),
+    "4751": (
+        "Bán lẻ vải, len, sợi, chỉ khâu và hàng dệt khác trong các cửa hàng chuyên doanh",
+        True,
+    ),
     "4752": ("Bán lẻ đồ ngũ kim, sơn, kính và thiết bị lắp đặt khác trong xây dựng", False),
     "4753": ("Bán lẻ thảm, đệm, chăn, màn, rèm, vật liệu phủ tường và sàn", True),
     "4759": ("Bán lẻ đồ điện gia dụng, giường, tủ, bàn, ghế và đồ dùng gia đình khác", True),
     "4761": ("Bán lẻ sách, báo, tạp chí, văn phòng phẩm trong các cửa hàng chuyên doanh", True),
     "4763": ("Bán lẻ thiết bị, dụng cụ thể dục, thể thao trong các cửa hàng chuyên doanh", True),
     "4764": ("Bán lẻ trò chơi, đồ chơi trong các cửa hàng chuyên doanh", True),
-    "4771": ("Bán lẻ hàng may mặc, giày dép, hàng da và giả da trong các cửa hàng chuyên doanh", True),
-    "4772": ("Bán lẻ thuốc, dụng cụ y tế, mỹ phẩm và vật phẩm vệ sinh trong các cửa hàng chuyên doanh", True),
+    "4771": (
+        "Bán lẻ hàng may mặc, giày dép, hàng da và giả da trong các cửa hàng chuyên doanh",
+        True,
+    ),
+    "4772": (
+        "Bán lẻ thuốc, dụng cụ y tế, mỹ phẩm và vật phẩm vệ sinh trong các cửa hàng chuyên doanh",
+        True,
+    ),
     "4773": ("Bán lẻ hàng hóa khác mới trong các cửa hàng chuyên doanh", True),
     "4774": ("Bán lẻ hàng hóa đã qua sử dụng trong các cửa hàng chuyên doanh", True),
 }

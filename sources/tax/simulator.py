@@ -30,18 +30,79 @@ POOL_AT_SCALE_1 = 7_800  # gives ~3,600 stores in the register at the end of 202
 ORIGIN = date(2010, 1, 1)
 CITIZEN_ID_AS_TAX_CODE = date(2025, 7, 1)
 DECREE_70 = 2025 + 5 / 12  # 1 June 2025
-LINE_SHARE = {"4711": 0.30, "4719": 0.08, "4721": 0.03, "4722": 0.11, "4723": 0.07, "4724": 0.02, "4730": 0.04,
-              "4741": 0.04, "4742": 0.01, "4751": 0.02, "4752": 0.05, "4753": 0.01, "4759": 0.04, "4761": 0.02,
-              "4763": 0.01, "4764": 0.01, "4771": 0.06, "4772": 0.05, "4773": 0.02, "4774": 0.005}
-SHOP_WORD = {"4711": "Tạp hóa", "4719": "Cửa hàng", "4722": "Thực phẩm", "4723": "Đại lý bia nước ngọt",
-             "4730": "Cửa hàng xăng dầu", "4741": "Điện thoại", "4752": "Vật liệu xây dựng",
-             "4771": "Shop thời trang", "4772": "Nhà thuốc"}
+LINE_SHARE = {
+    "4711": 0.30,
+    "4719": 0.08,
+    "4721": 0.03,
+    "4722": 0.11,
+    "4723": 0.07,
+    "4724": 0.02,
+    "4730": 0.04,
+    "4741": 0.04,
+    "4742": 0.01,
+    "4751": 0.02,
+    "4752": 0.05,
+    "4753": 0.01,
+    "4759": 0.04,
+    "4761": 0.02,
+    "4763": 0.01,
+    "4764": 0.01,
+    "4771": 0.06,
+    "4772": 0.05,
+    "4773": 0.02,
+    "4774": 0.005,
+}
+SHOP_WORD = {
+    "4711": "Tạp hóa",
+    "4719": "Cửa hàng",
+    "4722": "Thực phẩm",
+    "4723": "Đại lý bia nước ngọt",
+    "4730": "Cửa hàng xăng dầu",
+    "4741": "Điện thoại",
+    "4752": "Vật liệu xây dựng",
+    "4771": "Shop thời trang",
+    "4772": "Nhà thuốc",
+}
 TYPES = {"Hộ kinh doanh": 0.82, "Doanh nghiệp": 0.14, "Cá nhân kinh doanh": 0.04}
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Trương", "Bùi", "Đặng", "Đỗ", "Ngô"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Phan",
+    "Trương",
+    "Bùi",
+    "Đặng",
+    "Đỗ",
+    "Ngô",
+]
 MIDDLE = ["Văn", "Thị", "Minh", "Hoàng", "Thanh", "Ngọc", "Quốc", "Hữu"]
-GIVEN = ["An", "Bình", "Cường", "Dũng", "Hùng", "Lan", "Mai", "Nam", "Phúc", "Tâm", "Thảo", "Vy", "Khoa"]
-FAULTS = ["unknown_commune", "bad_tax_code", "unknown_line", "bad_date", "future_invoice", "bad_status",
-          "missing_store"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hùng",
+    "Lan",
+    "Mai",
+    "Nam",
+    "Phúc",
+    "Tâm",
+    "Thảo",
+    "Vy",
+    "Khoa",
+]
+FAULTS = [
+    "unknown_commune",
+    "bad_tax_code",
+    "unknown_line",
+    "bad_date",
+    "future_invoice",
+    "bad_status",
+    "missing_store",
+]
 
 
 def _rng(seed: int, *parts: object) -> np.random.Generator:
@@ -75,7 +136,9 @@ def _pool(scale: float, seed: int) -> pl.DataFrame:
     suspended = rng.random(n) < 0.04
     pause_start = opened + np.floor(rng.random(n) * np.maximum(closed - opened, 1)).astype(int)
     pause_end = np.where(suspended, pause_start + rng.integers(30, 180, n), -1)
-    p_end = np.clip(np.array([0.80 + 0.16 * geo.maturity(communes[i].code) for i in idx]), 0.55, 0.97)
+    p_end = np.clip(
+        np.array([0.80 + 0.16 * geo.maturity(communes[i].code) for i in idx]), 0.55, 0.97
+    )
     grid = 2022.5 + np.arange(0, 5.5 * 12) / 12  # month starts from July 2022
     share = adoption_share(p_end[:, None], grid[None, :])
     u = rng.random(n)
@@ -86,28 +149,54 @@ def _pool(scale: float, seed: int) -> pl.DataFrame:
     adopt_day = np.where(np.isnan(adopt_day), -1, np.maximum(adopt_day, opened)).astype(int)
     adopt_day = np.where(adopt_day >= closed, -1, adopt_day)
     serial = rng.permutation(np.arange(n)) * 7 + 10_000_000
-    people = [f"{FAMILY[a]} {MIDDLE[b]} {GIVEN[d]}" for a, b, d in
-              zip(rng.integers(0, len(FAMILY), n), rng.integers(0, len(MIDDLE), n),
-                  rng.integers(0, len(GIVEN), n), strict=True)]
-    company = [f"Công ty TNHH Thương mại {GIVEN[k]} {FAMILY[j]}" for j, k in
-               zip(rng.integers(0, len(FAMILY), n), rng.integers(0, len(GIVEN), n), strict=True)]
+    people = [
+        f"{FAMILY[a]} {MIDDLE[b]} {GIVEN[d]}"
+        for a, b, d in zip(
+            rng.integers(0, len(FAMILY), n),
+            rng.integers(0, len(MIDDLE), n),
+            rng.integers(0, len(GIVEN), n),
+            strict=True,
+        )
+    ]
+    company = [
+        f"Công ty TNHH Thương mại {GIVEN[k]} {FAMILY[j]}"
+        for j, k in zip(
+            rng.integers(0, len(FAMILY), n), rng.integers(0, len(GIVEN), n), strict=True
+        )
+    ]
     is_company = types == "Doanh nghiệp"
-    return pl.DataFrame({
-        "MaCuaHang": [f"CH{s:08d}" for s in serial],
-        "enterprise_code": [f"63{s % 100_000_000:08d}" for s in serial * 13],
-        "personal_code": [f"80{s % 100_000_000:08d}" for s in serial * 17],
-        "citizen_id": [f"093{s % 1_000_000_000:09d}" for s in serial * 19],
-        "TenNguoiNopThue": [co if comp else pe for co, pe, comp in zip(company, people, is_company, strict=True)],
-        "TenCuaHang": [f"{SHOP_WORD.get(li, 'Cửa hàng')} {pe.split()[-1]}" for li, pe in zip(lines, people, strict=True)],
-        "DiaChiKinhDoanh": [f"Số {h}, Ấp {k}, {communes[i].name}" for h, k, i in
-                            zip(rng.integers(1, 400, n), rng.integers(1, 12, n), idx, strict=True)],
-        "SoDienThoai": [f"09{p:08d}" for p in rng.integers(0, 100_000_000, n)],
-        "LoaiNguoiNopThue": types,
-        "MaXa": [communes[i].code for i in idx],
-        "MaNganhNghe": lines,
-        "opened": opened, "closed": closed, "pause_start": pause_start, "pause_end": pause_end,
-        "adopted": adopt_day, "u_info": rng.random(n), "u_pause": rng.random(n),
-    })
+    return pl.DataFrame(
+        {
+            "MaCuaHang": [f"CH{s:08d}" for s in serial],
+            "enterprise_code": [f"63{s % 100_000_000:08d}" for s in serial * 13],
+            "personal_code": [f"80{s % 100_000_000:08d}" for s in serial * 17],
+            "citizen_id": [f"093{s % 1_000_000_000:09d}" for s in serial * 19],
+            "TenNguoiNopThue": [
+                co if comp else pe for co, pe, comp in zip(company, people, is_company, strict=True)
+            ],
+            "TenCuaHang": [
+                f"{SHOP_WORD.get(li, 'Cửa hàng')} {pe.split()[-1]}"
+                for li, pe in zip(lines, people, strict=True)
+            ],
+            "DiaChiKinhDoanh": [
+                f"Số {h}, Ấp {k}, {communes[i].name}"
+                for h, k, i in zip(
+                    rng.integers(1, 400, n), rng.integers(1, 12, n), idx, strict=True
+                )
+            ],
+            "SoDienThoai": [f"09{p:08d}" for p in rng.integers(0, 100_000_000, n)],
+            "LoaiNguoiNopThue": types,
+            "MaXa": [communes[i].code for i in idx],
+            "MaNganhNghe": lines,
+            "opened": opened,
+            "closed": closed,
+            "pause_start": pause_start,
+            "pause_end": pause_end,
+            "adopted": adopt_day,
+            "u_info": rng.random(n),
+            "u_pause": rng.random(n),
+        }
+    )
 
 
 def _norm(shares: dict[str, float]) -> np.ndarray:
@@ -125,28 +214,38 @@ def snapshot(pool: pl.DataFrame, day: date, seed: int) -> pl.DataFrame:
     d = (day - ORIGIN).days
     rows = pool.filter((pl.col("opened") <= d) & (pl.lit(d) < pl.col("closed") + 60))
     status = (
-        pl.when(pl.col("closed") <= d).then(pl.when(pl.lit(d) < pl.col("closed") + 30).then(pl.lit("03"))
-                                              .otherwise(pl.lit("01")))
+        pl.when(pl.col("closed") <= d)
+        .then(pl.when(pl.lit(d) < pl.col("closed") + 30).then(pl.lit("03")).otherwise(pl.lit("01")))
         .when((pl.col("pause_start") <= d) & (pl.lit(d) <= pl.col("pause_end")))
         .then(pl.when(pl.col("u_pause") < 0.7).then(pl.lit("05")).otherwise(pl.lit("06")))
-        .when((pl.col("LoaiNguoiNopThue") != "Doanh nghiệp") & (pl.col("u_info") < 0.05)).then(pl.lit("04"))
+        .when((pl.col("LoaiNguoiNopThue") != "Doanh nghiệp") & (pl.col("u_info") < 0.05))
+        .then(pl.lit("04"))
         .otherwise(pl.lit("00"))
     )
     tax_code = (
-        pl.when(pl.col("LoaiNguoiNopThue") == "Doanh nghiệp").then(pl.col("enterprise_code"))
-        .when(pl.lit(day >= CITIZEN_ID_AS_TAX_CODE)).then(pl.col("citizen_id"))
+        pl.when(pl.col("LoaiNguoiNopThue") == "Doanh nghiệp")
+        .then(pl.col("enterprise_code"))
+        .when(pl.lit(day >= CITIZEN_ID_AS_TAX_CODE))
+        .then(pl.col("citizen_id"))
         .otherwise(pl.col("personal_code"))
     )
     out = rows.select(
         pl.lit(day.strftime(c.DATE_FORMAT)).alias("NgayChotSoLieu"),
         "MaCuaHang",
         tax_code.alias("MaSoThue"),
-        "TenNguoiNopThue", "TenCuaHang", "DiaChiKinhDoanh", "SoDienThoai", "LoaiNguoiNopThue", "MaXa",
+        "TenNguoiNopThue",
+        "TenCuaHang",
+        "DiaChiKinhDoanh",
+        "SoDienThoai",
+        "LoaiNguoiNopThue",
+        "MaXa",
         "MaNganhNghe",
         status.alias("TrangThaiMST"),
         _fmt(pl.col("opened")).alias("NgayBatDauKinhDoanh"),
-        pl.when((pl.col("adopted") >= 0) & (pl.col("adopted") <= d)).then(_fmt(pl.col("adopted")))
-        .otherwise(pl.lit("")).alias("NgayDangKyHDDTMTT"),
+        pl.when((pl.col("adopted") >= 0) & (pl.col("adopted") <= d))
+        .then(_fmt(pl.col("adopted")))
+        .otherwise(pl.lit(""))
+        .alias("NgayDangKyHDDTMTT"),
     )
     return _with_faults(out, _rng(seed, "faults", day), day)
 
@@ -191,7 +290,9 @@ def month_ends(start: date, end: date) -> list[date]:
     return out
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the month-end snapshots delivered in [start, end] below ``<landing_root>/tax/``; return counts."""
     counts = {"files": 0, "store": 0}
     days = month_ends(start, end)
@@ -200,7 +301,13 @@ def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.
     pool = _pool(scale, seed)
     for day in days:
         df = snapshot(pool, day, seed)
-        path = Path(landing_root) / c.SOURCE / "cuahang" / str(day.year) / f"dscuahang_banle_{day:%Y%m%d}.csv"
+        path = (
+            Path(landing_root)
+            / c.SOURCE
+            / "cuahang"
+            / str(day.year)
+            / f"dscuahang_banle_{day:%Y%m%d}.csv"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         df.write_csv(path, separator=c.SEPARATOR)
         counts["files"] += 1

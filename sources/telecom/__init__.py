@@ -40,7 +40,6 @@ def period_of(name: str) -> tuple[date, date] | None:
     return None
 
 
-
 SOURCE = Source(
     name=constants.SOURCE,
     title_vi="Báo cáo vùng phủ cáp quang (FTTH) của các doanh nghiệp viễn thông và số hộ gia đình theo xã",

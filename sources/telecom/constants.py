@@ -57,7 +57,12 @@ OPERATOR_FORMATS = {
     "FPT": ("fpt", "\t", False, "Q{q}/{year}", "%Y%m%d"),
     "MOBIFONE": ("mobifone", ",", False, "{year}Q{q}", "%d/%m/%Y"),
 }
-OPERATOR_LABEL = {"VNPT": "VNPT", "VIETTEL": "Viettel", "FPT": "FPT Telecom", "MOBIFONE": "MobiFone"}
+OPERATOR_LABEL = {
+    "VNPT": "VNPT",
+    "VIETTEL": "Viettel",
+    "FPT": "FPT Telecom",
+    "MOBIFONE": "MobiFone",
+}
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 
 HOUSEHOLD_COLUMNS = [

@@ -63,7 +63,9 @@ def _universe(scale: float, seed: int) -> pl.DataFrame:
     n = len(idx)
     c_raw = np.array([coverage_end_2025(x) for x in communes])[idx]
     urban = np.array([_is_urban(x) for x in communes])[idx]
-    ready = 2025.99 - (c_raw - rng.random(n)) / 0.10  # fractional year the first operator can serve it
+    ready = (
+        2025.99 - (c_raw - rng.random(n)) / 0.10
+    )  # fractional year the first operator can serve it
     ready = np.where(ready < 2014, 2014 + 8 * rng.random(n), ready)
     operators = list(PRIMARY_SHARE)
     primary = rng.choice(len(operators), size=n, p=np.array(list(PRIMARY_SHARE.values())))
@@ -80,13 +82,15 @@ def _universe(scale: float, seed: int) -> pl.DataFrame:
     tech = np.where(rng.random(m) < 0.08, "XGS-PON", "GPON")
     op_idx = np.concatenate(parts_op)
     tech = np.where((op_idx == operators.index("MOBIFONE")) & (rng.random(m) < 0.3), "AON", tech)
-    return pl.DataFrame({
-        "commune": np.concatenate(parts_idx).astype(np.int32),
-        "seq": np.concatenate(parts_seq).astype(np.int32),
-        "operator": np.array(operators)[op_idx],
-        "ready_day": np.floor((all_ready - 2010) * 365.25).astype(np.int32),
-        "CongNghe": tech,
-    })
+    return pl.DataFrame(
+        {
+            "commune": np.concatenate(parts_idx).astype(np.int32),
+            "seq": np.concatenate(parts_seq).astype(np.int32),
+            "operator": np.array(operators)[op_idx],
+            "ready_day": np.floor((all_ready - 2010) * 365.25).astype(np.int32),
+            "CongNghe": tech,
+        }
+    )
 
 
 def _quarter_ends(start: date, end: date) -> list[date]:
@@ -100,18 +104,24 @@ def _quarter_ends(start: date, end: date) -> list[date]:
     return out
 
 
-def report(universe: pl.DataFrame, operator: str, quarter_end: date, scale: float, seed: int) -> pl.DataFrame:
+def report(
+    universe: pl.DataFrame, operator: str, quarter_end: date, scale: float, seed: int
+) -> pl.DataFrame:
     """One operator's FTTH report as of ``quarter_end``, in its own conventions."""
     communes = geo.communes()
     _, _, _, quarter_style, date_format = c.OPERATOR_FORMATS[operator]
     q = (quarter_end.month - 1) // 3 + 1
     roman = {v: k for k, v in c.ROMAN.items()}[q]
-    units = pl.DataFrame({
-        "commune": pl.Series(range(len(communes)), dtype=pl.Int32),
-        "_limit": pl.Series([households(x, quarter_end.year, scale) for x in communes], dtype=pl.Int32),
-        "MaXa": [x.code for x in communes],
-        "_name": [x.name for x in communes],
-    })
+    units = pl.DataFrame(
+        {
+            "commune": pl.Series(range(len(communes)), dtype=pl.Int32),
+            "_limit": pl.Series(
+                [households(x, quarter_end.year, scale) for x in communes], dtype=pl.Int32
+            ),
+            "MaXa": [x.code for x in communes],
+            "_name": [x.name for x in communes],
+        }
+    )
     day = (quarter_end - ORIGIN).days
     rows = (
         universe.filter((pl.col("operator") == operator) & (pl.col("ready_day") <= day))
@@ -123,16 +133,26 @@ def report(universe: pl.DataFrame, operator: str, quarter_end: date, scale: floa
         pl.lit(quarter_style.format(roman=roman, year=quarter_end.year, q=q)).alias("KyBaoCao"),
         pl.lit(c.OPERATOR_LABEL[operator]).alias("MaNhaMang"),
         pl.col("MaXa"),
-        pl.format("93{}{}", pl.col("MaXa"), pl.col("seq").cast(pl.String).str.zfill(6)).alias("MaDiaChi"),
-        pl.format("Số {}, Ấp {}, {}", pl.col("seq") % 300 + 1, pl.col("seq") // 300 % 12 + 1, pl.col("_name"))
-        .alias("DiaChi"),
+        pl.format("93{}{}", pl.col("MaXa"), pl.col("seq").cast(pl.String).str.zfill(6)).alias(
+            "MaDiaChi"
+        ),
+        pl.format(
+            "Số {}, Ấp {}, {}",
+            pl.col("seq") % 300 + 1,
+            pl.col("seq") // 300 % 12 + 1,
+            pl.col("_name"),
+        ).alias("DiaChi"),
         pl.col("CongNghe"),
-        (pl.lit(ORIGIN) + pl.duration(days=pl.col("ready_day"))).dt.strftime(date_format).alias("NgaySanSang"),
+        (pl.lit(ORIGIN) + pl.duration(days=pl.col("ready_day")))
+        .dt.strftime(date_format)
+        .alias("NgaySanSang"),
     )
     return _with_faults(out, _rng(seed, "faults", operator, quarter_end), quarter_end, date_format)
 
 
-def _with_faults(df: pl.DataFrame, rng: np.random.Generator, quarter_end: date, date_format: str) -> pl.DataFrame:
+def _with_faults(
+    df: pl.DataFrame, rng: np.random.Generator, quarter_end: date, date_format: str
+) -> pl.DataFrame:
     n = df.height
     if n == 0:
         return df
@@ -141,29 +161,47 @@ def _with_faults(df: pl.DataFrame, rng: np.random.Generator, quarter_end: date, 
     neighbour = {a: b for a, b in zip(codes, codes[1:] + codes[:1], strict=True)}
     later = (quarter_end + timedelta(days=40)).strftime(date_format)
     k = pl.Series("_kind", kind)
-    df = df.with_columns(k).with_columns(
-        pl.when(pl.col("_kind") == 0).then(pl.lit("31999"))
-        .when(pl.col("_kind") == 5).then(pl.col("MaXa").replace_strict(neighbour, default=pl.col("MaXa")))
-        .otherwise(pl.col("MaXa")).alias("MaXa"),
-        pl.when(pl.col("_kind") == 1).then(pl.lit("")).otherwise(pl.col("MaDiaChi")).alias("MaDiaChi"),
-        pl.when(pl.col("_kind") == 2).then(pl.lit("ADSL")).otherwise(pl.col("CongNghe")).alias("CongNghe"),
-        pl.when(pl.col("_kind") == 3).then(pl.lit("31/02/2025"))
-        .when(pl.col("_kind") == 4).then(pl.lit(later))
-        .otherwise(pl.col("NgaySanSang")).alias("NgaySanSang"),
-    ).drop("_kind")
+    df = (
+        df.with_columns(k)
+        .with_columns(
+            pl.when(pl.col("_kind") == 0)
+            .then(pl.lit("31999"))
+            .when(pl.col("_kind") == 5)
+            .then(pl.col("MaXa").replace_strict(neighbour, default=pl.col("MaXa")))
+            .otherwise(pl.col("MaXa"))
+            .alias("MaXa"),
+            pl.when(pl.col("_kind") == 1)
+            .then(pl.lit(""))
+            .otherwise(pl.col("MaDiaChi"))
+            .alias("MaDiaChi"),
+            pl.when(pl.col("_kind") == 2)
+            .then(pl.lit("ADSL"))
+            .otherwise(pl.col("CongNghe"))
+            .alias("CongNghe"),
+            pl.when(pl.col("_kind") == 3)
+            .then(pl.lit("31/02/2025"))
+            .when(pl.col("_kind") == 4)
+            .then(pl.lit(later))
+            .otherwise(pl.col("NgaySanSang"))
+            .alias("NgaySanSang"),
+        )
+        .drop("_kind")
+    )
     repeated = df[np.flatnonzero(rng.random(n) < REPEAT_RATE).tolist()]
     return pl.concat([df, repeated])
 
 
 def household_file(year: int, scale: float) -> pl.DataFrame:
     communes = geo.communes()
-    return pl.DataFrame({
-        "NamSoLieu": [str(year)] * len(communes),
-        "MaXa": [x.code for x in communes],
-        "TenXa": [x.name for x in communes],
-        "SoHoGiaDinh": [str(households(x, year, scale)) for x in communes],
-        "NguonSoLieu": [SOURCE_NOTE] * len(communes),
-    })
+    return pl.DataFrame(
+        {
+            "NamSoLieu": [str(year)] * len(communes),
+            "MaXa": [x.code for x in communes],
+            "TenXa": [x.name for x in communes],
+            "SoHoGiaDinh": [str(households(x, year, scale)) for x in communes],
+            "NguonSoLieu": [SOURCE_NOTE] * len(communes),
+        }
+    )
 
 
 def _write(df: pl.DataFrame, path: Path, separator: str = ",", bom: bool = False) -> None:
@@ -171,7 +209,9 @@ def _write(df: pl.DataFrame, path: Path, separator: str = ",", bom: bool = False
     df.write_csv(path, separator=separator, include_bom=bom)
 
 
-def simulate(landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190) -> dict[str, int]:
+def simulate(
+    landing_root: str | Path, start: date, end: date, scale: float = 1.0, seed: int = 190
+) -> dict[str, int]:
     """Write the household counts and operators' reports delivered in [start, end]; return counts."""
     root = Path(landing_root) / c.SOURCE
     counts = {"files": 0, "household": 0, "coverage": 0}

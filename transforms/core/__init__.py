@@ -86,6 +86,8 @@ def build_run_views(con: duckdb.DuckDBPyConnection, sources: list[str], run_id: 
         built.append(f"core.delivery_volume_{name}")
         for path in sorted(RUN_VIEWS.glob(f"{name}.*.sql")):
             view = f"core.{path.name.split('.')[1]}_{name}"
-            con.execute(f"create or replace view {view} as\n" + path.read_text().replace("{run_id}", run_id))
+            con.execute(
+                f"create or replace view {view} as\n" + path.read_text().replace("{run_id}", run_id)
+            )
             built.append(view)
     return built

@@ -66,7 +66,11 @@ class Indicator:
     @property
     def inputs(self) -> set[str]:
         """Every table the definition reads (for lineage and blocking)."""
-        text = " ".join(filter(None, [self.from_, self.where, self.numerator, self.denominator, self.target_expr]))
+        text = " ".join(
+            filter(
+                None, [self.from_, self.where, self.numerator, self.denominator, self.target_expr]
+            )
+        )
         return tables_read(text) | {self.from_} | set(self.tables) | {f"source:{self.source}"}
 
     @property
@@ -90,7 +94,9 @@ def parse_indicator(entry: dict) -> Indicator:
     except TypeError as exc:
         raise CatalogueError(f"{entry.get('id')}: {exc}") from exc
     if ind.comparator not in COMPARATORS:
-        raise CatalogueError(f"{ind.id}: comparator {ind.comparator!r} not one of {list(COMPARATORS)}")
+        raise CatalogueError(
+            f"{ind.id}: comparator {ind.comparator!r} not one of {list(COMPARATORS)}"
+        )
     if ind.period_join not in ("flow", "stock"):
         raise CatalogueError(f"{ind.id}: period_join must be flow or stock")
     if ind.period_join == "flow" and not ind.date_column:
@@ -106,7 +112,9 @@ def load_catalogue(folder: Path = CATALOGUE) -> list[Indicator]:
     """Every indicator of every ``*.yml`` file in the catalogue folder, sorted by id."""
     indicators = []
     for path in sorted(folder.glob("*.yml")):
-        indicators += [parse_indicator(e) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
+        indicators += [
+            parse_indicator(e) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        ]
     ids = [i.id for i in indicators]
     if dupes := {i for i in ids if ids.count(i) > 1}:
         raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in {folder}")
@@ -131,7 +139,7 @@ base as (
     select f.*, u.province_code as _province, u.district_code as _district, u.commune_code as _commune
     from {ind.from_} as f
     join core.dim_unit as u on u.unit_code = f.{ind.unit_column}
-    where {ind.where or 'true'}
+    where {ind.where or "true"}
 ),
 
 periods as (
@@ -155,7 +163,7 @@ aggregated as (
              when grouping(_district) = 0 then _district else _province end as admin_code,
         cast({ind.numerator} as double) as numerator,
         cast({ind.denominator} as double) as denominator,
-        cast({ind.target_expr or 'null'} as double) as dynamic_target
+        cast({ind.target_expr or "null"} as double) as dynamic_target
     from joined
     group by grouping sets (
         (period_type, period_start, period_end, _province),
@@ -177,7 +185,7 @@ final as (
         g.admin_level, g.admin_code, g.admin_name,
         coalesce(a.numerator, 0) as numerator,
         coalesce(a.denominator, 0) as denominator,
-        {'a.dynamic_target' if ind.target_expr else ('null' if ind.target is None else ind.target)} as target
+        {"a.dynamic_target" if ind.target_expr else ("null" if ind.target is None else ind.target)} as target
     from grid as g
     left join aggregated as a
         on a.admin_code = g.admin_code and a.period_type = g.period_type and a.period_end = g.period_end
@@ -189,7 +197,9 @@ select * from final
 
 def met_sql(comparator: str) -> str:
     """Exact comparison, no floating division: numerator x factor {op} target x denominator."""
-    return f"numerator * factor {COMPARATORS[comparator]} cast(target as decimal(38, 6)) * denominator"
+    return (
+        f"numerator * factor {COMPARATORS[comparator]} cast(target as decimal(38, 6)) * denominator"
+    )
 
 
 def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> None:
@@ -233,12 +243,14 @@ def carry_blocked(
         placeholder(con, ind, "blocked", reason + " (no earlier value to keep)", run_id)
 
 
-def placeholder(con: duckdb.DuckDBPyConnection, ind: Indicator, status: str, reason: str, run_id: str) -> None:
+def placeholder(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, status: str, reason: str, run_id: str
+) -> None:
     """One province row with no value, so the scorecard shows the indicator and why it has none."""
     con.execute(
         f"""insert into _values
             select '{ind.id}', '{ind.headline_period}', null, null, null, 'province', u.unit_code, u.unit_name,
-                   null, null, null, {'null' if ind.target is None else ind.target}, '{ind.comparator}',
+                   null, null, null, {"null" if ind.target is None else ind.target}, '{ind.comparator}',
                    '{ind.unit}', null, ?, ?, ?, null
             from core.dim_unit as u where u.admin_level = 'province'""",
         [status, reason, run_id],
@@ -260,16 +272,28 @@ def compute_indicators(
     )
     con.execute(f"create or replace temp table _values ({VALUE_COLUMNS})")
     if previous_exists:
-        con.execute("create or replace temp table _previous as select * from mart.indicator_value where period_start is not null")
+        con.execute(
+            "create or replace temp table _previous as select * from mart.indicator_value where period_start is not null"
+        )
     present = {
-        r[0] for r in con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
+        r[0]
+        for r in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
     }
     for ind in indicators:
         if ind.id in blocked:
             carry_blocked(con, ind, blocked[ind.id], run_id, previous_exists)
-        elif missing := sorted(t for t in ind.inputs if t not in present and not t.startswith("source:")):
-            placeholder(con, ind, "source_missing",
-                        f"no data from source {ind.source} yet ({', '.join(missing)} not built)", run_id)
+        elif missing := sorted(
+            t for t in ind.inputs if t not in present and not t.startswith("source:")
+        ):
+            placeholder(
+                con,
+                ind,
+                "source_missing",
+                f"no data from source {ind.source} yet ({', '.join(missing)} not built)",
+                run_id,
+            )
         else:
             compute_one(con, ind, run_id)
     con.execute(
@@ -281,7 +305,9 @@ def compute_indicators(
     if "core.fct_completeness" in present:
         for ind in indicators:
             mark_missing_source(con, ind)
-    con.execute("create or replace table mart.indicator_value as select * from _values order by all")
+    con.execute(
+        "create or replace table mart.indicator_value as select * from _values order by all"
+    )
     write_catalogue(con, indicators)
     return dict(con.execute("select indicator_id, count(*) from _values group by 1").fetchall())
 
@@ -317,9 +343,27 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator])
     con.executemany(
         "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            [i.id, i.name_vi, i.name_en, i.target, i.comparator, i.unit, i.factor, i.source, i.from_,
-             i.period_join, list(i.periods), list(i.levels), i.headline_period, i.lower_is_better, i.numerator,
-             i.denominator, i.where, i.definition.strip(), i.reference]
+            [
+                i.id,
+                i.name_vi,
+                i.name_en,
+                i.target,
+                i.comparator,
+                i.unit,
+                i.factor,
+                i.source,
+                i.from_,
+                i.period_join,
+                list(i.periods),
+                list(i.levels),
+                i.headline_period,
+                i.lower_is_better,
+                i.numerator,
+                i.denominator,
+                i.where,
+                i.definition.strip(),
+                i.reference,
+            ]
             for i in indicators
         ],
     )

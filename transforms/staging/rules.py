@@ -106,7 +106,9 @@ def invalid_date(col: str, parsed: bool = False) -> RowRule:
     from transforms.staging.dates import unparseable, unparseable_parsed
 
     check = unparseable_parsed if parsed else unparseable
-    return RowRule("invalid_date", check(col), pl.format("{}={} is not a date", pl.lit(col), pl.col(col)))
+    return RowRule(
+        "invalid_date", check(col), pl.format("{}={} is not a date", pl.lit(col), pl.col(col))
+    )
 
 
 def date_out_of_range(col: str, parsed: bool = False) -> RowRule:
@@ -120,6 +122,10 @@ def date_out_of_range(col: str, parsed: bool = False) -> RowRule:
     return RowRule(
         "date_out_of_range",
         (value < pl.lit(EARLIEST).cast(pl.Datetime("us"))) | (value > latest),
-        pl.format("{}={} is before 2000 or after the extract date {}", pl.lit(col), pl.col(col),
-                  pl.col("_file_date")),
+        pl.format(
+            "{}={} is before 2000 or after the extract date {}",
+            pl.lit(col),
+            pl.col(col),
+            pl.col("_file_date"),
+        ),
     )

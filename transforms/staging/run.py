@@ -45,8 +45,11 @@ class StageSummary:
 
 def load_reference(con: duckdb.DuckDBPyConnection, folder: Path = REFERENCE) -> None:
     """(Re)load the committed reference lists into ``ref.*``."""
-    for table, csv in [("ref.admin_unit", "admin_units_2024.csv"), ("ref.agency", "agencies.csv"),
-                       ("ref.holiday", "holidays_vn.csv")]:
+    for table, csv in [
+        ("ref.admin_unit", "admin_units_2024.csv"),
+        ("ref.agency", "agencies.csv"),
+        ("ref.holiday", "holidays_vn.csv"),
+    ]:
         con.execute(
             f"create or replace table {table} as select * from read_csv(?, all_varchar = true, header = true)",
             [str(folder / csv)],
@@ -116,7 +119,9 @@ def load_deduplicated(
     return loaded
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source, ctx: StageContext, run_id: str) -> None:
+def ensure_tables(
+    con: duckdb.DuckDBPyConnection, source: Source, ctx: StageContext, run_id: str
+) -> None:
     """Create a delivering source's staging tables that have no file yet (ratings before the first
     rating file), empty, so its core tables can build."""
     steps = steps_for(source.name)
@@ -130,24 +135,32 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source, ctx: StageCont
                 raw = source.readers[dataset](empty.name)
             except Exception:  # a format with no empty form (e.g. a workbook): wait for a file
                 continue
-        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias("_file_id"),
-                               pl.lit(None, dtype=pl.Date).alias("_file_date"))
+        raw = raw.with_columns(
+            pl.lit(None, dtype=pl.String).alias("_file_id"),
+            pl.lit(None, dtype=pl.Date).alias("_file_date"),
+        )
         staged, _ = step.fn(raw, ctx)
         load_deduplicated(con, step.table, staged, run_id)
 
 
-def stage_source(con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes, run_id: str) -> StageSummary:
+def stage_source(
+    con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes, run_id: str
+) -> StageSummary:
     """Stage every pending file of ``source``, dataset by dataset in the source's order."""
     summary = StageSummary(source.name)
     ctx = StageContext(con, pii_key)
-    delivered = con.execute("select count(*) from meta.manifest where source = ?", [source.name]).fetchall()[0][0]
+    delivered = con.execute(
+        "select count(*) from meta.manifest where source = ?", [source.name]
+    ).fetchall()[0][0]
     if not delivered:  # never delivered: no tables, its indicators say "source missing"
         return summary
     ensure_tables(con, source, ctx, run_id)
     for dataset in source.dataset_order():
         files = pending_files(con, source.name, dataset)
         for start in range(0, len(files), BATCH_FILES):
-            stage_batch(con, source, dataset, files[start:start + BATCH_FILES], ctx, run_id, summary)
+            stage_batch(
+                con, source, dataset, files[start : start + BATCH_FILES], ctx, run_id, summary
+            )
     return summary
 
 
@@ -155,8 +168,13 @@ BATCH_FILES = 20  # files staged together: bounds memory (a year of daily dossie
 
 
 def stage_batch(
-    con: duckdb.DuckDBPyConnection, source: Source, dataset: str, files: list[tuple],
-    ctx: StageContext, run_id: str, summary: StageSummary,
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    dataset: str,
+    files: list[tuple],
+    ctx: StageContext,
+    run_id: str,
+    summary: StageSummary,
 ) -> None:
     """Read, stage, load and account for one batch of a dataset's files."""
     frames, errors = read_files(files, source.readers[dataset])
@@ -172,7 +190,9 @@ def stage_batch(
         staged, quarantine = step.fn(raw, ctx)
         del raw
         loaded = load_deduplicated(con, step.table, staged, run_id)
-        quarantined = dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
+        quarantined = (
+            dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
+        )
         record_quarantine(con, quarantine, source.name, dataset, run_id)
         if step.key:
             release_quarantine(con, source.name, dataset, step, run_id)
@@ -194,7 +214,9 @@ def stage_batch(
         summary.rows_quarantined += values[3]
         summary.rows_duplicate += values[4]
     for fid, message in errors.items():
-        con.execute("update meta.manifest set status = 'error', error = ? where file_id = ?", [message, fid])
+        con.execute(
+            "update meta.manifest set status = 'error', error = ? where file_id = ?", [message, fid]
+        )
         summary.files_failed += 1
         summary.errors.append(message)
 
@@ -206,12 +228,19 @@ def record_quarantine(
         return
     names = pl.DataFrame(
         con.execute("select file_id as _file_id, name as file_name from meta.manifest").fetchall(),
-        schema={"_file_id": pl.String, "file_name": pl.String}, orient="row",
+        schema={"_file_id": pl.String, "file_name": pl.String},
+        orient="row",
     )
     rows = quarantine.join(names, on="_file_id", how="left").select(
-        pl.lit(run_id).alias("run_id"), pl.lit(source).alias("source"), pl.lit(dataset).alias("dataset"),
-        pl.col("_file_id").alias("file_id"), "file_name", pl.col("_row").alias("row"),
-        "rule", "reason", "record",
+        pl.lit(run_id).alias("run_id"),
+        pl.lit(source).alias("source"),
+        pl.lit(dataset).alias("dataset"),
+        pl.col("_file_id").alias("file_id"),
+        "file_name",
+        pl.col("_row").alias("row"),
+        "rule",
+        "reason",
+        "record",
     )
     append_frame(con, "audit.quarantine", rows)
 

@@ -38,5 +38,3 @@ class StagingStep:
     # (field as sent, staged column) identifying a record: a corrected re-send of a
     # quarantined record, once loaded, marks the quarantine row superseded
     key: tuple[str, str] | None = None
-
-

@@ -37,8 +37,11 @@ def _int(col: str) -> pl.Expr:
 def birth_year(col: str) -> pl.Expr:
     """Year of birth a 12-digit citizen ID encodes (4th digit: sex and century; 5th-6th: year)."""
     digits = normalise_id(col)
-    century = digits.str.slice(3, 1).cast(pl.Int64, strict=False).replace_strict(
-        c.CENTURY_OF_DIGIT, default=None, return_dtype=pl.Int64)
+    century = (
+        digits.str.slice(3, 1)
+        .cast(pl.Int64, strict=False)
+        .replace_strict(c.CENTURY_OF_DIGIT, default=None, return_dtype=pl.Int64)
+    )
     return (century + digits.str.slice(4, 2).cast(pl.Int64, strict=False)).cast(pl.Int16)
 
 
@@ -57,7 +60,9 @@ def holder_id_rule() -> RowRule:
     return RowRule(
         "invalid_holder_id",
         pl.col("SoGiayTo").is_not_null() & (bad_person | bad_org),
-        pl.lit("SoGiayTo is not a 12-digit citizen ID (person) or a tax code (organisation); value withheld"),
+        pl.lit(
+            "SoGiayTo is not a 12-digit citizen ID (person) or a tax code (organisation); value withheld"
+        ),
     )
 
 
@@ -66,31 +71,58 @@ def _out_of_range(field: str) -> RowRule:
     return RowRule(
         "date_out_of_range",
         (day < pl.lit(EARLIEST)) | (day > pl.col("_file_date") + timedelta(days=1)),
-        pl.format("{}={} is before 2000 or after the report date {}", pl.lit(field), pl.col(field),
-                  pl.col("_file_date")),
+        pl.format(
+            "{}={} is before 2000 or after the report date {}",
+            pl.lit(field),
+            pl.col(field),
+            pl.col("_file_date"),
+        ),
     )
 
 
 def certificate_rules(communes: pl.Series) -> list[RowRule]:
-    issued, expiry, revoked = parse_date("NgayCap"), parse_date("NgayHetHan"), parse_date("NgayThuHoi")
+    issued, expiry, revoked = (
+        parse_date("NgayCap"),
+        parse_date("NgayHetHan"),
+        parse_date("NgayThuHoi"),
+    )
     return [
         *[missing(f) for f in REQUIRED],
         RowRule(
             "code_outside_list",
             ~pl.col("MaToChucCungCap").is_in(list(c.ISSUERS)).fill_null(False),
-            pl.format("MaToChucCungCap={} is not a licensed issuer [{}]", pl.col("MaToChucCungCap"),
-                      pl.lit(", ".join(c.ISSUERS))),
+            pl.format(
+                "MaToChucCungCap={} is not a licensed issuer [{}]",
+                pl.col("MaToChucCungCap"),
+                pl.lit(", ".join(c.ISSUERS)),
+            ),
         ),
         outside_code_list("LoaiThueBao", list(c.SUBSCRIBER_TYPE)),
         outside_code_list("HinhThucChungThu", list(c.CERTIFICATE_FORM)),
-        *[RowRule("invalid_date", unparseable(f), pl.format("{}={} is not a date", pl.lit(f), pl.col(f)))
-          for f in c.DATE_FIELDS],
+        *[
+            RowRule(
+                "invalid_date",
+                unparseable(f),
+                pl.format("{}={} is not a date", pl.lit(f), pl.col(f)),
+            )
+            for f in c.DATE_FIELDS
+        ],
         _out_of_range("NgayCap"),
         _out_of_range("NgayThuHoi"),
-        RowRule("expiry_before_issue", expiry < issued,
-                pl.format("NgayHetHan={} is before NgayCap={}", pl.col("NgayHetHan"), pl.col("NgayCap"))),
-        RowRule("revoked_before_issue", revoked < issued,
-                pl.format("NgayThuHoi={} is before NgayCap={}", pl.col("NgayThuHoi"), pl.col("NgayCap"))),
+        RowRule(
+            "expiry_before_issue",
+            expiry < issued,
+            pl.format(
+                "NgayHetHan={} is before NgayCap={}", pl.col("NgayHetHan"), pl.col("NgayCap")
+            ),
+        ),
+        RowRule(
+            "revoked_before_issue",
+            revoked < issued,
+            pl.format(
+                "NgayThuHoi={} is before NgayCap={}", pl.col("NgayThuHoi"), pl.col("NgayCap")
+            ),
+        ),
         holder_id_rule(),
         unknown_reference("MaXaThuongTru", communes, "unit"),
     ]
@@ -108,7 +140,8 @@ def stage_certificates(
     raw = raw.with_columns(
         pl.col("MaToChucCungCap").str.to_uppercase(),
         pl.col("SoHieuChungThu").str.to_uppercase(),
-        pl.when(pl.col("MaXaThuongTru").str.strip_chars() != "").then(pl.col("MaXaThuongTru").str.strip_chars())
+        pl.when(pl.col("MaXaThuongTru").str.strip_chars() != "")
+        .then(pl.col("MaXaThuongTru").str.strip_chars())
         .alias("MaXaThuongTru"),
     )
     good, quarantine = apply_rules(raw, certificate_rules(communes), record_columns())

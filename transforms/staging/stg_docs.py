@@ -33,12 +33,10 @@ def outside_labels(col: str, labels: list[str]) -> RowRule:
     return RowRule(
         "code_outside_list",
         pl.col(col).is_not_null() & ~pl.col(col).is_in(labels),
-        pl.format("{}={} outside code list [{}]", pl.lit(col), pl.col(col), pl.lit(", ".join(labels))),
+        pl.format(
+            "{}={} outside code list [{}]", pl.lit(col), pl.col(col), pl.lit(", ".join(labels))
+        ),
     )
-
-
-
-
 
 
 def count_rule(col: str, maximum: int) -> RowRule:
@@ -47,7 +45,9 @@ def count_rule(col: str, maximum: int) -> RowRule:
     return RowRule(
         "invalid_count",
         pl.col(col).is_not_null() & (value.is_null() | (value < 0) | (value > maximum)),
-        pl.format("{}={} is not a count between 0 and {}", pl.lit(col), pl.col(col), pl.lit(maximum)),
+        pl.format(
+            "{}={} is not a count between 0 and {}", pl.lit(col), pl.col(col), pl.lit(maximum)
+        ),
     )
 
 
@@ -70,14 +70,24 @@ def work_file_rules(agencies: pl.Series) -> list[RowRule]:
         RowRule(
             "closed_before_opened",
             closed < opened,
-            pl.format("{}={} is before {}={}", pl.lit(c.CLOSED), pl.col(c.CLOSED), pl.lit(c.OPENED),
-                      pl.col(c.OPENED)),
+            pl.format(
+                "{}={} is before {}={}",
+                pl.lit(c.CLOSED),
+                pl.col(c.CLOSED),
+                pl.lit(c.OPENED),
+                pl.col(c.OPENED),
+            ),
         ),
         RowRule(
             "status_conflict",
             (is_open & has_closed) | (~is_open & ~has_closed),
-            pl.format("{}={} does not agree with {}={}", pl.lit(c.STATUS), pl.col(c.STATUS), pl.lit(c.CLOSED),
-                      pl.col(c.CLOSED).fill_null("(empty)")),
+            pl.format(
+                "{}={} does not agree with {}={}",
+                pl.lit(c.STATUS),
+                pl.col(c.STATUS),
+                pl.lit(c.CLOSED),
+                pl.col(c.CLOSED).fill_null("(empty)"),
+            ),
         ),
         count_rule(c.N_DOCUMENTS, c.MAX_DOCUMENTS),
         unknown_reference(c.AGENCY, agencies, "agency"),
@@ -90,20 +100,28 @@ def record_columns(df: pl.DataFrame) -> list[str]:
     return [col for col in df.columns if col not in hidden]
 
 
-def stage_work_files(raw: pl.DataFrame, pii_key: bytes, agencies: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_work_files(
+    raw: pl.DataFrame, pii_key: bytes, agencies: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw report rows -> ``stg.docs_work_file`` rows and quarantine rows."""
     good, quarantine = apply_rules(raw, work_file_rules(agencies), record_columns(raw))
     good = hash_column(
-        good.with_columns(pl.col(c.OFFICER_ACCOUNT).str.to_lowercase()), c.OFFICER_ACCOUNT, pii_key, "officer_hash"
+        good.with_columns(pl.col(c.OFFICER_ACCOUNT).str.to_lowercase()),
+        c.OFFICER_ACCOUNT,
+        pii_key,
+        "officer_hash",
     )
-    secrecy = pl.col(c.SECRECY).replace_strict(c.SECRECY_CODES, default=None, return_dtype=pl.String)
+    secrecy = pl.col(c.SECRECY).replace_strict(
+        c.SECRECY_CODES, default=None, return_dtype=pl.String
+    )
     staged = good.select(
         pl.col(c.CODE).alias("work_file_id"),
         pl.col(c.AGENCY).alias("agency_code"),
         parse_date(c.OPENED).alias("opened_date"),
         parse_date(c.CLOSED).alias("closed_date"),
         status_of().alias("status"),
-        pl.col(c.ONLINE).replace_strict(c.ONLINE_CODES, default=None, return_dtype=pl.Boolean)
+        pl.col(c.ONLINE)
+        .replace_strict(c.ONLINE_CODES, default=None, return_dtype=pl.Boolean)
         .alias("is_processed_online"),
         secrecy.alias("secrecy_level"),
         (secrecy != "none").alias("is_state_secret"),

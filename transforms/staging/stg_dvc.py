@@ -50,10 +50,6 @@ def _int(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
 
 
-
-
-
-
 def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
     """Row rules of a dossier; dates must have been parsed by ``with_parsed`` first."""
     received = pl.col(parsed_name("NgayTiepNhan"))
@@ -70,8 +66,10 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
         outside_code_list("TrangThaiHoSo", list(c.STATUS)),
         *[outside_code_list(f, codes) for f, codes in FLAG_FIELDS.items()],
         *[invalid_date(f, parsed=True) for f in list(DOSSIER_DATES)],
-        *[date_out_of_range(f, parsed=True)
-          for f in ("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi")],
+        *[
+            date_out_of_range(f, parsed=True)
+            for f in ("NgayNopHoSo", "NgayTiepNhan", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi")
+        ],
         RowRule(  # a due date lies ahead, but not before 2000
             "date_out_of_range",
             pl.col(parsed_name("NgayHenTra")) < pl.lit(EARLIEST).cast(pl.Datetime("us")),
@@ -80,15 +78,20 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
         RowRule(
             "finished_before_received",
             finished < pl.coalesce(received, submitted),
-            pl.format("NgayKetThucXuLy={} is before reception {}", pl.col("NgayKetThucXuLy"),
-                      pl.coalesce(pl.col("NgayTiepNhan"), pl.col("NgayNopHoSo"))),
+            pl.format(
+                "NgayKetThucXuLy={} is before reception {}",
+                pl.col("NgayKetThucXuLy"),
+                pl.coalesce(pl.col("NgayTiepNhan"), pl.col("NgayNopHoSo")),
+            ),
         ),
         unknown_reference("DonViXuLy", agencies, "agency"),
         unknown_reference("MaTTHC", procedures, "procedure"),
         RowRule(
             "invalid_applicant_id",
             pl.col("SoGiayToChuHoSo").is_not_null() & ~valid_id("SoGiayToChuHoSo"),
-            pl.lit("SoGiayToChuHoSo is not a citizen ID (9/12 digits) or tax code (10/13 digits); value withheld"),
+            pl.lit(
+                "SoGiayToChuHoSo is not a citizen ID (9/12 digits) or tax code (10/13 digits); value withheld"
+            ),
         ),
     ]
 
@@ -122,12 +125,21 @@ def stage_dossiers(
         (_int("DuocThanhToanTrucTuyen") == 1).alias("paid_online"),
         docs.list.len().fill_null(0).cast(pl.Int32).alias("n_documents"),
         docs.list.eval(pl.element().struct.field("DuocSoHoa").str.strip_chars() == "1")
-        .list.sum().fill_null(0).cast(pl.Int32).alias("n_documents_digitised"),
-        pl.col("DanhSachGiayToKetQua").list.len().fill_null(0).cast(pl.Int32).alias("n_result_documents"),
+        .list.sum()
+        .fill_null(0)
+        .cast(pl.Int32)
+        .alias("n_documents_digitised"),
+        pl.col("DanhSachGiayToKetQua")
+        .list.len()
+        .fill_null(0)
+        .cast(pl.Int32)
+        .alias("n_result_documents"),
         pl.col("DanhSachLePhi").list.len().fill_null(0).cast(pl.Int32).alias("n_fees"),
-        pl.col("DanhSachLePhi").list.eval(
-            pl.element().struct.field("MucPhi").cast(pl.Float64, strict=False)
-        ).list.sum().fill_null(0.0).alias("fee_total"),
+        pl.col("DanhSachLePhi")
+        .list.eval(pl.element().struct.field("MucPhi").cast(pl.Float64, strict=False))
+        .list.sum()
+        .fill_null(0.0)
+        .alias("fee_total"),
         *META,
     )
     return staged, quarantine
@@ -153,7 +165,9 @@ def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("CapThucHien").replace_strict(c.AGENCY_LEVEL, default=None).alias("agency_level"),
         _int("MucDo").cast(pl.Int8).alias("max_service_level"),
         (_int("DuDieuKienToanTrinh") == 1).alias("eligible_full_process"),
-        pl.col("_file_date").alias("snapshot_date"),  # a business column: a re-sent snapshot is staged whole
+        pl.col("_file_date").alias(
+            "snapshot_date"
+        ),  # a business column: a re-sent snapshot is staged whole
         *META,
     )
     return staged, quarantine
@@ -176,7 +190,9 @@ def stage_provisions(
         pl.col("MaTTHC").alias("procedure_code"),
         _int("MucDo").cast(pl.Int8).alias("service_level"),
         parse_date("NgayCungCapToanTrinh").alias("full_process_since"),
-        pl.col("_file_date").alias("snapshot_date"),  # a business column: a re-sent snapshot is staged whole
+        pl.col("_file_date").alias(
+            "snapshot_date"
+        ),  # a business column: a re-sent snapshot is staged whole
         *META,
     )
     return staged, quarantine
@@ -204,24 +220,32 @@ def stage_ratings(raw: pl.DataFrame, dossiers: pl.Series) -> tuple[pl.DataFrame,
 
 
 STEPS = {
-    "procedure": StagingStep("stg.dvc_procedure", lambda raw, ctx: stage_procedures(raw),
-                             key=("MaTTHC", "procedure_code")),
+    "procedure": StagingStep(
+        "stg.dvc_procedure",
+        lambda raw, ctx: stage_procedures(raw),
+        key=("MaTTHC", "procedure_code"),
+    ),
     "provision": StagingStep(
         "stg.dvc_provision",
         lambda raw, ctx: stage_provisions(
-            raw, ctx.codes("ref.agency", "agency_code"), ctx.codes("stg.dvc_procedure", "procedure_code")
+            raw,
+            ctx.codes("ref.agency", "agency_code"),
+            ctx.codes("stg.dvc_procedure", "procedure_code"),
         ),
     ),
     "dossier": StagingStep(
         "stg.dvc_dossier",
         lambda raw, ctx: stage_dossiers(
-            raw, ctx.pii_key, ctx.codes("ref.agency", "agency_code"),
+            raw,
+            ctx.pii_key,
+            ctx.codes("ref.agency", "agency_code"),
             ctx.codes("stg.dvc_procedure", "procedure_code"),
         ),
         key=("MaHoSo", "dossier_id"),
     ),
     "rating": StagingStep(
-        "stg.dvc_rating", lambda raw, ctx: stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id")),
+        "stg.dvc_rating",
+        lambda raw, ctx: stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id")),
         key=("MaHoSo", "dossier_id"),
     ),
 }

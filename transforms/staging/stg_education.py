@@ -33,7 +33,9 @@ def outside_labels(col: str, labels: list[str]) -> RowRule:
     return RowRule(
         "code_outside_list",
         pl.col(col).is_not_null() & ~pl.col(col).str.strip_chars().is_in(labels).fill_null(False),
-        pl.format("{}={} outside code list [{}]", pl.lit(col), pl.col(col), pl.lit(", ".join(labels))),
+        pl.format(
+            "{}={} outside code list [{}]", pl.lit(col), pl.col(col), pl.lit(", ".join(labels))
+        ),
     )
 
 
@@ -47,8 +49,11 @@ def end_year() -> pl.Expr:
 
 def school_year_rules() -> list[RowRule]:
     return [
-        RowRule("invalid_school_year", pl.col("NamHoc").is_not_null() & end_year().is_null(),
-                pl.format("NamHoc={} is not a school year such as 2024-2025", pl.col("NamHoc"))),
+        RowRule(
+            "invalid_school_year",
+            pl.col("NamHoc").is_not_null() & end_year().is_null(),
+            pl.format("NamHoc={} is not a school year such as 2024-2025", pl.col("NamHoc")),
+        ),
         outside_labels("KyBaoCao", list(c.REPORT_TERM)),
     ]
 
@@ -60,7 +65,9 @@ def school_year_columns() -> list[pl.Expr]:
         end_year().alias("school_year_end_year"),
         pl.date(end_year(), month, day).alias("school_year_end"),
         pl.col("KyBaoCao").str.strip_chars().alias("report_term"),
-        pl.col("KyBaoCao").str.strip_chars().replace_strict(c.REPORT_TERM, default=None, return_dtype=pl.Int8)
+        pl.col("KyBaoCao")
+        .str.strip_chars()
+        .replace_strict(c.REPORT_TERM, default=None, return_dtype=pl.Int8)
         .alias("report_rank"),
     ]
 
@@ -68,16 +75,28 @@ def school_year_columns() -> list[pl.Expr]:
 def institution_rules(communes: pl.Series) -> list[RowRule]:
     since = "NgayApDungThanhToanKhongDungTienMat"
     return [
-        *[missing(f) for f in ("MaTruong", "TenTruong", "CapHoc", "LoaiHinh", "MaXa", "NamHoc", "KyBaoCao")],
+        *[
+            missing(f)
+            for f in ("MaTruong", "TenTruong", "CapHoc", "LoaiHinh", "MaXa", "NamHoc", "KyBaoCao")
+        ],
         outside_labels("CapHoc", list(c.LEVEL)),
         outside_labels("LoaiHinh", list(c.OWNERSHIP)),
         *school_year_rules(),
-        RowRule("invalid_date", unparseable(since), pl.format("{}={} is not a date", pl.lit(since), pl.col(since))),
+        RowRule(
+            "invalid_date",
+            unparseable(since),
+            pl.format("{}={} is not a date", pl.lit(since), pl.col(since)),
+        ),
         RowRule(
             "date_out_of_range",
-            (parse_date(since) < pl.lit(EARLIEST)) | (parse_date(since) > pl.col("_file_date") + timedelta(days=1)),
-            pl.format("{}={} is before 2000 or after the report date {}", pl.lit(since), pl.col(since),
-                      pl.col("_file_date")),
+            (parse_date(since) < pl.lit(EARLIEST))
+            | (parse_date(since) > pl.col("_file_date") + timedelta(days=1)),
+            pl.format(
+                "{}={} is before 2000 or after the report date {}",
+                pl.lit(since),
+                pl.col(since),
+                pl.col("_file_date"),
+            ),
         ),
         unknown_reference("MaXa", communes, "unit"),
     ]
@@ -104,7 +123,9 @@ def stage_institutions(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataF
 
 def enrolment_rules(institutions: pl.Series) -> list[RowRule]:
     total = _int("TongSoNguoiHoc")
-    digital = pl.max_horizontal(_int("SoHocSinhCoHocBaSo").fill_null(0), _int("SoSinhVienCoBangDiemSo").fill_null(0))
+    digital = pl.max_horizontal(
+        _int("SoHocSinhCoHocBaSo").fill_null(0), _int("SoSinhVienCoBangDiemSo").fill_null(0)
+    )
     return [
         *[missing(f) for f in ("MaTruong", "NamHoc", "KyBaoCao", "TongSoNguoiHoc")],
         *school_year_rules(),
@@ -112,14 +133,19 @@ def enrolment_rules(institutions: pl.Series) -> list[RowRule]:
         RowRule(
             "count_inconsistent",
             digital > total,
-            pl.format("digital records or transcripts ({}) exceed TongSoNguoiHoc={}",
-                      digital.cast(pl.String), pl.col("TongSoNguoiHoc")),
+            pl.format(
+                "digital records or transcripts ({}) exceed TongSoNguoiHoc={}",
+                digital.cast(pl.String),
+                pl.col("TongSoNguoiHoc"),
+            ),
         ),
         unknown_reference("MaTruong", institutions, "institution"),
     ]
 
 
-def stage_enrolment(raw: pl.DataFrame, institutions: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_enrolment(
+    raw: pl.DataFrame, institutions: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw learner rows -> ``stg.education_enrolment`` rows and quarantine rows."""
     raw = raw.with_columns(pl.col("MaTruong").str.strip_chars())
     good, quarantine = apply_rules(raw, enrolment_rules(institutions), c.ENROLMENT_COLUMNS)

@@ -39,7 +39,9 @@ def outside_labels(col: str, mapping: dict[str, object]) -> RowRule:
     return RowRule(
         "code_outside_list",
         (_text(col) != "") & ~_text(col).is_in(known),
-        pl.format("{}={} outside code list [{}]", pl.lit(col), pl.col(col), pl.lit("; ".join(mapping))),
+        pl.format(
+            "{}={} outside code list [{}]", pl.lit(col), pl.col(col), pl.lit("; ".join(mapping))
+        ),
     )
 
 
@@ -50,7 +52,10 @@ def _integer(col: str) -> pl.Expr:
 def _platform_items() -> pl.Expr:
     """The platform list as sent -> lower-cased items; "Không sử dụng" (none) -> empty list."""
     items = (
-        pl.col("NenTangSoSuDung").fill_null("").str.normalize("NFC").str.split(c.PLATFORM_SEPARATOR)
+        pl.col("NenTangSoSuDung")
+        .fill_null("")
+        .str.normalize("NFC")
+        .str.split(c.PLATFORM_SEPARATOR)
         .list.eval(pl.element().str.strip_chars().str.to_lowercase())
         .list.eval(pl.element().filter(pl.element() != ""))
     )
@@ -65,7 +70,9 @@ def _is_known_platform(item: pl.Expr) -> pl.Expr:
 def survey_rules(units: pl.Series) -> list[RowRule]:
     year = _integer("NamKhaoSat")
     employees = _integer("SoLaoDong")
-    unknown_items = _platform_items().list.eval(pl.element().filter(~_is_known_platform(pl.element())))
+    unknown_items = _platform_items().list.eval(
+        pl.element().filter(~_is_known_platform(pl.element()))
+    )
     return [
         missing("NamKhaoSat"),
         missing("MaSoThue"),
@@ -76,12 +83,16 @@ def survey_rules(units: pl.Series) -> list[RowRule]:
         RowRule(
             "invalid_year",
             year.is_null() | (year < 2000) | (year > pl.col("_file_date").dt.year() + 1),
-            pl.format("NamKhaoSat={} is not a survey year up to the extract's", pl.col("NamKhaoSat")),
+            pl.format(
+                "NamKhaoSat={} is not a survey year up to the extract's", pl.col("NamKhaoSat")
+            ),
         ),
         RowRule(
             "invalid_tax_code",
             ~normalise_id("MaSoThue").str.contains(c.TAX_CODE_PATTERN),
-            pl.lit("MaSoThue is not a tax code (10 digits, or 10-3 for a dependent unit); value withheld"),
+            pl.lit(
+                "MaSoThue is not a tax code (10 digits, or 10-3 for a dependent unit); value withheld"
+            ),
         ),
         outside_labels("QuyMo", c.SIZE_CLASS),
         RowRule(
@@ -94,14 +105,20 @@ def survey_rules(units: pl.Series) -> list[RowRule]:
         RowRule(
             "code_outside_list",
             unknown_items.list.len() > 0,
-            pl.format("NenTangSoSuDung has {} outside the platform list", unknown_items.list.join(", ")),
+            pl.format(
+                "NenTangSoSuDung has {} outside the platform list", unknown_items.list.join(", ")
+            ),
         ),
         RowRule(
             "invalid_count",
-            pl.col("SoLaoDong").is_not_null() & (pl.col("SoLaoDong").str.strip_chars() != "")
+            pl.col("SoLaoDong").is_not_null()
+            & (pl.col("SoLaoDong").str.strip_chars() != "")
             & (employees.is_null() | (employees < 0) | (employees > c.MAX_EMPLOYEES)),
-            pl.format("SoLaoDong={} is not a headcount between 0 and {}", pl.col("SoLaoDong"),
-                      pl.lit(c.MAX_EMPLOYEES)),
+            pl.format(
+                "SoLaoDong={} is not a headcount between 0 and {}",
+                pl.col("SoLaoDong"),
+                pl.lit(c.MAX_EMPLOYEES),
+            ),
         ),
         unknown_reference("MaXa", units, "unit"),
     ]
@@ -112,14 +129,21 @@ def _record_columns(df: pl.DataFrame) -> list[str]:
     return [col for col in df.columns if col not in hidden]
 
 
-def stage_survey(raw: pl.DataFrame, pii_key: bytes, units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_survey(
+    raw: pl.DataFrame, pii_key: bytes, units: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw survey rows -> ``stg.enterprise_survey`` rows and quarantine rows."""
     good, quarantine = apply_rules(raw, survey_rules(units), _record_columns(raw))
     good = hash_column(good, "MaSoThue", pii_key, "tax_code_hash")
-    platforms = _platform_items().list.eval(
-        pl.when(pl.element().str.starts_with("khác")).then(pl.lit("other"))
-        .otherwise(pl.element().replace_strict(_lower_keys(c.PLATFORMS), default="other"))
-    ).list.unique(maintain_order=True)
+    platforms = (
+        _platform_items()
+        .list.eval(
+            pl.when(pl.element().str.starts_with("khác"))
+            .then(pl.lit("other"))
+            .otherwise(pl.element().replace_strict(_lower_keys(c.PLATFORMS), default="other"))
+        )
+        .list.unique(maintain_order=True)
+    )
     staged = good.select(
         _integer("NamKhaoSat").cast(pl.Int32).alias("survey_year"),
         pl.col("tax_code_hash"),

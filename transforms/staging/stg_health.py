@@ -29,16 +29,27 @@ def facility_rules(communes: pl.Series) -> list[RowRule]:
     live = parse_date(LIVE)
     return [
         *[missing(f) for f in ("MaCSKCB", "TenCSKCB", "LoaiHinh", "HinhThucSoHuu", "MaXa")],
-        RowRule("invalid_code", ~pl.col("MaCSKCB").str.contains(c.FACILITY_CODE),
-                pl.format("MaCSKCB={} is not a 5-digit facility code", pl.col("MaCSKCB"))),
+        RowRule(
+            "invalid_code",
+            ~pl.col("MaCSKCB").str.contains(c.FACILITY_CODE),
+            pl.format("MaCSKCB={} is not a 5-digit facility code", pl.col("MaCSKCB")),
+        ),
         outside_labels("LoaiHinh", list(c.FACILITY_TYPE)),
         outside_labels("HinhThucSoHuu", list(c.OWNERSHIP)),
-        RowRule("invalid_date", unparseable(LIVE), pl.format("{}={} is not a date", pl.lit(LIVE), pl.col(LIVE))),
+        RowRule(
+            "invalid_date",
+            unparseable(LIVE),
+            pl.format("{}={} is not a date", pl.lit(LIVE), pl.col(LIVE)),
+        ),
         RowRule(
             "date_out_of_range",
             (live < pl.lit(EARLIEST)) | (live > pl.col("_file_date") + timedelta(days=1)),
-            pl.format("{}={} is before 2000 or after the list's day {}", pl.lit(LIVE), pl.col(LIVE),
-                      pl.col("_file_date")),
+            pl.format(
+                "{}={} is before 2000 or after the list's day {}",
+                pl.lit(LIVE),
+                pl.col(LIVE),
+                pl.col("_file_date"),
+            ),
         ),
         unknown_reference("MaXa", communes, "unit"),
     ]
@@ -52,7 +63,10 @@ def stage_facilities(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFra
     staged = good.select(
         pl.col("MaCSKCB").alias("facility_code"),
         pl.col("TenCSKCB").alias("facility_name"),
-        pl.col("LoaiHinh").str.strip_chars().replace_strict(c.FACILITY_TYPE, default=None).alias("facility_type"),
+        pl.col("LoaiHinh")
+        .str.strip_chars()
+        .replace_strict(c.FACILITY_TYPE, default=None)
+        .alias("facility_type"),
         ownership.alias("ownership"),
         (ownership == "public").alias("is_public"),
         pl.col("MaXa").alias("unit_code"),

@@ -36,10 +36,6 @@ def present(col: str) -> pl.Expr:
     return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
 
 
-
-
-
-
 def system_rules(agencies: pl.Series) -> list[RowRule]:
     labels = list(c.PLAN_STATUS_CODES)
     return [
@@ -51,22 +47,34 @@ def system_rules(agencies: pl.Series) -> list[RowRule]:
         RowRule(
             "code_outside_list",
             pl.col(c.PLAN_STATUS).is_not_null() & ~pl.col(c.PLAN_STATUS).is_in(labels),
-            pl.format("{}={} outside code list [{}]", pl.lit(c.PLAN_STATUS), pl.col(c.PLAN_STATUS),
-                      pl.lit(", ".join(labels))),
+            pl.format(
+                "{}={} outside code list [{}]",
+                pl.lit(c.PLAN_STATUS),
+                pl.col(c.PLAN_STATUS),
+                pl.lit(", ".join(labels)),
+            ),
         ),
         *[invalid_date(col) for col in DATES],
         *[date_out_of_range(col) for col in NOT_IN_FUTURE],
         RowRule(
             "out_of_service_before_in_service",
             parse_date(c.IN_SERVICE_TO) < parse_date(c.IN_SERVICE_FROM),
-            pl.format("{}={} is before {}={}", pl.lit(c.IN_SERVICE_TO), pl.col(c.IN_SERVICE_TO),
-                      pl.lit(c.IN_SERVICE_FROM), pl.col(c.IN_SERVICE_FROM)),
+            pl.format(
+                "{}={} is before {}={}",
+                pl.lit(c.IN_SERVICE_TO),
+                pl.col(c.IN_SERVICE_TO),
+                pl.lit(c.IN_SERVICE_FROM),
+                pl.col(c.IN_SERVICE_FROM),
+            ),
         ),
         RowRule(
             "duplicate_key",
             pl.int_range(pl.len()).over("_file_id", c.CODE) > 0,
-            pl.format("{}={} appears more than once in this inventory; the first row is kept",
-                      pl.lit(c.CODE), pl.col(c.CODE)),
+            pl.format(
+                "{}={} appears more than once in this inventory; the first row is kept",
+                pl.lit(c.CODE),
+                pl.col(c.CODE),
+            ),
         ),
         unknown_reference(c.OWNER, agencies, "agency"),
     ]
@@ -95,8 +103,10 @@ def stage_systems(raw: pl.DataFrame, agencies: pl.Series) -> tuple[pl.DataFrame,
         pl.col(c.DECISION).alias("approval_decision"),
         parse_date(c.APPROVED_ON).alias("approved_date"),
         (present(c.APPROVED_LEVEL) != present(c.APPROVED_ON)).alias("approval_incomplete"),
-        pl.col(c.PLAN_STATUS).replace_strict(c.PLAN_STATUS_CODES, default=None, return_dtype=pl.String)
-        .fill_null(c.PLAN_STATUS_EMPTY).alias("plan_status"),
+        pl.col(c.PLAN_STATUS)
+        .replace_strict(c.PLAN_STATUS_CODES, default=None, return_dtype=pl.String)
+        .fill_null(c.PLAN_STATUS_EMPTY)
+        .alias("plan_status"),
         parse_date(c.PLAN_DATE).alias("plan_status_date"),
         parse_date(c.IN_SERVICE_FROM).alias("in_service_from"),
         parse_date(c.IN_SERVICE_TO).alias("in_service_to"),
@@ -108,6 +118,7 @@ def stage_systems(raw: pl.DataFrame, agencies: pl.Series) -> tuple[pl.DataFrame,
 
 STEPS = {
     "system": StagingStep(
-        "stg.ict_system", lambda raw, ctx: stage_systems(raw, ctx.codes("ref.agency", "agency_code"))
+        "stg.ict_system",
+        lambda raw, ctx: stage_systems(raw, ctx.codes("ref.agency", "agency_code")),
     ),
 }

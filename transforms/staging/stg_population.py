@@ -28,7 +28,9 @@ def _int(col: str) -> pl.Expr:
 
 def commune_codes(ctx: StageContext) -> pl.Series:
     """Commune-level unit codes of the reference list (a district or province code is not a commune)."""
-    rows = ctx.con.execute("select unit_code from ref.admin_unit where admin_level = 'commune'").fetchall()
+    rows = ctx.con.execute(
+        "select unit_code from ref.admin_unit where admin_level = 'commune'"
+    ).fetchall()
     return pl.Series("unit_code", [r[0] for r in rows], dtype=pl.String)
 
 
@@ -36,16 +38,25 @@ def count_rules(columns: list[str], maximum: int) -> list[RowRule]:
     """Counts must be whole numbers, not negative, not absurd."""
     rules = []
     for col in columns:
-        rules.append(RowRule(
-            "invalid_count",
-            pl.col(col).is_not_null() & (_int(col).is_null() | (_int(col) < 0)),
-            pl.format("{}={} is not a whole number of people", pl.lit(col), pl.col(col)),
-        ))
-        rules.append(RowRule(
-            "absurd_count",
-            _int(col) > maximum,
-            pl.format("{}={} is more than {} for one commune and band", pl.lit(col), pl.col(col), pl.lit(maximum)),
-        ))
+        rules.append(
+            RowRule(
+                "invalid_count",
+                pl.col(col).is_not_null() & (_int(col).is_null() | (_int(col) < 0)),
+                pl.format("{}={} is not a whole number of people", pl.lit(col), pl.col(col)),
+            )
+        )
+        rules.append(
+            RowRule(
+                "absurd_count",
+                _int(col) > maximum,
+                pl.format(
+                    "{}={} is more than {} for one commune and band",
+                    pl.lit(col),
+                    pl.col(col),
+                    pl.lit(maximum),
+                ),
+            )
+        )
     return rules
 
 
@@ -59,21 +70,33 @@ def age_band_rules(communes: pl.Series) -> list[RowRule]:
         RowRule(
             "code_outside_list",
             ~pl.col("NhomTuoi").str.strip_chars().is_in(list(c.AGE_BANDS)).fill_null(False),
-            pl.format("NhomTuoi={} outside code list [{}]", pl.col("NhomTuoi"), pl.lit(", ".join(c.AGE_BANDS))),
+            pl.format(
+                "NhomTuoi={} outside code list [{}]",
+                pl.col("NhomTuoi"),
+                pl.lit(", ".join(c.AGE_BANDS)),
+            ),
         ),
         *count_rules(COUNTS, c.MAX_BAND_COUNT),
         RowRule(
             "inconsistent_total",
             (_int("Nam") + _int("Nu")) != _int("TongSo"),
-            pl.format("Nam={} + Nu={} is not TongSo={}", pl.col("Nam"), pl.col("Nu"), pl.col("TongSo")),
+            pl.format(
+                "Nam={} + Nu={} is not TongSo={}", pl.col("Nam"), pl.col("Nu"), pl.col("TongSo")
+            ),
         ),
-        RowRule("invalid_date", unparseable("NgayChotSoLieu"),
-                pl.format("NgayChotSoLieu={} is not a date", pl.col("NgayChotSoLieu"))),
+        RowRule(
+            "invalid_date",
+            unparseable("NgayChotSoLieu"),
+            pl.format("NgayChotSoLieu={} is not a date", pl.col("NgayChotSoLieu")),
+        ),
         RowRule(
             "date_out_of_range",
             (cutoff < pl.lit(EARLIEST)) | (cutoff > pl.col("_file_date") + timedelta(days=1)),
-            pl.format("NgayChotSoLieu={} is before 2000 or after the extract date {}",
-                      pl.col("NgayChotSoLieu"), pl.col("_file_date")),
+            pl.format(
+                "NgayChotSoLieu={} is before 2000 or after the extract date {}",
+                pl.col("NgayChotSoLieu"),
+                pl.col("_file_date"),
+            ),
         ),
         unknown_reference("MaXa", communes, "unit"),
     ]
@@ -88,7 +111,9 @@ def stage_age_bands(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFram
         pl.col("MaXa").alias("unit_code"),
         band.alias("age_band"),
         band.replace_strict(c.AGE_BANDS, default=None, return_dtype=pl.Int16).alias("age_min"),
-        (band.replace_strict(c.AGE_BANDS, default=None, return_dtype=pl.Int16) >= c.ADULT_AGE).alias("is_adult"),
+        (
+            band.replace_strict(c.AGE_BANDS, default=None, return_dtype=pl.Int16) >= c.ADULT_AGE
+        ).alias("is_adult"),
         _int("Nam").alias("male"),
         _int("Nu").alias("female"),
         _int("TongSo").alias("residents"),

@@ -22,7 +22,11 @@ RANK_FIELDS = {"rank", "government_rank", "economy_rank", "society_rank"}
 def decimal(col: str) -> pl.Expr:
     """'0,4786' or '0.4786' -> 0.4786; null where it is not a number."""
     text = pl.col(col).str.strip_chars().str.replace_all(r"\s", "")
-    text = pl.when(text.str.contains(",")).then(text.str.replace_all(r"\.", "").str.replace(",", ".")).otherwise(text)
+    text = (
+        pl.when(text.str.contains(","))
+        .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
+        .otherwise(text)
+    )
     return text.cast(pl.Float64, strict=False)
 
 
@@ -55,9 +59,21 @@ def ranking_rules(index: str) -> list[RowRule]:
             ~province_code().is_in(list(c.PROVINCES)),
             pl.format("Mã tỉnh={} is not one of the 63 GSO province codes", pl.col("Mã tỉnh")),
         ),
-        RowRule("invalid_number", decimal(score).is_null(), pl.format(score + "={} is not a number", pl.col(score))),
-        RowRule("invalid_number", integer(rank).is_null(), pl.format(rank + "={} is not a whole number", pl.col(rank))),
-        RowRule("invalid_year", parsed_year.is_null(), pl.format(year + "={} is not a year", pl.col(year))),
+        RowRule(
+            "invalid_number",
+            decimal(score).is_null(),
+            pl.format(score + "={} is not a number", pl.col(score)),
+        ),
+        RowRule(
+            "invalid_number",
+            integer(rank).is_null(),
+            pl.format(rank + "={} is not a whole number", pl.col(rank)),
+        ),
+        RowRule(
+            "invalid_year",
+            parsed_year.is_null(),
+            pl.format(year + "={} is not a year", pl.col(year)),
+        ),
         RowRule(
             "rank_out_of_range",
             (integer(rank) < 1) | (integer(rank) > c.N_PROVINCES),
@@ -71,8 +87,12 @@ def ranking_rules(index: str) -> list[RowRule]:
         RowRule(
             "date_out_of_range",
             (parsed_year < 2000) | (parsed_year > pl.col("_file_date").dt.year()),
-            pl.format("{}={} is before 2000 or after the publication year of {}", pl.lit(year), pl.col(year),
-                      pl.col("_file_date")),
+            pl.format(
+                "{}={} is before 2000 or after the publication year of {}",
+                pl.lit(year),
+                pl.col(year),
+                pl.col("_file_date"),
+            ),
         ),
     ]
 
@@ -96,7 +116,9 @@ def stage_ranking(raw: pl.DataFrame, index: str) -> tuple[pl.DataFrame, pl.DataF
             typed.append(decimal(viet).alias(english))
     # the publication date is a business column: a corrected table repeating an earlier row is
     # loaded (and wins as the latest) instead of being taken for a duplicate
-    staged = good.select(pl.lit(index).alias("index_code"), *typed, pl.col("_file_date").alias("published_on"), *META)
+    staged = good.select(
+        pl.lit(index).alias("index_code"), *typed, pl.col("_file_date").alias("published_on"), *META
+    )
     return staged, quarantine
 
 

@@ -24,7 +24,11 @@ PERIOD = r"^(\d{4})(?:-Q([1-4]))?$"
 def norm(col: str) -> pl.Expr:
     """Text for matching a code list: NFC, trimmed, single spaces, lower case."""
     return (
-        pl.col(col).str.normalize("NFC").str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+        pl.col(col)
+        .str.normalize("NFC")
+        .str.strip_chars()
+        .str.replace_all(r"\s+", " ")
+        .str.to_lowercase()
     )
 
 
@@ -48,7 +52,11 @@ def number(col: str) -> pl.Expr:
     text = pl.col(col).str.strip_chars().str.replace_all(r"\s", "")
     grouped = text.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+$") & pl.col("_decimal_comma")
     vietnamese = text.str.contains(",") | grouped
-    text = pl.when(vietnamese).then(text.str.replace_all(r"\.", "").str.replace(",", ".")).otherwise(text)
+    text = (
+        pl.when(vietnamese)
+        .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
+        .otherwise(text)
+    )
     return text.cast(pl.Float64, strict=False)
 
 
@@ -73,7 +81,9 @@ def province_lookup(ctx: StageContext) -> dict[str, str]:
     """Normalised province name -> unit code, from the reference units ('hậu giang' -> '93')."""
     if not table_exists(ctx.con, "ref.admin_unit"):
         return {}
-    rows = ctx.con.execute("select unit_code, name_vi from ref.admin_unit where admin_level = 'province'").fetchall()
+    rows = ctx.con.execute(
+        "select unit_code, name_vi from ref.admin_unit where admin_level = 'province'"
+    ).fetchall()
     frame = pl.DataFrame(rows, schema={"unit_code": pl.String, "area": pl.String}, orient="row")
     keys = frame.select(area_key().alias("key"), "unit_code")
     return dict(keys.iter_rows())
@@ -107,42 +117,75 @@ def rules(provinces: dict[str, str], known_units: pl.Series) -> list[RowRule]:
         ),
         RowRule(
             "code_outside_list",
-            pl.col("release").is_not_null() & norm("release").replace_strict(c.RELEASES, default=None).is_null(),
+            pl.col("release").is_not_null()
+            & norm("release").replace_strict(c.RELEASES, default=None).is_null(),
             pl.format("release={} outside code list", pl.col("release")),
         ),
-        RowRule("invalid_period", year.is_null(), pl.format("period={} is not a quarter or a year", pl.col("period"))),
-        RowRule("invalid_number", value.is_null(), pl.format("value={} at {} is not a number", pl.col("value"), pl.col("cell"))),
+        RowRule(
+            "invalid_period",
+            year.is_null(),
+            pl.format("period={} is not a quarter or a year", pl.col("period")),
+        ),
+        RowRule(
+            "invalid_number",
+            value.is_null(),
+            pl.format("value={} at {} is not a number", pl.col("value"), pl.col("cell")),
+        ),
         RowRule(
             "unit_mismatch",
             measure.replace_strict(c.MEASURE_UNIT, default=None) != unit,
-            pl.format("measure {} is in {}, the sheet says {}", pl.col("measure"),
-                      measure.replace_strict(c.MEASURE_UNIT, default=None), pl.col("unit")),
+            pl.format(
+                "measure {} is in {}, the sheet says {}",
+                pl.col("measure"),
+                measure.replace_strict(c.MEASURE_UNIT, default=None),
+                pl.col("unit"),
+            ),
         ),
-        RowRule("negative_value", value < 0, pl.format("value={} at {} is negative", pl.col("value"), pl.col("cell"))),
+        RowRule(
+            "negative_value",
+            value < 0,
+            pl.format("value={} at {} is negative", pl.col("value"), pl.col("cell")),
+        ),
         RowRule(
             "absurd_value",
-            ((unit == "billion_vnd") & (value > c.MAX_BILLION_VND)) | ((unit == "percent") & (value > 100)),
-            pl.format("value={} at {} is beyond any province's scale", pl.col("value"), pl.col("cell")),
+            ((unit == "billion_vnd") & (value > c.MAX_BILLION_VND))
+            | ((unit == "percent") & (value > 100)),
+            pl.format(
+                "value={} at {} is beyond any province's scale", pl.col("value"), pl.col("cell")
+            ),
         ),
         RowRule(
             "date_out_of_range",
             (year < 2000) | (period_start() > pl.col("_file_date")),
-            pl.format("period {} is before 2000 or begins after the release date {}", pl.col("period"), pl.col("_file_date")),
+            pl.format(
+                "period {} is before 2000 or begins after the release date {}",
+                pl.col("period"),
+                pl.col("_file_date"),
+            ),
         ),
     ]
 
 
-def stage_grdp(raw: pl.DataFrame, provinces: dict[str, str], known_units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_grdp(
+    raw: pl.DataFrame, provinces: dict[str, str], known_units: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Tidy workbook cells -> ``stg.stats_grdp_*`` rows and quarantine rows."""
-    raw = raw.with_columns(pl.col("value").str.contains(",").any().over("_file_id").alias("_decimal_comma"))
+    raw = raw.with_columns(
+        pl.col("value").str.contains(",").any().over("_file_id").alias("_decimal_comma")
+    )
     good, quarantine = apply_rules(raw, rules(provinces, known_units), c.COLUMNS)
     year, quarter = period_parts()
     staged = good.select(
-        area_key().replace_strict(provinces, default=None, return_dtype=pl.String).alias("unit_code"),
+        area_key()
+        .replace_strict(provinces, default=None, return_dtype=pl.String)
+        .alias("unit_code"),
         pl.col("area").alias("area_name"),
         measure_key().replace_strict(c.MEASURES, default=None).alias("measure"),
         pl.col("measure_code"),
-        pl.when(quarter.is_null()).then(pl.lit("year")).otherwise(pl.lit("quarter")).alias("period_type"),
+        pl.when(quarter.is_null())
+        .then(pl.lit("year"))
+        .otherwise(pl.lit("quarter"))
+        .alias("period_type"),
         year.alias("year"),
         quarter.alias("quarter"),
         period_start().alias("period_start"),
@@ -163,7 +206,9 @@ def stage_grdp(raw: pl.DataFrame, provinces: dict[str, str], known_units: pl.Ser
 def _step(table: str) -> StagingStep:
     return StagingStep(
         table,
-        lambda raw, ctx: stage_grdp(raw, province_lookup(ctx), ctx.codes("ref.admin_unit", "unit_code")),
+        lambda raw, ctx: stage_grdp(
+            raw, province_lookup(ctx), ctx.codes("ref.admin_unit", "unit_code")
+        ),
     )
 
 

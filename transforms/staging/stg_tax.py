@@ -17,8 +17,11 @@ from transforms.staging.rules import RowRule, apply_rules, missing, unknown_refe
 from transforms.staging.step import StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
-DATES = {"NgayChotSoLieu": "snapshot_date", "NgayBatDauKinhDoanh": "started_on",
-         "NgayDangKyHDDTMTT": "cash_register_einvoice_since"}
+DATES = {
+    "NgayChotSoLieu": "snapshot_date",
+    "NgayBatDauKinhDoanh": "started_on",
+    "NgayDangKyHDDTMTT": "cash_register_einvoice_since",
+}
 
 
 def _code(col: str) -> pl.Expr:
@@ -39,8 +42,12 @@ def _after_snapshot(col: str) -> RowRule:
     return RowRule(
         "date_out_of_range",
         (day < pl.lit(EARLIEST)) | (day > snap),
-        pl.format("{}={} is before 2000 or after the snapshot date {}", pl.lit(col), pl.col(col),
-                  pl.col("NgayChotSoLieu")),
+        pl.format(
+            "{}={} is before 2000 or after the snapshot date {}",
+            pl.lit(col),
+            pl.col(col),
+            pl.col("NgayChotSoLieu"),
+        ),
     )
 
 
@@ -53,23 +60,36 @@ def store_rules(units: pl.Series) -> list[RowRule]:
         missing("MaXa"),
         missing("MaNganhNghe"),
         missing("TrangThaiMST"),
-        *[RowRule("invalid_date", unparseable(f), pl.format("{}={} is not a date", pl.lit(f), pl.col(f)))
-          for f in DATES],
+        *[
+            RowRule(
+                "invalid_date",
+                unparseable(f),
+                pl.format("{}={} is not a date", pl.lit(f), pl.col(f)),
+            )
+            for f in DATES
+        ],
         RowRule(
             "date_out_of_range",
             (snap < pl.lit(EARLIEST)) | (snap > pl.col("_file_date")),
-            pl.format("NgayChotSoLieu={} is before 2000 or after the extract date {}", pl.col("NgayChotSoLieu"),
-                      pl.col("_file_date")),
+            pl.format(
+                "NgayChotSoLieu={} is before 2000 or after the extract date {}",
+                pl.col("NgayChotSoLieu"),
+                pl.col("_file_date"),
+            ),
         ),
         _after_snapshot("NgayBatDauKinhDoanh"),
         _after_snapshot("NgayDangKyHDDTMTT"),
         RowRule(
             "invalid_tax_code",
             ~normalise_id("MaSoThue").str.contains(c.TAX_CODE_PATTERN),
-            pl.lit("MaSoThue is not a tax code (10 digits, 10-3) or a citizen ID (12 digits); value withheld"),
+            pl.lit(
+                "MaSoThue is not a tax code (10 digits, 10-3) or a citizen ID (12 digits); value withheld"
+            ),
         ),
         in_list("LoaiNguoiNopThue", list(c.TAXPAYER_TYPE), "taxpayer type"),
-        in_list("MaNganhNghe", list(c.BUSINESS_LINES), "retail business line (VSIC 47xx in stores)"),
+        in_list(
+            "MaNganhNghe", list(c.BUSINESS_LINES), "retail business line (VSIC 47xx in stores)"
+        ),
         in_list("TrangThaiMST", list(c.STATUS), "TMS taxpayer status"),
         unknown_reference("MaXa", units, "unit"),
     ]
@@ -80,7 +100,9 @@ def _record_columns(df: pl.DataFrame) -> list[str]:
     return [col for col in df.columns if col not in hidden]
 
 
-def stage_stores(raw: pl.DataFrame, pii_key: bytes, units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_stores(
+    raw: pl.DataFrame, pii_key: bytes, units: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw register rows -> ``stg.tax_retail_store`` rows and quarantine rows."""
     good, quarantine = apply_rules(raw, store_rules(units), _record_columns(raw))
     good = hash_column(good, "MaSoThue", pii_key, "taxpayer_hash")
@@ -89,7 +111,9 @@ def stage_stores(raw: pl.DataFrame, pii_key: bytes, units: pl.Series) -> tuple[p
         parse_date("NgayChotSoLieu").alias("snapshot_date"),
         _code("MaCuaHang").alias("store_id"),
         pl.col("taxpayer_hash"),
-        _code("LoaiNguoiNopThue").replace_strict(c.TAXPAYER_TYPE, default=None).cast(pl.String)
+        _code("LoaiNguoiNopThue")
+        .replace_strict(c.TAXPAYER_TYPE, default=None)
+        .cast(pl.String)
         .alias("taxpayer_type"),
         _code("MaXa").alias("unit_code"),
         _code("MaNganhNghe").alias("business_line"),

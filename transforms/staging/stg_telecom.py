@@ -28,7 +28,9 @@ def _text(col: str) -> pl.Expr:
 def quarter_end(col: str) -> pl.Expr:
     """A report quarter in any operator's style -> the quarter's last day (null if unreadable)."""
     t = _text(col).str.normalize("NFC").str.to_uppercase()
-    year = pl.coalesce(t.str.extract(_YEAR_FIRST, 1), t.str.extract(_QUARTER_FIRST, 2)).cast(pl.Int32, strict=False)
+    year = pl.coalesce(t.str.extract(_YEAR_FIRST, 1), t.str.extract(_QUARTER_FIRST, 2)).cast(
+        pl.Int32, strict=False
+    )
     q = (
         pl.coalesce(t.str.extract(_YEAR_FIRST, 2), t.str.extract(_QUARTER_FIRST, 1))
         .replace({k: str(v) for k, v in c.ROMAN.items()})
@@ -64,33 +66,57 @@ def coverage_rules(units: pl.Series) -> list[RowRule]:
         missing("MaNhaMang"),
         missing("MaXa"),
         missing("MaDiaChi"),
-        RowRule("invalid_period", as_of.is_null(),
-                pl.format("KyBaoCao={} is not a quarter (e.g. Quý I/2025, 2025-Q1, Q1/2025)", pl.col("KyBaoCao"))),
+        RowRule(
+            "invalid_period",
+            as_of.is_null(),
+            pl.format(
+                "KyBaoCao={} is not a quarter (e.g. Quý I/2025, 2025-Q1, Q1/2025)",
+                pl.col("KyBaoCao"),
+            ),
+        ),
         RowRule(
             "date_out_of_range",
             as_of.dt.month_start().dt.offset_by("-2mo") > pl.col("_file_date"),
-            pl.format("KyBaoCao={} starts after the extract date {}", pl.col("KyBaoCao"), pl.col("_file_date")),
+            pl.format(
+                "KyBaoCao={} starts after the extract date {}",
+                pl.col("KyBaoCao"),
+                pl.col("_file_date"),
+            ),
         ),
-        RowRule("code_outside_list", pl.col("_operator").is_null(),
-                pl.format("MaNhaMang={} is not a known operator", pl.col("MaNhaMang"))),
         RowRule(
             "code_outside_list",
-            _text("CongNghe").is_not_null() & (_text("CongNghe") != "")
+            pl.col("_operator").is_null(),
+            pl.format("MaNhaMang={} is not a known operator", pl.col("MaNhaMang")),
+        ),
+        RowRule(
+            "code_outside_list",
+            _text("CongNghe").is_not_null()
+            & (_text("CongNghe") != "")
             & ~_text("CongNghe").str.to_uppercase().is_in(c.TECHNOLOGIES),
-            pl.format("CongNghe={} outside code list [{}]", pl.col("CongNghe"), pl.lit(", ".join(c.TECHNOLOGIES))),
+            pl.format(
+                "CongNghe={} outside code list [{}]",
+                pl.col("CongNghe"),
+                pl.lit(", ".join(c.TECHNOLOGIES)),
+            ),
         ),
         RowRule(
             "invalid_address_code",
             ~_text("MaDiaChi").str.to_uppercase().str.contains(c.ADDRESS_CODE_PATTERN),
             pl.lit("MaDiaChi is not an address code (8-20 letters or digits); value withheld"),
         ),
-        RowRule("invalid_date", sent_date & ready.is_null(),
-                pl.format("NgaySanSang={} is not a date", pl.col("NgaySanSang"))),
+        RowRule(
+            "invalid_date",
+            sent_date & ready.is_null(),
+            pl.format("NgaySanSang={} is not a date", pl.col("NgaySanSang")),
+        ),
         RowRule(
             "date_out_of_range",
             (ready < pl.lit(EARLIEST)) | (ready > as_of),
-            pl.format("NgaySanSang={} is before 2000 or after the end of the report quarter {}",
-                      pl.col("NgaySanSang"), pl.col("KyBaoCao")),
+            pl.format(
+                "NgaySanSang={} is before 2000 or after the end of the report quarter {}",
+                pl.col("NgaySanSang"),
+                pl.col("KyBaoCao"),
+            ),
         ),
         unknown_reference("MaXa", units, "unit"),
     ]
@@ -101,9 +127,13 @@ def _coverage_record_columns(df: pl.DataFrame) -> list[str]:
     return [col for col in df.columns if col not in hidden]
 
 
-def stage_coverage(raw: pl.DataFrame, pii_key: bytes, units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_coverage(
+    raw: pl.DataFrame, pii_key: bytes, units: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw report rows -> ``stg.telecom_fibre_address`` rows and quarantine rows."""
-    good, quarantine = apply_rules(with_decoded(raw), coverage_rules(units), _coverage_record_columns(raw))
+    good, quarantine = apply_rules(
+        with_decoded(raw), coverage_rules(units), _coverage_record_columns(raw)
+    )
     good = good.with_columns(_text("MaDiaChi").str.to_uppercase().alias("MaDiaChi"))
     good = hash_column(good, "MaDiaChi", pii_key, "address_hash")
     staged = good.select(
@@ -125,17 +155,29 @@ def household_rules(units: pl.Series) -> list[RowRule]:
         missing("NamSoLieu"),
         missing("MaXa"),
         missing("SoHoGiaDinh"),
-        RowRule("invalid_year", year.is_null() | (year < 2000) | (year > pl.col("_file_date").dt.year() + 1),
-                pl.format("NamSoLieu={} is not a year up to the extract's", pl.col("NamSoLieu"))),
+        RowRule(
+            "invalid_year",
+            year.is_null() | (year < 2000) | (year > pl.col("_file_date").dt.year() + 1),
+            pl.format("NamSoLieu={} is not a year up to the extract's", pl.col("NamSoLieu")),
+        ),
         RowRule(
             "invalid_count",
             count.is_null() | (count < 0) | (count > c.MAX_HOUSEHOLDS_PER_COMMUNE),
-            pl.format("SoHoGiaDinh={} is not a household count between 0 and {}", pl.col("SoHoGiaDinh"),
-                      pl.lit(c.MAX_HOUSEHOLDS_PER_COMMUNE)),
+            pl.format(
+                "SoHoGiaDinh={} is not a household count between 0 and {}",
+                pl.col("SoHoGiaDinh"),
+                pl.lit(c.MAX_HOUSEHOLDS_PER_COMMUNE),
+            ),
         ),
         unknown_reference("MaXa", units, "unit"),
-        RowRule("not_a_commune", _text("MaXa").str.len_chars() != 5,
-                pl.format("MaXa={} is a district or province: households are counted by commune", pl.col("MaXa"))),
+        RowRule(
+            "not_a_commune",
+            _text("MaXa").str.len_chars() != 5,
+            pl.format(
+                "MaXa={} is a district or province: households are counted by commune",
+                pl.col("MaXa"),
+            ),
+        ),
     ]
 
 

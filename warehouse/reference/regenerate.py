@@ -57,8 +57,15 @@ PROVINCIAL_AGENCIES: list[tuple[str, str]] = [
 ]
 
 UNIT_FIELDS = [
-    "unit_code", "name_vi", "unit_type_vi", "admin_level", "parent_code",
-    "district_code", "province_code", "valid_from", "valid_to",
+    "unit_code",
+    "name_vi",
+    "unit_type_vi",
+    "admin_level",
+    "parent_code",
+    "district_code",
+    "province_code",
+    "valid_from",
+    "valid_to",
 ]
 AGENCY_FIELDS = ["agency_code", "name_vi", "name_en", "agency_level", "unit_code"]
 
@@ -75,24 +82,42 @@ def units_from_nested(nested: list[dict], province_code: int = PROVINCE_CODE) ->
     """Flatten the package's nested province → district → ward tree for one province."""
     (province,) = [p for p in nested if p["code"] == province_code]
     common = {"province_code": str(province_code), "valid_from": VALID_FROM, "valid_to": VALID_TO}
-    rows = [{
-        "unit_code": str(province_code), "name_vi": province["name"],
-        "unit_type_vi": unit_type(province["name"]), "admin_level": "province",
-        "parent_code": "", "district_code": "", **common,
-    }]
+    rows = [
+        {
+            "unit_code": str(province_code),
+            "name_vi": province["name"],
+            "unit_type_vi": unit_type(province["name"]),
+            "admin_level": "province",
+            "parent_code": "",
+            "district_code": "",
+            **common,
+        }
+    ]
     for district in sorted(province["districts"], key=lambda d: d["code"]):
         dcode = str(district["code"])
-        rows.append({
-            "unit_code": dcode, "name_vi": district["name"],
-            "unit_type_vi": unit_type(district["name"]), "admin_level": "district",
-            "parent_code": str(province_code), "district_code": dcode, **common,
-        })
+        rows.append(
+            {
+                "unit_code": dcode,
+                "name_vi": district["name"],
+                "unit_type_vi": unit_type(district["name"]),
+                "admin_level": "district",
+                "parent_code": str(province_code),
+                "district_code": dcode,
+                **common,
+            }
+        )
         for ward in sorted(district["wards"], key=lambda w: w["code"]):
-            rows.append({
-                "unit_code": f"{ward['code']:05d}", "name_vi": ward["name"],
-                "unit_type_vi": unit_type(ward["name"]), "admin_level": "commune",
-                "parent_code": dcode, "district_code": dcode, **common,
-            })
+            rows.append(
+                {
+                    "unit_code": f"{ward['code']:05d}",
+                    "name_vi": ward["name"],
+                    "unit_type_vi": unit_type(ward["name"]),
+                    "admin_level": "commune",
+                    "parent_code": dcode,
+                    "district_code": dcode,
+                    **common,
+                }
+            )
     return rows
 
 
@@ -101,25 +126,36 @@ def agencies_from_units(units: list[dict]) -> list[dict]:
     province = next(u for u in units if u["admin_level"] == "province")
     suffix = f"H{province['unit_code']}"
     rows = [
-        {"agency_code": f"000.{i:02d}.00.{suffix}", "name_vi": vi, "name_en": en,
-         "agency_level": "province", "unit_code": province["unit_code"]}
+        {
+            "agency_code": f"000.{i:02d}.00.{suffix}",
+            "name_vi": vi,
+            "name_en": en,
+            "agency_level": "province",
+            "unit_code": province["unit_code"],
+        }
         for i, (vi, en) in enumerate(PROVINCIAL_AGENCIES, start=1)
     ]
     for u in units:
         if u["admin_level"] == "district":
-            rows.append({
-                "agency_code": f"000.00.{u['unit_code']}.{suffix}",
-                "name_vi": f"Ủy ban nhân dân {u['name_vi']}",
-                "name_en": f"People's Committee of {u['name_vi']}",
-                "agency_level": "district", "unit_code": u["unit_code"],
-            })
+            rows.append(
+                {
+                    "agency_code": f"000.00.{u['unit_code']}.{suffix}",
+                    "name_vi": f"Ủy ban nhân dân {u['name_vi']}",
+                    "name_en": f"People's Committee of {u['name_vi']}",
+                    "agency_level": "district",
+                    "unit_code": u["unit_code"],
+                }
+            )
         elif u["admin_level"] == "commune":
-            rows.append({
-                "agency_code": f"{u['unit_code']}.00.{u['district_code']}.{suffix}",
-                "name_vi": f"Ủy ban nhân dân {u['name_vi']}",
-                "name_en": f"People's Committee of {u['name_vi']}",
-                "agency_level": "commune", "unit_code": u["unit_code"],
-            })
+            rows.append(
+                {
+                    "agency_code": f"{u['unit_code']}.00.{u['district_code']}.{suffix}",
+                    "name_vi": f"Ủy ban nhân dân {u['name_vi']}",
+                    "name_en": f"People's Committee of {u['name_vi']}",
+                    "agency_level": "commune",
+                    "unit_code": u["unit_code"],
+                }
+            )
     return rows
 
 
