@@ -95,6 +95,9 @@ class CheckResult:
     kwargs: str
     description: str | None
     exception: str | None
+    scope: str | None = (
+        None  # what a failure blocks when critical: None = the table; "source:<name>"
+    )
 
 
 # --------------------------------------------------------------------------- patch

@@ -80,10 +80,11 @@ def task_timings(flow_run_id: str) -> list[tuple[str, float]]:
 def _simulate_all(
     landing: Path, start: object, end: object, scale: float, names: list[str]
 ) -> dict:
-    from sources import SOURCES
+    from flows import registry
     from sources.simulate import simulate_landing
 
-    return simulate_landing({n: SOURCES[n] for n in names}, landing, start, end, scale)
+    simulators = {s.name: s.simulator for s in registry.select(names)}
+    return simulate_landing(simulators, landing, start, end, scale)
 
 
 def main(scale: float = 1.0) -> int:

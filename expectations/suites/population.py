@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import great_expectations as gx
 
+from expectations.suites import Suite
 from sources.population import constants as c
 
 E = gx.expectations
 CRITICAL, WARNING = "critical", "warning"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     pop = t.get("population", {})
-    return {
-        "stg_population_age_band": (
+    return [
+        Suite(
+            "stg_population_age_band",
             "stg.population_age_band",
             [
                 E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
@@ -29,7 +31,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_population": (
+        Suite(
+            "fct_population",
             "core.fct_population",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -55,4 +58,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

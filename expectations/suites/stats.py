@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import great_expectations as gx
 
+from expectations.suites import Suite
+
 E = gx.expectations
 CRITICAL, WARNING = "critical", "warning"
 MEASURES = ["grdp", "digital_economy", "digital_core", "digital_sectors", "digital_share"]
 
 
-def _staging(table: str, t: dict) -> tuple[str, list]:
-    return (
+def _staging(name: str, table: str, t: dict) -> Suite:
+    return Suite(
+        name,
         table,
         [
             E.ExpectColumnValuesToNotBeNull(
@@ -42,12 +45,13 @@ def _staging(table: str, t: dict) -> tuple[str, list]:
     )
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     stats = t.get("stats", {})
-    return {
-        "stg_stats_grdp_quarterly": _staging("stg.stats_grdp_quarterly", stats),
-        "stg_stats_grdp_yearly": _staging("stg.stats_grdp_yearly", stats),
-        "fct_grdp": (
+    return [
+        _staging("stg_stats_grdp_quarterly", "stg.stats_grdp_quarterly", stats),
+        _staging("stg_stats_grdp_yearly", "stg.stats_grdp_yearly", stats),
+        Suite(
+            "fct_grdp",
             "core.fct_grdp",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -96,4 +100,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

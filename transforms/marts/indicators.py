@@ -11,6 +11,7 @@ inputs failed a critical check keeps its last published values, marked
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -19,7 +20,6 @@ import yaml
 
 from transforms.core import tables_read
 
-CATALOGUE = Path(__file__).with_name("catalogue")  # one YAML file per source
 LEVELS = ("province", "district", "commune")
 PERIOD_TYPES = ("month", "quarter", "year", "ytd")
 COMPARATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<"}
@@ -108,16 +108,16 @@ def parse_indicator(entry: dict) -> Indicator:
     return ind
 
 
-def load_catalogue(folder: Path = CATALOGUE) -> list[Indicator]:
-    """Every indicator of every ``*.yml`` file in the catalogue folder, sorted by id."""
+def load_catalogue(files: Iterable[Path]) -> list[Indicator]:
+    """Every indicator of the catalogue ``files`` (one per source), sorted by id."""
     indicators = []
-    for path in sorted(folder.glob("*.yml")):
+    for path in files:
         indicators += [
             parse_indicator(e) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []
         ]
     ids = [i.id for i in indicators]
     if dupes := {i for i in ids if ids.count(i) > 1}:
-        raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in {folder}")
+        raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in the catalogue")
     return sorted(indicators, key=lambda i: i.id)
 
 
