@@ -13,14 +13,24 @@ from typing import Protocol
 
 
 class CheckLike(Protocol):
-    suite: str
-    table: str
-    expectation: str
-    column: str | None
-    severity: str
-    success: bool
-    observed_value: str | None
-    scope: str | None
+    """A check's result as the gate reads it (``expectations.gx_duckdb.CheckResult``)."""
+
+    @property
+    def suite(self) -> str: ...
+    @property
+    def table(self) -> str: ...
+    @property
+    def expectation(self) -> str: ...
+    @property
+    def column(self) -> str | None: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def success(self) -> bool: ...
+    @property
+    def observed_value(self) -> str | None: ...
+    @property
+    def scope(self) -> str | None: ...
 
 
 def scope(r: CheckLike) -> str:
@@ -67,7 +77,8 @@ def blocked_indicators(
 
 
 class IndicatorLike(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...
 
     @property
     def inputs(self) -> set[str]: ...

@@ -15,7 +15,7 @@ import codecs
 import csv
 import io
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,7 +47,7 @@ class Source:
     title_vi: str
     title_en: str
     datasets: dict[str, str]  # dataset -> glob below <landing>/<name>/
-    readers: dict[str, Callable[[str | Path], pl.DataFrame]]
+    readers: Mapping[str, Callable[[str | Path], pl.DataFrame]]
     cadence: str  # daily | monthly | quarterly | yearly: how often an extract is expected
     # datasets in the order they must be staged (a rating needs its dossier first)
     order: tuple[str, ...] = field(default=())

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -153,6 +154,12 @@ def append_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
     finally:
         con.unregister("_frame")
     return df.height
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The first value of the first row of a query (None if it returns no row)."""
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -7,11 +7,12 @@ that is not a failure (T07 then shows "no data").
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
 from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 MEASURES = ["grdp", "digital_economy", "digital_core", "digital_sectors", "digital_share"]
 
 

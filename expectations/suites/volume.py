@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
 from expectations.suites import Suite
 
@@ -25,7 +26,7 @@ def suites(t: dict, sources: Iterable[str]) -> list[Suite]:
                 gx.expectations.ExpectColumnValuesToBeBetween(
                     column="volume_ratio",
                     min_value=min_ratio,
-                    severity="critical",
+                    severity=FailureSeverity.CRITICAL,
                     description=f"each {name} delivery of this run has at least "
                     f"{min_ratio:.0%} of its usual rows",
                 ),

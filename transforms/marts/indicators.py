@@ -19,6 +19,7 @@ import duckdb
 import yaml
 
 from transforms.core import tables_read
+from warehouse.build import scalar
 
 LEVELS = ("province", "district", "commune")
 PERIOD_TYPES = ("month", "quarter", "year", "ytd")
@@ -231,14 +232,15 @@ def carry_blocked(
     """Keep the last published values of a blocked indicator, marked blocked with the reason."""
     kept = 0
     if previous_exists:
-        kept = con.execute(
+        kept = scalar(
+            con,
             """insert into _values
                select indicator_id, period_type, period_start, period_end, period_label, admin_level,
                       admin_code, admin_name, numerator, denominator, value, target, comparator, unit,
                       met, 'blocked', ?, ?, value_run_id
                from _previous where indicator_id = ?""",
             [reason, run_id, ind.id],
-        ).fetchone()[0]
+        )
     if not kept:
         placeholder(con, ind, "blocked", reason + " (no earlier value to keep)", run_id)
 
@@ -266,9 +268,10 @@ def compute_indicators(
     """Rebuild ``mart.indicator_value`` (and the catalogue table); return rows per indicator."""
     blocked = blocked or {}
     previous_exists = bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'mart' and table_name = 'indicator_value'"
-        ).fetchone()[0]
+        scalar(
+            con,
+            "select count(*) from information_schema.tables where table_schema = 'mart' and table_name = 'indicator_value'",
+        )
     )
     con.execute(f"create or replace temp table _values ({VALUE_COLUMNS})")
     if previous_exists:

@@ -251,6 +251,8 @@ def release_quarantine(
     con: duckdb.DuckDBPyConnection, source: str, dataset: str, step: StagingStep, run_id: str
 ) -> int:
     """Mark open quarantine rows superseded when this run loaded a corrected record with the same key."""
+    if step.key is None:
+        return 0
     raw_field, column = step.key
     return con.execute(
         f"""update audit.quarantine as q set status = 'superseded', superseded_by_run = ?
