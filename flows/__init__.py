@@ -17,3 +17,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# the temporary server of a run without PREFECT_API_URL: seen to need more than Prefect's default
+# 20 s to start on a busy 2-core machine ("Timed out while attempting to connect to ephemeral
+# Prefect API server"); a nightly must not fail for that
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

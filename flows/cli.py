@@ -7,8 +7,10 @@
     chiso retry RUN_ID       retry a failed flow run in place (resumes; loads nothing twice)
     chiso bench              benchmark the nightly at province scale
 
-Exit codes of ``nightly``: 0 published, 2 published with blocked indicators,
-1 failed (nothing published).
+Exit codes of ``nightly``: 0 published; 2 published with blocked indicators;
+3 published, but unreadable files or quarantined rows above the threshold need
+a look; 1 failed (nothing published), or a setting or parameter is wrong (one
+line naming it, before anything runs).
 """
 
 from __future__ import annotations
@@ -19,20 +21,56 @@ from datetime import date
 from pathlib import Path
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect is imported)
-from flows.settings import REPO, load_settings
+from flows.settings import REPO, SettingsError, load_settings
 
 
-def cmd_nightly(_: argparse.Namespace) -> int:
-    from flows.nightly import nightly
+def nightly_parameters(args: argparse.Namespace) -> dict:
+    """The flow's parameters from the command line (unset: the environment decides)."""
+    params: dict = {}
+    if args.source:
+        params["sources"] = [s.strip() for x in args.source for s in x.split(",") if s.strip()]
+    if args.simulate is not None:
+        params["simulate"] = args.simulate
+    if args.restage:
+        parts = args.restage.split(":")
+        if len(parts) != 3:
+            raise SettingsError(
+                f"--restage={args.restage!r}: expected SOURCE[,SOURCE]:START:END "
+                "(e.g. dvc:2025-01-01:2025-01-31)"
+            )
+        params["restage"] = {"sources": parts[0].split(","), "start": parts[1], "end": parts[2]}
+    return params
+
+
+def exit_code(state: object) -> int:
+    """0 published, 2 published with blocked indicators, 3 published needing a look, 1 failed."""
+    from flows.nightly import ATTENTION, BLOCKED
+
+    message = getattr(state, "message", None) or ""
+    if getattr(state, "is_completed", lambda: False)():
+        return 0
+    if message.startswith(BLOCKED):
+        return 2
+    if message.startswith(ATTENTION):
+        return 3
+    return 1
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    from flows.preflight import check_inputs, plan_run
 
     settings = load_settings()
-    state = nightly(return_state=True)
+    params = nightly_parameters(args)
+    plan = plan_run(settings, **params)  # before Prefect starts: a bad setting is one line
+    if not plan.simulate:
+        check_inputs(settings, plan)
+    from flows.nightly import nightly
+
+    state = nightly(**params, return_state=True)
     if settings.warehouse.exists():
         print_scorecard()
     print(f"\nrun: {state.name} — {state.message or ''}")
-    if state.is_completed():
-        return 0
-    return 2 if state.name == "Published with blocked indicators" else 1
+    return exit_code(state)
 
 
 def print_scorecard(_: argparse.Namespace | None = None) -> int:
@@ -101,7 +139,24 @@ def main(argv: list[str] | None = None) -> int:
         prog="chiso", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("nightly", help="run the nightly pipeline now").set_defaults(fn=cmd_nightly)
+    night = sub.add_parser("nightly", help="run the nightly pipeline now")
+    night.add_argument(
+        "--source",
+        action="append",
+        help="a source to run (repeat, or comma-separated); default all",
+    )
+    night.add_argument(
+        "--simulate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fill the landing zone with the simulator first (default: CHISO_SIMULATE)",
+    )
+    night.add_argument(
+        "--restage",
+        metavar="SOURCE[,SOURCE]:START:END",
+        help="stage the archived raw files of these sources dated START..END again",
+    )
+    night.set_defaults(fn=cmd_nightly)
     sub.add_parser("scorecard", help="print the published scorecard").set_defaults(
         fn=print_scorecard
     )
@@ -121,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--scale", type=float, default=1.0)
     bench.set_defaults(fn=cmd_bench)
     args = parser.parse_args(argv)
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except SettingsError as exc:  # a setting or parameter: one line, no traceback
+        print(f"chiso {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

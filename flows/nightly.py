@@ -1,10 +1,14 @@
 """The nightly flow: the DAG, one thin task per step.
 
-    seed (embedded default only: the simulator fills the landing zone, flows/seed.py)
+    preflight   settings and parameters checked once, landing zone there (no task yet)
         |
-    prepare     build file = copy of the published warehouse; run registered
+    seed        (simulating only: the simulator fills the landing zone, flows/seed.py)
+        |
+    prepare     build file = copy of the published warehouse (or the run's own, on a retry)
         |
     extract     per source: new landing files -> raw archive + manifest (retried: the I/O step)
+        |
+    restage     (asked for only: archived files of a period handed back to staging)
         |
     stage       per source: parse, type, hash, row rules -> stg.* and audit.quarantine
         |
@@ -16,39 +20,76 @@
         |
     publish     audit, then one atomic replace of the published warehouse
         |
-    report      artifacts: scorecard, data quality, Data Docs link
+    report      artifacts on the flow run: scorecard, data quality, Data Docs link
+
+How a run ends (the state's name is always one the Prefect UI lists):
+
+| state | message starts | tag | ``chiso nightly`` exits |
+|---|---|---|---|
+| Completed | ``published`` | | 0 |
+| Failed | ``blocked:`` (published; those indicators keep their last value) | ``blocked`` | 2 |
+| Failed | ``attention:`` (published; unreadable files or quarantine above threshold) | ``attention`` | 3 |
+| Failed | the cause (nothing published) | | 1 |
 
 Each task opens a warehouse session (``with session(build) as con``) and calls
 one function of its layer; the slice registry (``flows/registry.py``) says
 which connector, staging, models, rules and indicators each source has. Task
-results are persisted, so retrying a failed run (UI "Retry" or
-``chiso retry <id>``) finds its build file, skips the finished tasks (they
-come back Cached) and loads nothing twice.
+results are persisted and keyed on what each step reads (``flows/caching.py``),
+so a retry (UI "Retry" or ``chiso retry <id>``) reuses the steps whose inputs
+did not change and recomputes those whose data did; a run that lost the
+publish race to another one discards its build and, retried, builds again on
+the current warehouse.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
-from prefect.states import Completed, Failed
+from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
 
 from flows import registry
-from flows.settings import Settings, load_settings, pii_key
+from flows.caching import (
+    core_state,
+    extract_state,
+    indicators_state,
+    reads,
+    restage_state,
+    stage_state,
+    validate_state,
+)
+from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
+from flows.settings import Settings, SettingsError, load_settings, pii_key
 from sources.extract import extract, register_sources
 from transforms import core
 from transforms.marts import build_marts
 from transforms.marts.indicators import load_catalogue
+from transforms.staging.restage import mark_for_restage
 from transforms.staging.run import load_reference, stage_source
 from warehouse import build as wh
-from warehouse.audit import audit_problems, finish_run, record_checks, start_run
+from warehouse.audit import audit_problems, finish_run, record_checks
 from warehouse.build import session
-from warehouse.reports import quality_markdown, scorecard_rows
+from warehouse.run_report import (
+    SourceOutcome,
+    attention,
+    quality_markdown,
+    scorecard_artifact,
+    unreadable_files,
+)
+from warehouse.state import StaleBuild, open_build, publish_build
+
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+BLOCKED, ATTENTION, PUBLISHED = "blocked:", "attention:", "published"
 
 
 def active_sources(settings: Settings) -> list[str]:
@@ -56,21 +97,46 @@ def active_sources(settings: Settings) -> list[str]:
     return [s.name for s in registry.select(settings.sources)]
 
 
-@task
+def run_name() -> str:
+    """``nightly-2025-12-31`` (the day it was scheduled for, in Hậu Giang), ``-dvc`` when a run
+    is limited to some sources; a retried run keeps its name."""
+    current = flow_run.get_name() or ""
+    if current.startswith("nightly-"):
+        return current
+    start = flow_run.get_scheduled_start_time()
+    day = start.astimezone(TIMEZONE).date() if start else date.today()
+    chosen = (flow_run.get_parameters() or {}).get("sources") or []
+    return f"nightly-{day.isoformat()}" + ("-" + "-".join(chosen) if chosen else "")
+
+
+def transient(_task: Any, _task_run: Any, state: State) -> bool:
+    """Retry only what may pass on its own (I/O hiccups), not a missing or forbidden path."""
+    try:
+        state.result(raise_on_failure=True)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+        return False
+    except (OSError, TimeoutError, ConnectionError):
+        return True
+    except Exception:  # noqa: BLE001 - anything else is not transient
+        return False
+    return False
+
+
+@task(cache_policy=NO_CACHE)
 def prepare(settings: Settings, run_id: str) -> dict:
-    base = wh.published_run_id(settings.warehouse)
-    build = wh.prepare_build(settings.warehouse, settings.build_path(run_id))
-    with session(build) as con:
-        start_run(con, run_id, base)
+    info = open_build(settings.warehouse, settings.build_path(run_id), run_id)
+    with session(info.build) as con:
         load_reference(con)
         register_sources(con, registry.sources())
-    return {"build": str(build), "base_run_id": base}
+    return asdict(info)
 
 
 @task(
     retries=3,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
     retry_jitter_factor=0.5,
+    retry_condition_fn=transient,
+    cache_policy=reads(extract_state),
     task_run_name="extract-{source}",
 )
 def extract_source(settings: Settings, build: str, source: str, run_id: str) -> dict:
@@ -81,28 +147,31 @@ def extract_source(settings: Settings, build: str, source: str, run_id: str) -> 
     return asdict(summary)
 
 
-@task(task_run_name="stage-{source}")
-def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
-    part = registry.SLICES[source]
+@task(cache_policy=reads(restage_state), task_run_name="restage-{source}")
+def restage_source(build: str, source: str, period: RestagePeriod, run_id: str) -> dict:
     with session(build) as con:
-        summary = stage_source(con, part.source, part.staging, pii_key(settings), run_id)
-    if summary.errors:
-        get_run_logger().warning(
-            "%s: %d file(s) unreadable, kept for the next run: %s",
-            source,
-            len(summary.errors),
-            summary.errors[:5],
+        summary = mark_for_restage(
+            con, source, registry.SLICES[source].staging, period.start, period.end, run_id
         )
     return asdict(summary)
 
 
-@task
+@task(cache_policy=reads(stage_state), task_run_name="stage-{source}")
+def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
+    part = registry.SLICES[source]
+    with session(build) as con:
+        summary = stage_source(con, part.source, part.staging, pii_key(settings), run_id)
+        unreadable = unreadable_files(con, source)
+    return {"summary": asdict(summary), "unreadable": unreadable}
+
+
+@task(cache_policy=reads(core_state))
 def build_core(build: str, run_id: str) -> dict[str, str]:
     with session(build) as con:
         return core.build(con, registry.model_folders(), registry.run_view_folders(), run_id)
 
 
-@task
+@task(cache_policy=reads(validate_state))
 def validate(settings: Settings, build: str, run_id: str) -> dict:
     from expectations.run import load_thresholds, run_checks  # GX is heavy: import it where used
 
@@ -118,7 +187,7 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
     }
 
 
-@task
+@task(cache_policy=reads(indicators_state))
 def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
     from expectations.gate import blocked_by
     from expectations.run import CheckRow
@@ -134,7 +203,7 @@ def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
     return {"rows": rows, "blocked": blocked}
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def publish(
     settings: Settings, build: str, base_run_id: str | None, run_id: str, blocked: dict
 ) -> str:
@@ -143,57 +212,154 @@ def publish(
         if problems:
             raise wh.PublishError("audit failed, nothing published:\n- " + "\n- ".join(problems))
         finish_run(con, run_id, blocked)
-    return str(wh.publish(Path(build), settings.warehouse, base_run_id))
+    return str(publish_build(Path(build), settings.warehouse, base_run_id))
 
 
-@task
-def report(settings: Settings, staged: list[dict], checks: dict, computed: dict) -> None:
+@task(cache_policy=NO_CACHE)
+def report(settings: Settings) -> list[dict[str, str]]:
     con = wh.connect(settings.warehouse, read_only=True)
     try:
-        rows = scorecard_rows(con)
+        return scorecard_artifact(con)
     finally:
         con.close()
+
+
+def _tag_run(tags: list[str]) -> None:
+    """Add tags to the running flow run (the runs list filters and shows them)."""
+    run_id = flow_run.get_id()
+    if not run_id or not tags:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            current = client.read_flow_run(uuid.UUID(run_id)).tags or []
+            client.update_flow_run(uuid.UUID(run_id), tags=sorted({*current, *tags}))
+    except Exception as exc:  # noqa: BLE001 - a tag is a courtesy; the state says it all
+        get_run_logger().warning("could not tag the run %s: %s", tags, exc)
+
+
+def final_state(blocked: dict[str, str], notes: list[str], warehouse: Path) -> State:
+    """How the run ends once it published (see the module docstring)."""
+    if blocked:
+        _tag_run(["blocked", *(["attention"] if notes else [])])
+        ids = ", ".join(sorted(blocked))
+        extra = f" Also: {'; '.join(notes)}." if notes else ""
+        return Failed(
+            message=f"{BLOCKED} {ids} — published; these keep their last published value "
+            f"(a failed critical check, see the data-quality artifact).{extra}"
+        )
+    if notes:
+        _tag_run(["attention"])
+        return Failed(message=f"{ATTENTION} published, but {'; '.join(notes)}")
+    return Completed(message=f"{PUBLISHED} {warehouse}")
+
+
+def _artifacts(
+    rows: list[dict[str, str]], quality: str, docs: str, blocked: dict[str, str]
+) -> None:
+    """The run's artifacts, on the flow run itself (created here, in the flow, not in a task)."""
     create_table_artifact(
-        key="scorecard", table=rows, description="Plan 190 scorecard, latest period"
+        key="scorecard",
+        table=rows,
+        description="Plan 190 scorecard, latest period: province first, then districts"
+        + (f" — blocked: {', '.join(sorted(blocked))}" if blocked else ""),
     )
     create_markdown_artifact(
-        key="data-quality",
-        markdown=quality_markdown(staged, checks, computed["blocked"]),
-        description="Data quality of this run",
+        key="data-quality", markdown=quality, description="Data quality of this run"
     )
     create_link_artifact(
         key="data-docs",
-        link=Path(checks["docs"]).as_uri(),
+        link=Path(docs).as_uri(),
         link_text="GX Data Docs of this run",
         description="Static Great Expectations Data Docs (open on the machine that ran the flow)",
     )
 
 
-@flow(name="nightly", log_prints=True)
-def nightly() -> object:
-    """Run the whole pipeline once; publish; report. Ends Failed (named) if indicators are blocked."""
-    settings = load_settings()
-    run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
-    names = active_sources(settings)
-    if settings.simulate:  # the embedded default: fake the landing zone, then read it as a real one
+@flow(name="nightly", flow_run_name=run_name, log_prints=True)
+def nightly(
+    sources: list[SourceName] | None = None,
+    simulate: bool | None = None,
+    restage: RestagePeriod | None = None,
+) -> State:
+    """Load what the sources delivered, check it, compute the Plan 190 indicators and publish them.
+
+    Args:
+        sources: Sources to run; none picked = every registered source (or CHISO_SOURCES).
+            The others keep their published data.
+        simulate: Fill the landing zone with the simulator first (the embedded default);
+            empty = CHISO_SIMULATE (on unless CHISO_LANDING_URL is set).
+        restage: Re-read the archived raw files of some sources for a date range (after a
+            connector fix): their staged rows are replaced, their old quarantine superseded.
+    """
+    logger = get_run_logger()
+    try:
+        settings = load_settings()
+        plan = plan_run(settings, sources, simulate, restage)
+        if not plan.simulate:
+            check_inputs(settings, plan)
+    except SettingsError as exc:  # configuration: one line, no task, no retry
+        logger.error("the run cannot start: %s", exc)
+        return Failed(message=str(exc))
+    for note in plan.notes:
+        logger.info(note)
+    return _run(settings, plan, flow_run.get_id() or f"local-{uuid.uuid4()}")
+
+
+def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
+    logger = get_run_logger()
+    if plan.simulate:  # the embedded default: fake the landing zone, then read it as a real one
         from flows.seed import seed
 
-        seed(settings, names)
+        seed(settings, plan.sources)
+        try:
+            check_inputs(settings, plan)
+        except SettingsError as exc:
+            logger.error("the run cannot go on: %s", exc)
+            return Failed(message=str(exc))
     prepared = prepare(settings, run_id)
     build, base = prepared["build"], prepared["base_run_id"]
-    for name in names:
-        extract_source(settings, build, name, run_id)
-    staged = [stage(settings, build, name, run_id) for name in names]
+    if not prepared["fresh"]:
+        logger.info("resuming in the build file of this run (%s)", build)
+    extracted = {name: extract_source(settings, build, name, run_id) for name in plan.sources}
+    if plan.restage is not None:
+        for name in plan.restage.sources:
+            done = restage_source(build, name, plan.restage, run_id)
+            logger.info(
+                "%s: re-staging %d archived file(s) dated %s..%s (%d staged rows replaced, "
+                "%d quarantine rows superseded)",
+                name,
+                done["files"],
+                plan.restage.start,
+                plan.restage.end,
+                done["rows_removed"],
+                done["quarantine_superseded"],
+            )
+    staged = {name: stage(settings, build, name, run_id) for name in plan.sources}
+    outcomes = [
+        SourceOutcome.of(extracted[n], staged[n]["summary"], staged[n]["unreadable"])
+        for n in plan.sources
+    ]
+    for outcome in outcomes:
+        logger.info(outcome.line())
+        for problem in outcome.unreadable:
+            logger.warning(
+                "%s: unreadable, kept and taken again next run: %s", outcome.source, problem
+            )
     build_core(build, run_id)
     checks = validate(settings, build, run_id)
     computed = indicators(build, run_id, checks["failed"])
     publish(settings, build, base, run_id, computed["blocked"])
-    report(settings, staged, checks, computed)
-    if computed["blocked"]:
-        ids = ", ".join(sorted(computed["blocked"]))
-        return Failed(
-            name="Published with blocked indicators",
-            message=f"published; indicators blocked by failed critical checks: {ids}. "
-            f"See the data-quality artifact and {checks['docs']}",
-        )
-    return Completed(message=f"published {settings.warehouse}")
+    from expectations.run import load_thresholds
+
+    limits = load_thresholds(registry.threshold_files(), settings.quality_file)["run"]
+    notes = attention(outcomes, limits["max_unreadable_files"], limits["max_quarantined_share"])
+    rows = report(settings)
+    _artifacts(
+        rows,
+        quality_markdown(outcomes, checks, computed["blocked"], checks["docs"]),
+        checks["docs"],
+        computed["blocked"],
+    )
+    return final_state(computed["blocked"], notes, settings.warehouse)
+
+
+__all__ = ["BLOCKED", "ATTENTION", "PUBLISHED", "StaleBuild", "nightly", "active_sources"]

@@ -18,6 +18,7 @@ layers. Nothing here imports Prefect.
 | ``CHISO_SOURCES`` | comma-separated source names to run (others are left as they are) | all registered |
 | ``CHISO_SIM_FAULT_RATE`` | share of simulated rows corrupted on purpose (``sources/faults.py``) | ``0`` |
 | ``CHISO_SIM_FAULT_KINDS`` | comma-separated fault kinds to inject | all kinds |
+| ``CHISO_ALERT_WEBHOOK`` | URL the served deployment posts to when a run fails, crashes or is late | none (no alerts) |
 """
 
 from __future__ import annotations
@@ -62,8 +63,16 @@ class Settings(BaseSettings):
     sources: Annotated[tuple[str, ...] | None, NoDecode] = None
     sim_fault_rate: float = Field(0.0, ge=0, le=1)
     sim_fault_kinds: Annotated[tuple[str, ...] | None, NoDecode] = None
+    alert_webhook: str = ""
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value
 
     @field_validator("quality", mode="before")
     @classmethod

@@ -181,7 +181,8 @@ def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, m
     )
     add_day(home, date(2025, 3, 1))
     state = run_nightly()
-    assert state.is_failed() and state.name == "Published with blocked indicators"
+    assert state.is_failed() and state.name == "Failed", state
+    assert state.message.startswith("blocked: T05"), state.message
     statuses = dict(
         q(
             home,

@@ -1,4 +1,4 @@
-"""What people read: the scorecard as text and rows, and the data-quality summary."""
+"""What people read: the scorecard as text and rows (the run's artifacts: ``run_report.py``)."""
 
 from __future__ import annotations
 
@@ -91,36 +91,3 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
         ):
             lines.append(f"{r['status'].upper()} {r['indicator_id']}: {r['status_reason']}")
     return "\n".join(lines)
-
-
-def quality_markdown(staged: list[dict], checks: dict, blocked: dict[str, str]) -> str:
-    """The run's data-quality summary: files and rows, failed checks with measured values, blocked indicators."""
-    out = [
-        "# Data quality",
-        "",
-        "## Files and rows",
-        "",
-        "| source | files | unreadable | rows read | loaded | quarantined | duplicate |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for s in staged:
-        out.append(
-            f"| {s['source']} | {s['files']} | {s['files_failed']} | {s['rows_read']:,} | "
-            f"{s['rows_loaded']:,} | {s['rows_quarantined']:,} | {s['rows_duplicate']:,} |"
-        )
-    failed = checks.get("failed", [])
-    out += ["", f"## Checks: {checks.get('checks', 0)} evaluated, {len(failed)} failed", ""]
-    if failed:
-        out += [
-            "| severity | table | expectation | column | observed | threshold |",
-            "|---|---|---|---|---|---|",
-        ]
-        for f in failed:
-            out.append(
-                f"| {f['severity']} | {f['table']} | {f['expectation']} | {f['column'] or ''} | "
-                f"{f['observed_value'] or f.get('exception') or ''} | {f['kwargs']} |"
-            )
-    out += ["", "## Blocked indicators", ""]
-    out += [f"- **{k}**: {v}" for k, v in sorted(blocked.items())] or ["none"]
-    out += ["", f"Data Docs: {checks.get('docs', '')}"]
-    return "\n".join(out)

@@ -33,6 +33,15 @@ create table if not exists meta.manifest (
     loaded_at        timestamp
 );
 
+-- Which physical build this file is: a new value each time a run makes its build file (a copy of
+-- the published warehouse). A retried run whose build file is still there keeps its work; one
+-- whose build was made anew recomputes everything (flows/caching.py keys on it).
+create table if not exists meta.build_generation (
+    generation  varchar not null,
+    run_id      varchar not null,
+    created_at  timestamp not null
+);
+
 -- One row per pipeline run that built this file.
 create table if not exists audit.run (
     run_id        varchar primary key,

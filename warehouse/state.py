@@ -1,0 +1,192 @@
+"""Which build a run holds, and fingerprints of what its data is: what a retry may reuse.
+
+A retried run reuses the results of the steps it finished, found by a cache key
+(``flows/caching.py``). A key made of the steps' arguments alone serves the old
+answer after the data changed: an operator fixes the data, presses Retry, and
+every step comes back Cached. The functions here give the keys what changes
+exactly when the data does:
+
+- the build's *generation*, a new value each time a run makes its build file
+  (a copy of the published warehouse): work done in a build that is gone (lost
+  a publish race, cleaned up, or already published) is never reused;
+- a fingerprint of the files a source delivered (``meta.manifest``), and of the
+  whole load state (every file's outcome and the quarantine), which the later
+  steps read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from warehouse.audit import start_run
+from warehouse import build as wh
+from warehouse.build import (
+    PublishError,
+    connect,
+    ensure_schema,
+    prepare_build,
+    published_run_id,
+    scalar,
+    session,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """A run's build file: where, the published run it was copied from, and which generation."""
+
+    build: str
+    base_run_id: str | None
+    generation: str
+    fresh: bool  # made by this call (a new copy of the published warehouse)
+
+
+def stamp_generation(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """Mark the file as a new build of ``run_id``; return its generation."""
+    generation = uuid.uuid4().hex
+    con.execute("delete from meta.build_generation")
+    con.execute(
+        "insert into meta.build_generation values (?, ?, ?)", [generation, run_id, datetime.now()]
+    )
+    return generation
+
+
+def generation_of(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """The generation of the build, if it is a build of ``run_id`` (None otherwise)."""
+    return scalar(con, "select generation from meta.build_generation where run_id = ?", [run_id])
+
+
+def discard_build(build: Path) -> None:
+    """Remove a build file and its write-ahead log (a build nobody will publish)."""
+    for path in (build, Path(f"{build}.wal")):
+        path.unlink(missing_ok=True)
+
+
+def open_build(published: Path, build: Path, run_id: str) -> BuildInfo:
+    """The run's build file: the one it has, or a new copy of the published warehouse.
+
+    A build file that is there and was stamped for this run is kept (a retry
+    resumes in it); anything else at that path is discarded and made anew. The
+    base of a new build is read from the copy itself, so it is exactly the
+    published run that was copied, even if another run published meanwhile.
+    """
+    if build.exists():
+        con = connect(build)
+        try:
+            ensure_schema(con)
+            generation = generation_of(con, run_id)
+            base = scalar(con, "select base_run_id from audit.run where run_id = ?", [run_id])
+        finally:
+            con.close()
+        if generation:
+            return BuildInfo(str(build), base, generation, fresh=False)
+        discard_build(build)  # half made (killed before it was stamped): start again
+    prepare_build(published, build)
+    with session(build) as con:
+        base = scalar(
+            con,
+            "select run_id from audit.run where status like 'published%' "
+            "order by finished_at desc limit 1",
+        )
+        start_run(con, run_id, base)
+        # this run may have published before (a retry after it published with blocked
+        # indicators): it now builds again, on top of what is published
+        con.execute(
+            """update audit.run set base_run_id = ?, status = 'building', finished_at = null
+               where run_id = ?""",
+            [base, run_id],
+        )
+        generation = stamp_generation(con, run_id)
+    return BuildInfo(str(build), base, generation, fresh=True)
+
+
+class StaleBuild(PublishError):
+    """Another run published since this build was copied: nothing was published, the build was
+    discarded, and a retry of the run builds again on the current warehouse."""
+
+
+def publish_build(build: Path, published: Path, base_run_id: str | None) -> Path:
+    """Publish the build; if another run published since it was copied, discard it (``StaleBuild``).
+
+    A stale build can never be published (it would drop the other run's work),
+    and keeping it would make the run's retry fail the same way forever while
+    the file fills the disk; without it, the retry makes a new build.
+    """
+    try:
+        return wh.publish(build, published, base_run_id)  # looked up at call time (tests patch it)
+    except PublishError as exc:
+        current = published_run_id(published)
+        if current == base_run_id:  # not a race (audit, lock wait, unsafe file): keep the build
+            raise
+        discard_build(build)
+        raise StaleBuild(
+            f"another run ({current}) published while this one was building on {base_run_id}: "
+            "nothing was published and this run's build was discarded; Retry builds it again "
+            "on the current warehouse"
+        ) from exc
+
+
+def read_state(build: str | Path, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Apply ``fn`` to the build opened read-only (no other connection of the process is open)."""
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        return fn(con)
+    finally:
+        con.close()
+
+
+def _digest(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> str:
+    rows = con.execute(sql, params or []).fetchall()
+    h = hashlib.sha256()
+    for row in rows:
+        h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def source_files_fingerprint(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """The files of ``source`` the build has taken (identity and content), and its generation."""
+    return _digest(
+        con,
+        """select (select max(generation) from meta.build_generation), file_id, sha256
+           from meta.manifest where source = ? order by file_id""",
+        [source],
+    )
+
+
+def load_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """What the staged data is: every file's outcome and row counts, the quarantine, the generation.
+
+    Unchanged by the steps after staging (core, checks, indicators), so a retry
+    that loaded nothing new reuses them, and one that loaded anything recomputes them.
+    """
+    return _digest(
+        con,
+        """select 'g', max(generation), null, null, null, null, null from meta.build_generation
+           union all
+           select 'm', file_id, status, rows_read, rows_loaded, rows_quarantined, rows_duplicate
+           from meta.manifest
+           union all
+           select 'q', file_id, status, count(*), null, null, null from audit.quarantine
+           group by file_id, status
+           order by 1, 2, 3""",
+    )
+
+
+def content_digest(paths: list[Path]) -> str:
+    """A digest of files' contents (rules, thresholds, models, catalogue): editing one changes it."""
+    h = hashlib.sha256()
+    for path in sorted(paths, key=str):
+        h.update(str(path).encode())
+        h.update(Path(path).read_bytes() if os.path.exists(path) else b"<missing>")
+    return h.hexdigest()
