@@ -62,8 +62,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     settings = load_settings()
     params = nightly_parameters(args)
     plan = plan_run(settings, **params)  # before Prefect starts: a bad setting is one line
-    if not plan.simulate:
-        check_inputs(settings, plan)
+    check_inputs(settings, plan)
     from flows.nightly import nightly
 
     state = nightly(**params, return_state=True)

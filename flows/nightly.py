@@ -294,8 +294,7 @@ def nightly(
     try:
         settings = load_settings()
         plan = plan_run(settings, sources, simulate, restage)
-        if not plan.simulate:
-            check_inputs(settings, plan)
+        check_inputs(settings, plan)
     except SettingsError as exc:  # configuration: one line, no task, no retry
         logger.error("the run cannot start: %s", exc)
         return Failed(message=str(exc))
@@ -311,7 +310,7 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
 
         seed(settings, plan.sources)
         try:
-            check_inputs(settings, plan)
+            check_inputs(settings, plan, seeded=True)
         except SettingsError as exc:
             logger.error("the run cannot go on: %s", exc)
             return Failed(message=str(exc))

@@ -120,10 +120,11 @@ def _first_error(exc: ValueError) -> str:
     return str(exc)
 
 
-def check_inputs(settings: Settings, plan: RunPlan) -> None:
-    """The landing zone is there and readable (unless the run fills it), and every archived
-    file a re-stage needs is still in ``raw/``."""
-    if not plan.simulate:
+def check_inputs(settings: Settings, plan: RunPlan, seeded: bool = False) -> None:
+    """The landing zone is there and readable (once seeded, if the run fills it), the data home
+    is writable, a threshold override is valid, and every archived file a re-stage needs is
+    still in ``raw/``."""
+    if not plan.simulate or seeded:
         try:
             check_landing(settings.landing_url, plan.sources)
         except LandingError as exc:
@@ -135,8 +136,21 @@ def check_inputs(settings: Settings, plan: RunPlan) -> None:
         raise PreflightError(
             f"CHISO_HOME={str(settings.home)!r}: cannot write there: {exc}"
         ) from None
+    if settings.quality_file is not None:
+        check_thresholds(settings)
     if plan.restage is not None:
         check_restage(settings, plan.restage)
+
+
+def check_thresholds(settings: Settings) -> None:
+    """The operator's threshold override (``CHISO_QUALITY``) names known sections and keys."""
+    from expectations.run import load_thresholds  # GX: imported only when there is an override
+
+    try:
+        load_thresholds(registry.threshold_files(), settings.quality_file)
+    except (ValueError, OSError, AttributeError) as exc:
+        message = str(exc).replace(f"{settings.quality_file}: ", "")
+        raise PreflightError(f"CHISO_QUALITY={str(settings.quality_file)!r}: {message}") from None
 
 
 def check_restage(settings: Settings, period: RestagePeriod) -> None:

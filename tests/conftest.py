@@ -38,6 +38,21 @@ def build_model(con, name: str) -> None:
     con.execute(f"create or replace table {name} as {models(MODEL_FOLDERS)[name]}")
 
 
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A temporary Prefect server (and result storage) for the whole session; its API URL."""
+    home = tmp_path_factory.mktemp("prefect")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(home / "storage")
+    os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        from prefect.settings import PREFECT_API_URL
+
+        yield PREFECT_API_URL.value()
+
+
 @pytest.fixture
 def geo_db(tmp_path):
     """A warehouse with the schema, the reference lists, dim_unit and dim_agency."""
