@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup nightly test test-slow lint bench serve server scorecard lock clean
 
+# the Prefect server's port: `make server PORT=4300` and `make serve PORT=4300`
+PORT ?= 4200
+
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,17 +37,24 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q
 
+# the heavier runs: a real Prefect server, the served deployment and the UI in a headless
+# browser (Debian's chromium), alerts to a local webhook; CI runs them after `make test`
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)
 	$(BIN)/chiso bench
 
+# Prefect server + UI on PORT; the UI is told its API's address (else it calls 4200); its
+# database lives in the data home's prefect/ folder, beside the runs it records
 server: $(STAMP)
-	$(BIN)/prefect server start --host 127.0.0.1 --analytics-off
+	home=$${PREFECT_HOME:-$${CHISO_HOME:-$(CURDIR)/data}/prefect}; mkdir -p "$$home"; \
+	PREFECT_HOME="$$home" PREFECT_UI_API_URL=$${PREFECT_UI_API_URL:-http://127.0.0.1:$(PORT)/api} \
+	exec $(BIN)/prefect server start --host 127.0.0.1 --port $(PORT) --analytics-off
 
+# the nightly deployment, served against the server on PORT (CHISO_ALERT_WEBHOOK: alerts)
 serve: $(STAMP)
-	PREFECT_API_URL=$${PREFECT_API_URL:-http://127.0.0.1:4200/api} $(BIN)/chiso serve
+	PREFECT_API_URL=$${PREFECT_API_URL:-http://127.0.0.1:$(PORT)/api} $(BIN)/chiso serve
 
 # the hashed lock: every package with its hashes; pins already in the lock are kept (add --upgrade to move)
 lock: $(STAMP)
