@@ -43,6 +43,7 @@ the current warehouse.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import asdict
 from datetime import date
@@ -54,6 +55,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.exceptions import FailedRun
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
@@ -89,6 +91,22 @@ from warehouse.run_report import (
 from warehouse.state import StaleBuild, open_build, publish_build
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class _OwnFailureIsNotACrash(logging.Filter):
+    """Drop the engine's "exited with unexpected exception" traceback for a run that ended Failed
+    by its own decision (a state the flow returned, e.g. a bad setting or blocked indicators):
+    its cause is already the run's message and its last log line; the traceback is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (
+            isinstance(exc, FailedRun)
+            and str(record.msg).startswith("Engine execution exited with unexpected exception")
+        )
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_OwnFailureIsNotACrash())
 BLOCKED, ATTENTION, PUBLISHED = "blocked:", "attention:", "published"
 
 

@@ -42,8 +42,8 @@ def _num(value: float | None, signed: bool = False) -> str:
 
 
 def scorecard_artifact(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
-    """``mart.scorecard`` for the run's artifact: each target with its Vietnamese and English
-    names, the province first, then its districts."""
+    """``mart.scorecard`` for the run's artifact: each target, the province first (with the
+    target's Vietnamese and English names), then its districts."""
     units = dict(
         con.execute(
             "select indicator_id, coalesce(unit, '') from mart.indicator_catalogue"
@@ -58,12 +58,11 @@ def scorecard_artifact(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     out = []
     for ind, vi, en, level, code, name, period, cmp, target, value, met, gap, change, st in rows:
         unit = "%" if units.get(ind) in ("percent", "%") else ""
+        province = level == "province"
         out.append(
             {
                 "indicator": ind,
-                "chỉ tiêu (vi)": vi or "",
-                "indicator (en)": en or "",
-                "unit": f"{name} ({code})" if level == "province" else f"· {name} ({code})",
+                "unit": f"{name} ({code})" if province else f"· {name} ({code})",
                 "period": period or "–",
                 "target": target_text(cmp, target, unit),
                 "value": _num(value),
@@ -71,6 +70,8 @@ def scorecard_artifact(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
                 "gap": _num(gap, signed=True),
                 "change": _num(change, signed=True),
                 "status": STATUS.get(st, st),
+                "chỉ tiêu (vi)": (vi or "") if province else "",
+                "indicator (en)": (en or "") if province else "",
             }
         )
     return out

@@ -27,8 +27,8 @@ from typing import TypeVar
 
 import duckdb
 
-from warehouse.audit import start_run
 from warehouse import build as wh
+from warehouse.audit import start_run
 from warehouse.build import (
     PublishError,
     connect,
