@@ -16,6 +16,7 @@ Everything a run writes lives under one data home, ``CHISO_HOME`` (default
 | ``CHISO_SOURCES`` | comma-separated source names to run (others are left as they are) | all registered |
 | ``CHISO_SIM_FAULT_RATE`` | share of simulated rows corrupted on purpose (``sources/faults.py``) | ``0`` |
 | ``CHISO_SIM_FAULT_KINDS`` | comma-separated fault kinds to inject | all kinds |
+| ``CHISO_RAW_RETENTION_DAYS`` | days an archived file whose rows are loaded is kept in ``raw/`` | ``90`` |
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Settings:
     sources: tuple[str, ...] | None = None
     sim_fault_rate: float = 0.0  # share of simulated rows corrupted (sources/faults.py), 0 = clean
     sim_fault_kinds: tuple[str, ...] | None = None  # fault kinds to use; None = all
+    raw_retention_days: int = 90  # clear personal data in raw/ is purged once loaded and this old
 
     @property
     def warehouse(self) -> Path:
@@ -88,6 +90,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         )
         if env.get("CHISO_SIM_FAULT_KINDS")
         else None,
+        raw_retention_days=int(env.get("CHISO_RAW_RETENTION_DAYS") or 90),
     )
 
 
@@ -103,9 +106,18 @@ def pii_key(settings: Settings, env: dict[str, str] | None = None) -> bytes:
         return env["CHISO_PII_KEY"].encode()
     path = settings.home / "secrets" / "pii.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        os.replace(tmp, path)
+        os.makedirs(path.parent, mode=0o700, exist_ok=True)
+        # created with its mode (never readable by others, not even until a chmod), then linked
+        # into place: two runs generating at once end with one key, never a half-written one
+        tmp = path.with_name(f".pii.key.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another run made it first: use theirs
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip().encode()
