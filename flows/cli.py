@@ -59,18 +59,19 @@ def print_scorecard(_: argparse.Namespace | None = None) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from sources import SOURCES
+    from flows import registry
+    from sources.simulate import simulator
 
     landing = Path(args.landing or load_settings().landing_url)
-    for name in args.source or list(SOURCES):
-        counts = SOURCES[name].simulate(
+    for part in registry.select(args.source):
+        counts = simulator(part.simulator)(
             landing,
             date.fromisoformat(args.start),
             date.fromisoformat(args.end),
             scale=args.scale,
             seed=args.seed,
         )
-        print(name, counts)
+        print(part.name, counts)
     return 0
 
 
@@ -99,7 +100,8 @@ def cmd_retry(args: argparse.Namespace) -> int:
         "--entrypoint",
         f"{REPO / 'flows' / 'nightly.py'}:nightly",
     ]
-    return app() or 0
+    app()
+    return 0
 
 
 def cmd_purge_raw(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -58,9 +59,13 @@ def mark_crashed_runs(build_dir: Path, current_run_id: str) -> list[str]:
 
 def mark_if_crashed(settings: Settings, run_id: str) -> bool:
     """Before a retry: if the run is still ``Running`` but its process is gone, mark it Crashed."""
+    try:
+        key = UUID(run_id)
+    except ValueError:
+        return False  # not a flow run id: the retry itself says so
     with get_client(sync_client=True) as client:
         try:
-            run = client.read_flow_run(run_id)
+            run = client.read_flow_run(key)
         except ObjectNotFound:
             return False
         if run.state is None or not run.state.is_running():
@@ -74,7 +79,9 @@ def mark_if_crashed(settings: Settings, run_id: str) -> bool:
 
 
 @contextmanager
-def run_guard(settings: Settings, run_id: str, logger: logging.Logger) -> Iterator[None]:
+def run_guard(
+    settings: Settings, run_id: str, logger: logging.Logger | logging.LoggerAdapter
+) -> Iterator[None]:
     """Hold the run's lock for the whole run; first mark dead runs, clean up, purge the raw archive."""
     secure_home(settings.home)
     with hold_run(settings.build_dir, run_id):

@@ -2,25 +2,35 @@
 
 A source is a small declaration (``Source``): its name, the datasets it
 exports with the landing glob of each, a reader per dataset that turns one
-file into a raw frame of strings, its simulator, and the cadence at which its
-extracts are expected. The registry in ``sources/__init__.py`` lists them; the
-flow iterates over the registry and never names a source.
+file into a raw frame of strings, and the cadence at which its extracts are
+expected. Its simulator lives beside it (``simulator.py``) and is imported
+only to seed a landing zone, never by the nightly DAG. The slice registry
+(``flows/registry.py``) joins each source to its staging, core models, rules
+and indicators; the flow iterates over it and never names a source.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import importlib
 import io
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+
+# the date formats the exports use: the national integration's yyyyMMddHHmmss, ISO, and dd/MM/yyyy
+DATETIME_FORMATS = [
+    "%Y%m%d%H%M%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+]
+DATE_FORMATS = ["%Y%m%d", "%Y-%m-%d", "%d/%m/%Y"]
 
 
 class SourceFileError(Exception):
@@ -38,8 +48,7 @@ class Source:
     title_vi: str
     title_en: str
     datasets: dict[str, str]  # dataset -> glob below <landing>/<name>/
-    readers: dict[str, Callable[[str | Path], pl.DataFrame]]
-    simulate: Callable[..., dict[str, int]]
+    readers: Mapping[str, Callable[[str | Path], pl.DataFrame]]
     cadence: str  # daily | monthly | quarterly | yearly: how often an extract is expected
     # datasets in the order they must be staged (a rating needs its dossier first)
     order: tuple[str, ...] = field(default=())
@@ -56,16 +65,6 @@ class Source:
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)
-
-
-def lazy_simulator(module: str) -> Callable[..., dict[str, int]]:
-    """The ``simulate`` function of ``module``, imported only when called (simulators are big)."""
-
-    def simulate(*args: object, **kwargs: object) -> dict[str, int]:
-        return importlib.import_module(module).simulate(*args, **kwargs)
-
-    simulate.__qualname__ = f"lazy_simulator({module!r})"
-    return simulate
 
 
 def decode_text(data: bytes, file: str) -> str:
@@ -166,7 +165,10 @@ def _separator_note(header_line: str, separator: str) -> str:
     )
 
 
-def read_json_lines(path: str | Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+JsonSchema = dict[str, pl.DataType | type[pl.DataType]]
+
+
+def read_json_lines(path: str | Path, schema: JsonSchema) -> pl.DataFrame:
     """A JSON-lines export -> frame of ``schema`` plus ``_row`` (the line number) and ``_nested``.
 
     Byte-order marks and other encodings are handled as for text exports. A
@@ -177,7 +179,7 @@ def read_json_lines(path: str | Path, schema: dict[str, pl.DataType]) -> pl.Data
     """
     file = str(path)
     data = utf8_bytes(Path(path).read_bytes(), file)
-    out_schema = {**schema, "_row": pl.Int64, "_nested": pl.String}
+    out_schema: JsonSchema = {**schema, "_row": pl.Int64, "_nested": pl.String}
     if not data.strip():
         return pl.DataFrame(schema=out_schema)
     try:
@@ -195,7 +197,7 @@ def read_json_lines(path: str | Path, schema: dict[str, pl.DataType]) -> pl.Data
     return df.with_columns(trimmed(pl.col(name)) for name in text).select(list(out_schema))
 
 
-def _string_leaves(schema: dict[str, pl.DataType]) -> list[tuple[str, str | None]]:
+def _string_leaves(schema: JsonSchema) -> list[tuple[str, str | None]]:
     """(field, inner field or None) of every text value of a schema: top-level text fields and the
     text fields of lists of objects."""
     leaves: list[tuple[str, str | None]] = []
@@ -208,7 +210,7 @@ def _string_leaves(schema: dict[str, pl.DataType]) -> list[tuple[str, str | None
 
 
 def _null_nested(
-    df: pl.DataFrame, data: bytes, lines: list[int], schema: dict[str, pl.DataType]
+    df: pl.DataFrame, data: bytes, lines: list[int], schema: JsonSchema
 ) -> pl.DataFrame:
     """Null the text fields that were sent as an object or a list; name them in ``_nested``."""
     leaves = _string_leaves(schema)
@@ -253,9 +255,7 @@ def _null_nested(
     )
 
 
-def _first_bad_json_line(
-    data: bytes, schema: dict[str, pl.DataType]
-) -> tuple[int | None, str | None]:
+def _first_bad_json_line(data: bytes, schema: JsonSchema) -> tuple[int | None, str | None]:
     """(line, field) of the first record that is not JSON, not an object, or sends a list of objects
     as something else. Nothing of the record is quoted: it may hold personal data."""
     lists = [

@@ -16,9 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import assert_not_stored, stage_landing
+from conftest import SOURCES, assert_not_stored, simulate_source, stage_landing
 
-from sources import SOURCES
 from sources import extract as extract_module
 from sources import landing as landing_module
 from warehouse import build as wh
@@ -30,7 +29,7 @@ DAY = "20250113"  # the day after the simulated week: where the faulty files are
 @pytest.fixture(scope="module")
 def week(tmp_path_factory) -> Path:
     landing = tmp_path_factory.mktemp("week") / "landing"
-    SOURCES["dvc"].simulate(landing, date(2025, 1, 6), date(2025, 1, 12), scale=0.02, seed=7)
+    simulate_source("dvc", landing, date(2025, 1, 6), date(2025, 1, 12), scale=0.02, seed=7)
     return landing
 
 

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import SOURCES, simulate_source
 
-from sources import SOURCES
 from sources.base import read_csv_text
 from warehouse.housekeeping import readable_by_others
 
 ROOT = Path(__file__).resolve().parent.parent
-KILL = ROOT / "tests" / "kill_nightly.py"
+KILL = ROOT / "tests" / "entrypoints" / "nightly_killed_at.py"
 
 
 @pytest.fixture(scope="module")
@@ -129,11 +129,11 @@ def template(tmp_path_factory, prefect_server) -> dict:
     warehouse an uninterrupted run on that day gives (the reference every interrupted night meets)."""
     root = tmp_path_factory.mktemp("crash")
     landing = root / "landing"
-    SOURCES["dvc"].simulate(landing, START, END, scale=0.02, seed=7)
+    simulate_source("dvc", landing, START, END, scale=0.02, seed=7)
     home = root / "home"
     env = environment(home, landing, "dvc")
     assert run_nightly(env).is_completed()
-    SOURCES["dvc"].simulate(landing, NEW_DAY, NEW_DAY, scale=0.02, seed=7)
+    simulate_source("dvc", landing, NEW_DAY, NEW_DAY, scale=0.02, seed=7)
     reference_home = root / "reference"
     shutil.copytree(home, reference_home)
     assert run_nightly(environment(reference_home, landing, "dvc")).is_completed()
@@ -323,7 +323,7 @@ def scanned(tmp_path_factory, prefect_server) -> dict:
     root = tmp_path_factory.mktemp("scan")
     landing = root / "landing"
     for name in SCANNED:
-        SOURCES[name].simulate(landing, date(2025, 1, 1), date(2025, 1, 31), scale=0.02, seed=7)
+        simulate_source(name, landing, date(2025, 1, 1), date(2025, 1, 31), scale=0.02, seed=7)
     with_field_faults(landing, root)
     home = root / "home"
     env = environment(home, landing, ",".join(SCANNED), key=False)

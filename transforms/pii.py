@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Any
 
 import polars as pl
 
@@ -72,7 +73,7 @@ SHAPES = {  # kind -> regular expression (the publish audit's, so staging catche
 def personal_kind(col: str) -> pl.Expr:
     """The kind of personal data a text column's value is shaped like (``SHAPES``), else null."""
     value = pl.col(col)
-    kind = pl.when(value.str.contains(SHAPES["citizen ID"])).then(pl.lit("citizen ID"))
+    kind: Any = pl.when(value.str.contains(SHAPES["citizen ID"])).then(pl.lit("citizen ID"))
     for name in ("phone number", "e-mail address"):
         kind = kind.when(value.str.contains(SHAPES[name])).then(pl.lit(name))
     return kind.otherwise(None)

@@ -10,7 +10,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from warehouse.build import append_frame
+from warehouse.build import append_frame, scalar
 
 # Shapes of personal data in clear, as regular expressions both DuckDB (RE2) and Polars (Rust)
 # read. Digits count only standing alone: not a segment of a code or path (000.00.930.H93-...).
@@ -50,9 +50,11 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     problems = []
     for schema, table, column in columns:
-        n = con.execute(
-            f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)', [PERSONAL]
-        ).fetchone()[0]
+        n = scalar(
+            con,
+            f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)',
+            [PERSONAL],
+        )
         if n:
             problems.append(
                 f"{schema}.{table}.{column}: {n} value(s) shaped like a citizen ID, phone number or "
@@ -64,7 +66,7 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
 def audit_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Everything that forbids publishing this build (empty list = publishable)."""
     problems = row_balance_problems(con)
-    if not con.execute("select count(*) from mart.indicator_value").fetchone()[0]:
+    if not scalar(con, "select count(*) from mart.indicator_value"):
         problems.append("mart.indicator_value is empty")
     problems += clear_id_problems(con)
     return problems
@@ -98,7 +100,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, blocked: dict[str, s
                   coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0)
            from meta.manifest where run_id = ?""",
         [run_id],
-    ).fetchone()
+    ).fetchall()[0]
     con.execute(
         """update audit.run set finished_at = ?, status = ?, files_loaded = ?, rows_read = ?, rows_loaded = ?,
            rows_quarantined = ?, rows_duplicate = ?, indicators_blocked = ? where run_id = ?""",

@@ -17,6 +17,7 @@ and so does any value shaped like personal data, in the reason and the record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -103,14 +104,14 @@ def apply_rules(
         personal_fields(_screened(df, record_columns)).alias("_personal"),
     )
     rules = [*screening_rules(record_columns), *rules]
-    first = pl.when(rules[0].broken.fill_null(False)).then(pl.lit(0))
+    first: Any = pl.when(rules[0].broken.fill_null(False)).then(pl.lit(0))
     for number, r in enumerate(rules[1:], start=1):
         first = first.when(r.broken.fill_null(False)).then(pl.lit(number))
     marked = df.with_columns(first.otherwise(None).cast(pl.Int32).alias("_rule_no"))
     good = marked.filter(pl.col("_rule_no").is_null()).drop("_rule_no", "_personal", *extra)
     # rechunked: Polars 2.1 panics evaluating the reasons on the filtered chunks of a batch of files
     bad = _shown(marked.filter(pl.col("_rule_no").is_not_null()).rechunk(), record_columns)
-    reason = pl.when(pl.col("_rule_no") == 0).then(rules[0].reason)
+    reason: Any = pl.when(pl.col("_rule_no") == 0).then(rules[0].reason)
     for number, r in enumerate(rules[1:], start=1):
         reason = reason.when(pl.col("_rule_no") == number).then(r.reason)
     quarantine = bad.select(

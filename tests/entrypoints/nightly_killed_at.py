@@ -1,8 +1,9 @@
-"""Test entry point: ``chiso nightly``, SIGKILLed at one boundary of the flow (as an operator's
-``kill -9``, an out-of-memory kill or a power cut would).
+"""Test-only entry point: ``chiso nightly``, SIGKILLed at one boundary of the flow (as an
+operator's ``kill -9``, an out-of-memory kill or a power cut would).
 
-    python tests/kill_nightly.py after:<task>     killed as soon as that task has completed
-    python tests/kill_nightly.py before_replace   killed inside publish: audited, not yet replaced
+    python tests/entrypoints/nightly_killed_at.py after:<task>    killed once that task completed
+    python tests/entrypoints/nightly_killed_at.py before_replace  killed in publish: audited, not
+                                                                  yet replaced
 
 The production flow carries no hook: the tasks of ``flows.nightly`` are given an
 ``on_completion`` hook here, and ``warehouse.build.publish`` is wrapped.
@@ -15,7 +16,7 @@ import signal
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import flows  # noqa: E402,F401  (Prefect's environment first)
 
@@ -31,7 +32,7 @@ def arm(boundary: str) -> None:
     from warehouse import build
 
     if boundary == "before_replace":
-        build.publish = lambda *args, **kwargs: die()
+        build.publish = lambda *args, **kwargs: die()  # type: ignore[assignment]
         return
     name = boundary.removeprefix("after:")
     tasks = {attr: obj for attr, obj in vars(module).items() if isinstance(obj, Task)}
