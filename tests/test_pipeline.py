@@ -19,20 +19,6 @@ START, END = date(2025, 1, 1), date(2025, 2, 28)
 
 
 @pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect")
-    os.environ["PREFECT_HOME"] = str(home)
-    os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(home / "storage")
-    os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        from prefect.settings import PREFECT_API_URL
-
-        yield PREFECT_API_URL.value()
-
-
-@pytest.fixture(scope="session")
 def base_landing(tmp_path_factory):
     from sources.dvc.simulator import simulate
 

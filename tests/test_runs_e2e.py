@@ -29,21 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 KILL = ROOT / "tests" / "entrypoints" / "nightly_killed_at.py"
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PREFECT_HOME", str(home))
-        mp.setenv("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "storage"))
-        mp.setenv("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
-        from prefect.testing.utilities import prefect_test_harness
-
-        with prefect_test_harness(server_startup_timeout=90):
-            from prefect.settings import PREFECT_API_URL
-
-            yield PREFECT_API_URL.value()
-
-
 def environment(home: Path, landing: Path, sources: str, key: bool = True) -> dict[str, str]:
     env = {
         "CHISO_HOME": str(home),
@@ -215,6 +200,26 @@ def test_a_kill_followed_by_a_retry_publishes_as_an_uninterrupted_run(
     assert flow_run_state(killed) == "COMPLETED"
     assert leftovers(home) == []
     assert snapshot(published) == template["reference"]
+
+
+def test_a_refused_build_is_private_and_gone_with_the_next_run(template, tmp_path, monkeypatch):
+    import stat
+
+    import flows.nightly as nightly_module
+
+    home = interrupted_home(template, tmp_path)
+    before = digest(home / "chiso.duckdb")
+    monkeypatch.setattr(  # the publish audit refuses this build (as it did for clear IDs)
+        nightly_module, "audit_problems", lambda con: ["stg.dvc_dossier.dossier_id: 1 value(s)"]
+    )
+    refused = run_nightly(environment(home, template["landing"], "dvc"))
+    assert refused.is_failed() and "audit failed, nothing published" in refused.message
+    assert digest(home / "chiso.duckdb") == before
+    (build,) = (home / "build").glob("chiso-*.duckdb")  # kept for a retry in place
+    assert stat.S_IMODE(build.stat().st_mode) == 0o600 and readable_by_others(home) == []
+    monkeypatch.undo()
+    assert run_nightly(environment(home, template["landing"], "dvc")).is_completed()
+    assert leftovers(home) == []
 
 
 BOUNDARIES = [
