@@ -29,10 +29,10 @@ from flows.settings import REPO, load_settings
 def cmd_nightly(_: argparse.Namespace) -> int:
     from flows.server import ensure_server
 
+    settings = load_settings()  # checked before anything starts
     ensure_server()
     from flows.nightly import nightly
 
-    settings = load_settings()
     state = nightly(return_state=True)
     if settings.warehouse.exists():
         print_scorecard()
@@ -85,12 +85,13 @@ def cmd_serve(_: argparse.Namespace) -> int:
 def cmd_retry(args: argparse.Namespace) -> int:
     from flows.server import ensure_server
 
+    settings = load_settings()
     ensure_server()
     from prefect.cli import app
 
     from flows.housekeeping import mark_if_crashed
 
-    if mark_if_crashed(load_settings(), args.run_id):  # killed: Running forever, unless marked
+    if mark_if_crashed(settings, args.run_id):  # killed: Running forever, unless marked
         print(f"run {args.run_id} was still marked Running but its process is gone: now Crashed")
     sys.argv = [
         "prefect",
@@ -109,7 +110,7 @@ def cmd_purge_raw(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     days = settings.raw_retention_days if args.days is None else args.days
-    removed = purge_raw(settings.warehouse, settings.home / "raw", days)
+    removed = purge_raw(settings.warehouse, settings.raw_dir, days)
     for path in removed:
         print(path)
     print(f"removed {len(removed)} archived file(s) loaded more than {days} days ago")

@@ -90,8 +90,8 @@ def run_guard(
         except Exception as exc:  # noqa: BLE001 - the API being down must not stop the night
             logger.warning("could not look for crashed runs: %s", exc)
             crashed = []
-        cleaned = clean_abandoned(settings.build_dir, settings.home / "raw", run_id)
-        purged = purge_raw(settings.warehouse, settings.home / "raw", settings.raw_retention_days)
+        cleaned = clean_abandoned(settings.build_dir, settings.raw_dir, run_id)
+        purged = purge_raw(settings.warehouse, settings.raw_dir, settings.raw_retention_days)
         if crashed:
             logger.warning("marked Crashed (their process is gone): %s", ", ".join(crashed))
         if cleaned.removed:

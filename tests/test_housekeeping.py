@@ -188,3 +188,21 @@ def test_a_stale_part_file_of_a_dead_take_is_removed(tmp_path):
     run_lock_path(tmp_path / "build", "run-1").write_text("1\n")
     assert stale in clean_abandoned(tmp_path / "build", tmp_path / "raw", "run-2").removed
     assert archived.exists()
+
+
+def test_chiso_purge_raw_uses_the_retention_setting(tmp_path, monkeypatch, capsys):
+    from flows.cli import main
+
+    home = tmp_path / "home"
+    archive = home / "raw" / "dvc" / "dossier" / "0123-hoso_20250101.jsonl"
+    archive.parent.mkdir(parents=True)
+    archive.write_text("{}")
+    taken = datetime.now() - timedelta(days=40)
+    published_with_manifest(home / "chiso.duckdb", [(str(archive), "loaded", taken)])
+    monkeypatch.setenv("CHISO_HOME", str(home))
+    monkeypatch.setenv("CHISO_RAW_RETENTION_DAYS", "60")
+    assert main(["purge-raw"]) == 0 and archive.exists()
+    assert "removed 0 archived file(s) loaded more than 60 days ago" in capsys.readouterr().out
+    monkeypatch.setenv("CHISO_RAW_RETENTION_DAYS", "30")
+    assert main(["purge-raw"]) == 0 and not archive.exists()
+    assert "removed 1 archived file(s) loaded more than 30 days ago" in capsys.readouterr().out
