@@ -202,6 +202,7 @@ def test_a_kill_followed_by_a_retry_publishes_as_an_uninterrupted_run(
     assert snapshot(published) == template["reference"]
 
 
+@pytest.mark.slow
 def test_a_refused_build_is_private_and_gone_with_the_next_run(template, tmp_path, monkeypatch):
     import stat
 
