@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup nightly test test-slow lint bench serve server scorecard lock clean
+.PHONY: setup nightly test test-slow lint bench serve server scorecard lock schema clean
 
 # the Prefect server's port: `make server PORT=4300` and `make serve PORT=4300`
 PORT ?= 4200
@@ -59,6 +59,10 @@ serve: $(STAMP)
 # the hashed lock: every package with its hashes; pins already in the lock are kept (add --upgrade to move)
 lock: $(STAMP)
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+
+# the indicator catalogue's JSON Schema, from its model (a test fails while the committed one is stale)
+schema: $(STAMP)
+	$(BIN)/python -m transforms.marts.catalogue_schema
 
 clean:
 	rm -rf data/build

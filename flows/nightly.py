@@ -70,6 +70,7 @@ from flows.caching import (
     stage_state,
     validate_state,
 )
+from flows.housekeeping import run_guard
 from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
 from flows.settings import Settings, SettingsError, load_settings, pii_key
 from sources.extract import extract, register_sources
@@ -292,7 +293,7 @@ def _artifacts(
     )
 
 
-@flow(name="nightly", flow_run_name=run_name, log_prints=True)
+@flow(name="nightly", flow_run_name=run_name, log_prints=True, result_serializer="json")
 def nightly(
     sources: list[SourceName] | None = None,
     simulate: bool | None = None,
@@ -318,7 +319,9 @@ def nightly(
         return Failed(message=str(exc))
     for note in plan.notes:
         logger.info(note)
-    return _run(settings, plan, flow_run.get_id() or f"local-{uuid.uuid4()}")
+    run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
+    with run_guard(settings, run_id, logger):  # lock; mark dead runs; clean up after them
+        return _run(settings, plan, run_id)
 
 
 def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:

@@ -30,7 +30,7 @@ import duckdb
 from warehouse import build as wh
 from warehouse.audit import start_run
 from warehouse.build import (
-    PublishError,
+    PublishConflict,
     connect,
     ensure_schema,
     prepare_build,
@@ -111,7 +111,7 @@ def open_build(published: Path, build: Path, run_id: str) -> BuildInfo:
     return BuildInfo(str(build), base, generation, fresh=True)
 
 
-class StaleBuild(PublishError):
+class StaleBuild(PublishConflict):
     """Another run published since this build was copied: nothing was published, the build was
     discarded, and a retry of the run builds again on the current warehouse."""
 
@@ -121,19 +121,18 @@ def publish_build(build: Path, published: Path, base_run_id: str | None) -> Path
 
     A stale build can never be published (it would drop the other run's work),
     and keeping it would make the run's retry fail the same way forever while
-    the file fills the disk; without it, the retry makes a new build.
+    the file fills the disk; without it, the retry makes a new build. Other
+    refusals (the audit, ``PublishBusy`` after waiting for the lock) keep the
+    build: the run's retry publishes it.
     """
     try:
         return wh.publish(build, published, base_run_id)  # looked up at call time (tests patch it)
-    except PublishError as exc:
-        current = published_run_id(published)
-        if current == base_run_id:  # not a race (audit, lock wait, unsafe file): keep the build
-            raise
+    except PublishConflict as exc:
         discard_build(build)
         raise StaleBuild(
-            f"another run ({current}) published while this one was building on {base_run_id}: "
-            "nothing was published and this run's build was discarded; Retry builds it again "
-            "on the current warehouse"
+            f"another run ({published_run_id(published)}) published while this one was building "
+            f"on {base_run_id}: nothing was published and this run's build was discarded; Retry "
+            "builds it again on the current warehouse"
         ) from exc
 
 
