@@ -45,11 +45,13 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/chiso bench
 
-# Prefect server + UI on PORT; the UI is told its API's address (else it calls 4200); its
+# Prefect server + UI on PORT; the UI is told its API's address (else it calls 4200), alerts
+# link to runs in it (PREFECT_UI_URL); its
 # database lives in the data home's prefect/ folder, beside the runs it records
 server: $(STAMP)
 	home=$${PREFECT_HOME:-$${CHISO_HOME:-$(CURDIR)/data}/prefect}; mkdir -p "$$home"; \
 	PREFECT_HOME="$$home" PREFECT_UI_API_URL=$${PREFECT_UI_API_URL:-http://127.0.0.1:$(PORT)/api} \
+	PREFECT_UI_URL=$${PREFECT_UI_URL:-http://127.0.0.1:$(PORT)} \
 	exec $(BIN)/prefect server start --host 127.0.0.1 --port $(PORT) --analytics-off
 
 # the nightly deployment, served against the server on PORT (CHISO_ALERT_WEBHOOK: alerts)

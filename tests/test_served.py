@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -193,6 +194,29 @@ def wait_for_deployment(serve: subprocess.Popen, log: Path):
     raise AssertionError("the deployment was not served in 180 s: " + log.read_text()[-3000:])
 
 
+def deployment_runs(deployment_id) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+        )
+
+
+def new_run(deployment_id, before: set, timeout: float = 60):
+    """The run of the deployment created since ``before`` (not one the schedule made)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fresh = [
+            r for r in deployment_runs(deployment_id) if r.id not in before and not r.auto_scheduled
+        ]
+        if fresh:
+            return fresh[0]
+        time.sleep(0.5)
+    raise AssertionError("the UI created no run")
+
+
 def run_deployment(deployment_id, **parameters):
     from prefect.client.orchestration import get_client
 
@@ -251,28 +275,33 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
     page.get_by_text("plan-190").first.wait_for()
 
     # a Custom run with one source, picked in the form
-    page.get_by_role("button", name="Run").first.click()
+    before = {r.id for r in deployment_runs(stack["deployment"].id)}
+    page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("Custom run").click()
     page.get_by_text("sources (Optional)").wait_for()
     for dismiss in page.locator(".schema-form-property-array .p-tag__dismiss").all():
         dismiss.click()
     picker = page.locator(".schema-form-property-array .p-select-button__control").first
     picker.focus()
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # opens the list of registered sources
     page.get_by_role("option", name="dvc", exact=True).click()
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Submit").click()
-    page.wait_for_url("**/runs/flow-run/**")
-    first_id = page.url.rsplit("/", 1)[-1].split("?")[0]
-    first = wait_final(first_id)
+    first = wait_final(new_run(stack["deployment"].id, before).id)
     assert first.state.is_completed(), first.state.message
-    assert first.parameters == {"sources": ["dvc"], "simulate": False, "restage": None}
-    assert first.name == f"nightly-{date.today():%Y-%m-%d}-dvc" or first.name.startswith("nightly-")
-    page.reload()
+    assert first.parameters["sources"] == ["dvc"]
+    assert re.fullmatch(r"nightly-\d{4}-\d{2}-\d{2}-dvc", first.name), first.name
+
+    # the run's page: Completed, and its artifacts on the flow run
+    page.goto(f"{ui}/runs/flow-run/{first.id}")
     page.get_by_text("Completed").first.wait_for()
-    page.get_by_role("tab", name="Artifacts").click()
+    page.get_by_text("Artifacts", exact=True).first.click()
     for key in ("scorecard", "data-quality", "data-docs"):
         page.get_by_text(key, exact=True).first.wait_for()
+    page.get_by_text("scorecard", exact=True).first.click()
+    page.get_by_text("≥ 95 %").first.wait_for()  # targets as symbols, not ">=" quotations
+    assert page.locator("td blockquote").count() == 0
+    assert "(93)" in page.locator("tbody tr").first.inner_text()  # the province comes first
 
     # February comes in without district 937: the run publishes with blocked indicators
     simulate(stack["landing"], date(2025, 2, 3), date(2025, 2, 14))
@@ -305,9 +334,12 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
 
     con = duckdb.connect(str(stack["home"] / "chiso.duckdb"), read_only=True)
     try:
+        assert con.execute(  # nothing blocked any more, and this run is the published one
+            "select count(*) from mart.scorecard where status = 'blocked'"
+        ).fetchall() == [(0,)]
         assert con.execute(
-            "select distinct status from mart.scorecard where indicator_id = 'T02'"
-        ).fetchall() == [("ok",)]
+            "select status from audit.run where run_id = ?", [str(second.id)]
+        ).fetchall() == [("published",)]
     finally:
         con.close()
 
