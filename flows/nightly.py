@@ -243,15 +243,20 @@ def report(settings: Settings) -> list[dict[str, str]]:
         con.close()
 
 
+OUTCOME_TAGS = ("blocked", "attention")
+
+
 def _tag_run(tags: list[str]) -> None:
-    """Add tags to the running flow run (the runs list filters and shows them)."""
+    """Set the run's outcome tags (a retry that ends well drops those of its failed attempt)."""
     run_id = flow_run.get_id()
-    if not run_id or not tags:
+    if not run_id:
         return
     try:
         with get_client(sync_client=True) as client:
-            current = client.read_flow_run(uuid.UUID(run_id)).tags or []
-            client.update_flow_run(uuid.UUID(run_id), tags=sorted({*current, *tags}))
+            current = set(client.read_flow_run(uuid.UUID(run_id)).tags or [])
+            wanted = (current - set(OUTCOME_TAGS)) | set(tags)
+            if wanted != current:
+                client.update_flow_run(uuid.UUID(run_id), tags=sorted(wanted))
     except Exception as exc:  # noqa: BLE001 - a tag is a courtesy; the state says it all
         get_run_logger().warning("could not tag the run %s: %s", tags, exc)
 
@@ -269,6 +274,7 @@ def final_state(blocked: dict[str, str], notes: list[str], warehouse: Path) -> S
     if notes:
         _tag_run(["attention"])
         return Failed(message=f"{ATTENTION} published, but {'; '.join(notes)}")
+    _tag_run([])
     return Completed(message=f"{PUBLISHED} {warehouse}")
 
 

@@ -134,6 +134,13 @@ def test_a_bad_parameter_fails_at_once_with_no_task(home):
     assert task_runs(state.state_details.flow_run_id) == []
 
 
+def test_a_slow_temporary_server_start_does_not_fail_the_night():
+    import flows  # noqa: F401  (sets Prefect's environment)
+    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() >= 120  # Prefect's is 20 s
+
+
 def test_only_io_errors_that_may_pass_are_retried():
     from prefect.states import Failed
 
@@ -284,6 +291,8 @@ def test_retry_after_the_data_was_fixed_recomputes_checks_and_indicators(home):
         ("ok",)
     ]
     assert q(home, "select status from audit.run where run_id = ?", [run_id]) == [("published",)]
+    with get_client(sync_client=True) as client:
+        assert "blocked" not in client.read_flow_run(run_id).tags
 
 
 def test_a_restage_period_reads_the_archived_files_again_after_a_connector_fix(home, monkeypatch):

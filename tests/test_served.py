@@ -217,6 +217,16 @@ def new_run(deployment_id, before: set, timeout: float = 60):
     raise AssertionError("the UI created no run")
 
 
+def run_logs(run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    time.sleep(2)  # logs are shipped in batches
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    return [log.message for log in logs]
+
+
 def run_deployment(deployment_id, **parameters):
     from prefect.client.orchestration import get_client
 
@@ -313,6 +323,9 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
     row = page.locator(".flow-run-list-item, [class*=list-item]").filter(has_text=second.name)
     row.first.wait_for()
     assert "Failed" in row.first.inner_text()
+    logs = run_logs(second.id)
+    assert any(line.startswith("dvc: files listed") for line in logs), logs
+    assert not any("Engine execution exited" in line for line in logs)  # no crash noise
     alert = receiver.wait_for(second.name, "Failed", "blocked: T01")
     assert "http" in alert["body"]  # a link to the run in the UI
 
@@ -327,6 +340,7 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
     time.sleep(3)
     retried = wait_final(second.id)
     assert retried.state.is_completed(), retried.state.message
+    assert "blocked" not in retried.tags
     page.reload()
     page.get_by_text("Completed").first.wait_for()
 
