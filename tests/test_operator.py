@@ -135,8 +135,9 @@ def test_a_bad_parameter_fails_at_once_with_no_task(home):
 
 
 def test_a_slow_temporary_server_start_does_not_fail_the_night():
-    import flows  # noqa: F401  (sets Prefect's environment)
     from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+    import flows  # noqa: F401  (sets Prefect's environment)
 
     assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() >= 120  # Prefect's is 20 s
 
