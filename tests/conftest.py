@@ -40,6 +40,12 @@ def prefect_server(tmp_path_factory):
             yield PREFECT_API_URL.value()
 
 
+def published(state) -> bool:
+    """The nightly published: Completed, or Failed with "attention: published, but …" (unreadable
+    files or quarantine above threshold: flows/nightly.py)."""
+    return state.is_completed() or (state.message or "").startswith("attention: published")
+
+
 def staging(name: str):
     """(Source, staging steps) of a registered source: the arguments staging functions take."""
     return registry.SLICES[name].source, registry.SLICES[name].staging

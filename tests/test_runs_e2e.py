@@ -89,6 +89,8 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
         ).fetchall()
         out = {}
         for schema, table in tables:
+            if (schema, table) == ("meta", "build_generation"):
+                continue  # which physical build this was: new for every build, by design
             columns = con.execute(
                 """select column_name, data_type from information_schema.columns
                    where table_schema = ? and table_name = ? order by ordinal_position""",
@@ -401,7 +403,10 @@ def scan(home: Path, secrets: Secrets) -> dict[str, object]:
 
 
 def test_the_faulty_night_publishes(scanned):
-    assert scanned["state"].is_completed(), scanned["state"].message
+    from conftest import published
+
+    state = scanned["state"]  # published; the dangling link makes it ask for attention
+    assert published(state) and "hoso_20250202.jsonl" in state.message, state.message
     con = duckdb.connect(str(scanned["home"] / "chiso.duckdb"), read_only=True)
     rules = dict(
         con.execute(
