@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -93,6 +94,21 @@ class Receiver:
         raise AssertionError(f"no alert with {texts}; received {self.posts}")
 
 
+API: dict[str, str] = {}  # the served stack's API URL (set by the `stack` fixture)
+
+
+@contextmanager
+def api_client():
+    """A client of the served stack's server, whatever server another fixture of the session
+    made the default (the temporary one of the end-to-end tests)."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: API["url"]}):
+        with get_client(sync_client=True) as client:
+            yield client
+
+
 def simulate(landing: Path, start: date, end: date) -> None:
     from conftest import simulate_source
 
@@ -156,7 +172,7 @@ def stack(tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        os.environ["PREFECT_API_URL"] = api
+        API["url"] = api
         deployment = wait_for_deployment(serve, tmp / "serve.log")
         yield {
             "api": api,
@@ -169,7 +185,7 @@ def stack(tmp_path_factory):
             "logs": tmp,
         }
     finally:
-        os.environ.pop("PREFECT_API_URL", None)
+        API.clear()
         for proc in (serve, server):
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -181,13 +197,11 @@ def stack(tmp_path_factory):
 
 
 def wait_for_deployment(serve: subprocess.Popen, log: Path):
-    from prefect.client.orchestration import get_client
-
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         assert serve.poll() is None, log.read_text()[-3000:]
         try:
-            with get_client(sync_client=True) as client:
+            with api_client() as client:
                 return client.read_deployment_by_name("nightly/nightly")
         except Exception:  # noqa: BLE001 - not registered yet
             time.sleep(1)
@@ -195,10 +209,9 @@ def wait_for_deployment(serve: subprocess.Popen, log: Path):
 
 
 def deployment_runs(deployment_id) -> list:
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         return client.read_flow_runs(
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
         )
@@ -218,27 +231,22 @@ def new_run(deployment_id, before: set, timeout: float = 60):
 
 
 def run_logs(run_id) -> list[str]:
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     time.sleep(2)  # logs are shipped in batches
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     return [log.message for log in logs]
 
 
 def run_deployment(deployment_id, **parameters):
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         return client.create_flow_run_from_deployment(deployment_id, parameters=parameters)
 
 
 def wait_final(run_id, timeout: float = WAIT):
-    from prefect.client.orchestration import get_client
-
     deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         while time.monotonic() < deadline:
             run = client.read_flow_run(run_id)
             if run.state and run.state.is_final():
@@ -359,13 +367,11 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
 
 
 def test_two_runs_at_once_the_second_waits_in_the_queue(stack):
-    from prefect.client.orchestration import get_client
-
     first = run_deployment(stack["deployment"].id, sources=["dvc"])
     second = run_deployment(stack["deployment"].id, sources=["dvc"])
     seen: set[str] = set()
     deadline = time.monotonic() + WAIT
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         while time.monotonic() < deadline:
             a, b = client.read_flow_run(first.id), client.read_flow_run(second.id)
             if a.state.is_running() or b.state.is_running():
@@ -382,13 +388,12 @@ def test_two_runs_at_once_the_second_waits_in_the_queue(stack):
 
 
 def test_crashed_and_late_runs_alert_even_with_serve_down(stack):
-    from prefect.client.orchestration import get_client
     from prefect.states import Crashed, Scheduled
 
     receiver = stack["receiver"]
     os.killpg(stack["serve"].pid, signal.SIGTERM)  # `chiso serve` is down at 01:00
     stack["serve"].wait(timeout=60)
-    with get_client(sync_client=True) as client:
+    with api_client() as client:
         assert not client.read_deployment(stack["deployment"].id).paused  # still scheduled
         crashed = client.create_flow_run_from_deployment(stack["deployment"].id)
         client.set_flow_run_state(crashed.id, Crashed(message="the machine lost power"), force=True)
