@@ -14,7 +14,7 @@ import csv
 import importlib
 import io
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -95,12 +95,15 @@ def decode_text(data: bytes, file: str) -> str:
         ) from exc
 
 
-def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") -> pl.DataFrame:
+def read_csv_text(
+    path: str | Path, columns: list[str], separator: str = ",", optional: Sequence[str] = ()
+) -> pl.DataFrame:
     """A CSV export -> frame of strings with exactly ``columns`` plus ``_row`` (data line number).
 
     Columns may come in any order; extra columns are ignored; a missing column
-    is an error naming the file and the column. A header-only or empty file
-    gives an empty frame.
+    is an error naming the file and the column, unless it is ``optional`` (a
+    field newer exports add): then it is read as empty. A header-only or empty
+    file gives an empty frame.
     """
     file = str(path)
     text = decode_text(Path(path).read_bytes(), file)
@@ -131,6 +134,10 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
                 ", ".join(header[width:]),
                 f"the last line has {width} of {len(header)} fields: the file is cut short",
             )
+    absent = [c for c in optional if c in columns and c not in header]
+    if absent:
+        df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
+        header = [*header, *absent]
     missing = [c for c in columns if c not in header]
     if missing:
         raise SourceFileError(file, 1, ", ".join(missing), f"missing column(s); header is {header}")

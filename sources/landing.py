@@ -110,3 +110,33 @@ def take(url: str, raw_dir: Path, source: str, dataset: str) -> tuple[str, Path]
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return digest, target
+
+
+def archive_bytes(
+    body: bytes, raw_dir: Path, source: str, dataset: str, name: str, sidecar: dict | None = None
+) -> tuple[str, Path]:
+    """Keep bytes received from an API in the raw archive, named by their SHA-256 like a taken file.
+
+    ``sidecar`` (the request: URL, parameters, status, time, hash) is written
+    beside it as ``<archive name>.request.json``. Idempotent.
+    """
+    import json
+
+    digest = hashlib.sha256(body).hexdigest()
+    folder = raw_dir / source / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest[:16]}-{name}"
+    for path, data in [
+        (target, body),
+        (
+            target.with_name(target.name + ".request.json"),
+            json.dumps(sidecar, ensure_ascii=False, indent=1).encode() if sidecar else None,
+        ),
+    ]:
+        if data is None or path.exists():
+            continue
+        fd, tmp_name = tempfile.mkstemp(dir=folder, suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp_name, path)
+    return digest, target

@@ -68,13 +68,41 @@ def _first_bad_json_line(data: bytes) -> tuple[int | None, str | None]:
     return None, None
 
 
+def read_dossier_page(path: str | Path) -> pl.DataFrame:
+    """One page of the dossier API (``sources/dvc/api.py``), archived as received -> the same frame.
+
+    The page is a JSON object whose ``data`` list holds records of the same
+    shape as a line of a dossier file (plus the API's update time, not read);
+    ``_row`` is a record's position in that list.
+    """
+    file = str(path)
+    data = Path(path).read_bytes()
+    try:
+        page = pl.read_json(io.BytesIO(data), schema={"data": pl.List(pl.Struct(DOSSIER_SCHEMA))})
+    except Exception as exc:
+        raise SourceFileError(file, None, None, f"not a dossier API page: {exc}") from exc
+    if page.height != 1 or page["data"][0] is None:
+        raise SourceFileError(file, None, "data", "not a dossier API page: no 'data' list")
+    records = page["data"][0]
+    frame = records.struct.unnest() if len(records) else pl.DataFrame(schema=DOSSIER_SCHEMA)
+    return frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
+
+
+def read_dossier_file(path: str | Path) -> pl.DataFrame:
+    """A dossier extract: a JSON-lines file, or a page of the dossier API (``*.json``)."""
+    if str(path).endswith(".json"):
+        return read_dossier_page(path)
+    return read_dossiers(path)
+
+
 def read_table(dataset: str, path: str | Path) -> pl.DataFrame:
     """A catalogue, provision or rating CSV -> frame of strings with ``_row``."""
-    return read_csv_text(path, CSV_COLUMNS[dataset])
+    optional = c.PROCEDURE_OPTIONAL_COLUMNS if dataset == "procedure" else ()
+    return read_csv_text(path, CSV_COLUMNS[dataset], optional=optional)
 
 
 READERS = {
-    "dossier": read_dossiers,
+    "dossier": read_dossier_file,
     "procedure": lambda p: read_table("procedure", p),
     "provision": lambda p: read_table("provision", p),
     "rating": lambda p: read_table("rating", p),

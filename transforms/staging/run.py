@@ -107,6 +107,7 @@ def load_deduplicated(
         con.unregister("_staged")
     if not table_exists(con, table):
         con.execute(f"create table {table} as select * from _new limit 0")
+    add_new_columns(con, table, "_new")
     con.execute(
         f"""create or replace temp table _load as
             select * from _new n
@@ -117,6 +118,18 @@ def load_deduplicated(
     loaded = dict(con.execute("select _file_id, count(*) from _load group by all").fetchall())
     con.execute("drop table _new; drop table _load")
     return loaded
+
+
+def add_new_columns(con: duckdb.DuckDBPyConnection, table: str, incoming: str) -> list[str]:
+    """Columns a newer staging step adds (a field newer exports carry) are added to the table,
+    empty for the rows staged before."""
+    have = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+    added = []
+    for name, dtype, *_ in con.execute(f"describe {incoming}").fetchall():
+        if name not in have:
+            con.execute(f'alter table {table} add column "{name}" {dtype}')
+            added.append(name)
+    return added
 
 
 def ensure_tables(
