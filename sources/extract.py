@@ -128,10 +128,19 @@ def record_in_manifest(
 
 
 def extract(
-    con: duckdb.DuckDBPyConnection, source: Source, landing_url: str, raw_dir: Path, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    landing_url: str,
+    raw_dir: Path,
+    run_id: str,
+    skip: tuple[str, ...] = (),
 ) -> ExtractSummary:
-    """Take every unsettled file of ``source``; record each in ``meta.manifest``. Idempotent."""
-    listing = list_landing(landing_url, source.name, source.datasets)
+    """Take every unsettled file of ``source``; record each in ``meta.manifest``. Idempotent.
+
+    Datasets in ``skip`` are not listed (they are pulled from an API instead).
+    """
+    datasets = {k: v for k, v in source.datasets.items() if k not in skip}
+    listing = list_landing(landing_url, source.name, datasets)
     todo = files_to_take(listing, known_files(con, source.name))
     taken = duplicates = 0
     for f in todo:

@@ -3,7 +3,8 @@
 The platform exchanges app credentials (AppName / AccessKey / SecretKey, from
 the environment: ``constants.API_ENV``) for a bearer token that expires;
 ``LgspAuth`` gets one, renews it shortly before it expires and once more when
-a call answers 401. The dossier list (``constants.API_DOSSIER_PATH``) is read
+a call answers 401 (a 401 even with the new token is retried like a 5xx;
+credentials the token endpoint refuses fail at once). The dossier list (``constants.API_DOSSIER_PATH``) is read
 one day at a time, the window ``[day 00:00, next day 00:00)`` of the records'
 update time, in pages (``page``/``pageSize``; the answer carries
 ``totalPages``/``totalRecords``).
@@ -48,6 +49,7 @@ from sources.http import (
     BadPage,
     Page,
     PullError,
+    RetryableStatus,
     RetryPolicy,
     check_status,
     redact_url,
@@ -130,11 +132,11 @@ class LgspAuth(httpx.Auth):
         except (ValueError, KeyError, TypeError) as exc:
             raise BadPage(f"{self.token_url}: token answer unreadable ({exc})") from None
         self._token = token
-        self._expires_at = self.clock() + ttl
+        self._expires_at = self.clock() + ttl - min(self.margin, ttl / 10)
         self.refreshes += 1
 
     def _fresh(self) -> bool:
-        return self._token is not None and self.clock() < self._expires_at - self.margin
+        return self._token is not None and self.clock() < self._expires_at
 
     def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:  # noqa: D102
         if not self._fresh():
@@ -145,10 +147,8 @@ class LgspAuth(httpx.Auth):
             self._store((yield self._token_request()))
             request.headers["Authorization"] = f"Bearer {self._token}"
             response = yield request
-            if response.status_code == 401:
-                raise AuthError(
-                    f"{redact_url(str(request.url))}: HTTP 401 with a fresh token (access refused)"
-                )
+            if response.status_code == 401:  # the platform took the credentials but not the token:
+                raise RetryableStatus(redact_url(str(request.url)), 401, None)  # retried, bounded
 
 
 @dataclass(frozen=True)
