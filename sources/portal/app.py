@@ -59,6 +59,24 @@ class Faults:
         return cls(**data)
 
 
+def parse_faults(items: list[str]) -> Faults:
+    """``["rate_limit_every=5", "retry_after=2", "shift_766=satisfaction:5"]`` -> ``Faults``."""
+    data: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep:
+            raise ValueError(f"fault {item!r}: write name=value")
+        if key == "shift_766":
+            metric, _, points = value.partition(":")
+            data.setdefault(key, {})[metric.strip()] = float(points or 0)
+        elif key in ("token_ttl", "retry_after", "slow_seconds"):
+            data[key] = float(value)
+        else:
+            data[key] = int(value)
+    return Faults.from_dict(data)
+
+
 def _every(n: int | None, count: int) -> bool:
     return bool(n) and count % n == 0
 
