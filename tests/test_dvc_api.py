@@ -91,7 +91,7 @@ FAULTS = {
     "unauthorized": Faults(unauthorized_every=4),
     "rate_limited": Faults(rate_limit_every=3, retry_after=2),
     "server_errors": Faults(server_error_every=4),
-    "slow_pages": Faults(slow_every=5, slow_seconds=0.8),
+    "slow_pages": Faults(slow_every=10, slow_seconds=0.6),
     "cut_mid_body": Faults(cut_every=4),
     "repeated_page": Faults(repeat_every=2),
     "records_change_between_pages": Faults(late_records=4),
