@@ -1,18 +1,17 @@
 # Quick start:  make nightly   (sets everything up, runs the nightly pipeline, prints the scorecard)
-#               make test      (runs the tests)
+#               make test      (lint, types, layer contracts, SQL lint, then the fast tests)
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup nightly test test-slow lint bench serve server scorecard clean
+.PHONY: setup nightly test test-slow lint bench serve server scorecard lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
-	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,9 +22,14 @@ nightly: $(STAMP)
 scorecard: $(STAMP)
 	$(BIN)/chiso scorecard
 
-test: $(STAMP)
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/sqlfluff lint transforms warehouse --processes 1 --disable-progress-bar
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 test-slow: $(STAMP)
@@ -40,8 +44,9 @@ server: $(STAMP)
 serve: $(STAMP)
 	PREFECT_API_URL=$${PREFECT_API_URL:-http://127.0.0.1:4200/api} $(BIN)/chiso serve
 
+# the hashed lock: every package with its hashes; pins already in the lock are kept (add --upgrade to move)
 lock: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^chiso' > requirements.lock
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf data/build

@@ -13,20 +13,29 @@ from typing import Protocol
 
 
 class CheckLike(Protocol):
-    suite: str
-    table: str
-    expectation: str
-    column: str | None
-    severity: str
-    success: bool
-    observed_value: str | None
+    """A check's result as the gate reads it (``expectations.gx_duckdb.CheckResult``)."""
+
+    @property
+    def suite(self) -> str: ...
+    @property
+    def table(self) -> str: ...
+    @property
+    def expectation(self) -> str: ...
+    @property
+    def column(self) -> str | None: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def success(self) -> bool: ...
+    @property
+    def observed_value(self) -> str | None: ...
+    @property
+    def scope(self) -> str | None: ...
 
 
 def scope(r: CheckLike) -> str:
-    """What a failed check blocks: its table, or a whole source for suites named ``source_<name>_...``."""
-    if r.suite.startswith("source_"):
-        return "source:" + r.suite[len("source_") :].rsplit("_", 1)[0]
-    return r.table
+    """What a failed check blocks: its suite's scope (``source:<name>``), else its table."""
+    return r.scope or r.table
 
 
 def failed_critical(results: Iterable[CheckLike]) -> dict[str, str]:
@@ -65,3 +74,22 @@ def blocked_indicators(
         if hits:
             blocked[indicator] = " | ".join(failed[t] for t in hits)
     return blocked
+
+
+class IndicatorLike(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def inputs(self) -> set[str]: ...
+
+
+def blocked_by(
+    results: Iterable[CheckLike],
+    indicators: Iterable[IndicatorLike],
+    lineage: Mapping[str, set[str]],
+) -> dict[str, str]:
+    """The gate in one call: indicator id -> reason, for every indicator a failed critical check blocks."""
+    return blocked_indicators(
+        {i.id: i.inputs for i in indicators}, lineage, failed_critical(results)
+    )

@@ -52,6 +52,7 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from great_expectations.execution_engine import (  # noqa: E402
     sqlalchemy_execution_engine as _gx_sa_engine,
 )
+from great_expectations.expectations.metadata_types import FailureSeverity  # noqa: E402
 
 __all__ = [
     "CheckResult",
@@ -95,6 +96,9 @@ class CheckResult:
     kwargs: str
     description: str | None
     exception: str | None
+    scope: str | None = (
+        None  # what a failure blocks when critical: None = the table; "source:<name>"
+    )
 
 
 # --------------------------------------------------------------------------- patch
@@ -196,7 +200,7 @@ def expect_column_values_to_match_regex(
     )
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=query,
-        severity=severity,
+        severity=FailureSeverity(severity),
         description=description,
         meta={
             _EMULATES_KEY: {
@@ -392,9 +396,9 @@ def _check_result(suite: str, table: str, evr: ExpectationValidationResult) -> C
     return CheckResult(
         suite=suite,
         table=table,
-        expectation=emulated.get("expectation", config.type),
+        expectation=emulated.get("expectation", config.type if config else "unknown"),
         column=emulated.get("column", _column_of(kwargs)),
-        severity=_severity(config.severity),
+        severity=_severity(config.severity if config else None),
         success=bool(evr.success) and exception is None,
         observed_value=_observed(result),
         unexpected_count=_as_int(
@@ -402,7 +406,7 @@ def _check_result(suite: str, table: str, evr: ExpectationValidationResult) -> C
         ),
         element_count=_as_int(result.get("element_count")),
         kwargs=_to_json(kwargs),
-        description=config.description,
+        description=config.description if config else None,
         exception=exception,
     )
 

@@ -1,26 +1,35 @@
-"""Run every suite whose table exists against a warehouse file, in DuckDB (see gx_duckdb)."""
+"""Run the suites whose table exists against a warehouse file, in DuckDB (see gx_duckdb)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
 import yaml
 
 from expectations.gx_duckdb import CheckResult, validate_tables
-from expectations.suites import all_suites
+from expectations.suites import Suite, unique_by_name
+from warehouse.build import existing_tables
 
-THRESHOLDS = Path(__file__).with_name("thresholds")  # one YAML file per source
 CheckRow = CheckResult
 
 
-def load_thresholds(override: Path | None = None) -> dict:
-    """The shipped thresholds, with an operator's override file merged over them (per section)."""
+def load_thresholds(files: Iterable[Path], override: Path | None = None) -> dict:
+    """The shipped thresholds (one YAML file per source), with an operator's override merged over them."""
     merged: dict = {}
-    for path in sorted(THRESHOLDS.glob("*.yml")):
-        merged.update(yaml.safe_load(path.read_text()) or {})
+    for path in files:
+        for section, values in (
+            yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        ).items():
+            if section in merged:
+                raise ValueError(f"{path}: threshold section {section!r} defined twice")
+            merged[section] = values
     if override:
-        for section, values in (yaml.safe_load(Path(override).read_text()) or {}).items():
+        for section, values in (
+            yaml.safe_load(Path(override).read_text(encoding="utf-8")) or {}
+        ).items():
             if section not in merged:
                 raise ValueError(
                     f"{override}: unknown section {section!r}; known: {sorted(merged)}"
@@ -32,23 +41,21 @@ def load_thresholds(override: Path | None = None) -> dict:
     return merged
 
 
-def existing_tables(db_path: str | Path) -> set[str]:
+def tables_of(db_path: str | Path) -> set[str]:
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        rows = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables"
-        ).fetchall()
+        return existing_tables(con)
     finally:
         con.close()
-    return {r[0] for r in rows}
 
 
 def run_checks(
-    db_path: str | Path, quality_file: Path | None = None, docs_dir: Path | None = None
+    db_path: str | Path, suites: Sequence[Suite], docs_dir: Path | None = None
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; return every expectation's result."""
-    present = existing_tables(db_path)
-    suites = {
-        name: s for name, s in all_suites(load_thresholds(quality_file)).items() if s[0] in present
-    }
-    return validate_tables(db_path, suites, docs_dir)
+    present = tables_of(db_path)
+    chosen = {name: s for name, s in unique_by_name(suites).items() if s.table in present}
+    results = validate_tables(
+        db_path, {n: (s.table, s.expectations) for n, s in chosen.items()}, docs_dir
+    )
+    return [dataclasses.replace(r, scope=chosen[r.suite].scope) for r in results]

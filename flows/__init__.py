@@ -1,17 +1,17 @@
-"""Orchestration: the only layer that imports Prefect.
+"""Orchestration: the DAG and the commands around it; the only layer that imports Prefect.
 
 Importing this package sets Prefect's environment defaults (its home under
 the data home, no telemetry: this machine has no internet) before Prefect
-itself is imported.
+itself is imported. It reads only ``CHISO_HOME`` for that, unchecked, so that
+a bad value of another setting never breaks ``chiso --help``; the settings
+are checked once, when a command needs them.
 """
 
 import os
+from pathlib import Path
 
-from flows.settings import load_settings as _load_settings
-
-_home = _load_settings().home
-(_home / "prefect").mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("PREFECT_HOME", str(_home / "prefect"))
+_home = Path(os.environ.get("CHISO_HOME") or Path(__file__).resolve().parent.parent / "data")
+os.environ.setdefault("PREFECT_HOME", str(_home.expanduser().resolve() / "prefect"))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")

@@ -18,6 +18,7 @@ import resource
 import shutil
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from flows.settings import REPO
@@ -36,21 +37,24 @@ def duckdb_read_seconds(folders: list[Path]) -> tuple[float, int, int]:
     """
     import duckdb
 
+    from warehouse.build import scalar
+
     con = duckdb.connect()
     t0 = time.perf_counter()
     rows = skipped = 0
     jsonl = sorted(str(p) for f in folders for p in f.rglob("*.jsonl"))
     if jsonl:
-        rows += con.execute(
-            "select count(*) from read_json(?, format = 'newline_delimited')", [jsonl]
-        ).fetchone()[0]
+        rows += scalar(
+            con, "select count(*) from read_json(?, format = 'newline_delimited')", [jsonl]
+        )
     for path in sorted(p for f in folders for p in f.rglob("*.csv")):
         for options in ("", ", encoding = 'utf-16'"):
             try:
-                rows += con.execute(
+                rows += scalar(
+                    con,
                     f"select count(*) from read_csv(?, all_varchar = true, strict_mode = false{options})",
                     [str(path)],
-                ).fetchone()[0]
+                )
                 break
             except duckdb.Error:
                 continue
@@ -62,28 +66,33 @@ def duckdb_read_seconds(folders: list[Path]) -> tuple[float, int, int]:
 
 
 def task_timings(flow_run_id: str) -> list[tuple[str, float]]:
+    """(task run name, seconds) of a flow run's finished task runs, in the order they started."""
+    from uuid import UUID
+
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(str(flow_run_id))]))
         )
-    out = [
-        (r.name, (r.end_time - r.start_time).total_seconds())
-        for r in runs
-        if r.start_time and r.end_time
-    ]
-    return sorted(out, key=lambda x: next(r.start_time for r in runs if r.name == x[0]))
+    timed = sorted(
+        (
+            (r.start_time, r.name, (r.end_time - r.start_time).total_seconds())
+            for r in runs
+            if r.start_time and r.end_time
+        ),
+        key=lambda x: x[0],
+    )
+    return [(name, seconds) for _, name, seconds in timed]
 
 
-def _simulate_all(
-    landing: Path, start: object, end: object, scale: float, names: list[str]
-) -> dict:
-    from sources import SOURCES
+def _simulate_all(landing: Path, start: date, end: date, scale: float, names: list[str]) -> dict:
+    from flows import registry
     from sources.simulate import simulate_landing
 
-    return simulate_landing({n: SOURCES[n] for n in names}, landing, start, end, scale)
+    simulators = {s.name: s.simulator for s in registry.select(names)}
+    return simulate_landing(simulators, landing, start, end, scale)
 
 
 def main(scale: float = 1.0) -> int:
@@ -131,9 +140,13 @@ def main(scale: float = 1.0) -> int:
     wall = time.perf_counter() - t0
     import duckdb
 
+    from warehouse.build import scalar
+
     con = duckdb.connect(str(settings.warehouse), read_only=True)
-    rows_read, files = con.execute("select sum(rows_read), count(*) from meta.manifest").fetchone()
-    facts = con.execute("select count(*) from core.fct_dossier").fetchone()[0]
+    rows_read, files = con.execute("select sum(rows_read), count(*) from meta.manifest").fetchall()[
+        0
+    ]
+    facts = scalar(con, "select count(*) from core.fct_dossier")
     con.close()
 
     print(f"\nnightly: {state.name}  ({state.message})")

@@ -1,8 +1,10 @@
-"""Where a run reads and writes: one place, from the environment.
+"""Where a run reads and writes, and what it takes: one typed place, from the environment.
 
 Everything a run writes lives under one data home, ``CHISO_HOME`` (default
-``data/`` in the repository). Nothing here imports Prefect; the flows read a
-``Settings`` once and pass plain paths and values to the pure layers.
+``data/`` in the repository). The settings are read and checked once, before
+any task (a bad value is one line naming the variable and the value, and the
+run does not start); the flow then passes plain paths and values to the pure
+layers. Nothing here imports Prefect.
 
 | variable | meaning | default |
 |---|---|---|
@@ -22,25 +24,71 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    landing_url: str
-    simulate: bool
-    sim_start: date
-    sim_end: date
-    sim_scale: float
-    quality_file: Path | None
-    sources: tuple[str, ...] | None = None
-    sim_fault_rate: float = 0.0  # share of simulated rows corrupted (sources/faults.py), 0 = clean
-    sim_fault_kinds: tuple[str, ...] | None = None  # fault kinds to use; None = all
+class SettingsError(ValueError):
+    """A setting with a value the pipeline cannot use; the message is one line naming it."""
+
+
+def _names(value: object) -> object:
+    """``"dvc, docs"`` -> ``("dvc", "docs")``; empty -> None."""
+    if isinstance(value, str):
+        parts = tuple(x.strip() for x in value.split(",") if x.strip())
+        return parts or None
+    return value
+
+
+class Settings(BaseSettings):
+    """The run's settings, from ``CHISO_*`` environment variables (see the module docstring)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHISO_", frozen=True, extra="ignore")
+
+    home: Path = REPO / "data"
+    landing_url: str = ""  # empty: <home>/landing
+    simulate: bool | None = None  # None: simulate unless a landing URL is set
+    sim_start: date = date(2025, 1, 1)
+    sim_end: date = date(2025, 12, 31)
+    sim_scale: float = Field(1.0, gt=0)
+    quality: Path | None = None
+    sources: Annotated[tuple[str, ...] | None, NoDecode] = None
+    sim_fault_rate: float = Field(0.0, ge=0, le=1)
+    sim_fault_kinds: Annotated[tuple[str, ...] | None, NoDecode] = None
+
+    _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
+
+    @field_validator("quality", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        home = self.home.expanduser().resolve()
+        object.__setattr__(self, "home", home)
+        if self.simulate is None:
+            object.__setattr__(self, "simulate", not self.landing_url)
+        if not self.landing_url:
+            object.__setattr__(self, "landing_url", str(home / "landing"))
+        if self.sim_end < self.sim_start:
+            raise ValueError(
+                f"CHISO_SIM_END={self.sim_end} is before CHISO_SIM_START={self.sim_start}"
+            )
+        if self.quality is not None and not self.quality.is_file():
+            raise ValueError(f"CHISO_QUALITY={self.quality}: no such file")
+        return self
+
+    @property
+    def quality_file(self) -> Path | None:
+        return self.quality
 
     @property
     def warehouse(self) -> Path:
@@ -56,6 +104,10 @@ class Settings:
         return self.home / "quality"
 
     @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
     def prefect_home(self) -> Path:
         return self.home / "prefect"
 
@@ -64,34 +116,36 @@ class Settings:
         return self.build_dir / f"chiso-{run_id}.duckdb"
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the settings from the environment (or the mapping given)."""
-    env = dict(os.environ if env is None else env)
-    home = Path(env.get("CHISO_HOME") or REPO / "data").resolve()
-    landing = env.get("CHISO_LANDING_URL")
-    simulate = env.get("CHISO_SIMULATE", "0" if landing else "1") not in ("0", "false", "no")
-    quality = env.get("CHISO_QUALITY")
-    return Settings(
-        home=home,
-        landing_url=landing or str(home / "landing"),
-        simulate=simulate,
-        sim_start=date.fromisoformat(env.get("CHISO_SIM_START", "2025-01-01")),
-        sim_end=date.fromisoformat(env.get("CHISO_SIM_END", "2025-12-31")),
-        sim_scale=float(env.get("CHISO_SIM_SCALE", "1.0")),
-        quality_file=Path(quality) if quality else None,
-        sources=tuple(x.strip() for x in env["CHISO_SOURCES"].split(",") if x.strip())
-        if env.get("CHISO_SOURCES")
-        else None,
-        sim_fault_rate=float(env.get("CHISO_SIM_FAULT_RATE") or 0),
-        sim_fault_kinds=tuple(
-            k.strip() for k in env["CHISO_SIM_FAULT_KINDS"].split(",") if k.strip()
-        )
-        if env.get("CHISO_SIM_FAULT_KINDS")
-        else None,
-    )
+def _one_line(exc: ValidationError, env: Mapping[str, str]) -> str:
+    """The first problem of a validation error as ``CHISO_X='value': what is wrong``."""
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else ""
+    if not field:  # a check across fields: its message names the variables
+        return str(err["msg"]).removeprefix("Value error, ")
+    var = f"CHISO_{field.upper()}"
+    return f"{var}={env.get(var, err.get('input'))!r}: {err['msg']}"
 
 
-def pii_key(settings: Settings, env: dict[str, str] | None = None) -> bytes:
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check the settings from the environment (or the mapping given).
+
+    Raises:
+        SettingsError: one line naming the variable and its value.
+    """
+    source: Mapping[str, Any] = os.environ if env is None else env
+    values = {
+        k[len("CHISO_") :].lower(): v
+        for k, v in source.items()
+        if k.startswith("CHISO_") and k[len("CHISO_") :].lower() in Settings.model_fields
+    }
+    try:
+        # values given explicitly (not read from the process environment), so a mapping is honoured
+        return Settings.model_validate(values) if env is not None else Settings()
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc, {k: str(v) for k, v in source.items()})) from None
+
+
+def pii_key(settings: Settings, env: Mapping[str, str] | None = None) -> bytes:
     """The keyed-hash key: from ``CHISO_PII_KEY``, else a key generated once in the data home.
 
     The key never lives in the repository; losing it only means the next

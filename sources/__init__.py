@@ -1,30 +1,9 @@
-"""The source systems, one package each; ``SOURCES`` is the registry the flow iterates over.
+"""The source systems: one package each (``sources/<name>/``), the landing zone and the manifest.
 
-Each package ``sources/<name>/`` declares ``SOURCE = Source(...)`` in its
-``__init__.py`` (constants, connector and simulator beside it); its staging
-is ``transforms/staging/stg_<name>.py``, its core tables ``transforms/core/*.sql``,
-its rules ``expectations/suites/<name>.py``, its indicators
-``transforms/marts/catalogue/<name>.yml``. Every package here with a
-``SOURCE`` is registered; the flow never names a source.
+A package declares ``SOURCE = Source(...)`` in its ``__init__.py``: the
+datasets the system exports, the reader of each (``connector.py``) and the
+format constants (``constants.py``). Its simulator (``simulator.py``) writes
+the same files for the embedded default and the tests. Nothing here imports
+the later layers; the slice registry (``flows/registry.py``) says which
+staging, core models, rules and indicators belong to each source.
 """
-
-from __future__ import annotations
-
-import importlib
-import pkgutil
-
-from sources.base import Source
-
-
-def discover() -> dict[str, Source]:
-    found: dict[str, Source] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not info.ispkg:
-            continue
-        source = getattr(importlib.import_module(f"{__name__}.{info.name}"), "SOURCE", None)
-        if isinstance(source, Source):
-            found[source.name] = source
-    return found
-
-
-SOURCES: dict[str, Source] = discover()

@@ -2,24 +2,34 @@
 
 A source is a small declaration (``Source``): its name, the datasets it
 exports with the landing glob of each, a reader per dataset that turns one
-file into a raw frame of strings, its simulator, and the cadence at which its
-extracts are expected. The registry in ``sources/__init__.py`` lists them; the
-flow iterates over the registry and never names a source.
+file into a raw frame of strings, and the cadence at which its extracts are
+expected. Its simulator lives beside it (``simulator.py``) and is imported
+only to seed a landing zone, never by the nightly DAG. The slice registry
+(``flows/registry.py``) joins each source to its staging, core models, rules
+and indicators; the flow iterates over it and never names a source.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import importlib
 import io
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+
+# the date formats the exports use: the national integration's yyyyMMddHHmmss, ISO, and dd/MM/yyyy
+DATETIME_FORMATS = [
+    "%Y%m%d%H%M%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+]
+DATE_FORMATS = ["%Y%m%d", "%Y-%m-%d", "%d/%m/%Y"]
 
 
 class SourceFileError(Exception):
@@ -37,8 +47,7 @@ class Source:
     title_vi: str
     title_en: str
     datasets: dict[str, str]  # dataset -> glob below <landing>/<name>/
-    readers: dict[str, Callable[[str | Path], pl.DataFrame]]
-    simulate: Callable[..., dict[str, int]]
+    readers: Mapping[str, Callable[[str | Path], pl.DataFrame]]
     cadence: str  # daily | monthly | quarterly | yearly: how often an extract is expected
     # datasets in the order they must be staged (a rating needs its dossier first)
     order: tuple[str, ...] = field(default=())
@@ -52,16 +61,6 @@ class Source:
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)
-
-
-def lazy_simulator(module: str) -> Callable[..., dict[str, int]]:
-    """The ``simulate`` function of ``module``, imported only when called (simulators are big)."""
-
-    def simulate(*args: object, **kwargs: object) -> dict[str, int]:
-        return importlib.import_module(module).simulate(*args, **kwargs)
-
-    simulate.__qualname__ = f"lazy_simulator({module!r})"
-    return simulate
 
 
 def decode_text(data: bytes, file: str) -> str:

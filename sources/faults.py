@@ -46,24 +46,18 @@ import io
 import json
 import os
 import random
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
-import duckdb
 import polars as pl
 
-from sources import SOURCES
-from sources.base import decode_text, file_date
+from sources.base import DATE_FORMATS, DATETIME_FORMATS, Source, decode_text
 from sources.certificates import constants as certificates
 from sources.docs import constants as docs
 from sources.landing import list_landing
-from transforms.staging.dates import DATE_FORMATS, DATETIME_FORMATS
-from transforms.staging.run import load_reference, row_hash_expr, steps_for
-from transforms.staging.step import StageContext
-from warehouse.build import connect
 
 LEDGER = "_faults.csv"
 STATE = "_faults.json"
@@ -259,19 +253,31 @@ KINDS: tuple[str, ...] = tuple(sorted({f.kind for faults in FAULTS.values() for 
 # --- choosing ------------------------------------------------------------------------------------
 
 
-def fault_targets(sources: Iterable[str] | None = None) -> list[tuple[str, str]]:
+class Staging(Protocol):
+    """What the injector needs of the real staging (given by its caller: ``sources`` imports no
+    later layer): each row's fate when the landing is staged (``transforms.staging.scratch``),
+    and the raw field that keys a dataset's records."""
+
+    def fates(self, landing: Path, source: str) -> Any: ...
+
+    def key_field(self, source: str, dataset: str) -> str | None: ...
+
+
+def fault_targets(
+    registered: Mapping[str, Source], sources: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
     """``["dvc", "tax.store"]`` -> the (source, dataset) pairs of FAULTS they name (all if None).
 
     A registered source or dataset with no declared fault (a workbook) is skipped;
     a name that is not registered is an error.
     """
     if sources is None:
-        return list(FAULTS)
+        return [t for t in FAULTS if t[0] in registered]
     targets: list[tuple[str, str]] = []
     for item in sources:
         name, _, dataset = item.partition(".")
-        if name not in SOURCES or (dataset and dataset not in SOURCES[name].datasets):
-            raise ValueError(f"unknown source or dataset {item!r}; sources: {sorted(SOURCES)}")
+        if name not in registered or (dataset and dataset not in registered[name].datasets):
+            raise ValueError(f"unknown source or dataset {item!r}; sources: {sorted(registered)}")
         targets += [
             t
             for t in FAULTS
@@ -290,41 +296,38 @@ def resolve_kinds(kinds: Iterable[str] | None) -> set[str]:
     return chosen
 
 
-def landing_files(landing: Path, source: str) -> dict[str, list[Path]]:
+def landing_files(landing: Path, source: Source) -> dict[str, list[Path]]:
     """A source's files in the landing zone by dataset, as extract lists them."""
     out: dict[str, list[Path]] = {}
-    for f in list_landing(str(landing), source, SOURCES[source].datasets):
+    for f in list_landing(str(landing), source.name, source.datasets):
         out.setdefault(f.dataset, []).append(Path(f.url))
     return out
 
 
-def read_dataset(source: str, dataset: str, files: list[Path], landing: Path) -> pl.DataFrame:
-    """The raw rows of a dataset's files (unreadable files left out), with ``_file_id`` = path in the landing."""
-    reader = SOURCES[source].readers[dataset]
+def read_ids(
+    source: Source, dataset: str, files: list[Path], landing: Path, fields: list[str]
+) -> pl.DataFrame:
+    """``fields`` of every raw row of a dataset's files, with ``_file_id`` = path in the landing and ``_row``."""
+    reader = source.readers[dataset]
     frames = []
     for path in files:
         try:
             df = reader(path)
         except Exception:  # an unreadable file: the nightly records its error, nothing to corrupt
             continue
-        if df.height == 0:
-            continue
-        frames.append(
-            df.with_columns(
-                pl.lit(path.relative_to(landing).as_posix()).alias("_file_id"),
-                pl.lit(file_date(path.name), dtype=pl.Date).alias("_file_date"),
+        if df.height:
+            frames.append(
+                df.select("_row", *fields).with_columns(
+                    pl.lit(path.relative_to(landing).as_posix()).alias("_file_id")
+                )
             )
-        )
-    return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
+    schema = {"_row": pl.Int64, **{f: pl.String for f in fields}, "_file_id": pl.String}
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=schema)
 
 
-BATCH_FILES = 50  # files staged together, as the nightly does: bounds memory at province scale
-
-
-def _id_fields(source: str, dataset: str) -> list[str]:
+def _id_fields(source: str, dataset: str, key: str | None) -> list[str]:
     """The raw fields that decide whether a row may be corrupted: its key, and what refers to others."""
-    key = steps_for(source)[dataset].key
-    fields = [key[0]] if key else []
+    fields = [key] if key else []
     fields += [f for (s, d), (f, _, _) in REFERENCED.items() if (s, d) == (source, dataset)]
     fields += [
         f for (s, _), (_, referrer, f) in REFERENCED.items() if s == source and referrer == dataset
@@ -332,85 +335,47 @@ def _id_fields(source: str, dataset: str) -> list[str]:
     return list(dict.fromkeys(fields))
 
 
-def stage_landing(
-    landing: Path, source: str
-) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame], dict[str, int]]:
-    """Stage a source's whole landing into a scratch file with the real staging steps, as the nightly would.
-
-    Returns, per dataset, the rows that load and stage to content no other row
-    has (``_file_id``, ``_row``: what the nightly's deduplication would keep
-    either way), the raw ``_id_fields`` of every row, and the rows read per file.
-    """
-    with tempfile.TemporaryDirectory(prefix="chiso-faults-") as tmp:
-        con = connect(Path(tmp) / "stage.duckdb")  # a scratch file: spills like the nightly's build
-        try:
-            return _stage_into(con, landing, source)
-        finally:
-            con.close()
-
-
-def _stage_into(
-    con: duckdb.DuckDBPyConnection, landing: Path, source: str
-) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame], dict[str, int]]:
-    con.execute("create schema ref; create schema stg")
-    load_reference(con)
-    ctx = StageContext(con, b"chiso-faults")
-    steps = steps_for(source)
-    files = landing_files(landing, source)
-    ids: dict[str, list[pl.DataFrame]] = {}
-    rows_read: dict[str, int] = {}
-    for dataset in SOURCES[source].dataset_order():
-        step, listed = steps[dataset], files.get(dataset, [])
-        for start in range(0, len(listed), BATCH_FILES):
-            raw = read_dataset(source, dataset, listed[start : start + BATCH_FILES], landing)
-            if raw.height == 0:
-                continue
-            rows_read.update(dict(raw.group_by("_file_id").len().iter_rows()))
-            ids.setdefault(dataset, []).append(
-                raw.select("_file_id", "_row", *_id_fields(source, dataset))
-            )
-            staged, _quarantine = step.fn(raw, ctx)
-            con.register("_staged", staged.with_columns(pl.lit(dataset).alias("_dataset")))
-            con.execute(f"create table if not exists {step.table} as select * from _staged limit 0")
-            con.execute(f"insert into {step.table} by name select * from _staged")
-            con.unregister("_staged")
-    unique: dict[str, pl.DataFrame] = {}
-    for table in dict.fromkeys(steps[d].table for d in ids):
-        business = [
-            r[0]
-            for r in con.execute(f"select * from {table} limit 0").description
-            if not r[0].startswith("_")
-        ]
-        rows = pl.DataFrame(
-            con.execute(
-                f"""select _dataset, _file_id, _row from {table}
-                    qualify count(*) over (partition by {row_hash_expr(business)}) = 1"""
-            ).fetchall(),
-            schema={"_dataset": pl.String, "_file_id": pl.String, "_row": pl.Int64},
-            orient="row",
-        )
-        for (dataset,), part in rows.group_by("_dataset"):
-            unique[str(dataset)] = part.select("_file_id", "_row")
-    return unique, {d: pl.concat(frames) for d, frames in ids.items()}, rows_read
-
-
-def eligible_rows(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
+def eligible_rows(
+    landing: Path, source: Source, staging: Staging
+) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
     """Per dataset, the rows it is safe to corrupt (``_file_id``, ``_row``), and the rows read per file.
 
-    A row qualifies if it loads, no other row stages to the same content, it is
-    the only record of its key, and no row of another dataset refers to it.
+    A row qualifies if the real staging loads it, no other row stages to the same
+    content (nor is its file a byte-identical copy of another), it is the only
+    record of its key, and no row of another dataset refers to it.
     """
-    unique, ids, rows_read = stage_landing(landing, source)
-    steps = steps_for(source)
+    fates = staging.fates(landing, source.name)
+    files = landing_files(landing, source)
+    all_rows = pl.concat(list(fates.rows.values())) if fates.rows else pl.DataFrame()
+    shared = (
+        set(all_rows.filter(pl.col("fate") == "duplicate")["row_hash"].to_list())
+        if all_rows.height
+        else set()
+    )
+    ids = {
+        d: read_ids(
+            source,
+            d,
+            files.get(d, []),
+            landing,
+            _id_fields(source.name, d, staging.key_field(source.name, d)),
+        )
+        for d in source.dataset_order()
+    }
     eligible: dict[str, pl.DataFrame] = {}
-    for dataset, keep in unique.items():
+    for dataset, rows in fates.rows.items():
+        keep = rows.filter(
+            (pl.col("fate") == "loaded")
+            & ~pl.col("row_hash").is_in(list(shared))
+            & ~pl.col("file").is_in(list(fates.twins))
+        ).select(pl.col("file").alias("_file_id"), pl.col("row").alias("_row"))
         raw = ids[dataset]
-        key = steps[dataset].key
+        key = staging.key_field(source.name, dataset)
         if key:
-            repeated = raw.filter(pl.col(key[0]).is_duplicated()).select("_file_id", "_row")
+            repeated = raw.filter(pl.col(key).is_duplicated()).select("_file_id", "_row")
             keep = keep.join(repeated, on=["_file_id", "_row"], how="anti")
-        if (source, dataset) in REFERENCED:
-            field, referrer, ref_field = REFERENCED[(source, dataset)]
+        if (source.name, dataset) in REFERENCED:
+            field, referrer, ref_field = REFERENCED[(source.name, dataset)]
             referred = (
                 ids[referrer][ref_field].drop_nulls()
                 if referrer in ids
@@ -421,7 +386,7 @@ def eligible_rows(landing: Path, source: str) -> tuple[dict[str, pl.DataFrame], 
             )
             keep = keep.join(referred_rows, on=["_file_id", "_row"], how="anti")
         eligible[dataset] = keep.sort("_file_id", "_row")
-    return eligible, rows_read
+    return eligible, fates.rows_read
 
 
 def plan_faults(
@@ -584,10 +549,10 @@ def _replace(path: Path, data: bytes) -> None:
 
 
 def check_written(
-    source: str, dataset: str, path: Path, written: dict[int, str], faults: dict[int, Fault]
+    source: Source, dataset: str, path: Path, written: dict[int, str], faults: dict[int, Fault]
 ) -> None:
     """Read the file back with the source's reader: each changed row must hold what was written."""
-    df = SOURCES[source].readers[dataset](path)
+    df = source.readers[dataset](path)
     for row, value in written.items():
         got = df.filter(pl.col("_row") == row)[faults[row].field].to_list()
         if [(g or "").strip() for g in got] != [value.strip()]:
@@ -597,7 +562,7 @@ def check_written(
 
 
 def apply_faults(
-    landing: Path, source: str, dataset: str, plan: list[tuple[str, int, Fault]]
+    landing: Path, source: Source, dataset: str, plan: list[tuple[str, int, Fault]]
 ) -> list[dict]:
     """Rewrite the planned rows in their files; return ledger rows."""
     by_file: dict[str, dict[int, Fault]] = {}
@@ -613,7 +578,7 @@ def apply_faults(
         check_written(source, dataset, path, written, changes)
         ledger += [
             {
-                "source": source,
+                "source": source.name,
                 "dataset": dataset,
                 "file": file,
                 "file_name": path.name,
@@ -636,7 +601,7 @@ def _digest(path: Path) -> str:
 
 
 def files_to_process(
-    landing: Path, source: str, datasets: list[str], state: dict[str, str]
+    landing: Path, source: Source, datasets: list[str], state: dict[str, str]
 ) -> dict[str, list[str]]:
     """Per dataset, its files (paths in the landing) not processed before, or changed since."""
     listed = landing_files(landing, source)
@@ -659,23 +624,27 @@ def read_ledger(landing: Path) -> pl.DataFrame:
 def inject_faults(
     landing: Path,
     rate: float,
+    registered: Mapping[str, Source],
+    staging: Staging,
     kinds: list[str] | None = None,
     seed: int = 190,
     sources: list[str] | None = None,
 ) -> pl.DataFrame:
-    """Corrupt ``rate`` of the data rows of ``sources`` (names or ``source.dataset``; all by default)
-    with faults of ``kinds`` (all by default); return the ledger, also written to ``<landing>/_faults.csv``.
+    """Corrupt ``rate`` of the data rows of ``sources`` (names or ``source.dataset``; all of
+    ``registered`` by default) with faults of ``kinds`` (all by default); return the ledger, also
+    written to ``<landing>/_faults.csv``.
 
     Per dataset, ``round(rate * rows read)`` rows are corrupted (fewer when not
     that many rows are safe to corrupt, see the module docstring), each with
     one of the dataset's kinds chosen at random; files already processed by an
     earlier call and unchanged since are left as they are, with their ledger rows.
+    ``staging`` is the real staging, seen through the ``Staging`` protocol.
     """
     if not 0 <= rate <= 1:
         raise ValueError(f"rate must be between 0 and 1, not {rate}")
     landing = Path(landing)
     wanted = resolve_kinds(kinds)
-    targets = fault_targets(sources)
+    targets = fault_targets(registered, sources)
     if rate == 0:  # nothing to do, and no file marked as processed
         return read_ledger(landing)
     state_path = landing / STATE
@@ -684,18 +653,19 @@ def inject_faults(
     )
     new_rows: list[dict] = []
     processed: set[str] = set()
-    for source in dict.fromkeys(s for s, _ in targets):
-        todo_of = files_to_process(landing, source, [d for s, d in targets if s == source], state)
+    for name in dict.fromkeys(s for s, _ in targets):
+        source = registered[name]
+        todo_of = files_to_process(landing, source, [d for s, d in targets if s == name], state)
         if not todo_of:
             continue
-        eligible, rows_read = eligible_rows(landing, source)
+        eligible, rows_read = eligible_rows(landing, source, staging)
         for dataset, todo in todo_of.items():
             processed.update(todo)
             if dataset not in eligible:
                 continue
             candidates = eligible[dataset].filter(pl.col("_file_id").is_in(todo))
             plan = plan_faults(
-                source,
+                name,
                 dataset,
                 candidates,
                 sum(rows_read.get(f, 0) for f in todo),

@@ -13,13 +13,29 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+from flows import registry  # noqa: E402
+from sources.simulate import simulator  # noqa: E402
 from transforms.core import models  # noqa: E402
 from transforms.staging.run import load_reference  # noqa: E402
 from warehouse.build import connect, ensure_schema  # noqa: E402
 
+SOURCES = registry.sources()  # name -> Source (connector declaration)
+MODEL_FOLDERS = registry.model_folders()  # every core model folder, shared first
+CATALOGUE_FILES = registry.catalogue_files()  # every source's indicator catalogue
+
+
+def staging(name: str):
+    """(Source, staging steps) of a registered source: the arguments staging functions take."""
+    return registry.SLICES[name].source, registry.SLICES[name].staging
+
+
+def simulate_source(name: str, landing, start, end, **kwargs):
+    """Run a registered source's simulator (as seeding the embedded default does)."""
+    return simulator(registry.SLICES[name].simulator)(landing, start, end, **kwargs)
+
 
 def build_model(con, name: str) -> None:
-    con.execute(f"create or replace table {name} as {models()[name]}")
+    con.execute(f"create or replace table {name} as {models(MODEL_FOLDERS)[name]}")
 
 
 @pytest.fixture
@@ -77,7 +93,6 @@ def stage_landing(tmp_path: Path, source: str, landing: Path):
 
     Returns (connection, stage summary), as the nightly's extract and stage steps leave them.
     """
-    from sources import SOURCES
     from sources.extract import extract
     from transforms.staging.run import stage_source
     from warehouse import build as wh
@@ -85,7 +100,7 @@ def stage_landing(tmp_path: Path, source: str, landing: Path):
     con = wh.connect(wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb"))
     load_reference(con)
     extract(con, SOURCES[source], str(landing), tmp_path / "raw", "r1")
-    return con, stage_source(con, SOURCES[source], b"k", "r1")
+    return con, stage_source(con, *staging(source), b"k", "r1")
 
 
 def assert_not_stored(con, secrets: set[str]) -> None:
@@ -105,7 +120,6 @@ def assert_core_builds_before_the_first_delivery(
 ) -> None:
     """Empty staging tables made from the readers' columns (as staging makes them for a dataset
     with no file yet) let the core SQL build, empty."""
-    from sources import SOURCES
     from transforms.staging.run import ensure_tables
     from transforms.staging.step import StageContext
     from warehouse import build as wh
@@ -113,8 +127,8 @@ def assert_core_builds_before_the_first_delivery(
     con = wh.connect(wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb"))
     load_reference(con)
     for name in names:
-        ensure_tables(con, SOURCES[name], StageContext(con, b"k"), "r1")
-    sql = models()
+        ensure_tables(con, *staging(name), StageContext(con, b"k"), "r1")
+    sql = models(MODEL_FOLDERS)
     for table in ["core.dim_unit", *tables]:
         con.execute(f"create or replace table {table} as {sql[table]}")
     for table in tables:
@@ -127,3 +141,38 @@ def files(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
     }
+
+
+def all_suites(quality_file=None) -> dict:
+    """Suite name -> Suite, every suite of the registry with the shipped thresholds."""
+    from expectations.run import load_thresholds
+    from expectations.suites import unique_by_name
+
+    return unique_by_name(
+        registry.suites(load_thresholds(registry.threshold_files(), quality_file))
+    )
+
+
+def lineage() -> dict[str, set[str]]:
+    """Core tables and run views -> the tables each reads (what the gate follows)."""
+    from transforms import core
+
+    return {
+        **core.lineage(MODEL_FOLDERS),
+        **core.run_views_lineage(registry.run_view_folders()),
+    }
+
+
+def run_all_checks(build, docs_dir=None):
+    """The validate step of the nightly on a build file: every suite whose table exists."""
+    from expectations.run import run_checks
+
+    return run_checks(build, list(all_suites().values()), docs_dir)
+
+
+def inject(landing, rate, **kwargs):
+    """The fault injector on a landing zone, seeing rows through the real staging (as seeding does)."""
+    from flows.seed import RealStaging
+    from sources.faults import inject_faults
+
+    return inject_faults(landing, rate, SOURCES, RealStaging(), **kwargs)

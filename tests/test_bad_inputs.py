@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CATALOGUE_FILES, MODEL_FOLDERS, SOURCES, lineage, run_all_checks, staging
 
-from sources import SOURCES
 from sources.extract import extract
 from transforms import core
 from transforms.staging.run import load_reference, stage_source
@@ -40,7 +40,7 @@ def drop(landing: Path, files: list[dict]) -> None:
 
 def take_and_stage(con, source: str, landing: Path, tmp: Path, run_id: str) -> None:
     extract(con, SOURCES[source], str(landing), tmp / "raw", run_id)
-    stage_source(con, SOURCES[source], KEY, run_id)
+    stage_source(con, *staging(source), KEY, run_id)
 
 
 def manifest_of(con, name: str) -> dict:
@@ -66,15 +66,15 @@ def manifest_of(con, name: str) -> dict:
 
 def build_core_tables(con, targets: list[str]) -> None:
     """Build the core tables named and everything they are built from, in dependency order."""
-    lineage = core.lineage()
+    lineage = core.lineage(MODEL_FOLDERS)
     needed, todo = set(), list(targets)
     while todo:
         t = todo.pop()
         if t not in needed and t in lineage:
             needed.add(t)
             todo.extend(lineage[t])
-    models = core.models()
-    for name in core.build_order():
+    models = core.models(MODEL_FOLDERS)
+    for name in core.build_order(core.lineage(MODEL_FOLDERS)):
         if name in needed:
             con.execute(f"create or replace table {name} as {models[name]}")
 
@@ -128,13 +128,12 @@ def assert_sql(con, checks: list[dict]) -> None:
 def blocked_by_checks(build: Path) -> tuple[dict[str, str], list]:
     """Run the GX suites on the build file (as the flow's validate step) and apply the gate."""
     from expectations.gate import blocked_indicators, failed_critical
-    from expectations.run import run_checks
     from transforms.marts.indicators import load_catalogue
 
-    results = run_checks(build)
+    results = run_all_checks(build)
     failed = failed_critical(results)
-    inputs = {i.id: i.inputs for i in load_catalogue()}
-    return blocked_indicators(inputs, core.lineage(), failed), [r for r in results if not r.success]
+    inputs = {i.id: i.inputs for i in load_catalogue(CATALOGUE_FILES)}
+    return blocked_indicators(inputs, lineage(), failed), [r for r in results if not r.success]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

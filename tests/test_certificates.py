@@ -6,7 +6,12 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import assert_core_builds_before_the_first_delivery, build_model, make_periods
+from conftest import (
+    CATALOGUE_FILES,
+    assert_core_builds_before_the_first_delivery,
+    build_model,
+    make_periods,
+)
 from test_population import (
     assert_rows_balance,
     run_e2e,
@@ -261,7 +266,7 @@ def test_t11_counts_distinct_adult_holders_of_a_valid_certificate_over_adults(ge
     con = geo_db
     make_periods(con, ["2025-01", "2025-02"])
     t11_model(con)
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T11"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T11"], "run-1")
     # 31 January: A has P1 (two issuers: once) and P8; P2 expired, P3 revoked, P4 not yet, the
     # organisation and the minor never; adults of A = 4 + 6 (the 0-4 band is not adult)
     assert t11(con, "commune", COMMUNE_A)[:2] == (2, 10)

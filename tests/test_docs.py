@@ -8,7 +8,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods, stage_landing
+from conftest import (
+    CATALOGUE_FILES,
+    MODEL_FOLDERS,
+    build_model,
+    make_periods,
+    stage_landing,
+)
 
 from sources.docs import SOURCE
 from sources.docs import constants as c
@@ -100,7 +106,7 @@ def value(con, ind, level, code, period_type="month", start="2025-01-01"):
 
 
 def catalogue(*ids):
-    return [i for i in load_catalogue() if i.id in ids]
+    return [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ids]
 
 
 # --- simulator and reader -------------------------------------------------------
@@ -373,10 +379,12 @@ def test_end_to_end_small(tmp_path):
     simulate(landing, date(2025, 1, 1), date(2025, 3, 31), scale=0.02, seed=7)
     con, summary = stage_landing(tmp_path, "docs", landing)
     assert summary.files == 3 and summary.files_failed == 0 and summary.rows_loaded > 500
-    sql = models()
+    sql = models(MODEL_FOLDERS)
     for table in ["core.dim_unit", "core.dim_agency", "core.dim_period", "core.fct_work_file"]:
         con.execute(f"create or replace table {table} as {sql[table]}")
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "docs"], "r1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "docs"], "r1"
+    )
 
     balance = con.execute(
         "select count(*), count(*) filter (where rows_read = rows_loaded + rows_quarantined + rows_duplicate) "

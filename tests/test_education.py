@@ -6,7 +6,12 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import assert_core_builds_before_the_first_delivery, build_model, make_periods
+from conftest import (
+    CATALOGUE_FILES,
+    assert_core_builds_before_the_first_delivery,
+    build_model,
+    make_periods,
+)
 from test_population import (
     assert_rows_balance,
     run_e2e,
@@ -232,7 +237,7 @@ def test_t13_digital_records_and_transcripts_of_the_school_year_ending_in_the_ye
     con = geo_db
     make_periods(con, ["2025-01"])
     education_model(con)
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T13"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T13"], "run-1")
     # A: end-of-year report wins over the first semester; preschool S3 left out: (80 + 50 + 30) / 180
     assert value(con, "T13", "commune", COMMUNE_A)[:2] == (160, 180)
     # B: the university's digital transcripts: 150 / 200
@@ -250,7 +255,7 @@ def test_t14_public_institutions_taking_tuition_without_cash(geo_db):
     con = geo_db
     make_periods(con, ["2025-01"])
     education_model(con)
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T14"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T14"], "run-1")
     # public S1 and S3 (cashless by the end-of-year report), S2 not; private S4, S5 left out
     assert value(con, "T14", "commune", COMMUNE_A)[:2] == (2, 3)
     # B has only a private university: no public institution, no value
@@ -272,7 +277,7 @@ def test_t14_all_public_cashless_meets_the_target(geo_db):
     con.register("_i", staged)
     con.execute("create table stg.education_institution as select * from _i")
     build_model(con, "core.fct_edu_institution")
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T14"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T14"], "run-1")
     assert value(con, "T14", "commune", COMMUNE_A)[:4] == (2, 2, 100.0, True)
 
 

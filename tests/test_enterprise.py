@@ -7,6 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 from conftest import (
+    CATALOGUE_FILES,
+    MODEL_FOLDERS,
     assert_core_builds_before_the_first_delivery,
     assert_not_stored,
     build_model,
@@ -189,7 +191,7 @@ def value(con, ind, level, code):
 
 
 def catalogue(*ids):
-    return [i for i in load_catalogue() if i.id in ids]
+    return [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ids]
 
 
 def test_t08_counts_active_commerce_enterprises_using_e_contracts(geo_db):
@@ -279,10 +281,12 @@ def test_end_to_end_small_run(tmp_path):
     simulate(landing, dt.date(2025, 12, 1), dt.date(2025, 12, 31), scale=0.05, seed=3)
     con, summary = stage_landing(tmp_path, "enterprise", landing)
     assert summary.files == 1 and summary.files_failed == 0 and summary.rows_loaded > 100
-    sql = models()
+    sql = models(MODEL_FOLDERS)
     for table in ("core.dim_unit", "core.dim_period", "core.fct_enterprise_survey"):
         con.execute(f"create or replace table {table} as {sql[table]}")
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "enterprise"], "r1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "enterprise"], "r1"
+    )
 
     balance = con.execute(
         "select rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest where source = 'enterprise'"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import encode_cp1258
+from conftest import SOURCES, encode_cp1258, inject, simulate_source, staging
 
-from sources import SOURCES
+from flows.seed import RealStaging
 from sources.base import read_csv_text
 from sources.extract import extract
 from sources.faults import (
@@ -25,9 +25,7 @@ from sources.faults import (
     apply_faults,
     corrupt_csv,
     eligible_rows,
-    inject_faults,
 )
-from sources.simulate import simulate_landing
 from transforms.staging.run import load_reference, stage_source
 from warehouse import build as wh
 
@@ -53,7 +51,7 @@ FAULTY_SOURCES = sorted({s for s, _ in FAULTS})
 def clean_landing(tmp_path_factory) -> Path:
     landing = tmp_path_factory.mktemp("clean") / "landing"
     for name, (start, end) in RANGES.items():
-        SOURCES[name].simulate(landing, start, end, scale=0.02, seed=7)
+        simulate_source(name, landing, start, end, scale=0.02, seed=7)
     return landing
 
 
@@ -71,7 +69,7 @@ def stage(landing: Path, tmp: Path, source: str) -> tuple[set[tuple], dict[str, 
     try:
         load_reference(con)
         extract(con, SOURCES[source], str(landing), tmp / "raw", "r1")
-        stage_source(con, SOURCES[source], b"k", "r1")
+        stage_source(con, *staging(source), b"k", "r1")
         quarantine = set(
             con.execute("select dataset, file_name, row, rule from audit.quarantine").fetchall()
         )
@@ -116,7 +114,7 @@ def assert_only_the_ledger_moved(clean: tuple, faulty: tuple, expected: set[tupl
 
 @pytest.mark.parametrize("source", FAULTY_SOURCES)
 def test_every_declared_fault_gets_its_rule_when_staged(source, landing, tmp_path, clean_staged):
-    eligible, _ = eligible_rows(landing, source)
+    eligible, _ = eligible_rows(landing, SOURCES[source], RealStaging())
     ledger = []
     for (s, dataset), faults in FAULTS.items():
         if s != source:
@@ -125,7 +123,7 @@ def test_every_declared_fault_gets_its_rule_when_staged(source, landing, tmp_pat
         assert len(rows) >= len(faults), f"{source}.{dataset}: too few rows to try every fault"
         step = len(rows) // len(faults)  # spread over the files
         plan = [(*rows[i * step], fault) for i, fault in enumerate(faults)]
-        ledger += apply_faults(landing, source, dataset, plan)
+        ledger += apply_faults(landing, SOURCES[source], dataset, plan)
     ledger_df = pl.DataFrame(ledger)
     assert_only_the_ledger_moved(
         clean_staged[source],
@@ -136,9 +134,9 @@ def test_every_declared_fault_gets_its_rule_when_staged(source, landing, tmp_pat
 
 def test_injection_is_deterministic_and_takes_the_rate_of_every_dataset(clean_landing, tmp_path):
     copies = [Path(shutil.copytree(clean_landing, tmp_path / f"l{i}")) for i in range(3)]
-    first = inject_faults(copies[0], 0.05)
-    assert first.equals(inject_faults(copies[1], 0.05))
-    assert not first.equals(inject_faults(copies[2], 0.05, seed=191))
+    first = inject(copies[0], 0.05)
+    assert first.equals(inject(copies[1], 0.05))
+    assert not first.equals(inject(copies[2], 0.05, seed=191))
     for f in first["file"].unique():
         assert (copies[0] / f).read_bytes() == (copies[1] / f).read_bytes()
 
@@ -155,44 +153,44 @@ def test_injection_is_deterministic_and_takes_the_rate_of_every_dataset(clean_la
 
 
 def test_the_ledger_is_written_and_a_second_call_changes_nothing(landing):
-    ledger = inject_faults(landing, 0.05, sources=["tax", "dvc"])
+    ledger = inject(landing, 0.05, sources=["tax", "dvc"])
     written = pl.read_csv(landing / LEDGER, schema=ledger.schema)
     assert written.equals(ledger) and set(ledger["source"]) == {"tax", "dvc"}
     digests = {f: hashlib.sha256((landing / f).read_bytes()).hexdigest() for f in ledger["file"]}
-    assert inject_faults(landing, 0.05, sources=["tax", "dvc"]).equals(ledger)
+    assert inject(landing, 0.05, sources=["tax", "dvc"]).equals(ledger)
     assert {
         f: hashlib.sha256((landing / f).read_bytes()).hexdigest() for f in ledger["file"]
     } == digests
-    more = inject_faults(landing, 0.05, sources=["docs"])  # another source: the earlier rows stay
+    more = inject(landing, 0.05, sources=["docs"])  # another source: the earlier rows stay
     assert more.filter(pl.col("source") != "docs").equals(ledger)
     assert set(more["source"]) == {"tax", "dvc", "docs"}
 
 
 def test_a_resimulated_file_is_corrupted_again_the_same_way(landing):
-    first = inject_faults(landing, 0.05, sources=["tax"])
+    first = inject(landing, 0.05, sources=["tax"])
     corrupted = {f: (landing / f).read_bytes() for f in first["file"]}
     start, end = RANGES["tax"]
-    SOURCES["tax"].simulate(landing, start, end, scale=0.02, seed=7)  # the clean files again
+    simulate_source("tax", landing, start, end, scale=0.02, seed=7)  # the clean files again
     assert all((landing / f).read_bytes() != data for f, data in corrupted.items())
-    again = inject_faults(landing, 0.05, sources=["tax"])
+    again = inject(landing, 0.05, sources=["tax"])
     assert again.equals(first)
     assert all((landing / f).read_bytes() == data for f, data in corrupted.items())
 
 
 def test_sources_and_kinds_choose_what_is_corrupted(clean_landing, tmp_path):
-    def inject(name: str, **kwargs) -> pl.DataFrame:
-        return inject_faults(Path(shutil.copytree(clean_landing, tmp_path / name)), 0.1, **kwargs)
+    def on_copy(name: str, **kwargs) -> pl.DataFrame:
+        return inject(Path(shutil.copytree(clean_landing, tmp_path / name)), 0.1, **kwargs)
 
-    ratings = inject("a", sources=["dvc.rating"])
+    ratings = on_copy("a", sources=["dvc.rating"])
     assert set(ratings["dataset"]) == {"rating"} and ratings.height > 10
-    units = inject("b", kinds=["unknown_unit"], sources=["tax", "rankings", "population"])
+    units = on_copy("b", kinds=["unknown_unit"], sources=["tax", "rankings", "population"])
     assert set(units["kind"]) == {"unknown_unit"} and set(units["source"]) == {
         "tax",
         "rankings",
         "population",
     }
     assert set(units["rule"]) == {"unknown_unit", "unknown_province"}
-    ids = inject("c", kinds=["invalid_applicant_id"], sources=["dvc.dossier", "stats", "ict"])
+    ids = on_copy("c", kinds=["invalid_applicant_id"], sources=["dvc.dossier", "stats", "ict"])
     assert set(ids["rule"]) == {"invalid_applicant_id"} and ids.height > 10
 
 
@@ -200,7 +198,7 @@ def test_workbooks_and_the_catalogue_are_never_touched(landing):
     untouched = [p for s in ["stats", "ict"] for p in (landing / s).rglob("*.xlsx")]
     untouched += list((landing / "dvc" / "catalogue").glob("*.csv"))
     before = {p: p.read_bytes() for p in untouched}
-    ledger = inject_faults(landing, 0.2)
+    ledger = inject(landing, 0.2)
     assert not {"stats", "ict"} & set(ledger["source"])
     assert not {"procedure", "provision"} & set(ledger["dataset"])
     assert all(p.read_bytes() == data for p, data in before.items())
@@ -213,10 +211,10 @@ def test_unknown_names_and_rates_are_refused(landing):
         {"sources": ["dvc.nothing"]},
     ]:
         with pytest.raises(ValueError):
-            inject_faults(landing, 0.05, **kwargs)
+            inject(landing, 0.05, **kwargs)
     with pytest.raises(ValueError):
-        inject_faults(landing, 1.5)
-    assert inject_faults(landing, 0.0).height == 0
+        inject(landing, 1.5)
+    assert inject(landing, 0.0).height == 0
     assert not (landing / LEDGER).exists()
 
 
@@ -230,7 +228,7 @@ def test_an_out_of_range_date_is_written_the_way_the_field_writes_dates():
 
 
 def test_a_corrupted_dossier_is_its_dossiers_only_record_and_has_no_rating(landing, clean_landing):
-    ledger = inject_faults(landing, 0.05, sources=["dvc"]).filter(pl.col("dataset") == "dossier")
+    ledger = inject(landing, 0.05, sources=["dvc"]).filter(pl.col("dataset") == "dossier")
     records = [
         json.loads(line)
         for f in (clean_landing / "dvc" / "hoso").rglob("*.jsonl")
@@ -258,7 +256,7 @@ def _lines(data: bytes) -> list[bytes]:
 
 
 def test_files_keep_their_encoding_separator_and_untouched_lines(landing, clean_landing):
-    ledger = inject_faults(landing, 0.05)
+    ledger = inject(landing, 0.05)
     formats = Counter()
     for f, rows in ledger.group_by("file").agg("row").iter_rows():
         before, after = (clean_landing / f).read_bytes(), (landing / f).read_bytes()
@@ -292,10 +290,24 @@ def test_a_windows_1258_file_with_a_quoted_line_break_keeps_its_bytes(tmp_path):
     assert df["TenXa"].to_list()[1] == "Phường III"
 
 
-def test_simulate_landing_corrupts_what_it_simulates_when_asked(tmp_path):
+def test_seeding_corrupts_what_it_simulates_when_asked(tmp_path):
+    from flows.seed import seed_landing
+    from flows.settings import load_settings
+
+    def settings(landing, **extra):
+        env = {
+            "CHISO_HOME": str(tmp_path / "home"),
+            "CHISO_LANDING_URL": str(landing),
+            "CHISO_SIM_START": "2025-01-01",
+            "CHISO_SIM_END": "2025-03-31",
+            "CHISO_SIM_SCALE": "0.02",
+            "CHISO_SIM_FAULT_RATE": "0.05",
+            **extra,
+        }
+        return load_settings(env)
+
     landing = tmp_path / "landing"
-    chosen = {n: SOURCES[n] for n in ["tax", "stats"]}
-    simulate_landing(chosen, landing, date(2025, 1, 1), date(2025, 3, 31), 0.02, fault_rate=0.05)
+    seed_landing(settings(landing), ["tax", "stats"])
     ledger = pl.read_csv(landing / LEDGER)
     rows = sum(
         read_csv_text(f, ["MaCuaHang"], separator=";").height
@@ -304,20 +316,7 @@ def test_simulate_landing_corrupts_what_it_simulates_when_asked(tmp_path):
     assert set(ledger["source"]) == {"tax"} and ledger.height == round(0.05 * rows)
     marker = json.loads((landing / "tax" / ".simulated.json").read_text())
     assert marker[-1]["fault_rate"] == 0.05
-    assert (
-        simulate_landing(
-            chosen, landing, date(2025, 1, 1), date(2025, 3, 31), 0.02, fault_rate=0.05
-        )
-        == {}
-    )
+    assert seed_landing(settings(landing), ["tax", "stats"]) == {}
     with pytest.raises(ValueError):
-        simulate_landing(
-            chosen,
-            tmp_path / "other",
-            date(2025, 1, 1),
-            date(2025, 1, 31),
-            0.02,
-            fault_rate=0.05,
-            fault_kinds=["no_such_kind"],
-        )
+        seed_landing(settings(tmp_path / "other", CHISO_SIM_FAULT_KINDS="no_such_kind"), ["tax"])
     assert not (tmp_path / "other").exists()

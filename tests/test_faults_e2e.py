@@ -11,9 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
-from sources import SOURCES
-from sources.faults import inject_faults
+from conftest import CATALOGUE_FILES, MODEL_FOLDERS, inject, simulate_source
 
 START, END = (
     date(2024, 12, 1),
@@ -48,7 +46,6 @@ def run_nightly(home: Path, landing: Path):  # noqa: ANN201 - a Prefect state
         mp.setenv("CHISO_LANDING_URL", str(landing))
         mp.setenv("CHISO_PII_KEY", "test-key")
         mp.setenv("CHISO_SOURCES", ",".join(RUN_SOURCES))
-        mp.delenv("CHISO_TEST_FAULT", raising=False)
         return nightly(return_state=True)
 
 
@@ -58,9 +55,9 @@ def runs(tmp_path_factory, prefect_server) -> dict:
     root = tmp_path_factory.mktemp("faults-e2e")
     clean = root / "clean" / "landing"
     for name in RUN_SOURCES:
-        SOURCES[name].simulate(clean, START, END, scale=0.02, seed=7)
+        simulate_source(name, clean, START, END, scale=0.02, seed=7)
     faulty = Path(shutil.copytree(clean, root / "faulty" / "landing"))
-    ledger = inject_faults(faulty, RATE, sources=CORRUPTED)
+    ledger = inject(faulty, RATE, sources=CORRUPTED)
     return {
         "ledger": ledger,
         "clean": (root / "clean" / "home", run_nightly(root / "clean" / "home", clean)),
@@ -119,7 +116,7 @@ def reached_by_faults(tables: set[str]) -> set[str]:
     from transforms import core
     from transforms.marts.indicators import load_catalogue
 
-    lineage = core.lineage()
+    lineage = core.lineage(MODEL_FOLDERS)
 
     def upstream(names: set[str]) -> set[str]:
         seen, todo = set(), list(names)
@@ -130,7 +127,7 @@ def reached_by_faults(tables: set[str]) -> set[str]:
                 todo += lineage.get(t, set())
         return seen
 
-    return {i.id for i in load_catalogue() if upstream(i.inputs) & tables}
+    return {i.id for i in load_catalogue(CATALOGUE_FILES) if upstream(i.inputs) & tables}
 
 
 def test_indicators_the_faults_cannot_reach_are_identical_to_the_clean_run(runs):

@@ -6,7 +6,12 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import assert_core_builds_before_the_first_delivery, build_model, make_periods
+from conftest import (
+    CATALOGUE_FILES,
+    assert_core_builds_before_the_first_delivery,
+    build_model,
+    make_periods,
+)
 from test_population import (
     assert_rows_balance,
     run_e2e,
@@ -130,7 +135,7 @@ def test_t15_facilities_running_the_vneid_health_book_at_the_period_end(geo_db):
     con.register("_f", pl.concat([january, february]))
     con.execute("create table stg.health_facility as select * from _f")
     build_model(con, "core.fct_health_facility")
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T15"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T15"], "run-1")
 
     def t15(level, code, period_type="month", start="2025-01-01"):
         return con.execute(

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods, stage_landing
+from conftest import (
+    CATALOGUE_FILES,
+    MODEL_FOLDERS,
+    build_model,
+    make_periods,
+    stage_landing,
+)
 
 from sources.base import SourceFileError
 from sources.ict import SOURCE
@@ -301,7 +307,9 @@ def test_t16_t17_stock_at_each_period_end_from_the_latest_inventory(geo_db, tmp_
     make_periods(con, ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"])
     inventories(con, tmp_path)
     assert con.execute("select count(*) from core.fct_information_system").fetchone()[0] == 8
-    compute_indicators(con, [i for i in load_catalogue() if i.id in ("T16", "T17")], "run-1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ("T16", "T17")], "run-1"
+    )
     # commune A, Q1 (31 March): S1, S2, S3, S5 in service (S4 from May); approved S1, S5; plan full S1
     assert value(con, "T16", "commune", "31318", start="2025-01-01")[:2] == (2, 4)
     assert value(con, "T17", "commune", "31318", start="2025-01-01")[:2] == (1, 4)
@@ -336,7 +344,7 @@ def test_end_to_end_small(tmp_path):
     simulate(landing, date(2025, 1, 1), date(2025, 7, 31), scale=0.02, seed=7)
     con, summary = stage_landing(tmp_path, "ict", landing)
     assert summary.files == 3 and summary.files_failed == 0 and summary.rows_loaded > 60
-    sql = models()
+    sql = models(MODEL_FOLDERS)
     for table in [
         "core.dim_unit",
         "core.dim_agency",
@@ -344,7 +352,7 @@ def test_end_to_end_small(tmp_path):
         "core.fct_information_system",
     ]:
         con.execute(f"create or replace table {table} as {sql[table]}")
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "ict"], "r1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "ict"], "r1")
 
     balance = con.execute(
         "select count(*), count(*) filter (where rows_read = rows_loaded + rows_quarantined + rows_duplicate) "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_periods
+from conftest import CATALOGUE_FILES, MODEL_FOLDERS, make_periods
 
 from transforms.marts.indicators import (
     CatalogueError,
@@ -40,7 +40,7 @@ def value(con, ind, level, code, period_type="month", start="2025-01-01"):
 
 
 def catalogue(*ids):
-    return [i for i in load_catalogue() if i.id in ids]
+    return [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ids]
 
 
 def d(i, unit, online=True, fp=True, vneid=True, received=True, day="2025-01-10"):
@@ -295,8 +295,8 @@ def test_catalogue_rejects_unknown_keys_and_comparators():
 def test_every_catalogue_entry_reads_existing_core_tables():
     from transforms.core import models
 
-    core_tables = set(models())
-    for ind in load_catalogue():
+    core_tables = set(models(MODEL_FOLDERS))
+    for ind in load_catalogue(CATALOGUE_FILES):
         assert ind.from_ in core_tables, ind.id
 
 

@@ -51,7 +51,6 @@ def home(tmp_path, base_landing, prefect_server, monkeypatch):
     monkeypatch.setenv("CHISO_LANDING_URL", str(landing))
     monkeypatch.setenv("CHISO_PII_KEY", "test-key")
     monkeypatch.setenv("CHISO_SOURCES", "dvc")
-    monkeypatch.delenv("CHISO_TEST_FAULT", raising=False)
     return tmp_path / "home"
 
 
@@ -158,25 +157,28 @@ def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, m
         q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'")
     )
 
+    import dataclasses
+
     import great_expectations as gx
 
-    from expectations.suites import dvc
+    from flows import registry
 
-    original = dvc.suites
+    original = registry.SLICES["dvc"]
 
     def with_impossible_rating_rule(t):
-        suites = original(t)
-        table, rules = suites["stg_dvc_rating"]
-        suites["stg_dvc_rating"] = (
-            table,
-            [
-                *rules,
-                gx.expectations.ExpectTableRowCountToBeBetween(max_value=0, severity="critical"),
-            ],
+        impossible = gx.expectations.ExpectTableRowCountToBeBetween(
+            max_value=0, severity="critical"
         )
-        return suites
+        return [
+            dataclasses.replace(s, expectations=[*s.expectations, impossible])
+            if s.name == "stg_dvc_rating"
+            else s
+            for s in original.rules(t)
+        ]
 
-    monkeypatch.setattr(dvc, "suites", with_impossible_rating_rule)
+    monkeypatch.setitem(
+        registry.SLICES, "dvc", dataclasses.replace(original, rules=with_impossible_rating_rule)
+    )
     add_day(home, date(2025, 3, 1))
     state = run_nightly()
     assert state.is_failed() and state.name == "Published with blocked indicators"
@@ -276,14 +278,21 @@ def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes
     n_stg = q(home, "select count(*) from stg.dvc_dossier")[0][0]
     add_day(home, date(2025, 3, 3))
 
-    monkeypatch.setenv("CHISO_TEST_FAULT", "before_publish:raise")
+    import warehouse.build
+
+    real_publish = warehouse.build.publish
+
+    def fail_before_publish(*args, **kwargs):
+        raise RuntimeError("injected fault before publish")
+
+    monkeypatch.setattr(warehouse.build, "publish", fail_before_publish)
     failed = run_nightly()
     assert failed.is_failed()
     assert digest(published) == before
     flow_run_id = failed.state_details.flow_run_id
     assert list((home / "build").glob(f"chiso-{flow_run_id}.duckdb"))
 
-    monkeypatch.delenv("CHISO_TEST_FAULT")
+    monkeypatch.setattr(warehouse.build, "publish", real_publish)
     retried = _retry_in_place(flow_run_id)
     assert retried.is_completed(), retried.message
     states = _task_states(flow_run_id)
@@ -306,13 +315,9 @@ def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes
     published = home / "chiso.duckdb"
     before = digest(published)
     add_day(home, date(2025, 3, 3))
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": prefect_server,
-        "CHISO_TEST_FAULT": "before_publish:kill",
-    }
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
     proc = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "nightly"],
+        [sys.executable, str(ROOT / "tests" / "entrypoints" / "nightly_killed_before_publish.py")],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -331,7 +336,6 @@ def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes
         assert killed.state.is_running()
         # what a worker reports when its flow-run process disappears
         client.set_flow_run_state(killed.id, Crashed(message="process killed"), force=True)
-    env.pop("CHISO_TEST_FAULT")
     retry = subprocess.run(
         [sys.executable, "-m", "flows.cli", "retry", str(killed.id)],
         cwd=ROOT,

@@ -6,7 +6,15 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import assert_core_builds_before_the_first_delivery, build_model
+from conftest import (
+    CATALOGUE_FILES,
+    MODEL_FOLDERS,
+    SOURCES,
+    assert_core_builds_before_the_first_delivery,
+    build_model,
+    simulate_source,
+    staging,
+)
 
 from sources.population import constants as c
 from sources.population import quarter_of
@@ -168,7 +176,6 @@ def run_e2e(
     indicators: list[str],
 ):
     """Simulate, extract, stage, build the given core tables and compute the given indicators."""
-    from sources import SOURCES
     from sources.extract import extract
     from transforms.core import models
     from transforms.marts.indicators import compute_indicators, load_catalogue
@@ -177,17 +184,19 @@ def run_e2e(
 
     landing = tmp_path / "landing"
     for name in names:
-        SOURCES[name].simulate(landing, start, end, scale=scale, seed=11)
+        simulate_source(name, landing, start, end, scale=scale, seed=11)
     b = wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb")
     con = wh.connect(b)
     load_reference(con)
     for name in names:
         extract(con, SOURCES[name], str(landing), tmp_path / "raw", "r1")
-        stage_source(con, SOURCES[name], b"k", "r1")
-    sql = models()
+        stage_source(con, *staging(name), b"k", "r1")
+    sql = models(MODEL_FOLDERS)
     for table in ["core.dim_unit", "core.dim_agency", "core.dim_period", *tables]:
         con.execute(f"create or replace table {table} as {sql[table]}")
-    compute_indicators(con, [i for i in load_catalogue() if i.id in indicators], "r1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id in indicators], "r1"
+    )
     return con, landing
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods
+from conftest import CATALOGUE_FILES, SOURCES, build_model, make_periods, simulate_source, staging
 
 from sources.base import SourceFileError
 from sources.rankings import connector, period_of
@@ -252,7 +252,9 @@ def test_r01_lower_rank_is_better_keep_or_improve_the_previous_year(geo_db):
         ],
         ict=[],
     )
-    compute_indicators(con, [i for i in load_catalogue() if i.id in ("R01", "R02")], "run-1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ("R01", "R02")], "run-1"
+    )
     assert rank_value(con, "R01", 2022)[:4] == (17, 20, True, "ok")
     assert rank_value(con, "R01", 2023)[:4] == (15, 17, True, "ok")  # 15 after 17: improved, met
     assert rank_value(con, "R01", 2024)[:4] == (
@@ -299,7 +301,9 @@ def test_r02_keeping_the_rank_is_met_and_a_gap_year_has_no_target(geo_db):
             (2025, "93", 19),  # 2024 not published: nothing to compare with
         ],
     )
-    compute_indicators(con, [i for i in load_catalogue() if i.id in ("R01", "R02")], "run-1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ("R01", "R02")], "run-1"
+    )
     assert rank_value(con, "R02", 2022)[:4] == (17, 17, True, "ok")
     assert rank_value(con, "R02", 2023)[:4] == (16, 17, True, "ok")
     value, target, met, status, reason = rank_value(con, "R02", 2025)
@@ -309,7 +313,7 @@ def test_r02_keeping_the_rank_is_met_and_a_gap_year_has_no_target(geo_db):
 
 
 def test_r01_r02_entries_say_lower_is_better():
-    entries = {i.id: i for i in load_catalogue() if i.source == "rankings"}
+    entries = {i.id: i for i in load_catalogue(CATALOGUE_FILES) if i.source == "rankings"}
     assert set(entries) == {"R01", "R02"}
     for ind in entries.values():
         assert (ind.comparator, ind.factor, ind.unit, ind.lower_is_better) == (
@@ -329,24 +333,25 @@ def test_r01_r02_entries_say_lower_is_better():
 
 
 def test_end_to_end_small_range(tmp_path):
-    from sources import SOURCES
     from sources.extract import extract
     from transforms.staging.run import load_reference, stage_source
     from warehouse import build as wh
     from warehouse.audit import clear_id_problems, row_balance_problems
 
     landing = tmp_path / "landing"
-    SOURCES["rankings"].simulate(landing, date(2025, 1, 1), date(2025, 2, 28), scale=0.02, seed=3)
+    simulate_source("rankings", landing, date(2025, 1, 1), date(2025, 2, 28), scale=0.02, seed=3)
     b = wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb")
     con = wh.connect(b)
     load_reference(con)
     extract(con, SOURCES["rankings"], str(landing), tmp_path / "raw", "r1")
-    summary = stage_source(con, SOURCES["rankings"], b"k", "r1")
+    summary = stage_source(con, *staging("rankings"), b"k", "r1")
     assert summary.files_failed == 0 and summary.rows_loaded == summary.files * 63
     assert summary.rows_quarantined == summary.files // 2  # the DTI tables' national-average rows
     for table in ("core.dim_unit", "core.dim_period", "core.fct_ranking"):
         build_model(con, table)
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "rankings"], "r1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "rankings"], "r1"
+    )
     balance = con.execute(
         "select count(*), bool_and(rows_read = rows_loaded + rows_quarantined + rows_duplicate) from meta.manifest "
         "where source = 'rankings'"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import polars as pl
 import pytest
-from conftest import build_model, make_periods
+from conftest import CATALOGUE_FILES, SOURCES, build_model, make_periods, simulate_source, staging
 from openpyxl import Workbook
 
 from sources.base import SourceFileError
@@ -374,7 +374,7 @@ def test_t07_is_digital_value_added_over_grdp_with_the_latest_delivery_winning(g
         ],
     )
     build_model(con, "core.fct_grdp")
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T07"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T07"], "run-1")
     # the official release wins: 1500 / 12500 = 12%
     assert t07(con, "quarter", "2024-01-01") == (1500, 12500, 12.0, 20, False, "ok")
     # the year is the annual figure only, never the sum of the quarters inside it: 6960 / 58000
@@ -397,23 +397,24 @@ def test_t07_is_digital_value_added_over_grdp_with_the_latest_delivery_winning(g
 
 
 def test_end_to_end_small_range(tmp_path):
-    from sources import SOURCES
     from sources.extract import extract
     from transforms.staging.run import load_reference, stage_source
     from warehouse import build as wh
     from warehouse.audit import clear_id_problems, row_balance_problems
 
     landing = tmp_path / "landing"
-    SOURCES["stats"].simulate(landing, date(2025, 1, 1), date(2025, 7, 31), scale=0.02, seed=3)
+    simulate_source("stats", landing, date(2025, 1, 1), date(2025, 7, 31), scale=0.02, seed=3)
     b = wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb")
     con = wh.connect(b)
     load_reference(con)
     extract(con, SOURCES["stats"], str(landing), tmp_path / "raw", "r1")
-    summary = stage_source(con, SOURCES["stats"], b"k", "r1")
+    summary = stage_source(con, *staging("stats"), b"k", "r1")
     assert summary.files_failed == 0 and summary.rows_loaded > 0
     for table in ("core.dim_unit", "core.dim_period", "core.fct_grdp"):
         build_model(con, table)
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "stats"], "r1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "stats"], "r1"
+    )
     balance = con.execute(
         "select count(*), bool_and(rows_read = rows_loaded + rows_quarantined + rows_duplicate) from meta.manifest "
         "where source = 'stats'"

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import build_model
+from conftest import CATALOGUE_FILES, SOURCES, all_suites, build_model, lineage
 
 from expectations.gate import blocked_indicators, failed_critical
-from expectations.gx_duckdb import validate_tables
-from expectations.run import load_thresholds
-from expectations.suites import all_suites
-from sources import SOURCES
+from expectations.run import run_checks
+from flows import registry
 from sources.extract import register_sources
 from transforms import core
 from transforms.marts.indicators import load_catalogue
@@ -50,7 +48,7 @@ def test_low_volume_day_and_missing_district_block_the_sources_indicators(geo_db
              on a.k = i % 80"""
     )
     build_model(con, "core.fct_delivery_volume")
-    views = core.build_run_views(con, ["dvc"], "r2")
+    views = core.build_run_views(con, {"dvc": registry.SLICES["dvc"].models}, "r2")
     assert views == ["core.delivery_volume_dvc", "core.delivery_districts_dvc"]
     ratio = con.execute("select volume_ratio from core.delivery_volume_dvc").fetchall()
     assert ratio == [(0.1,)]
@@ -64,18 +62,16 @@ def test_low_volume_day_and_missing_district_block_the_sources_indicators(geo_db
     ).fetchone()[0]
     con.close()
 
-    suites = {
-        k: v
-        for k, v in all_suites(load_thresholds()).items()
-        if k in ("source_dvc_volume", "source_dvc_districts")
-    }
-    results = validate_tables(db, suites)
-    assert {(r.suite, r.success) for r in results} == {
-        ("source_dvc_volume", False),
-        ("source_dvc_districts", False),
+    chosen = [all_suites()[k] for k in ("dvc_delivery_volume", "dvc_delivery_districts")]
+    results = run_checks(db, chosen)
+    assert {(r.suite, r.scope, r.success) for r in results} == {
+        ("dvc_delivery_volume", "source:dvc", False),
+        ("dvc_delivery_districts", "source:dvc", False),
     }
     blocked = blocked_indicators(
-        {i.id: i.inputs for i in load_catalogue()}, core.lineage(), failed_critical(results)
+        {i.id: i.inputs for i in load_catalogue(CATALOGUE_FILES)},
+        lineage(),
+        failed_critical(results),
     )
-    assert set(blocked) == {i.id for i in load_catalogue() if i.source == "dvc"}
+    assert set(blocked) == {i.id for i in load_catalogue(CATALOGUE_FILES) if i.source == "dvc"}
     assert "volume_ratio" in blocked["T02"] and "n_rows" in blocked["T02"]

@@ -7,6 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 from conftest import (
+    CATALOGUE_FILES,
+    MODEL_FOLDERS,
     assert_core_builds_before_the_first_delivery,
     assert_not_stored,
     build_model,
@@ -206,7 +208,7 @@ def test_t10_counts_stores_registered_by_period_end_in_the_snapshot_in_force(geo
             (feb, "s6", COMMUNE_C, "4711", "01", None),  # closed: outside
         ],
     )
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T10"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T10"], "run-1")
     assert value(con, "commune", COMMUNE_A, "month", dt.date(2025, 1, 31))[:2] == (1, 2)
     assert value(con, "commune", COMMUNE_C, "month", dt.date(2025, 1, 31))[:3] == (0, 1, 0.0)
     assert value(con, "commune", COMMUNE_A, "month", dt.date(2025, 2, 28))[:3] == (3, 3, 100.0)
@@ -230,7 +232,7 @@ def test_t10_meets_at_exactly_80_percent(geo_db):
             for i in range(5)
         ],
     )
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T10"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T10"], "run-1")
     assert value(con, "commune", COMMUNE_B, "month", jan)[2:4] == (80.0, True)
 
 
@@ -241,10 +243,10 @@ def test_end_to_end_small_run(tmp_path):
     simulate(landing, dt.date(2025, 1, 1), dt.date(2025, 3, 31), scale=0.05, seed=3)
     con, summary = stage_landing(tmp_path, "tax", landing)
     assert summary.files == 3 and summary.files_failed == 0 and summary.rows_loaded > 300
-    sql = models()
+    sql = models(MODEL_FOLDERS)
     for table in ("core.dim_unit", "core.dim_period", "core.fct_retail_store"):
         con.execute(f"create or replace table {table} as {sql[table]}")
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "tax"], "r1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "tax"], "r1")
 
     balance = con.execute(
         "select rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest where source = 'tax'"

@@ -7,6 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 from conftest import (
+    CATALOGUE_FILES,
+    MODEL_FOLDERS,
     assert_core_builds_before_the_first_delivery,
     assert_not_stored,
     build_model,
@@ -277,7 +279,7 @@ def test_t12_counts_each_household_once_across_operators(geo_db):
             (Q2, "VNPT", COMMUNE_A, "a3"),
         ],
     )
-    compute_indicators(con, [i for i in load_catalogue() if i.id == "T12"], "run-1")
+    compute_indicators(con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T12"], "run-1")
     assert value(con, "commune", COMMUNE_A, "quarter", Q1)[:2] == (2, 10)
     assert value(con, "commune", COMMUNE_B, "quarter", Q1)[:2] == (2, 5)
     assert value(con, "district", "930", "quarter", Q1)[:2] == (4, 15)
@@ -325,7 +327,7 @@ def test_end_to_end_small_run(tmp_path):
     simulate(landing, dt.date(2025, 1, 1), dt.date(2025, 6, 30), scale=0.02, seed=3)
     con, summary = stage_landing(tmp_path, "telecom", landing)
     assert summary.files == 9 and summary.files_failed == 0
-    sql = models()
+    sql = models(MODEL_FOLDERS)
     for table in (
         "core.dim_unit",
         "core.dim_period",
@@ -334,7 +336,9 @@ def test_end_to_end_small_run(tmp_path):
         "core.fct_fibre_coverage",
     ):
         con.execute(f"create or replace table {table} as {sql[table]}")
-    compute_indicators(con, [i for i in load_catalogue() if i.source == "telecom"], "r1")
+    compute_indicators(
+        con, [i for i in load_catalogue(CATALOGUE_FILES) if i.source == "telecom"], "r1"
+    )
 
     balance = con.execute(
         "select rows_read, rows_loaded, rows_quarantined, rows_duplicate from meta.manifest where source = 'telecom'"

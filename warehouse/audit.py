@@ -10,7 +10,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from warehouse.build import append_frame
+from warehouse.build import append_frame, scalar
 
 CLEAR_ID = r"(^|[^0-9A-Za-z./_-])0[0-9]{11}([^0-9A-Za-z./_-]|$)"  # a citizen ID (12 digits, 0 + birth province) standing alone, not a segment of a code or path
 
@@ -38,9 +38,11 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     problems = []
     for schema, table, column in columns:
-        n = con.execute(
-            f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)', [CLEAR_ID]
-        ).fetchone()[0]
+        n = scalar(
+            con,
+            f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)',
+            [CLEAR_ID],
+        )
         if n:
             problems.append(
                 f"{schema}.{table}.{column}: {n} value(s) shaped like a clear citizen ID"
@@ -51,7 +53,7 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
 def audit_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Everything that forbids publishing this build (empty list = publishable)."""
     problems = row_balance_problems(con)
-    if not con.execute("select count(*) from mart.indicator_value").fetchone()[0]:
+    if not scalar(con, "select count(*) from mart.indicator_value"):
         problems.append("mart.indicator_value is empty")
     problems += clear_id_problems(con)
     return problems
@@ -85,7 +87,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, blocked: dict[str, s
                   coalesce(sum(rows_quarantined), 0), coalesce(sum(rows_duplicate), 0)
            from meta.manifest where run_id = ?""",
         [run_id],
-    ).fetchone()
+    ).fetchall()[0]
     con.execute(
         """update audit.run set finished_at = ?, status = ?, files_loaded = ?, rows_read = ?, rows_loaded = ?,
            rows_quarantined = ?, rows_duplicate = ?, indicators_blocked = ? where run_id = ?""",

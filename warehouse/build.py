@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -111,6 +114,36 @@ def checkpoint_and_close(con: duckdb.DuckDBPyConnection) -> None:
     con.close()
 
 
+@contextmanager
+def session(path: str | Path, transaction: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``with session(build) as con:`` — one unit of work on a warehouse file.
+
+    Opens the file read-write, begins a transaction (unless ``transaction`` is
+    false, for work that manages its own), commits if the block ends normally,
+    checkpoints and closes. If the block raises, the transaction is rolled
+    back and the *original* error propagates: nothing of the block is kept,
+    and no checkpoint of a failed transaction hides the cause.
+    """
+    con = connect(path)
+    try:
+        if transaction:
+            con.begin()
+        try:
+            yield con
+        except BaseException:
+            if transaction:
+                try:
+                    con.rollback()
+                except duckdb.Error:
+                    pass  # the transaction is already gone; the original error matters
+            raise
+        if transaction:
+            con.commit()
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
 def append_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
     """Append a Polars frame to a table, creating the table from the frame's schema the first time."""
     con.register("_frame", df)
@@ -121,6 +154,20 @@ def append_frame(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
     finally:
         con.unregister("_frame")
     return df.height
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """The first value of the first row of a query (None if it returns no row)."""
+    row = con.execute(sql, params or []).fetchone()
+    return row[0] if row else None
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every table and view of the file, as ``schema.name``."""
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -63,6 +63,16 @@ create table if not exists audit.quarantine (
     superseded_by_run varchar
 );
 
+-- Rows read but not loaded because the same row (same content) was staged before: the
+-- per-row side of rows_duplicate in meta.manifest. Files recognised whole as duplicates
+-- (same bytes as an earlier file) are not listed row by row: meta.manifest.duplicate_of.
+create table if not exists audit.duplicate_row (
+    file_id   varchar not null,
+    "row"     bigint not null,
+    row_hash  varchar not null,             -- equals stg.*._row_hash of the row kept
+    run_id    varchar not null
+);
+
 -- Every expectation evaluated, every run.
 create table if not exists audit.check_result (
     run_id           varchar not null,
@@ -78,8 +88,10 @@ create table if not exists audit.check_result (
     element_count    bigint,
     kwargs           varchar,
     description      varchar,
-    exception        varchar
+    exception        varchar,
+    scope            varchar                -- what a failed critical check blocks: null = the table, or source:<name>
 );
+alter table audit.check_result add column if not exists scope varchar;
 
 -- The indicator values of every published run (mart.indicator_value holds the latest).
 create table if not exists audit.indicator_history (

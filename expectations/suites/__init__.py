@@ -1,28 +1,48 @@
-"""The rules, one module per source (plus ``core`` for the shared dimensions).
+"""The rules, one module per source (plus ``core`` for the shared dimensions and ``volume``).
 
-Each module has ``suites(thresholds) -> {suite name: (schema.table, [expectations])}``.
-Severity is GX's own: ``critical`` blocks the indicators that depend on the
-table (and only those); ``warning`` annotates. Thresholds an operator may
-tune live in ``expectations/thresholds/<source>.yml``. Every module in this
-package is picked up; adding a source's rules is adding a file.
+Each module has ``suites(thresholds) -> list[Suite]``; the slice registry
+(``flows/registry.py``) says which module belongs to which source. Severity
+is GX's own: ``critical`` blocks indicators, ``warning`` annotates. What a
+failed critical check blocks is data on the suite (``scope``): by default the
+suite's table and every indicator that reads it, directly or through the
+tables built from it; ``source:<name>`` for a rule about a whole delivery
+(every indicator of that source). Thresholds an operator may tune live in
+``expectations/thresholds/<source>.yml``.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-Suite = tuple[str, Sequence]  # (schema.table, expectations)
+
+@dataclass(frozen=True)
+class Suite:
+    """An expectation suite: its name, the table it validates, its expectations and scope."""
+
+    name: str
+    table: str  # schema.table
+    expectations: Sequence[Any]  # great_expectations Expectation objects
+    scope: str | None = None  # what a failed critical check blocks; None = the table
+
+    @property
+    def blocks(self) -> str:
+        """The table, or ``source:<name>``, that a failed critical check of this suite blocks."""
+        return self.scope or self.table
+
+    def __post_init__(self) -> None:
+        if self.scope is not None and not self.scope.startswith("source:"):
+            raise ValueError(
+                f"suite {self.name}: scope must be None or 'source:<name>', not {self.scope!r}"
+            )
 
 
-def all_suites(thresholds: dict) -> dict[str, Suite]:
-    """Suite name -> (table, expectations), for every table the pipeline builds."""
-    suites: dict[str, Suite] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for name, suite in module.suites(thresholds).items():
-            if name in suites:
-                raise ValueError(f"suite {name} defined twice")
-            suites[name] = suite
-    return suites
+def unique_by_name(suites: Sequence[Suite]) -> dict[str, Suite]:
+    """Suite name -> suite, refusing a name used twice."""
+    out: dict[str, Suite] = {}
+    for s in suites:
+        if s.name in out:
+            raise ValueError(f"suite {s.name} defined twice")
+        out[s.name] = s
+    return out

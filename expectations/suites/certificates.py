@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.certificates import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     cert = t.get("certificates", {})
-    return {
-        "stg_certificates_certificate": (
+    return [
+        Suite(
+            "stg_certificates_certificate",
             "stg.certificates_certificate",
             [
                 E.ExpectColumnValuesToNotBeNull(column="serial", severity=CRITICAL),
@@ -51,7 +54,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_certificate": (
+        Suite(
+            "fct_certificate",
             "core.fct_certificate",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -61,7 +65,8 @@ def suites(t: dict) -> dict:
                 E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
             ],
         ),
-        "fct_signature_coverage": (
+        Suite(
+            "fct_signature_coverage",
             "core.fct_signature_coverage",
             [
                 E.ExpectColumnValuesToBeInSet(
@@ -83,4 +88,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

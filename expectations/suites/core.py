@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     geo = t.get("geography", {})
-    return {
-        "dim_unit": (
+    return [
+        Suite(
+            "dim_unit",
             "core.dim_unit",
             [
                 E.ExpectColumnValuesToBeUnique(column="unit_code", severity=CRITICAL),
@@ -23,7 +27,8 @@ def suites(t: dict) -> dict:
                 E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),
             ],
         ),
-        "dim_agency": (
+        Suite(
+            "dim_agency",
             "core.dim_agency",
             [
                 E.ExpectColumnValuesToBeUnique(column="agency_code", severity=CRITICAL),
@@ -34,4 +39,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

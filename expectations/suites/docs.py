@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     docs = t.get("docs", {})
-    return {
-        "stg_docs_work_file": (
+    return [
+        Suite(
+            "stg_docs_work_file",
             "stg.docs_work_file",
             [
                 E.ExpectColumnValuesToNotBeNull(column="work_file_id", severity=CRITICAL),
@@ -42,7 +46,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_work_file": (
+        Suite(
+            "fct_work_file",
             "core.fct_work_file",
             [
                 E.ExpectColumnValuesToBeUnique(column="work_file_id", severity=CRITICAL),
@@ -75,4 +80,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     dvc = t.get("dvc", {})
-    return {
-        "stg_dvc_dossier": (
+    return [
+        Suite(
+            "stg_dvc_dossier",
             "stg.dvc_dossier",
             [
                 E.ExpectColumnValuesToNotBeNull(column="dossier_id", severity=CRITICAL),
@@ -35,7 +39,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "stg_dvc_rating": (
+        Suite(
+            "stg_dvc_rating",
             "stg.dvc_rating",
             [
                 E.ExpectColumnValuesToNotBeNull(column="dossier_id", severity=CRITICAL),
@@ -44,7 +49,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_dossier": (
+        Suite(
+            "fct_dossier",
             "core.fct_dossier",
             [
                 E.ExpectColumnValuesToBeUnique(column="dossier_id", severity=CRITICAL),
@@ -66,7 +72,8 @@ def suites(t: dict) -> dict:
                 E.ExpectColumnValuesToNotBeNull(column="status", severity=CRITICAL),
             ],
         ),
-        "fct_provision": (
+        Suite(
+            "fct_provision",
             "core.fct_provision",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -78,7 +85,8 @@ def suites(t: dict) -> dict:
                 E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
             ],
         ),
-        "source_dvc_districts": (
+        Suite(
+            "dvc_delivery_districts",
             "core.delivery_districts_dvc",
             [
                 E.ExpectColumnValuesToBeBetween(
@@ -88,11 +96,13 @@ def suites(t: dict) -> dict:
                     description="every district appears in this run's deliveries",
                 ),
             ],
+            scope="source:dvc",  # a whole district missing: every dvc indicator is partial
         ),
-        "fct_rating": (
+        Suite(
+            "fct_rating",
             "core.fct_rating",
             [
                 E.ExpectColumnValuesToBeUnique(column="dossier_id", severity=CRITICAL),
             ],
         ),
-    }
+    ]

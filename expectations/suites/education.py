@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.education import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     edu = t.get("education", {})
-    return {
-        "stg_education_institution": (
+    return [
+        Suite(
+            "stg_education_institution",
             "stg.education_institution",
             [
                 E.ExpectColumnValuesToNotBeNull(column="institution_code", severity=CRITICAL),
@@ -28,7 +31,8 @@ def suites(t: dict) -> dict:
                 E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
             ],
         ),
-        "stg_education_enrolment": (
+        Suite(
+            "stg_education_enrolment",
             "stg.education_enrolment",
             [
                 E.ExpectColumnValuesToNotBeNull(column="institution_code", severity=CRITICAL),
@@ -39,7 +43,8 @@ def suites(t: dict) -> dict:
                 E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
             ],
         ),
-        "fct_edu_institution": (
+        Suite(
+            "fct_edu_institution",
             "core.fct_edu_institution",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -52,7 +57,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_edu_enrolment": (
+        Suite(
+            "fct_edu_enrolment",
             "core.fct_edu_enrolment",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -78,4 +84,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.enterprise import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     ent = t.get("enterprise", {})
-    return {
-        "stg_enterprise_survey": (
+    return [
+        Suite(
+            "stg_enterprise_survey",
             "stg.enterprise_survey",
             [
                 E.ExpectColumnValuesToNotBeNull(column="tax_code_hash", severity=CRITICAL),
@@ -40,7 +43,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_enterprise_survey": (
+        Suite(
+            "fct_enterprise_survey",
             "core.fct_enterprise_survey",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -69,4 +73,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.health import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     health = t.get("health", {})
-    return {
-        "stg_health_facility": (
+    return [
+        Suite(
+            "stg_health_facility",
             "stg.health_facility",
             [
                 E.ExpectColumnValuesToNotBeNull(column="facility_code", severity=CRITICAL),
@@ -33,7 +36,8 @@ def suites(t: dict) -> dict:
                 E.ExpectColumnValuesToBeUnique(column="_row_hash", severity=CRITICAL),
             ],
         ),
-        "fct_health_facility": (
+        Suite(
+            "fct_health_facility",
             "core.fct_health_facility",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -51,4 +55,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 LEVELS = [1, 2, 3, 4, 5]
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     ict = t.get("ict", {})
-    return {
-        "stg_ict_system": (
+    return [
+        Suite(
+            "stg_ict_system",
             "stg.ict_system",
             [
                 E.ExpectColumnValuesToNotBeNull(column="system_code", severity=CRITICAL),
@@ -37,7 +41,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_information_system": (
+        Suite(
+            "fct_information_system",
             "core.fct_information_system",
             [
                 E.ExpectColumnValuesToBeUnique(column="system_code", severity=CRITICAL),
@@ -69,4 +74,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.population import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     pop = t.get("population", {})
-    return {
-        "stg_population_age_band": (
+    return [
+        Suite(
+            "stg_population_age_band",
             "stg.population_age_band",
             [
                 E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
@@ -29,7 +32,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_population": (
+        Suite(
+            "fct_population",
             "core.fct_population",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -55,4 +59,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -7,14 +7,18 @@ is not a failure (R01–R02 then show "no data").
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 N_PROVINCES = 63
 
 
-def _staging(table: str) -> tuple[str, list]:
-    return (
+def _staging(name: str, table: str) -> Suite:
+    return Suite(
+        name,
         table,
         [
             E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),
@@ -34,12 +38,13 @@ def _staging(table: str) -> tuple[str, list]:
     )
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     rankings = t.get("rankings", {})
-    return {
-        "stg_rankings_dti": _staging("stg.rankings_dti"),
-        "stg_rankings_ict": _staging("stg.rankings_ict"),
-        "fct_ranking": (
+    return [
+        _staging("stg_rankings_dti", "stg.rankings_dti"),
+        _staging("stg_rankings_ict", "stg.rankings_ict"),
+        Suite(
+            "fct_ranking",
             "core.fct_ranking",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -78,4 +83,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -7,14 +7,18 @@ that is not a failure (T07 then shows "no data").
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 MEASURES = ["grdp", "digital_economy", "digital_core", "digital_sectors", "digital_share"]
 
 
-def _staging(table: str, t: dict) -> tuple[str, list]:
-    return (
+def _staging(name: str, table: str, t: dict) -> Suite:
+    return Suite(
+        name,
         table,
         [
             E.ExpectColumnValuesToNotBeNull(
@@ -42,12 +46,13 @@ def _staging(table: str, t: dict) -> tuple[str, list]:
     )
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     stats = t.get("stats", {})
-    return {
-        "stg_stats_grdp_quarterly": _staging("stg.stats_grdp_quarterly", stats),
-        "stg_stats_grdp_yearly": _staging("stg.stats_grdp_yearly", stats),
-        "fct_grdp": (
+    return [
+        _staging("stg_stats_grdp_quarterly", "stg.stats_grdp_quarterly", stats),
+        _staging("stg_stats_grdp_yearly", "stg.stats_grdp_yearly", stats),
+        Suite(
+            "fct_grdp",
             "core.fct_grdp",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -96,4 +101,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.tax import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     tax = t.get("tax", {})
-    return {
-        "stg_tax_retail_store": (
+    return [
+        Suite(
+            "stg_tax_retail_store",
             "stg.tax_retail_store",
             [
                 E.ExpectColumnValuesToNotBeNull(column="store_id", severity=CRITICAL),
@@ -37,7 +40,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_retail_store": (
+        Suite(
+            "fct_retail_store",
             "core.fct_retail_store",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -58,4 +62,4 @@ def suites(t: dict) -> dict:
                 E.ExpectColumnValuesToNotBeNull(column="taxpayer_type", severity=WARNING),
             ],
         ),
-    }
+    ]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.suites import Suite
 from sources.telecom import constants as c
 
 E = gx.expectations
-CRITICAL, WARNING = "critical", "warning"
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> dict:
+def suites(t: dict) -> list[Suite]:
     tel = t.get("telecom", {})
-    return {
-        "stg_telecom_fibre_address": (
+    return [
+        Suite(
+            "stg_telecom_fibre_address",
             "stg.telecom_fibre_address",
             [
                 E.ExpectColumnValuesToNotBeNull(column="as_of", severity=CRITICAL),
@@ -38,7 +41,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "stg_telecom_household": (
+        Suite(
+            "stg_telecom_household",
             "stg.telecom_household",
             [
                 E.ExpectColumnValuesToNotBeNull(column="households", severity=CRITICAL),
@@ -50,7 +54,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_commune_household": (
+        Suite(
+            "fct_commune_household",
             "core.fct_commune_household",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -69,7 +74,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_fibre_address": (
+        Suite(
+            "fct_fibre_address",
             "core.fct_fibre_address",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -87,7 +93,8 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-        "fct_fibre_coverage": (
+        Suite(
+            "fct_fibre_coverage",
             "core.fct_fibre_coverage",
             [
                 E.ExpectCompoundColumnsToBeUnique(
@@ -108,4 +115,4 @@ def suites(t: dict) -> dict:
                 ),
             ],
         ),
-    }
+    ]

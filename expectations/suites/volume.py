@@ -1,32 +1,37 @@
 """Volume rules: a source's delivery far below its recent history blocks that source's indicators.
 
-Suites named ``source_<name>_...`` are source-scoped: the gate blocks every
-indicator of that source when one of their critical checks fails. The rule
-reads ``core.delivery_volume`` (one row per file delivered in the run being
-validated) built from ``core.fct_delivery_volume``.
+One suite per source, scoped to the source: the gate blocks every indicator
+of that source when it fails. The rule reads ``core.delivery_volume_<source>``
+(one row per file delivered in the run being validated), built from
+``core.fct_delivery_volume``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
 
-from sources import SOURCES
+from expectations.suites import Suite
 
 
-def suites(t: dict) -> dict:
-    volume = t.get("volume", {})
-    return {
-        f"source_{name}_volume": (
+def suites(t: dict, sources: Iterable[str]) -> list[Suite]:
+    min_ratio = t["volume"]["min_ratio"]
+    return [
+        Suite(
+            f"{name}_delivery_volume",
             f"core.delivery_volume_{name}",
             [
                 gx.expectations.ExpectColumnValuesToBeBetween(
                     column="volume_ratio",
-                    min_value=volume.get("min_ratio", 0.3),
-                    severity="critical",
+                    min_value=min_ratio,
+                    severity=FailureSeverity.CRITICAL,
                     description=f"each {name} delivery of this run has at least "
-                    f"{volume.get('min_ratio', 0.3):.0%} of its usual rows",
+                    f"{min_ratio:.0%} of its usual rows",
                 ),
             ],
+            scope=f"source:{name}",
         )
-        for name in SOURCES
-    }
+        for name in sources
+    ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, file_date, lazy_simulator
+from sources.base import Source, file_date
 from sources.certificates import connector, constants
 
 
@@ -39,7 +39,6 @@ SOURCE = Source(
     title_en="Digital-signature and e-signature certificate issuers",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.certificates.simulator"),
     cadence="monthly",
     order=tuple(constants.DATASETS),
     period_of=month_of,

@@ -327,7 +327,7 @@ def history(seed: int, scale: float) -> pl.DataFrame:
 
 
 def month_ends(start: date, end: date) -> list[date]:
-    out = []
+    out: list[date] = []
     y, m = start.year, start.month
     while True:
         last = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
@@ -421,7 +421,7 @@ def simulate(
     written = dict.fromkeys(c.DATASETS, 0)
     for k, issuer in enumerate(ISSUER_CODES):
         mine = certs.filter(pl.col("issuer") == issuer)
-        files = [
+        files: list[tuple[str, str, date | None, date]] = [
             ("register", f"sodangky_{issuer}_{start:%Y%m%d}.csv", None, start - timedelta(days=1))
         ]
         files += [

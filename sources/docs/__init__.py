@@ -17,7 +17,7 @@ on Protection of State Secrets 2018.
 Targets fed: T06a (province departments), T06b (district level), T06c (commune level).
 """
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.docs import connector, constants
 
 SOURCE = Source(
@@ -26,7 +26,6 @@ SOURCE = Source(
     title_en="Provincial document-management and operations system",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.docs.simulator"),
     cadence="monthly",
     order=("work_file",),
     period_of=connector.month_of,

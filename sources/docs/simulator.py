@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -330,8 +330,8 @@ def lookups(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 def report_rows(files: pl.DataFrame, seed: int, month_first: date) -> pl.DataFrame:
     """The month's report: files opened or closed in the month, in their state at the month's end."""
     agency_frame, officer_frame = lookups(seed)
-    start = np.datetime64(month_first, "ms")
-    stop = np.datetime64(end_of_month(month_first) + timedelta(days=1), "ms")
+    start = datetime.combine(month_first, time())
+    stop = datetime.combine(end_of_month(month_first) + timedelta(days=1), time())
     in_month = (
         files.filter(
             pl.col("opened").is_between(start, stop, closed="left")

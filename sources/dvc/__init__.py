@@ -13,7 +13,7 @@ Decision 766/QĐ-TTg and Decree 42/2022/NĐ-CP), and satisfaction ratings.
 Targets fed: T01–T05.
 """
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.dvc import connector, constants
 
 SOURCE = Source(
@@ -22,7 +22,6 @@ SOURCE = Source(
     title_en="Provincial one-stop system and public-service portal",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.dvc.simulator"),
     cadence="daily",
     order=("procedure", "provision", "dossier", "rating"),
     tracked_dataset="dossier",

@@ -16,7 +16,7 @@ import polars as pl
 from sources.base import SourceFileError, read_csv_text
 from sources.dvc import constants as c
 
-DOSSIER_SCHEMA: dict[str, pl.DataType] = {
+DOSSIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **{f: pl.String for f in c.DOSSIER_READ_FIELDS},
     **{
         name: pl.List(pl.Struct({f: pl.String for f in fields}))

@@ -41,15 +41,15 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
-import warehouse.reference
 from sources import geo
 from sources.dvc import constants as c
 
-REFERENCE_DIR = Path(warehouse.reference.__file__).parent
+REFERENCE_DIR = geo.REFERENCE
 
 DOSSIERS_PER_YEAR = 640_000  # distinct dossiers a year at scale 1.0 (Hậu Giang, all levels)
 TREND_ORIGIN = date(2025, 1, 1)  # t = 0 of the time trend; t = 1 a year later
@@ -1801,7 +1801,7 @@ def _result_name(name: str) -> str:
 
 def _procedure_table(rng: np.random.Generator, seed: int = 190) -> pl.DataFrame:
     """The catalogue: one row per procedure, with the catalogue columns and internal ones."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for si, sector in enumerate(SECTORS):
         for level, names in (
             ("province", sector.province),
@@ -1830,12 +1830,12 @@ def _procedure_table(rng: np.random.Generator, seed: int = 190) -> pl.DataFrame:
     fee = np.array([SECTORS[i].fees[int(rng.integers(len(SECTORS[i].fees)))] for i in sector_i])
     popularity = np.array([r["weight"] for r in rows]) * rng.lognormal(0.0, 0.4, n)
     level_vi = {v: k for k, v in c.AGENCY_LEVEL.items()}
-    names = [r["TenTTHC"] for r in rows]
+    procedure_names = [r["TenTTHC"] for r in rows]
     result_document = _unit(_salted(np.arange(n), seed, 80)) < RESULT_DOCUMENT_SHARE
     return pl.DataFrame(
         {
             "MaTTHC": codes,
-            "TenTTHC": names,
+            "TenTTHC": procedure_names,
             "MaLinhVuc": [SECTORS[i].code for i in sector_i],
             "TenLinhVuc": [SECTORS[i].name for i in sector_i],
             "CapThucHien": [level_vi[r["level"]] for r in rows],
@@ -1850,9 +1850,9 @@ def _procedure_table(rng: np.random.Generator, seed: int = 190) -> pl.DataFrame:
                 ("Phí thẩm định " if nm.startswith("Thẩm định") else "Lệ phí ")
                 + nm[0].lower()
                 + nm[1:]
-                for nm in names
+                for nm in procedure_names
             ],
-            "result_name": [_result_name(nm) for nm in names],
+            "result_name": [_result_name(nm) for nm in procedure_names],
             "popularity": popularity,
             "business": [SECTORS[i].business for i in sector_i],
             "organisation": [SECTORS[i].organisation for i in sector_i],
@@ -2594,7 +2594,9 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
 
 
 def _empty_dossier_frame() -> pl.DataFrame:
-    schema: dict[str, pl.DataType] = {f: pl.String for f in c.DOSSIER_SCALAR_FIELDS}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        f: pl.String for f in c.DOSSIER_SCALAR_FIELDS
+    }
     schema.update(
         {
             name: pl.List(pl.Struct({f: pl.String for f in fields}))

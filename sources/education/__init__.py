@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.education import connector, constants
 
 
@@ -40,7 +40,6 @@ SOURCE = Source(
     title_en="Education sector database",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.education.simulator"),
     cadence="yearly",
     order=("institution", "enrolment"),
     period_of=school_year_of,

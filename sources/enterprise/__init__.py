@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.enterprise import connector, constants
 
 _YEAR = re.compile(r"khaosat_cds_(\d{4})_")
@@ -38,7 +38,6 @@ SOURCE = Source(
     title_en="Enterprise registry and annual enterprise digital-transformation survey",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.enterprise.simulator"),
     cadence="yearly",
     order=("survey",),
     period_of=period_of,

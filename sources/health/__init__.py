@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, file_date, lazy_simulator
+from sources.base import Source, file_date
 from sources.health import connector, constants
 
 
@@ -37,7 +37,6 @@ SOURCE = Source(
     title_en="Health sector: examination and treatment facilities",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.health.simulator"),
     cadence="monthly",
     order=("facility",),
     period_of=month_of,

@@ -146,7 +146,7 @@ def live_since(f: Facility, seed: int) -> date | None:
 
 
 def month_ends(start: date, end: date) -> list[date]:
-    out = []
+    out: list[date] = []
     y, m = start.year, start.month
     while True:
         last = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)

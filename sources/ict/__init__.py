@@ -14,7 +14,7 @@ level's security plan. The inventory is an Excel workbook sent quarterly.
 Targets fed: T16 (security level approved), T17 (security plan fully in place).
 """
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.ict import connector, constants
 
 SOURCE = Source(
@@ -23,7 +23,6 @@ SOURCE = Source(
     title_en="Inventory of state information systems (Department of Information and Communications)",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.ict.simulator"),
     cadence="quarterly",
     order=("system",),
     period_of=connector.quarter_of,

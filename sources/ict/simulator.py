@@ -267,6 +267,8 @@ def as_cell(day: date | None, as_text: bool) -> object:
 def row_of(system: System, as_of: date, seed: int) -> list:
     """The inventory row of a system as it stood at ``as_of``."""
     approved = system.approved_on is not None and system.approved_on <= as_of
+    plan: str | None
+    plan_on: date | None
     if system.full_on and system.full_on <= as_of:
         plan, plan_on = "Đã triển khai đầy đủ", system.full_on
     elif system.partial_on and system.partial_on <= as_of:

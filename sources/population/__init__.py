@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, file_date, lazy_simulator
+from sources.base import Source, file_date
 from sources.population import connector, constants
 
 
@@ -39,7 +39,6 @@ SOURCE = Source(
     title_en="National Population Database (residents by commune and age band)",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.population.simulator"),
     cadence="quarterly",
     order=("age_band",),
     period_of=quarter_of,

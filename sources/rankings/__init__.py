@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.rankings import connector, constants
 
 
@@ -37,7 +37,6 @@ SOURCE = Source(
     title_en="Ministry rankings: provincial DTI and Vietnam ICT Index",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.rankings.simulator"),
     cadence="yearly",
     order=("dti", "ict"),
     period_of=period_of,

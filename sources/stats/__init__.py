@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.stats import connector, constants
 
 
@@ -45,7 +45,6 @@ SOURCE = Source(
     title_en="Provincial statistics office: GRDP and digital-economy value added",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.stats.simulator"),
     cadence="quarterly",
     order=("quarterly", "yearly"),
     period_of=period_of,

@@ -22,7 +22,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sources.base import SourceFileError
 from sources.stats import constants as c
 
-SCHEMA: dict[str, pl.DataType] = {**{col: pl.String for col in c.COLUMNS}, "_row": pl.Int64}
+SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    **{col: pl.String for col in c.COLUMNS},
+    "_row": pl.Int64,
+}
 
 
 def normalise(value: object) -> str | None:

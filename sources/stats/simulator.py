@@ -125,13 +125,13 @@ def columns_of(release: Release) -> list[tuple[int, int | None]]:
         (release.year - 1, None)
     ]
     this_year: list[tuple[int, int | None]] = [
-        (release.year, q) for q in range(1, release.quarter + 1)
+        (release.year, q) for q in range(1, (release.quarter or 4) + 1)
     ]
     return last_year + this_year + ([(release.year, None)] if release.quarter == 4 else [])
 
 
 def table(seed: int, release: Release) -> list[tuple[int, int | None, dict[str, float]]]:
-    out = []
+    out: list[tuple[int, int | None, dict[str, float]]] = []
     for year, quarter in columns_of(release):
         if quarter is not None:
             out.append((year, quarter, with_share(published_quarter(seed, year, quarter, release))))

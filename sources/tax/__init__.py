@@ -19,7 +19,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from sources.base import Source, file_date, lazy_simulator
+from sources.base import Source, file_date
 from sources.tax import connector, constants
 
 
@@ -39,7 +39,6 @@ SOURCE = Source(
     title_en="Tax department register of retail stores and cash-register e-invoices",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.tax.simulator"),
     cadence="monthly",
     order=("store",),
     period_of=period_of,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.telecom import connector, constants
 
 _QUARTER = re.compile(r"_(\d{4})q([1-4])_")
@@ -46,7 +46,6 @@ SOURCE = Source(
     title_en="Telecom operators' fibre (FTTH) coverage reports and households per commune",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.telecom.simulator"),
     cadence="quarterly",
     order=("household", "coverage"),
     period_of=period_of,

@@ -1,63 +1,72 @@
 """Core tables: dimensions and facts, one SQL file each, named as the table it builds.
 
-Every run rebuilds them from ``stg.*`` and ``ref.*`` (they are derived, never
-edited). The order and the lineage (which tables each one reads) are taken
-from the SQL itself, so adding a model is adding a file.
+``shared/`` holds the dimensions every source joins (units, agencies, dates,
+periods) and the delivery facts (completeness, volume); each source's own
+tables live in the folder of the source (``dvc/fct_dossier.sql``), with the
+per-run views its source-scoped rules read in ``<source>/run_views/``. Which
+folders make up the warehouse is said once, in the slice registry
+(``flows/registry.py``); the functions here take the folders they are given.
+
+Every run rebuilds the tables from ``stg.*`` and ``ref.*`` (they are derived,
+never edited). The order and the lineage (which tables each one reads) are
+taken from the SQL itself, so adding a model is adding a file.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
 
-HERE = Path(__file__).parent
+from warehouse.build import existing_tables
+
+SHARED = Path(__file__).parent / "shared"
 TABLE_REF = re.compile(r"\b((?:ref|stg|core|meta|mart)\.[a-z_][a-z0-9_]*)\b")
+RUN_VIEWS = "run_views"  # <source folder>/run_views/<view>.sql, with {run_id}: core.<view>_<source>
 
 
-def models(folder: Path = HERE) -> dict[str, str]:
-    """``core.<file stem>`` -> its SQL."""
-    return {f"core.{p.stem}": p.read_text() for p in sorted(folder.glob("*.sql"))}
+def models(folders: Iterable[Path]) -> dict[str, str]:
+    """``core.<file stem>`` -> its SQL, for every ``*.sql`` directly in ``folders``."""
+    found: dict[str, str] = {}
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.sql")):
+            name = f"core.{path.stem}"
+            if name in found:
+                raise ValueError(f"core model {name} defined twice (second in {path})")
+            found[name] = path.read_text(encoding="utf-8")
+    return found
 
 
 def tables_read(sql: str) -> set[str]:
     return set(TABLE_REF.findall(sql))
 
 
-def lineage(folder: Path = HERE) -> dict[str, set[str]]:
+def lineage(folders: Iterable[Path]) -> dict[str, set[str]]:
     """Each core table -> the tables its SQL reads."""
-    return {name: tables_read(sql) - {name} for name, sql in models(folder).items()}
+    return {name: tables_read(sql) - {name} for name, sql in models(folders).items()}
 
 
-def build_order(folder: Path = HERE) -> list[str]:
-    deps = lineage(folder)
+def build_order(deps: dict[str, set[str]]) -> list[str]:
     graph = {name: {d for d in ds if d in deps} for name, ds in deps.items()}
     return list(TopologicalSorter(graph).static_order())
 
 
-def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables"
-        ).fetchall()
-    }
-
-
-def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> dict[str, str]:
-    """(Re)build every core table in dependency order.
+def build_core(con: duckdb.DuckDBPyConnection, folders: Iterable[Path]) -> dict[str, str]:
+    """(Re)build every core table of ``folders`` in dependency order.
 
     A table whose inputs do not exist yet (a source that has never delivered)
     is skipped, with its dependents. Returns table -> "built" or the reason it
     was skipped.
     """
-    sql = models(folder)
-    deps = lineage(folder)
+    folders = list(folders)
+    sql = models(folders)
+    deps = lineage(folders)
     present = existing_tables(con)
     outcome: dict[str, str] = {}
-    for name in build_order(folder):
+    for name in build_order(deps):
         missing = sorted(d for d in deps[name] if d not in present)
         if missing:
             outcome[name] = "skipped: no " + ", ".join(missing)
@@ -70,24 +79,53 @@ def build_core(con: duckdb.DuckDBPyConnection, folder: Path = HERE) -> dict[str,
     return outcome
 
 
-RUN_VIEWS = HERE / "run_views"  # <source>.<view>.sql, with {run_id}: core.<view>_<source>
+def run_view_sql(folder: Path) -> dict[str, str]:
+    """A source folder's per-run views: view stem -> SQL (with ``{run_id}`` to fill in)."""
+    return {
+        p.stem: p.read_text(encoding="utf-8")
+        for p in sorted((Path(folder) / RUN_VIEWS).glob("*.sql"))
+    }
 
 
-def build_run_views(con: duckdb.DuckDBPyConnection, sources: list[str], run_id: str) -> list[str]:
-    """Per-source views of what this run delivered, for source-scoped rules (volume, units missing)."""
+def run_views_lineage(sources: dict[str, Path]) -> dict[str, set[str]]:
+    """``core.<view>_<source>`` -> the tables it reads, for every source's run views."""
+    out: dict[str, set[str]] = {}
+    for name, folder in sources.items():
+        out[f"core.delivery_volume_{name}"] = {"core.fct_delivery_volume"}
+        for view, sql in run_view_sql(folder).items():
+            out[f"core.{view}_{name}"] = tables_read(sql)
+    return out
+
+
+def build_run_views(
+    con: duckdb.DuckDBPyConnection, sources: dict[str, Path], run_id: str
+) -> list[str]:
+    """Per-source views of what this run delivered, for source-scoped rules (volume, units missing).
+
+    ``sources``: source name -> its core folder (whose ``run_views/`` are built).
+    """
     if not all(c.isalnum() or c == "-" for c in run_id):
         raise ValueError(f"unexpected run id {run_id!r}")
     built = []
-    for name in sources:
+    for name, folder in sources.items():
         con.execute(
             f"""create or replace view core.delivery_volume_{name} as
                 select * from core.fct_delivery_volume where source = '{name}' and run_id = '{run_id}'"""
         )
         built.append(f"core.delivery_volume_{name}")
-        for path in sorted(RUN_VIEWS.glob(f"{name}.*.sql")):
-            view = f"core.{path.name.split('.')[1]}_{name}"
+        for view, sql in run_view_sql(folder).items():
             con.execute(
-                f"create or replace view {view} as\n" + path.read_text().replace("{run_id}", run_id)
+                f"create or replace view core.{view}_{name} as\n" + sql.replace("{run_id}", run_id)
             )
-            built.append(view)
+            built.append(f"core.{view}_{name}")
     return built
+
+
+def build(
+    con: duckdb.DuckDBPyConnection, folders: Iterable[Path], run_views: dict[str, Path], run_id: str
+) -> dict[str, str]:
+    """The core step of a run: every table of ``folders``, then the run views of ``run_views``."""
+    outcome = build_core(con, folders)
+    for view in build_run_views(con, run_views, run_id):
+        outcome[view] = "view"
+    return outcome

@@ -11,6 +11,7 @@ inputs failed a critical check keeps its last published values, marked
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -18,8 +19,8 @@ import duckdb
 import yaml
 
 from transforms.core import tables_read
+from warehouse.build import scalar
 
-CATALOGUE = Path(__file__).with_name("catalogue")  # one YAML file per source
 LEVELS = ("province", "district", "commune")
 PERIOD_TYPES = ("month", "quarter", "year", "ytd")
 COMPARATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<"}
@@ -108,16 +109,16 @@ def parse_indicator(entry: dict) -> Indicator:
     return ind
 
 
-def load_catalogue(folder: Path = CATALOGUE) -> list[Indicator]:
-    """Every indicator of every ``*.yml`` file in the catalogue folder, sorted by id."""
+def load_catalogue(files: Iterable[Path]) -> list[Indicator]:
+    """Every indicator of the catalogue ``files`` (one per source), sorted by id."""
     indicators = []
-    for path in sorted(folder.glob("*.yml")):
+    for path in files:
         indicators += [
             parse_indicator(e) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []
         ]
     ids = [i.id for i in indicators]
     if dupes := {i for i in ids if ids.count(i) > 1}:
-        raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in {folder}")
+        raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in the catalogue")
     return sorted(indicators, key=lambda i: i.id)
 
 
@@ -231,14 +232,15 @@ def carry_blocked(
     """Keep the last published values of a blocked indicator, marked blocked with the reason."""
     kept = 0
     if previous_exists:
-        kept = con.execute(
+        kept = scalar(
+            con,
             """insert into _values
                select indicator_id, period_type, period_start, period_end, period_label, admin_level,
                       admin_code, admin_name, numerator, denominator, value, target, comparator, unit,
                       met, 'blocked', ?, ?, value_run_id
                from _previous where indicator_id = ?""",
             [reason, run_id, ind.id],
-        ).fetchone()[0]
+        )
     if not kept:
         placeholder(con, ind, "blocked", reason + " (no earlier value to keep)", run_id)
 
@@ -266,9 +268,10 @@ def compute_indicators(
     """Rebuild ``mart.indicator_value`` (and the catalogue table); return rows per indicator."""
     blocked = blocked or {}
     previous_exists = bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'mart' and table_name = 'indicator_value'"
-        ).fetchone()[0]
+        scalar(
+            con,
+            "select count(*) from information_schema.tables where table_schema = 'mart' and table_name = 'indicator_value'",
+        )
     )
     con.execute(f"create or replace temp table _values ({VALUE_COLUMNS})")
     if previous_exists:

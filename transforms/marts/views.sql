@@ -68,13 +68,13 @@ final as (
 )
 
 select * from final
-order by indicator_id, admin_level desc, admin_code;
+order by indicator_id asc, admin_level desc, admin_code asc;
 
 -- The latest result of every check.
 create or replace view mart.check_result_latest as
 select *
 from audit.check_result
-where run_id = (select run_id from audit.check_result order by checked_at desc limit 1);
+where run_id = (select c.run_id from audit.check_result as c order by c.checked_at desc limit 1);
 
 -- Quarantined rows by source, dataset, rule and reason.
 create or replace view mart.quarantine_summary as

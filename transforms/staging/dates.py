@@ -1,8 +1,9 @@
 """Dates as the sources send them -> typed datetimes, in one place.
 
 The national integration sends ``yyyyMMddHHmmss``; real exports mix in
-ISO dates and the Vietnamese ``dd/MM/yyyy``. Each accepted format is listed
-here; anything else stays null and the caller quarantines the row.
+ISO dates and the Vietnamese ``dd/MM/yyyy``. The accepted formats are a fact
+about the exports (``sources.base``); anything else stays null and the caller
+quarantines the row.
 """
 
 from __future__ import annotations
@@ -11,13 +12,7 @@ from datetime import date
 
 import polars as pl
 
-DATETIME_FORMATS = [
-    "%Y%m%d%H%M%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%d/%m/%Y %H:%M:%S",
-]
-DATE_FORMATS = ["%Y%m%d", "%Y-%m-%d", "%d/%m/%Y"]
+from sources.base import DATE_FORMATS, DATETIME_FORMATS
 
 EARLIEST = date(2000, 1, 1)  # nothing in these systems predates this
 

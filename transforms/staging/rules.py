@@ -9,6 +9,7 @@ every input row ends in exactly one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -38,8 +39,8 @@ def apply_rules(
     """
     if not rules:
         return df, pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    rule_expr = pl.when(rules[0].broken.fill_null(False)).then(pl.lit(rules[0].name))
-    reason_expr = pl.when(rules[0].broken.fill_null(False)).then(rules[0].reason)
+    rule_expr: Any = pl.when(rules[0].broken.fill_null(False)).then(pl.lit(rules[0].name))
+    reason_expr: Any = pl.when(rules[0].broken.fill_null(False)).then(rules[0].reason)
     for r in rules[1:]:
         rule_expr = rule_expr.when(r.broken.fill_null(False)).then(pl.lit(r.name))
         reason_expr = reason_expr.when(r.broken.fill_null(False)).then(r.reason)

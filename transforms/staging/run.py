@@ -9,9 +9,8 @@ go on.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,9 +25,9 @@ from warehouse.build import append_frame, table_exists
 REFERENCE = Path(__file__).resolve().parents[2] / "warehouse" / "reference"
 
 
-def steps_for(source: str) -> dict[str, StagingStep]:
-    """The staging steps of a source: ``STEPS`` of ``transforms/staging/stg_<source>.py``."""
-    return importlib.import_module(f"transforms.staging.stg_{source}").STEPS
+Steps = Mapping[
+    str, StagingStep
+]  # dataset -> its staging step (``STEPS`` of a ``stg_<source>.py``)
 
 
 @dataclass
@@ -115,6 +114,11 @@ def load_deduplicated(
             qualify row_number() over (partition by _row_hash order by _file_date, _file_id, _row) = 1"""
     )
     con.execute(f"insert into {table} by name select * from _load")
+    con.execute(  # every row not loaded is accounted for: which row of which file, and its content hash
+        """insert into audit.duplicate_row
+           select n._file_id, n._row, n._row_hash, n._run_id from _new as n
+           anti join _load as l on l._file_id = n._file_id and l._row = n._row"""
+    )
     loaded = dict(con.execute("select _file_id, count(*) from _load group by all").fetchall())
     con.execute("drop table _new; drop table _load")
     return loaded
@@ -133,11 +137,10 @@ def add_new_columns(con: duckdb.DuckDBPyConnection, table: str, incoming: str) -
 
 
 def ensure_tables(
-    con: duckdb.DuckDBPyConnection, source: Source, ctx: StageContext, run_id: str
+    con: duckdb.DuckDBPyConnection, source: Source, steps: Steps, ctx: StageContext, run_id: str
 ) -> None:
     """Create a delivering source's staging tables that have no file yet (ratings before the first
     rating file), empty, so its core tables can build."""
-    steps = steps_for(source.name)
     for dataset in source.dataset_order():
         step = steps[dataset]
         if table_exists(con, step.table):
@@ -157,9 +160,9 @@ def ensure_tables(
 
 
 def stage_source(
-    con: duckdb.DuckDBPyConnection, source: Source, pii_key: bytes, run_id: str
+    con: duckdb.DuckDBPyConnection, source: Source, steps: Steps, pii_key: bytes, run_id: str
 ) -> StageSummary:
-    """Stage every pending file of ``source``, dataset by dataset in the source's order."""
+    """Stage every pending file of ``source`` with its ``steps``, dataset by dataset in the source's order."""
     summary = StageSummary(source.name)
     ctx = StageContext(con, pii_key)
     delivered = con.execute(
@@ -167,13 +170,12 @@ def stage_source(
     ).fetchall()[0][0]
     if not delivered:  # never delivered: no tables, its indicators say "source missing"
         return summary
-    ensure_tables(con, source, ctx, run_id)
+    ensure_tables(con, source, steps, ctx, run_id)
     for dataset in source.dataset_order():
         files = pending_files(con, source.name, dataset)
         for start in range(0, len(files), BATCH_FILES):
-            stage_batch(
-                con, source, dataset, files[start : start + BATCH_FILES], ctx, run_id, summary
-            )
+            batch = files[start : start + BATCH_FILES]
+            stage_batch(con, source, steps[dataset], dataset, batch, ctx, run_id, summary)
     return summary
 
 
@@ -183,6 +185,7 @@ BATCH_FILES = 20  # files staged together: bounds memory (a year of daily dossie
 def stage_batch(
     con: duckdb.DuckDBPyConnection,
     source: Source,
+    step: StagingStep,
     dataset: str,
     files: list[tuple],
     ctx: StageContext,
@@ -199,7 +202,6 @@ def stage_batch(
     if to_stage:
         raw = pl.concat(to_stage, how="vertical")
         del frames, to_stage
-        step = steps_for(source.name)[dataset]
         staged, quarantine = step.fn(raw, ctx)
         del raw
         loaded = load_deduplicated(con, step.table, staged, run_id)
@@ -262,6 +264,8 @@ def release_quarantine(
     con: duckdb.DuckDBPyConnection, source: str, dataset: str, step: StagingStep, run_id: str
 ) -> int:
     """Mark open quarantine rows superseded when this run loaded a corrected record with the same key."""
+    if step.key is None:
+        return 0
     raw_field, column = step.key
     return con.execute(
         f"""update audit.quarantine as q set status = 'superseded', superseded_by_run = ?

@@ -9,6 +9,8 @@ representative and phone never leave this module (not even in quarantine).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from sources.enterprise import constants as c
@@ -24,16 +26,16 @@ def _text(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().str.normalize("NFC").str.to_lowercase()
 
 
-def _lower_keys(mapping: dict[str, object]) -> dict[str, object]:
+def _lower_keys(mapping: Mapping[str, object]) -> dict[str, object]:
     return {k.lower(): v for k, v in mapping.items()}
 
 
-def decode(col: str, mapping: dict[str, object]) -> pl.Expr:
+def decode(col: str, mapping: Mapping[str, object]) -> pl.Expr:
     """Label -> code (null where the label is empty or unknown)."""
     return _text(col).replace_strict(_lower_keys(mapping), default=None)
 
 
-def outside_labels(col: str, mapping: dict[str, object]) -> RowRule:
+def outside_labels(col: str, mapping: Mapping[str, object]) -> RowRule:
     """Text is present but is none of the labels of the code list."""
     known = list(_lower_keys(mapping))
     return RowRule(

@@ -23,7 +23,7 @@ snapshots as (
              else snapshot_date end as applies_from,
         coalesce(cast(lead(snapshot_date) over (order by snapshot_date) - interval 1 day as date),
                  date '9999-12-31') as applies_to
-    from (select distinct snapshot_date from latest)
+    from (select distinct snapshot_date from latest) as days
 ),
 
 final as (

@@ -20,7 +20,7 @@ snapshot_days as (
     select
         snapshot_date,
         lead(snapshot_date) over (order by snapshot_date) as next_snapshot_date
-    from (select distinct snapshot_date from latest)
+    from (select distinct snapshot_date from latest) as days
 ),
 
 final as (

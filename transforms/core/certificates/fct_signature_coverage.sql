@@ -30,7 +30,7 @@ homes as (
     from certificates
     where commune_code is not null
     qualify row_number() over (
-        partition by holder_hash order by issued_date desc, issuer_code, serial
+        partition by holder_hash order by issued_date desc, issuer_code asc, serial asc
     ) = 1
 ),
 

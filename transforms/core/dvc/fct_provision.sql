@@ -8,7 +8,7 @@ snapshots as (
 
 latest_snapshot as (
     select * from snapshots
-    where snapshot_date = (select max(snapshot_date) from snapshots)
+    where snapshot_date = (select max(s.snapshot_date) from snapshots as s)
 ),
 
 latest as (

@@ -16,7 +16,7 @@ households as (
 
 quarters as (
     select as_of, lead(as_of) over (order by as_of) as next_as_of
-    from (select distinct as_of from addresses)
+    from (select distinct as_of from addresses) as days
 ),
 
 household_base as (

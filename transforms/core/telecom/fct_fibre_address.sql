@@ -46,7 +46,7 @@ commune_votes as (
 
 address_commune as (
     select * from commune_votes
-    qualify row_number() over (partition by as_of, address_hash order by n_votes desc, unit_code) = 1
+    qualify row_number() over (partition by as_of, address_hash order by n_votes desc, unit_code asc) = 1
 ),
 
 per_address as (

@@ -10,8 +10,9 @@ extracts as (
 ),
 
 months as (
-    select cast(m as date) as month_start
-    from extracts, generate_series(date_trunc('month', first_day), date_trunc('month', last_day), interval 1 month) as t(m)
+    select cast(t.m as date) as month_start
+    from extracts as e,
+        generate_series(date_trunc('month', e.first_day), date_trunc('month', e.last_day), interval 1 month) as t (m)
 ),
 
 periods as (
@@ -19,16 +20,22 @@ periods as (
         cast(month_start + interval 1 month - interval 1 day as date) as period_end
     from months
     union all
-    select distinct 'quarter', cast(date_trunc('quarter', month_start) as date),
-        cast(date_trunc('quarter', month_start) + interval 3 month - interval 1 day as date)
+    select distinct
+        'quarter' as period_type,
+        cast(date_trunc('quarter', month_start) as date) as period_start,
+        cast(date_trunc('quarter', month_start) + interval 3 month - interval 1 day as date) as period_end
     from months
     union all
-    select distinct 'year', cast(date_trunc('year', month_start) as date),
-        cast(date_trunc('year', month_start) + interval 12 month - interval 1 day as date)
+    select distinct
+        'year' as period_type,
+        cast(date_trunc('year', month_start) as date) as period_start,
+        cast(date_trunc('year', month_start) + interval 12 month - interval 1 day as date) as period_end
     from months
     union all
-    select 'ytd', cast(date_trunc('year', month_start) as date),
-        cast(month_start + interval 1 month - interval 1 day as date)
+    select
+        'ytd' as period_type,
+        cast(date_trunc('year', month_start) as date) as period_start,
+        cast(month_start + interval 1 month - interval 1 day as date) as period_end
     from months
 ),
 
