@@ -124,7 +124,6 @@ def replica_credentials(home: Path, env: dict[str, str]) -> dict[str, str]:
 def cmd_portal(args: argparse.Namespace) -> int:
     import os
 
-    from sources import SOURCES
     from sources.portal.app import parse_faults
     from sources.portal.server import serve
     from sources.simulate import simulate_landing
@@ -134,7 +133,7 @@ def cmd_portal(args: argparse.Namespace) -> int:
     if not any((landing / "dvc").glob("hoso/**/hoso_*.jsonl")):
         print(f"no dossier files in {landing}: simulating {settings.sim_start}..{settings.sim_end}")
         simulate_landing(
-            {"dvc": SOURCES["dvc"]},
+            {"dvc": "sources.dvc.simulator"},
             landing,
             settings.sim_start,
             settings.sim_end,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -180,13 +181,13 @@ class ManifestSink:
         dataset: str,
         raw_dir: Path,
         run_id: str,
-        name_of: Callable[[Page, object], str],
+        name_of: Callable[[Page, Any], str],
     ) -> None:
         self.con, self.source, self.dataset = con, source, dataset
         self.raw_dir, self.run_id, self.name_of = raw_dir, run_id, name_of
         self.pages = self.taken = self.duplicates = 0
 
-    def __call__(self, page: Page, key: object, cursor: object) -> None:
+    def __call__(self, page: Page, key: Any, cursor: Any) -> None:
         name = self.name_of(page, key)
         sha, archived = archive_bytes(
             page.body, self.raw_dir, self.source.name, self.dataset, name, page.request_record()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -121,10 +122,8 @@ class RetryPolicy:
         """Seconds to wait after failed attempt number ``attempt`` (1-based) that raised ``exc``."""
         if isinstance(exc, RetryableStatus) and exc.retry_after is not None:
             return exc.retry_after
-        backoff = tenacity.wait_exponential_jitter(
-            initial=self.initial, max=self.maximum, jitter=self.jitter
-        )
-        return backoff(_State(attempt))
+        exponential = min(self.maximum, self.initial * 2 ** (attempt - 1))
+        return exponential + random.uniform(0, self.jitter)
 
     def retrying(self, on_retry: Callable[[int, BaseException, float], None] | None = None):  # noqa: ANN201 - tenacity.Retrying
         """A ``tenacity.Retrying`` that applies this policy (use: ``for attempt in policy.retrying(): with attempt: ...``)."""
@@ -134,8 +133,9 @@ class RetryPolicy:
             return self.wait_seconds(state.attempt_number, exc)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
-            if on_retry and state.outcome and state.next_action:
-                on_retry(state.attempt_number, state.outcome.exception(), state.next_action.sleep)
+            exc = state.outcome.exception() if state.outcome else None
+            if on_retry and exc is not None and state.next_action:
+                on_retry(state.attempt_number, exc, state.next_action.sleep)
 
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.attempts),
@@ -145,13 +145,6 @@ class RetryPolicy:
             before_sleep=before_sleep,
             reraise=True,
         )
-
-
-@dataclass
-class _State:
-    """The one field of tenacity's RetryCallState its wait strategies read."""
-
-    attempt_number: int
 
 
 @dataclass(frozen=True)

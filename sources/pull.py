@@ -20,10 +20,18 @@ import duckdb
 from sources.base import Source
 from sources.dvc import api as dvc_api
 from sources.extract import ExtractSummary, ManifestSink, load_cursor
-from sources.http import RetryPolicy
+from sources.http import Page, RetryPolicy
 from sources.national766 import api as api766
 
 log = logging.getLogger(__name__)
+
+
+def _dossier_page_name(page: Page, day: date) -> str:
+    return dvc_api.page_name(day, page.page)
+
+
+def _answer_name(page: Page, request: api766.Request766) -> str:
+    return api766.stamped_name(request, page)
 
 
 @dataclass(frozen=True)
@@ -48,9 +56,7 @@ def pull_dossiers(
     policy: RetryPolicy | None = None,
 ) -> tuple[ExtractSummary, dvc_api.PullSummary]:
     """Pull the dossier pages from the cursor on; credentials from ``env`` (never logged)."""
-    sink = ManifestSink(
-        con, source, "dossier", raw_dir, run_id, lambda page, day: dvc_api.page_name(day, page.page)
-    )
+    sink = ManifestSink(con, source, "dossier", raw_dir, run_id, _dossier_page_name)
     cursor = dvc_api.Cursor.from_json(load_cursor(con, source.name, "dossier"))
     credentials = dvc_api.Credentials.from_env(env)
     with dvc_api.DossierApi(

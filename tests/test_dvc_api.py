@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
+from conftest import SOURCES, staging
 
-from sources import SOURCES
 from sources.dvc import api as dvc_api
 from sources.extract import extract, load_cursor
 from sources.http import AuthError, PullError, RetryableStatus, RetryPolicy, retry_after_seconds
@@ -61,7 +61,7 @@ def from_files(landing, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("files")
     con = _build(tmp, "files")
     extract(con, SOURCES["dvc"], str(landing), tmp / "raw", "r1")
-    stage_source(con, SOURCES["dvc"], b"k", "r1")
+    stage_source(con, *staging("dvc"), b"k", "r1")
     rows = staged_rows(con)
     con.close()
     return rows
@@ -76,7 +76,7 @@ def pull_and_stage(tmp_path, landing, url, sleeps=None, con=None, policy=None, t
     summary, pulled = pull_dossiers(
         con, SOURCES["dvc"], how, ENV, tmp_path / "raw", "r1", policy=policy
     )
-    stage = stage_source(con, SOURCES["dvc"], b"k", "r1")
+    stage = stage_source(con, *staging("dvc"), b"k", "r1")
     return con, summary, pulled, stage
 
 

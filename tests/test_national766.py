@@ -7,9 +7,8 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import build_model
+from conftest import SOURCES, build_model, staging
 
-from sources import SOURCES
 from sources.dvc import connector as dvc_connector
 from sources.dvc import constants as dvc
 from sources.extract import extract
@@ -187,7 +186,7 @@ def test_pulled_answers_equal_the_recorded_ones_and_a_second_pull_takes_nothing(
     files = wh.connect(wh.prepare_build(tmp_path / "p1.duckdb", tmp_path / "files.duckdb"))
     load_reference(files)
     extract(files, SOURCES["national766"], str(landing), tmp_path / "raw1", "r1")
-    stage_source(files, SOURCES["national766"], b"k", "r1")
+    stage_source(files, *staging("national766"), b"k", "r1")
     recorded = _core(files)
     assert len(recorded) == 4 * len(c.METRICS) + 4 * 3  # months Jan, Feb, Q1, 2025; 3 tree groups
 
@@ -218,7 +217,7 @@ def test_pulled_answers_equal_the_recorded_ones_and_a_second_pull_takes_nothing(
             policy,
             page_size=3,
         )
-    stage_source(api, SOURCES["national766"], b"k", "r1")
+    stage_source(api, *staging("national766"), b"k", "r1")
     assert first.taken == first.listed > 24 and second.taken == 0
     assert _core(api) == recorded
     balance = api.execute(

@@ -6,14 +6,15 @@ import shutil
 from datetime import date
 
 import pytest
+from conftest import CATALOGUE_FILES, MODEL_FOLDERS, SOURCES, staging
 
-from sources import SOURCES
 from sources.extract import extract
 from sources.national766.figures import evaluate, load_landing, periods_between
 from sources.national766.simulator import write_answers
 from transforms import core as core_models
-from transforms.marts.indicators import compute_indicators, load_catalogue
-from transforms.marts.reconciliation import build_reconciliation, load_pairings
+from transforms.marts import build_marts
+from transforms.marts.indicators import load_catalogue
+from transforms.marts.reconciliation import load_pairings
 from transforms.staging.run import load_reference, stage_source
 from warehouse import build as wh
 
@@ -36,10 +37,9 @@ def reconcile(tmp_path, landing, tolerance=0.5):
     load_reference(con)
     for name in ("dvc", "national766"):
         extract(con, SOURCES[name], str(landing), tmp_path / "raw", "r1")
-        stage_source(con, SOURCES[name], b"k", "r1")
-    core_models.build_core(con)
-    compute_indicators(con, load_catalogue(), "r1")
-    build_reconciliation(con, tolerance)
+        stage_source(con, *staging(name), b"k", "r1")
+    core_models.build(con, MODEL_FOLDERS, {}, "r1")
+    build_marts(con, load_catalogue(CATALOGUE_FILES), "r1", {}, tolerance)
     return con
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -138,7 +138,7 @@ class LgspAuth(httpx.Auth):
     def _fresh(self) -> bool:
         return self._token is not None and self.clock() < self._expires_at
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:  # noqa: D102
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if not self._fresh():
             self._store((yield self._token_request()))
         request.headers["Authorization"] = f"Bearer {self._token}"
@@ -186,7 +186,7 @@ class Cursor:
 class PageSink(Protocol):
     """Keeps one page (raw archive + manifest) and the cursor after it, in one transaction."""
 
-    def __call__(self, page: Page, day: date, cursor: Cursor) -> None: ...
+    def __call__(self, page: Page, day: date, cursor: Cursor, /) -> None: ...
 
 
 def window(day: date) -> dict[str, str]:

@@ -14,7 +14,7 @@ score. The warehouse reconciles them with its own 766 variants of T01–T05
 - ``simulator.py``: writes recorded answers into the landing zone (the embedded default).
 """
 
-from sources.base import Source, lazy_simulator
+from sources.base import Source
 from sources.national766 import connector, constants
 from sources.national766.periods import period_of
 
@@ -24,7 +24,6 @@ SOURCE = Source(
     title_en="National public-service portal — 766 service-index figures",
     datasets=constants.DATASETS,
     readers=connector.READERS,
-    simulate=lazy_simulator("sources.national766.simulator"),
     cadence="monthly",
     period_of=period_of,
     due_days=20,

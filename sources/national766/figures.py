@@ -62,11 +62,13 @@ class DvcRecords:
 
     @property
     def last_day(self) -> date | None:
-        return self.dossiers["_day"].max() if self.dossiers.height else None
+        value = self.dossiers["_day"].max() if self.dossiers.height else None
+        return value if isinstance(value, date) else None
 
     @property
     def first_day(self) -> date | None:
-        return self.dossiers["_day"].min() if self.dossiers.height else None
+        value = self.dossiers["_day"].min() if self.dossiers.height else None
+        return value if isinstance(value, date) else None
 
 
 def _read_all(paths: list[Path], reader: object) -> pl.DataFrame | None:
@@ -316,9 +318,9 @@ def evaluate(
     replica's way to disagree on purpose).
     """
     shift = shift or {}
-    last = records.last_day
+    first, last = records.first_day, records.last_day
     if periods is None:
-        periods = periods_between(records.first_day, last) if last else []
+        periods = periods_between(first, last) if first and last else []
     d = (
         latest_dossiers(records)
         .join(_latest_ratings(records), on="dossier_id", how="left")
@@ -370,6 +372,7 @@ def evaluate(
             if not group.endswith("-tree"):
                 continue
             scores = group_scores.get(group, [])
+            known = [x for x in scores if x is not None]
             rows.append(
                 base
                 | {
@@ -380,7 +383,7 @@ def evaluate(
                     "numerator": None,
                     "denominator": None,
                     "ratio": None,
-                    "score": None if any(s is None for s in scores) else round(sum(scores), 2),
+                    "score": round(sum(known), 2) if len(known) == len(scores) else None,
                     "maxScore": max_score,
                 }
             )

@@ -13,6 +13,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from sources.national766 import constants as c
 from sources.national766.figures import (
     DvcRecords,
@@ -28,7 +30,8 @@ from sources.national766.periods import page_name
 def dvc_records(landing: Path, start: date, end: date, scale: float, seed: int) -> DvcRecords:
     """The one-stop system's records of the range: the landing's, else simulated apart."""
     records = load_landing(landing)
-    if records.first_day and records.first_day <= start and records.last_day >= end:
+    first, last = records.first_day, records.last_day
+    if first and last and first <= start and last >= end:
         return records
     from sources.dvc.simulator import simulate as simulate_dvc
 
@@ -37,7 +40,7 @@ def dvc_records(landing: Path, start: date, end: date, scale: float, seed: int) 
         return load_landing(tmp)
 
 
-def write_answers(root: Path, figures: object, periods: list, stamp: date | None) -> int:
+def write_answers(root: Path, figures: pl.DataFrame, periods: list, stamp: date | None) -> int:
     """One file per endpoint, period and page, as the portal answers with ``provinceCode``."""
     written = 0
     for time_type, start, end in periods:

@@ -78,7 +78,7 @@ def parse_faults(items: list[str]) -> Faults:
 
 
 def _every(n: int | None, count: int) -> bool:
-    return bool(n) and count % n == 0
+    return n is not None and n > 0 and count % n == 0
 
 
 @dataclass

@@ -63,6 +63,9 @@ class Indicator:
     # a target that depends on the data (e.g. "keep or improve": last year's rank), aggregated like the numerator
     target_expr: str | None = None
     lower_is_better: bool = False
+    # another reading of a plan target (e.g. the 766 dashboard's T02): computed and published,
+    # reconciled with the national portal, but not a row of the scorecard
+    variant_of: str | None = None
 
     @property
     def inputs(self) -> set[str]:
@@ -339,12 +342,13 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator])
             comparator varchar, unit varchar, factor double, source varchar, from_table varchar,
             period_join varchar, periods varchar[], levels varchar[], headline_period varchar,
             lower_is_better boolean,
-            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar)"""
+            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar,
+            variant_of varchar)"""
     )
     if not indicators:
         return
     con.executemany(
-        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 i.id,
@@ -366,6 +370,7 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator])
                 i.where,
                 i.definition.strip(),
                 i.reference,
+                i.variant_of,
             ]
             for i in indicators
         ],

@@ -25,8 +25,10 @@ import duckdb
 import yaml
 
 from sources.national766.constants import PROVINCES
+from warehouse.build import existing_tables, scalar
 
 MAPPING = Path(__file__).with_name("reconciliation.yml")
+DEFAULT_TOLERANCE = 0.5  # points; the shipped value is in expectations/thresholds/national766.yml
 STATUSES = ("agrees", "differs", "scope_differs", "portal_missing")
 
 
@@ -49,7 +51,18 @@ def load_pairings(path: Path = MAPPING) -> list[Pairing]:
     return pairings
 
 
-def reconciliation_sql(pairings: list[Pairing], tolerance: float) -> str:
+EMPTY_PORTAL = """select * from (select
+        null::varchar as province_code, null::varchar as province_name, null::varchar as time_type,
+        null::date as period_start, null::date as period_end, null::varchar as group_code,
+        null::varchar as metric_code, null::varchar as parent_code, null::varchar as metric_name,
+        null::double as numerator, null::double as denominator, null::double as ratio,
+        null::double as score, null::double as max_score, null::boolean as is_provisional,
+        null::timestamp as updated_at) where false"""
+
+
+def reconciliation_sql(
+    pairings: list[Pairing], tolerance: float, portal: str = "select * from core.fct_portal_metric"
+) -> str:
     pairs = " union all ".join(
         f"select '{p.metric}' as metric_code, '{p.indicator}' as indicator_id, "
         f"'{p.plan}' as plan_indicator_id, {repr(p.scaled_by) if p.scaled_by else 'null'} as scaled_by"
@@ -83,7 +96,7 @@ ours as (
 ),
 
 portal as (
-    select * from core.fct_portal_metric
+    select * from ({portal})
     where metric_code in (select metric_code from pairings)
 ),
 
@@ -172,15 +185,12 @@ order by metric_code, period_type, period_start
 def build_reconciliation(
     con: duckdb.DuckDBPyConnection, tolerance: float, pairings: list[Pairing] | None = None
 ) -> int:
-    """(Re)build ``mart.reconciliation``; rows built (0, and no table, without the portal's figures)."""
-    present = {
-        r[0]
-        for r in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables"
-        ).fetchall()
-    }
-    if not {"core.fct_portal_metric", "mart.indicator_value"} <= present:
-        con.execute("drop table if exists mart.reconciliation")
-        return 0
-    con.execute(reconciliation_sql(pairings or load_pairings(), float(tolerance)))
-    return con.execute("select count(*) from mart.reconciliation").fetchone()[0]
+    """(Re)build ``mart.reconciliation``; the rows built. Without the portal's figures (the source
+    never delivered, or is not run) every row of ours says ``portal_missing``."""
+    present = existing_tables(con)
+    portal = None if "core.fct_portal_metric" in present else EMPTY_PORTAL
+    sql = reconciliation_sql(
+        pairings or load_pairings(), float(tolerance), *([portal] if portal else [])
+    )
+    con.execute(sql)
+    return int(scalar(con, "select count(*) from mart.reconciliation") or 0)
