@@ -8,6 +8,7 @@ rows the same data delivered as files gives.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime, timedelta
 
 import httpx
@@ -42,10 +43,23 @@ def landing(tmp_path_factory):
     return root
 
 
-def _build(tmp_path, name):
-    con = wh.connect(wh.prepare_build(tmp_path / f"{name}-pub.duckdb", tmp_path / f"{name}.duckdb"))
+@pytest.fixture(scope="module")
+def template(landing, tmp_path_factory):
+    """A build holding the reference lists and the staged catalogue (what every dossier needs)."""
+    tmp = tmp_path_factory.mktemp("template")
+    path = wh.prepare_build(tmp / "pub.duckdb", tmp / "template.duckdb")
+    con = wh.connect(path)
     load_reference(con)
-    return con
+    extract(con, SOURCES["dvc"], str(landing), tmp / "raw", "r0", skip=("dossier", "rating"))
+    stage_source(con, *staging("dvc"), b"k", "r0")
+    wh.checkpoint_and_close(con)
+    return path
+
+
+def _build(tmp_path, name, template):
+    target = tmp_path / f"{name}.duckdb"
+    shutil.copyfile(template, target)
+    return wh.connect(target)
 
 
 STAGED = """select * exclude (_file_id, _row, _run_id) from stg.dvc_dossier order by _row_hash"""
@@ -56,21 +70,20 @@ def staged_rows(con) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def from_files(landing, tmp_path_factory):
+def from_files(landing, template, tmp_path_factory):
     """What the same data delivered as files stages."""
     tmp = tmp_path_factory.mktemp("files")
-    con = _build(tmp, "files")
-    extract(con, SOURCES["dvc"], str(landing), tmp / "raw", "r1")
+    con = _build(tmp, "files", template)
+    extract(con, SOURCES["dvc"], str(landing), tmp / "raw", "r1", skip=("rating",))
     stage_source(con, *staging("dvc"), b"k", "r1")
     rows = staged_rows(con)
     con.close()
     return rows
 
 
-def pull_and_stage(tmp_path, landing, url, sleeps=None, con=None, policy=None, timeout=5.0):
-    """Catalogue and ratings from files, dossiers from the API; then staged, as the nightly does."""
-    con = con or _build(tmp_path, "api")
-    extract(con, SOURCES["dvc"], str(landing), tmp_path / "raw", "r1", skip=("dossier",))
+def pull_and_stage(tmp_path, url, template, sleeps=None, con=None, policy=None, timeout=5.0):
+    """The catalogue (staged from files in the template), dossiers from the API; then staged."""
+    con = con or _build(tmp_path, "api", template)
     how = DossierPull(url, START, END, overlap_days=2, page_size=PAGE_SIZE, timeout=timeout)
     policy = policy or RetryPolicy(attempts=10, sleep=(sleeps if sleeps is not None else []).append)
     summary, pulled = pull_dossiers(
@@ -111,10 +124,10 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_the_pull_ends_with_exactly_the_records_the_server_holds(
-    fault, landing, from_files, tmp_path
+    fault, landing, template, from_files, tmp_path
 ):
     with running(landing, CREDS, FAULTS[fault]) as (url, app):
-        con, summary, pulled, stage = pull_and_stage(tmp_path, landing, url, timeout=0.4)
+        con, summary, pulled, stage = pull_and_stage(tmp_path, url, template, timeout=0.4)
         served = app.state.replica.log
         expected = held(app)
     rows = staged_rows(con)
@@ -137,10 +150,10 @@ def test_the_pull_ends_with_exactly_the_records_the_server_holds(
     con.close()
 
 
-def test_a_429_waits_what_retry_after_says(landing, tmp_path):
+def test_a_429_waits_what_retry_after_says(landing, template, tmp_path):
     sleeps: list[float] = []
     with running(landing, CREDS, Faults(rate_limit_every=4, retry_after=2)) as (url, app):
-        pull_and_stage(tmp_path, landing, url, sleeps=sleeps)
+        pull_and_stage(tmp_path, url, template, sleeps=sleeps)
         answered_429 = sum(r["status"] == 429 for r in app.state.replica.log)
     assert answered_429 > 3
     assert sleeps == [2.0] * answered_429  # the policy waited exactly 2 s each time, no jitter
@@ -167,9 +180,11 @@ def test_the_retry_policy():
     assert retry_after_seconds("soon") is None
 
 
-def test_a_token_that_expires_mid_run_is_renewed_without_failing(landing, from_files, tmp_path):
+def test_a_token_that_expires_mid_run_is_renewed_without_failing(
+    landing, template, from_files, tmp_path
+):
     with running(landing, CREDS, Faults(expire_tokens_after=2)) as (url, app):
-        con, _, pulled, _ = pull_and_stage(tmp_path, landing, url)
+        con, _, pulled, _ = pull_and_stage(tmp_path, url, template)
         expired = [r for r in app.state.replica.log if r.get("error") == "token_expired"]
     assert pulled.tokens > 3 and len(expired) == pulled.tokens - 1
     assert staged_rows(con) == from_files
@@ -194,10 +209,10 @@ def test_a_token_is_renewed_before_it_expires():
     assert not auth._fresh()
 
 
-def test_refused_credentials_fail_at_once_naming_the_variables(landing, tmp_path):
+def test_refused_credentials_fail_at_once_naming_the_variables(landing, template, tmp_path):
     with running(landing, {**CREDS, "SecretKey": "another"}, Faults()) as (url, _app):
         with pytest.raises(AuthError, match="CHISO_DVC_API_SECRET") as err:
-            pull_and_stage(tmp_path, landing, url)
+            pull_and_stage(tmp_path, url, template)
     assert CREDS["SecretKey"] not in str(err.value)
     with pytest.raises(PullError, match="CHISO_DVC_API_KEY"):
         dvc_api.Credentials.from_env({"CHISO_DVC_API_APP": "x"})
@@ -205,15 +220,15 @@ def test_refused_credentials_fail_at_once_naming_the_variables(landing, tmp_path
 
 
 def test_a_page_that_keeps_failing_keeps_what_was_taken_and_the_next_run_resumes(
-    landing, from_files, tmp_path
+    landing, template, from_files, tmp_path
 ):
-    con = _build(tmp_path, "api")
+    con = _build(tmp_path, "api", template)
     with running(landing, CREDS, Faults(down_after=9)) as (url, app):
         with pytest.raises(RetryableStatus):
             pull_and_stage(
                 tmp_path,
-                landing,
                 url,
+                template,
                 con=con,
                 policy=RetryPolicy(attempts=3, sleep=lambda s: None),
             )
@@ -226,7 +241,7 @@ def test_a_page_that_keeps_failing_keeps_what_was_taken_and_the_next_run_resumes
 
         app.state.replica.faults = Faults()  # the platform is back
         app.state.replica.log.clear()
-        pull_and_stage(tmp_path, landing, url, con=con)
+        pull_and_stage(tmp_path, url, template, con=con)
         first = next(r for r in app.state.replica.log if r["path"].endswith("/hoso"))
     resumed_day = cursor.day or cursor.done_through + timedelta(days=1)
     assert first["params"]["fromDate"] == resumed_day.strftime("%Y%m%d000000")
@@ -236,12 +251,12 @@ def test_a_page_that_keeps_failing_keeps_what_was_taken_and_the_next_run_resumes
 
 
 def test_the_next_run_reads_the_overlap_again_and_loads_nothing_twice(
-    landing, from_files, tmp_path
+    landing, template, from_files, tmp_path
 ):
     with running(landing, CREDS, Faults()) as (url, app):
-        con, first, _, _ = pull_and_stage(tmp_path, landing, url)
+        con, first, _, _ = pull_and_stage(tmp_path, url, template)
         app.state.replica.log.clear()
-        _, second, pulled, stage = pull_and_stage(tmp_path, landing, url, con=con)
+        _, second, pulled, stage = pull_and_stage(tmp_path, url, template, con=con)
         days = {
             r["params"]["fromDate"][:8]
             for r in app.state.replica.log
@@ -253,9 +268,9 @@ def test_the_next_run_reads_the_overlap_again_and_loads_nothing_twice(
     con.close()
 
 
-def test_no_credential_or_token_is_kept_anywhere(landing, tmp_path):
+def test_no_credential_or_token_is_kept_anywhere(landing, template, tmp_path):
     with running(landing, CREDS, Faults(expire_tokens_after=4)) as (url, app):
-        con, *_ = pull_and_stage(tmp_path, landing, url)
+        con, *_ = pull_and_stage(tmp_path, url, template)
         tokens = list(app.state.replica.tokens)
     secrets = [CREDS["SecretKey"], CREDS["AccessKey"], *tokens]
     assert len(tokens) > 1

@@ -123,20 +123,25 @@ def create_app(
     credentials: dict[str, str],
     faults: Faults | None = None,
     clock: Callable[[], float] = time.monotonic,
+    hook: Callable[[dict], None] | None = None,
 ) -> Starlette:
-    """The replica over ``landing``; ``credentials`` = {"AppName", "AccessKey", "SecretKey"}."""
+    """The replica over ``landing``; ``credentials`` = {"AppName", "AccessKey", "SecretKey"}.
+
+    ``hook`` is called with every request's log entry once it is answered (tests use it to
+    act at a given point of a pull, e.g. kill the client)."""
     store = DossierStore.open(landing)
     state = _State(faults or Faults())
 
     def note(request: Request, status: int, **extra: object) -> None:
-        state.log.append(
-            {
-                "path": request.url.path,
-                "params": dict(request.query_params),
-                "status": status,
-                **extra,
-            }
-        )
+        entry = {
+            "path": request.url.path,
+            "params": dict(request.query_params),
+            "status": status,
+            **extra,
+        }
+        state.log.append(entry)
+        if hook is not None:
+            hook(entry)
 
     def generic_fault(request: Request) -> Response | None:
         f, n = state.faults, state.data_requests

@@ -6,8 +6,9 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -34,10 +35,13 @@ def serve(
 
 @contextlib.contextmanager
 def running(
-    landing: str | Path, credentials: dict[str, str], faults: Faults | None = None
-) -> Iterator[tuple[str, object]]:
+    landing: str | Path,
+    credentials: dict[str, str],
+    faults: Faults | None = None,
+    hook: Callable[[dict], None] | None = None,
+) -> Iterator[tuple[str, Any]]:
     """(base URL, app) of a replica served in a background thread for the duration of the block."""
-    app = create_app(landing, credentials, faults)
+    app = create_app(landing, credentials, faults, hook=hook)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", access_log=False)
