@@ -94,7 +94,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from flows.bench import main as bench
 
-    return bench(args.scale)
+    return bench(args.scale, api=args.api)
 
 
 def replica_credentials(home: Path, env: dict[str, str]) -> dict[str, str]:
@@ -169,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     retry.set_defaults(fn=cmd_retry)
     bench = sub.add_parser("bench", help="benchmark at province scale")
     bench.add_argument("--scale", type=float, default=1.0)
+    bench.add_argument(
+        "--api",
+        action="store_true",
+        help="then again with the dossiers pulled from the replica: the API path's overhead",
+    )
     bench.set_defaults(fn=cmd_bench)
     portal = sub.add_parser(
         "portal", help="serve the replica of the integration platform and the 766 endpoints"

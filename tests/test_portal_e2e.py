@@ -24,6 +24,8 @@ from conftest import simulate_source
 from sources.portal.app import Faults
 from sources.portal.server import running
 
+pytestmark = pytest.mark.slow  # four nightlies and a Prefect server: `make test-slow`
+
 ROOT = Path(__file__).resolve().parent.parent
 START, END = date(2025, 1, 1), date(2025, 2, 28)
 CREDS = {"AppName": "chiso-e2e", "AccessKey": "ak-e2e", "SecretKey": "sk-e2e-secret"}
