@@ -17,6 +17,7 @@ from transforms.marts.indicators import load_catalogue
 from transforms.marts.reconciliation import load_pairings
 from transforms.staging.run import load_reference, stage_source
 from warehouse import build as wh
+from warehouse.reports import format_scorecard, quality_markdown, reconciliation_rows
 
 START, END = date(2025, 1, 1), date(2025, 3, 31)
 
@@ -68,6 +69,10 @@ def test_our_766_variants_agree_with_the_portal_on_the_same_dossiers(landing, tm
     )
     assert plan["T03"] != plan["T03_766"] and plan["T04"] != plan["T04_766"]
     assert plan["T05_766"] < plan["T05"]  # overdue and dissatisfied counts twice
+    # the scorecard shows the comparison beside the targets, not the variants as rows
+    text = format_scorecard(con)
+    assert "Against the national portal" in text and "T02_766" not in text
+    assert "2025-03 766: ours" in text and "agrees" in text
     con.close()
 
 
@@ -94,6 +99,8 @@ def test_a_shifted_metric_differs_with_a_reason(landing, tmp_path):
     ).fetchone()
     # the year 2025 is published under Cần Thơ (92), which covers more than the plan's area
     assert year[:2] == ("scope_differs", "92") and "former Hậu Giang" in year[2]
+    report = quality_markdown([], {"checks": 0, "failed": []}, {}, reconciliation_rows(con))
+    assert "**T03** vneid_identification month 2025-01-01: differs — ours" in report
     reason = con.execute(
         """select reason, difference from mart.reconciliation
            where metric_code = 'vneid_identification' and period_type = 'month' order by period_start"""
