@@ -77,6 +77,13 @@ class Settings(BaseSettings):
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
 
+    @field_validator("dvc_api_url", "national766_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// URL, or empty for the landing zone's files")
+        return value.rstrip("/")
+
     @field_validator("dvc_api_start", "dvc_api_end", mode="before")
     @classmethod
     def _empty_date_is_none(cls, value: object) -> object:

@@ -92,3 +92,17 @@ def test_faults_are_parsed_and_an_unknown_one_is_refused():
         parse_faults(["nope=1"])
     with pytest.raises(ValueError, match="name=value"):
         parse_faults(["cut_every"])
+
+
+def test_the_pull_settings():
+    from flows.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="CHISO_DVC_API_URL='localhost:8190'"):
+        load_settings({"CHISO_DVC_API_URL": "localhost:8190"})
+    simulated = load_settings({"CHISO_DVC_API_URL": "http://h:8190/"})
+    assert simulated.dvc_api_url == "http://h:8190"
+    assert simulated.pull_window() == (date(2025, 1, 1), date(2025, 12, 31))  # the simulated year
+    real = load_settings({"CHISO_LANDING_URL": "/srv/landing", "CHISO_DVC_API_START": "2026-11-01"})
+    assert real.pull_window(today=date(2026, 12, 2)) == (date(2026, 11, 1), date(2026, 12, 1))
+    with pytest.raises(SettingsError, match="CHISO_DVC_API_END"):
+        load_settings({"CHISO_DVC_API_END": "2024-01-01"}).pull_window()

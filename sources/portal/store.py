@@ -3,13 +3,15 @@
 A record's update time (``NgayCapNhat``, what the API's window filters on) is
 the latest of its own dates that falls on the day it was synchronised (the
 day of its file), else the start of that day. Days are read when a window
-first touches them and kept (a day of the province is ~3,000 records).
+first touches them; the last ``KEEP_DAYS`` read are kept (a day of the
+province is ~3,000 records, ~3 MB), so a year's pull stays small.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 from sources.dvc import constants as dvc
 
 STAMP = re.compile(r"^\d{14}$")
+KEEP_DAYS = 8
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Record:
 class DossierStore:
     landing: Path
     days: dict[date, Path] = field(default_factory=dict)
-    _cache: dict[date, list[Record]] = field(default_factory=dict)
+    _cache: OrderedDict[date, list[Record]] = field(default_factory=OrderedDict)
     unreadable: int = 0
 
     @classmethod
@@ -42,9 +45,13 @@ class DossierStore:
         return store
 
     def day(self, day: date) -> list[Record]:
-        if day not in self._cache:
-            self._cache[day] = self._read(day)
-        return self._cache[day]
+        if day in self._cache:
+            self._cache.move_to_end(day)
+            return self._cache[day]
+        records = self._cache[day] = self._read(day)
+        while len(self._cache) > KEEP_DAYS:
+            self._cache.popitem(last=False)
+        return records
 
     def _read(self, day: date) -> list[Record]:
         path = self.days.get(day)
