@@ -160,6 +160,8 @@ class Page:
     total_pages: int
     total_records: int
     records: int
+    # what identifies each record of the page, for the connector's own checks (a repeated page)
+    keys: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def sha256(self) -> str:

@@ -289,3 +289,16 @@ def test_no_credential_or_token_is_kept_anywhere(landing, template, tmp_path):
         text = repr(con.execute(f'select * from "{schema}"."{table}"').fetchall())
         assert not [s for s in secrets if s in text], f"{schema}.{table}"
     con.close()
+
+
+def test_small_pages_share_a_staging_batch_and_large_files_do_not():
+    from transforms.staging import run
+
+    pages = [(f"p{i}",) for i in range(900)]
+    sizes = {f"p{i}": 700_000 for i in range(900)}  # a 500-record page
+    grouped = run.batches(pages, sizes)
+    assert [len(b) for b in grouped] == [95, 95, 95, 95, 95, 95, 95, 95, 95, 45]
+    days = [(f"d{i}",) for i in range(40)]
+    grouped = run.batches(days, {f"d{i}": 4_000_000 for i in range(40)})  # a day of the province
+    assert [len(b) for b in grouped] == [16, 16, 8]
+    assert run.batches([("big",)], {"big": 10**9}) == [[("big",)]]

@@ -303,7 +303,8 @@ def validate_page(
         )
     if not all(isinstance(r, dict) for r in records):
         raise BadPage(f"{where}: a record is not a JSON object")
-    if previous is not None and records and _keys(records) == _keys_of(previous):
+    keys = tuple(_keys(records))
+    if previous is not None and records and keys == previous.keys:
         raise BadPage(f"{where}: page {asked} repeats page {previous.page}")
     return Page(
         url=redact_url(url),
@@ -315,15 +316,12 @@ def validate_page(
         total_pages=total_pages,
         total_records=total,
         records=len(records),
+        keys=keys,
     )
 
 
 def _keys(records: list[dict]) -> list[tuple[str, str]]:
     return [(str(r.get("MaHoSo")), str(r.get(c.API_UPDATED_FIELD))) for r in records]
-
-
-def _keys_of(page: Page) -> list[tuple[str, str]]:
-    return _keys(json.loads(page.body)["data"])
 
 
 @dataclass

@@ -89,7 +89,7 @@ class _State:
     page_requests: int = 0
     log: list[dict] = field(default_factory=list)
     late: dict[str, str] = field(default_factory=dict)  # window -> "hidden" | "revealed"
-    served: dict[tuple[str, int], list[bytes]] = field(default_factory=dict)
+    served: dict[str, tuple[int, list[bytes]]] = field(default_factory=dict)  # window -> last page
     figures: pl.DataFrame | None = None
     figures_shift: tuple = ()
 
@@ -233,14 +233,13 @@ def create_app(
         if page > 1:
             state.page_requests += 1
         chunk = lines[(page - 1) * size : page * size]
-        repeat = (
-            page > 1
-            and _every(f.repeat_every, state.page_requests)
-            and (key, page - 1) in state.served
-        )
-        if repeat:
-            chunk = state.served[(key, page - 1)]
-        state.served[(key, page)] = chunk
+        last = state.served.get(key)
+        repeat = page > 1 and _every(f.repeat_every, state.page_requests) and last is not None
+        if repeat and last is not None and last[0] == page - 1:
+            chunk = last[1]
+        elif repeat:
+            repeat = False
+        state.served = {key: (page, chunk)}  # only the page just served: a year stays small
         total = len(lines)
         head = {
             "status": "OK",
