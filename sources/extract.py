@@ -4,6 +4,12 @@ Nothing is parsed here. A file already in the manifest (same URL, size and
 modification time) is not even read; a file whose content was taken before
 under another name is recorded as ``duplicate`` and will not be loaded; a
 file that failed to load on an earlier run is taken again.
+
+One file never stops the others: a file that cannot be listed, read or
+archived (a dangling link, a link out of the landing zone, a file that
+vanished between listing and reading, a disk error) is recorded as an
+``error`` entry naming its landing path and the cause, with an empty
+``sha256``, and is tried again on the next run.
 """
 
 from __future__ import annotations
@@ -19,7 +25,14 @@ import duckdb
 
 from sources.base import Source, file_date
 from sources.http import Page
-from sources.landing import ManifestEntry, archive_bytes, files_to_take, list_landing, take
+from sources.landing import (
+    LandingFile,
+    ManifestEntry,
+    archive_bytes,
+    files_to_take,
+    list_landing,
+    take,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,7 @@ class ExtractSummary:
     listed: int
     taken: int
     duplicates: int
+    errors: int = 0  # files that could not be listed, read or archived (manifest status error)
 
 
 def known_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, ManifestEntry]:
@@ -141,11 +155,20 @@ def extract(
     Datasets in ``skip`` are not listed (they are pulled from an API instead).
     """
     datasets = {k: v for k, v in source.datasets.items() if k not in skip}
-    listing = list_landing(landing_url, source.name, datasets)
+    listing = list_landing(landing_url, source.name, datasets, source.names_ignore_case)
     todo = files_to_take(listing, known_files(con, source.name))
-    taken = duplicates = 0
+    taken = duplicates = errors = 0
     for f in todo:
-        sha, archived = take(f.url, raw_dir, source.name, f.dataset)
+        try:
+            if f.problem:
+                raise LandingProblem(f.problem)
+            sha, archived = take(f, raw_dir, run_id)
+        except Exception as exc:  # this file's failure, not the source's: record it, go on
+            record_unreadable(con, source, f, cause(exc), run_id)
+            errors += 1
+            continue
+        # taken: an error entry of this URL from an earlier listing or archiving failure is settled
+        con.execute("delete from meta.manifest where url = ? and sha256 = ''", [f.url])
         status = record_in_manifest(
             con, source, f.dataset, f.url, f.name, f.size, f.modified, sha, archived, run_id
         )
@@ -153,7 +176,52 @@ def extract(
             continue  # same URL, same content: only its timestamp changed
         taken += 1
         duplicates += status == "duplicate"
-    return ExtractSummary(source.name, len(listing), taken, duplicates)
+    return ExtractSummary(source.name, len(listing), taken, duplicates, errors)
+
+
+class LandingProblem(Exception):
+    """Why the listing found a file that cannot be taken."""
+
+
+def cause(exc: Exception) -> str:
+    """One line saying why a file could not be taken (never its content)."""
+    if isinstance(exc, LandingProblem):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return "the file vanished between listing and reading (moved or deleted meanwhile)"
+    if isinstance(exc, OSError):
+        return (
+            f"cannot read or archive it: {exc.strerror or type(exc).__name__} (errno {exc.errno})"
+        )
+    return f"cannot read or archive it: {type(exc).__name__}"
+
+
+def record_unreadable(
+    con: duckdb.DuckDBPyConnection, source: Source, f: LandingFile, problem: str, run_id: str
+) -> None:
+    """Record a file that could not be taken: status ``error``, no content hash, its landing path
+    and the cause in ``error``; ``files_to_take`` offers it again on the next run."""
+    fid = file_id_for(f.url, "")
+    con.execute("delete from meta.manifest where file_id = ?", [fid])
+    con.execute(
+        """insert into meta.manifest (file_id, source, dataset, url, name, size, modified, sha256,
+               archive_path, file_date, period_start, period_end, status, error, run_id, extracted_at)
+           values (?, ?, ?, ?, ?, ?, ?, '', null, ?, ?, ?, 'error', ?, ?, ?)""",
+        [
+            fid,
+            f.source,
+            f.dataset,
+            f.url,
+            f.name,
+            f.size,
+            f.modified,
+            file_date(f.name),
+            *covered_period(source, f.name),
+            f"{f.source}/{f.relative or f.name}: {problem}",
+            run_id,
+            datetime.now(),
+        ],
+    )
 
 
 def load_cursor(con: duckdb.DuckDBPyConnection, source: str, dataset: str) -> str | None:
@@ -190,7 +258,13 @@ class ManifestSink:
     def __call__(self, page: Page, key: Any, cursor: Any) -> None:
         name = self.name_of(page, key)
         sha, archived = archive_bytes(
-            page.body, self.raw_dir, self.source.name, self.dataset, name, page.request_record()
+            page.body,
+            self.raw_dir,
+            self.source.name,
+            self.dataset,
+            name,
+            page.request_record(),
+            self.run_id,
         )
         self.con.begin()
         try:

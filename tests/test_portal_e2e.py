@@ -53,22 +53,6 @@ EVERY_FAULT = Faults(
 
 
 @pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """A temporary Prefect server for this module only."""
-    home = tmp_path_factory.mktemp("prefect")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PREFECT_HOME", str(home))
-        mp.setenv("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "storage"))
-        mp.setenv("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
-        from prefect.testing.utilities import prefect_test_harness
-
-        with prefect_test_harness(server_startup_timeout=90):
-            from prefect.settings import PREFECT_API_URL
-
-            yield PREFECT_API_URL.value()
-
-
-@pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("portal-e2e") / "landing"
     simulate_source("dvc", root, START, END, scale=0.02, seed=7)

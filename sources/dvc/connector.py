@@ -7,13 +7,12 @@ the file (and the line, when one line is at fault).
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import polars as pl
 
-from sources.base import SourceFileError, read_csv_text
+from sources.base import SourceFileError, json_lines_frame, read_csv_text, read_json_lines
 from sources.dvc import constants as c
 
 DOSSIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -32,40 +31,14 @@ CSV_COLUMNS = {
 
 
 def read_dossiers(path: str | Path) -> pl.DataFrame:
-    """One JSON-lines dossier file -> frame with ``_row`` (1-based line number).
+    """One JSON-lines dossier file -> frame with ``_row`` (line number) and ``_nested``.
 
     Only ``DOSSIER_READ_FIELDS`` are parsed: names, phones and e-mails never
-    enter the pipeline, not even in memory as columns.
+    enter the pipeline, not even in memory as columns. A field sent as an
+    object where a value is expected is never turned into text (see
+    ``sources.base.read_json_lines``).
     """
-    data = Path(path).read_bytes()
-    if not data.strip():
-        return pl.DataFrame(schema={**DOSSIER_SCHEMA, "_row": pl.Int64})
-    try:
-        df = pl.read_ndjson(io.BytesIO(data), schema=DOSSIER_SCHEMA)
-    except Exception as exc:  # polars names no line: find it
-        raise SourceFileError(str(path), *_first_bad_json_line(data), str(exc)) from exc
-    return df.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
-
-
-def _first_bad_json_line(data: bytes) -> tuple[int | None, str | None]:
-    """(line, field) of the first record that is not JSON, not an object, or sends a list field
-    (documents, results, fees) as something other than a list of objects."""
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            return number, None
-        if not isinstance(value, dict):
-            return number, None
-        for name in c.DOSSIER_READ_LIST_FIELDS:
-            items = value.get(name)
-            if items is not None and not (
-                isinstance(items, list) and all(isinstance(i, dict) for i in items)
-            ):
-                return number, name
-    return None, None
+    return read_json_lines(path, DOSSIER_SCHEMA)
 
 
 def read_dossier_page(path: str | Path) -> pl.DataFrame:
@@ -73,19 +46,22 @@ def read_dossier_page(path: str | Path) -> pl.DataFrame:
 
     The page is a JSON object whose ``data`` list holds records of the same
     shape as a line of a dossier file (plus the API's update time, not read);
-    ``_row`` is a record's position in that list.
+    they are read exactly as a dossier file's lines are (nested values
+    screened, text trimmed), ``_row`` being a record's position in the list.
     """
     file = str(path)
-    data = Path(path).read_bytes()
     try:
-        page = pl.read_json(io.BytesIO(data), schema={"data": pl.List(pl.Struct(DOSSIER_SCHEMA))})
-    except Exception as exc:
-        raise SourceFileError(file, None, None, f"not a dossier API page: {exc}") from exc
-    if page.height != 1 or page["data"][0] is None:
+        page = json.loads(Path(path).read_bytes())
+    except ValueError:
+        raise SourceFileError(file, None, None, "not a dossier API page: not JSON") from None
+    records = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(records, list):
         raise SourceFileError(file, None, "data", "not a dossier API page: no 'data' list")
-    records = page["data"][0]
-    frame = records.struct.unnest() if len(records) else pl.DataFrame(schema=DOSSIER_SCHEMA)
-    return frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise SourceFileError(file, number, None, "a record of the page is not a JSON object")
+    lines = b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in records)
+    return json_lines_frame(lines, file, DOSSIER_SCHEMA)
 
 
 def read_dossier_file(path: str | Path) -> pl.DataFrame:
