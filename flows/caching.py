@@ -9,12 +9,12 @@ starts (``warehouse/state.py``):
 
 | step | its key also holds |
 |---|---|
-| extract | the build's generation; the source's files in the landing zone (name, size, time) |
+| extract | the build's generation; the source's files in the landing zone (name, size, time); never reused when the source is pulled from an API |
 | stage | the files of the source the build holds (id and content hash) |
 | restage | the build's generation |
 | build_core | the load state (every file's outcome, the quarantine); the model SQL |
 | validate | the load state; rules and thresholds (and ``CHISO_QUALITY``) |
-| indicators | the load state; the catalogue (and the failed checks, an argument) |
+| indicators | the load state; the catalogue and thresholds (and the failed checks, an argument) |
 
 A build made anew (lost a publish race, cleaned up, already published) has a
 new generation, so nothing done in the old one is reused. If a key cannot be
@@ -52,6 +52,8 @@ def _generation(build: str) -> str | None:
 
 def extract_state(params: dict[str, Any]) -> str:
     settings, source = params["settings"], params["source"]
+    if source in pulled_sources(settings):  # an API has no listing to compare: always ask it
+        return uuid.uuid4().hex
     listing = list_landing(settings.landing_url, source, registry.SLICES[source].source.datasets)
     return _hash(
         "extract", _generation(params["build"]), [(f.url, f.size, f.modified) for f in listing]
@@ -85,11 +87,22 @@ def validate_state(params: dict[str, Any]) -> str:
 
 
 def indicators_state(params: dict[str, Any]) -> str:
-    return _hash(
-        "indicators",
-        read_state(params["build"], load_fingerprint),
-        content_digest(registry.catalogue_files()),
-    )
+    settings = params["settings"]
+    rules = [  # the catalogue, and the thresholds of the marts' own checks (766 tolerance)
+        *registry.catalogue_files(),
+        *registry.threshold_files(),
+        *([settings.quality_file] if settings.quality_file else []),
+    ]
+    return _hash("indicators", read_state(params["build"], load_fingerprint), content_digest(rules))
+
+
+def pulled_sources(settings: Any) -> set[str]:
+    """Sources whose extract pulls from an API (``CHISO_DVC_API_URL``, ``CHISO_NATIONAL766_URL``)."""
+    return {
+        name
+        for name, url in [("dvc", settings.dvc_api_url), ("national766", settings.national766_url)]
+        if url
+    }
 
 
 def _never_fails(state: Callable[[dict[str, Any]], str]) -> Callable[..., str]:

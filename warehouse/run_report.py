@@ -51,12 +51,14 @@ def scorecard_artifact(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     )
     rows = con.execute(
         """select indicator_id, name_vi, name_en, admin_level, admin_code, admin_name, period_label,
-                  comparator, target, value, met, gap, change, status
+                  comparator, target, value, met, gap, change, status, portal_766, portal_766_status
            from mart.scorecard
            order by indicator_id, case admin_level when 'province' then 0 else 1 end, admin_code"""
     ).fetchall()
     out = []
-    for ind, vi, en, level, code, name, period, cmp, target, value, met, gap, change, st in rows:
+    for row in rows:
+        ind, vi, en, level, code, name, period, cmp, target, value, met, gap, change, st = row[:14]
+        portal, portal_status = row[14:]
         unit = "%" if units.get(ind) in ("percent", "%") else ""
         province = level == "province"
         out.append(
@@ -72,6 +74,7 @@ def scorecard_artifact(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
                 "status": STATUS.get(st, st),
                 "chỉ tiêu (vi)": (vi or "") if province else "",
                 "indicator (en)": (en or "") if province else "",
+                "national portal (766)": f"{portal} ({portal_status})" if portal else "",
             }
         )
     return out
@@ -232,9 +235,11 @@ def quality_markdown(
     checks: Mapping[str, Any],
     blocked: Mapping[str, str],
     docs_link: str = "",
+    reconciliation: list[dict] | None = None,
 ) -> str:
     """The run's data-quality artifact: files and rows per source, failed checks in plain words
-    with what was found, blocked indicators."""
+    with what was found, blocked indicators, and where our 766 figures and the national portal's
+    do not agree (``warehouse.reports.reconciliation_rows``)."""
     out = [
         "# Data quality of this run",
         "",
@@ -266,6 +271,13 @@ def quality_markdown(
             )
     out += ["", "## Blocked indicators", ""]
     out += [f"- **{k}**: {_md(v)}" for k, v in sorted(blocked.items())] or ["none"]
+    if reconciliation is not None:
+        out += ["", "## Against the national portal (766)", ""]
+        out += [
+            f"- **{r['plan_indicator_id']}** {r['metric_code']} {r['period_type']} "
+            f"{r['period_start']}: {r['status']} — {_md(r['reason'])}"
+            for r in reconciliation
+        ] or ["every compared figure agrees"]
     if docs_link:
         out += ["", f"Great Expectations Data Docs: {docs_link}"]
     return "\n".join(out)

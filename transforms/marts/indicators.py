@@ -102,6 +102,11 @@ class Indicator(BaseModel):
         "rank), aggregated like the numerator",
     )
     lower_is_better: bool = Field(False, description="ranks: a lower value is better")
+    variant_of: str | None = Field(
+        None,
+        description="another reading of a plan target (e.g. the 766 dashboard's T02): computed, "
+        "published and reconciled with the national portal, but not a row of the scorecard",
+    )
 
     @model_validator(mode="after")
     def _flow_needs_date(self) -> Indicator:
@@ -380,12 +385,13 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator])
             comparator varchar, unit varchar, factor double, source varchar, from_table varchar,
             period_join varchar, periods varchar[], levels varchar[], headline_period varchar,
             lower_is_better boolean,
-            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar)"""
+            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar,
+            variant_of varchar)"""
     )
     if not indicators:
         return
     con.executemany(
-        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 i.id,
@@ -407,6 +413,7 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator])
                 i.where,
                 i.definition.strip(),
                 i.reference,
+                i.variant_of,
             ]
             for i in indicators
         ],
