@@ -211,6 +211,7 @@ def test_a_step_that_fails_rolls_back_names_its_cause_and_its_retry_completes(ho
     assert not build.exists()
 
 
+@pytest.mark.slow  # a second nightly in its own process (~30 s): `make test-slow`
 def test_two_runs_at_once_the_loser_discards_its_build_and_its_retry_publishes(
     home, prefect_server, monkeypatch
 ):
@@ -269,9 +270,9 @@ def test_retry_after_the_data_was_fixed_recomputes_checks_and_indicators(home):
     assert sum(text.count(".937.H93") for text in complete.values()) > 10
     blocked = nightly()
     assert blocked.is_failed() and blocked.name == "Failed"
-    assert blocked.message.startswith("blocked: T01, T02, T03, T04, T05 — published"), (
-        blocked.message
-    )
+    ids = blocked.message.removeprefix("blocked: ").split(" — ")[0].split(", ")
+    assert blocked.message.startswith("blocked: ") and " — published" in blocked.message
+    assert {"T01", "T02", "T03", "T04", "T05"} <= set(ids), blocked.message
     run_id = str(blocked.state_details.flow_run_id)
     from prefect.client.orchestration import get_client
 

@@ -325,7 +325,8 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
     simulate(stack["landing"], date(2025, 2, 3), date(2025, 2, 14))
     complete = drop_district(stack["landing"], "937", since="20250203")
     second = wait_final(run_deployment(stack["deployment"].id, sources=["dvc"]).id)
-    assert second.state.name == "Failed" and second.state.message.startswith("blocked: T01")
+    assert second.state.name == "Failed" and second.state.message.startswith("blocked: ")
+    assert "T01" in second.state.message.split(" — ")[0], second.state.message
     assert "blocked" in second.tags
     page.goto(f"{ui}/deployments/deployment/{stack['deployment'].id}?tab=Runs")
     row = page.locator(".flow-run-list-item, [class*=list-item]").filter(has_text=second.name)
@@ -334,7 +335,7 @@ def test_in_the_ui_a_custom_run_a_blocked_run_and_its_retry(stack, page):
     logs = run_logs(second.id)
     assert any(line.startswith("dvc: files listed") for line in logs), logs
     assert not any("Engine execution exited" in line for line in logs)  # no crash noise
-    alert = receiver.wait_for(second.name, "Failed", "blocked: T01")
+    alert = receiver.wait_for(second.name, "Failed", "blocked: ", "T01")
     assert "http" in alert["body"]  # a link to the run in the UI
 
     # the district's agencies synchronise; the operator presses Retry on the failed run
