@@ -14,6 +14,8 @@
         |
     indicators  the gate (failed critical checks -> blocked indicators), the catalogue -> marts
         |
+    describe    mart.lineage and a comment on every table, view and column
+        |
     publish     audit, then one atomic replace of the published warehouse
         |
     report      artifacts: scorecard, data quality, Data Docs link
@@ -135,6 +137,29 @@ def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
 
 
 @task
+def describe(build: str) -> list[str]:
+    """mart.lineage and every table's, view's and column's comment; returns what has none."""
+    from transforms.describe import describe_warehouse
+
+    with session(build) as con:
+        missing = describe_warehouse(
+            con,
+            load_catalogue(registry.catalogue_files()),
+            {
+                **core.lineage(registry.model_folders()),
+                **core.run_views_lineage(registry.run_view_folders()),
+            },
+            registry.model_folders(),
+            registry.run_view_folders(),
+            registry.sources(),
+            {s.name: s.staging for s in registry.SLICES.values()},
+        )
+    if missing:
+        get_run_logger().warning("%d without a comment: %s", len(missing), missing[:20])
+    return missing
+
+
+@task
 def publish(
     settings: Settings, build: str, base_run_id: str | None, run_id: str, blocked: dict
 ) -> str:
@@ -187,6 +212,7 @@ def nightly() -> object:
     build_core(build, run_id)
     checks = validate(settings, build, run_id)
     computed = indicators(build, run_id, checks["failed"])
+    describe(build)
     publish(settings, build, base, run_id, computed["blocked"])
     report(settings, staged, checks, computed)
     if computed["blocked"]:

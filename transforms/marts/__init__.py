@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.marts.drilldown import compute_drilldowns
 from transforms.marts.indicators import Indicator, compute_indicators
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
@@ -14,7 +15,9 @@ VIEWS_SQL = Path(__file__).with_name("views.sql")
 def build_marts(
     con: duckdb.DuckDBPyConnection, catalogue: list[Indicator], run_id: str, blocked: dict[str, str]
 ) -> dict[str, int]:
-    """The marts step of a run: every indicator's values (blocked ones keep their last), then the views."""
+    """The marts step of a run: every indicator's values (blocked ones keep their last), their
+    drill-downs, then the views."""
     rows = compute_indicators(con, catalogue, run_id, blocked)
+    compute_drilldowns(con, catalogue, run_id, blocked)
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
     return rows

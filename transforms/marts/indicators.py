@@ -11,7 +11,7 @@ inputs failed a critical check keeps its last published values, marked
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -35,6 +35,20 @@ VALUE_COLUMNS = """
 
 class CatalogueError(ValueError):
     """The catalogue has an entry the engine cannot compute."""
+
+
+@dataclass(frozen=True)
+class Drilldown:
+    """A dimension below the unit (procedure, agency, school, ...) the values are broken down by.
+
+    ``column`` is a column of the indicator's rows; ``label`` names the member: a column of the
+    rows, or ``<schema>.<table>.<column>`` looked up on ``key`` (default: the same column name).
+    """
+
+    dimension: str
+    column: str
+    label: str | None = None
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,12 @@ class Indicator:
     # a target that depends on the data (e.g. "keep or improve": last year's rank), aggregated like the numerator
     target_expr: str | None = None
     lower_is_better: bool = False
+    # what the denominator counts, in plain words ("finished dossiers" / "hồ sơ đã giải quyết"):
+    # reasons ("no finished dossiers in this unit and period") and drill-down gaps use it
+    counted_en: str | None = None
+    counted_vi: str | None = None
+    decimals: int | None = None  # display rounding (default: 1 for percent, 0 otherwise)
+    drilldown: tuple[Drilldown, ...] = field(default=())
 
     @property
     def inputs(self) -> set[str]:
@@ -78,6 +98,17 @@ class Indicator:
     def headline_period(self) -> str:
         return self.scorecard_period or ("ytd" if "ytd" in self.periods else self.periods[-1])
 
+    @property
+    def display_decimals(self) -> int:
+        if self.decimals is not None:
+            return self.decimals
+        return 1 if self.unit == "percent" else 0
+
+    @property
+    def no_data_reason(self) -> str:
+        """Why a unit and period has no value, in plain words."""
+        return f"no {self.counted_en or 'rows to count'} in this unit and period"
+
 
 def parse_indicator(entry: dict) -> Indicator:
     """One catalogue entry -> Indicator, rejecting unknown keys and impossible settings."""
@@ -90,6 +121,8 @@ def parse_indicator(entry: dict) -> Indicator:
     for key in ("periods", "levels", "tables"):
         if key in entry:
             entry[key] = tuple(entry[key])
+    if "drilldown" in entry:
+        entry["drilldown"] = parse_drilldown(entry.get("id"), entry["drilldown"])
     try:
         ind = Indicator(**entry)
     except TypeError as exc:
@@ -106,7 +139,28 @@ def parse_indicator(entry: dict) -> Indicator:
         raise CatalogueError(f"{ind.id}: unknown period type(s) {sorted(bad)}")
     if bad := set(ind.levels) - set(LEVELS):
         raise CatalogueError(f"{ind.id}: unknown level(s) {sorted(bad)}")
+    if ind.drilldown and (ind.target_expr or ind.unit != "percent"):
+        raise CatalogueError(
+            f"{ind.id}: drill-downs split a percentage's numerator and denominator; "
+            "not for ranks or data-dependent targets"
+        )
     return ind
+
+
+def parse_drilldown(ind_id: object, spec: object) -> tuple[Drilldown, ...]:
+    """``{dimension: {column: ..., label: ...}}`` -> Drilldowns, rejecting anything else."""
+    if not isinstance(spec, dict):
+        raise CatalogueError(f"{ind_id}: drilldown must map dimension -> {{column, label}}")
+    out = []
+    for dimension, d in spec.items():
+        if not isinstance(d, dict) or set(d) - {"column", "label", "key"} or "column" not in d:
+            raise CatalogueError(
+                f"{ind_id}: drilldown {dimension!r} needs `column` (and optionally `label`), got {d!r}"
+            )
+        if not str(dimension).replace("_", "").isalnum():
+            raise CatalogueError(f"{ind_id}: drilldown dimension {dimension!r} is not a plain name")
+        out.append(Drilldown(str(dimension), d["column"], d.get("label"), d.get("key")))
+    return tuple(out)
 
 
 def load_catalogue(files: Iterable[Path]) -> list[Indicator]:
@@ -126,8 +180,12 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def indicator_sql(ind: Indicator) -> str:
-    """The query giving numerator and denominator per period and unit, every unit of its levels included."""
+def rows_sql(ind: Indicator) -> str:
+    """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
+
+    The one definition of which rows count where and when: the headline values
+    (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it.
+    """
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
         if ind.period_join == "flow"
@@ -155,7 +213,12 @@ periods as (
 joined as (
     select p.period_type, p.period_start, p.period_end, b.*
     from base as b join periods as p {join}
-),
+)"""
+
+
+def indicator_sql(ind: Indicator) -> str:
+    """The query giving numerator and denominator per period and unit, every unit of its levels included."""
+    return f"""{rows_sql(ind)},
 
 aggregated as (
     select
@@ -196,6 +259,43 @@ select * from final
 """
 
 
+# the values as published: each unit's parent and validity, and the value rounded for display
+PUBLISHED_VALUES_SQL = """
+with
+
+units as (
+    select * from core.dim_unit
+),
+
+catalogue as (
+    select indicator_id, display_decimals from mart.indicator_catalogue
+),
+
+final as (
+    select
+        v.*,
+        round(v.value, c.display_decimals) as display_value,
+        case v.admin_level when 'commune' then u.district_code
+                           when 'district' then u.province_code end as parent_code,
+        case v.admin_level when 'commune' then u.district_name
+                           when 'district' then u.province_name end as parent_name,
+        u.valid_from as unit_valid_from,
+        u.valid_to as unit_valid_to
+    from _values as v
+    left join catalogue as c on c.indicator_id = v.indicator_id
+    left join units as u on u.unit_code = v.admin_code
+    -- a code reused by a later unit: the unit valid at the period's end
+    qualify row_number() over (
+        partition by v.indicator_id, v.period_type, v.period_end, v.admin_code
+        order by (v.period_end between u.valid_from and coalesce(u.valid_to, date '9999-12-31')) desc nulls last
+    ) = 1
+)
+
+select * from final
+order by indicator_id, period_type, period_end, admin_level, admin_code
+"""
+
+
 def met_sql(comparator: str) -> str:
     """Exact comparison, no floating division: numerator x factor {op} target x denominator."""
     return (
@@ -217,12 +317,12 @@ def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> 
             target, '{ind.comparator}' as comparator, '{ind.unit}' as unit,
             case when denominator > 0 then {met_sql(ind.comparator)} end as met,
             case when denominator > 0 then 'ok' else 'no_data' end as status,
-            case when denominator = 0 then 'zero denominator: nothing to count for this unit and period'
+            case when denominator = 0 then ?
                  when target is null then 'no target to compare with (no earlier value)' end as status_reason,
             ? as run_id, ? as value_run_id
         from scored
         """,
-        [run_id, run_id],
+        [ind.no_data_reason, run_id, run_id],
     )
 
 
@@ -308,10 +408,8 @@ def compute_indicators(
     if "core.fct_completeness" in present:
         for ind in indicators:
             mark_missing_source(con, ind)
-    con.execute(
-        "create or replace table mart.indicator_value as select * from _values order by all"
-    )
     write_catalogue(con, indicators)
+    con.execute(f"create or replace table mart.indicator_value as {PUBLISHED_VALUES_SQL}")
     return dict(con.execute("select indicator_id, count(*) from _values group by 1").fetchall())
 
 
@@ -332,41 +430,62 @@ def mark_missing_source(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
     )
 
 
+# mart.indicator_catalogue: every field of a catalogue entry (column name, type, value)
+CATALOGUE_COLUMNS: list[tuple[str, str, Callable[[Indicator], object]]] = [
+    ("indicator_id", "varchar primary key", lambda i: i.id),
+    ("name_vi", "varchar", lambda i: i.name_vi),
+    ("name_en", "varchar", lambda i: i.name_en),
+    ("target", "double", lambda i: i.target),
+    ("target_expr", "varchar", lambda i: i.target_expr),
+    ("comparator", "varchar", lambda i: i.comparator),
+    ("lower_is_better", "boolean", lambda i: i.lower_is_better),
+    ("unit", "varchar", lambda i: i.unit),
+    ("factor", "double", lambda i: i.factor),
+    ("decimals", "integer", lambda i: i.decimals),
+    ("display_decimals", "integer", lambda i: i.display_decimals),
+    ("source", "varchar", lambda i: i.source),
+    ("from_table", "varchar", lambda i: i.from_),
+    ("unit_column", "varchar", lambda i: i.unit_column),
+    ("period_join", "varchar", lambda i: i.period_join),
+    ("date_column", "varchar", lambda i: i.date_column),
+    ("row_filter", "varchar", lambda i: i.where),
+    ("numerator", "varchar", lambda i: i.numerator.strip()),
+    ("denominator", "varchar", lambda i: i.denominator.strip()),
+    ("counted_en", "varchar", lambda i: i.counted_en),
+    ("counted_vi", "varchar", lambda i: i.counted_vi),
+    ("periods", "varchar[]", lambda i: list(i.periods)),
+    ("levels", "varchar[]", lambda i: list(i.levels)),
+    ("headline_period", "varchar", lambda i: i.headline_period),
+    ("scorecard_period", "varchar", lambda i: i.scorecard_period),
+    ("tables", "varchar[]", lambda i: list(i.tables)),
+    ("inputs", "varchar[]", lambda i: sorted(i.inputs)),
+    (
+        "drilldown",
+        'struct(dimension varchar, "column" varchar, label varchar, "key" varchar)[]',
+        lambda i: [
+            {"dimension": d.dimension, "column": d.column, "label": d.label, "key": d.key}
+            for d in i.drilldown
+        ],
+    ),
+    ("definition", "varchar", lambda i: i.definition.strip()),
+    ("reference", "varchar", lambda i: i.reference.strip()),
+]
+# the dataclass field each column carries (a test checks that none is left out)
+CATALOGUE_FIELDS = {
+    "id": "indicator_id",
+    "from_": "from_table",
+    "where": "row_filter",
+}
+
+
 def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
-    con.execute(
-        """create or replace table mart.indicator_catalogue (
-            indicator_id varchar primary key, name_vi varchar, name_en varchar, target double,
-            comparator varchar, unit varchar, factor double, source varchar, from_table varchar,
-            period_join varchar, periods varchar[], levels varchar[], headline_period varchar,
-            lower_is_better boolean,
-            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar)"""
-    )
+    """``mart.indicator_catalogue``: one row per indicator with every field of its entry."""
+    columns = ", ".join(f'"{name}" {kind}' for name, kind, _ in CATALOGUE_COLUMNS)
+    con.execute(f"create or replace table mart.indicator_catalogue ({columns})")
     if not indicators:
         return
+    marks = ", ".join("?" for _ in CATALOGUE_COLUMNS)
     con.executemany(
-        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [
-                i.id,
-                i.name_vi,
-                i.name_en,
-                i.target,
-                i.comparator,
-                i.unit,
-                i.factor,
-                i.source,
-                i.from_,
-                i.period_join,
-                list(i.periods),
-                list(i.levels),
-                i.headline_period,
-                i.lower_is_better,
-                i.numerator,
-                i.denominator,
-                i.where,
-                i.definition.strip(),
-                i.reference,
-            ]
-            for i in indicators
-        ],
+        f"insert into mart.indicator_catalogue values ({marks})",
+        [[value(i) for _, _, value in CATALOGUE_COLUMNS] for i in indicators],
     )
