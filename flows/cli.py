@@ -6,6 +6,9 @@
     chiso serve              serve the nightly deployment (01:00 Asia/Ho_Chi_Minh)
     chiso retry RUN_ID       retry a failed flow run in place (resumes; loads nothing twice)
     chiso bench              benchmark the nightly at province scale
+    chiso export [--out DIR] the published warehouse as Excel, CSV (UTF-8 BOM) and Parquet
+    chiso report [--out DIR] the report (HTML with charts, and PDF) of the published warehouse
+    chiso sql ["select …"]   read-only SQL on the published warehouse (no query: a prompt)
 
 Exit codes of ``nightly``: 0 published, 2 published with blocked indicators,
 1 failed (nothing published).
@@ -96,6 +99,73 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench(args.scale)
 
 
+def _published_run_dir(kind: str) -> Path:
+    from warehouse.build import published_run_id
+
+    settings = load_settings()
+    return settings.home / kind / (published_run_id(settings.warehouse) or "unpublished")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import time
+
+    from warehouse.export import ExportError, export
+
+    t0 = time.perf_counter()
+    out = Path(args.out) if args.out else _published_run_dir("exports")
+    try:
+        done = export(load_settings().warehouse, out)
+    except ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"workbook: {done.workbook}")
+    print(f"csv (UTF-8 with BOM): {', '.join(str(p) for p in done.csv)}")
+    print(f"parquet: {', '.join(str(p) for p in done.parquet)}")
+    print(f"from run {done.run_id} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from warehouse.report import write_report
+
+    t0 = time.perf_counter()
+    out = Path(args.out) if args.out else _published_run_dir("reports")
+    try:
+        done = write_report(load_settings().warehouse, out, pdf=not args.no_pdf)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"html: {done.html}")
+    print(f"pdf: {done.pdf or 'not written: ' + str(done.pdf_error or '--no-pdf')}")
+    print(f"in {time.perf_counter() - t0:.1f} s")
+    return 0 if done.pdf or args.no_pdf else 1
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse.query import open_read_only, repl, run_query
+
+    try:
+        con = open_read_only(load_settings().warehouse)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        if not args.query:
+            return repl(con)
+        try:
+            run_query(con, args.query, sys.stdout, as_csv=args.csv, max_rows=args.max_rows)
+        except duckdb.Error as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        con.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="chiso", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,6 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     bench = sub.add_parser("bench", help="benchmark at province scale")
     bench.add_argument("--scale", type=float, default=1.0)
     bench.set_defaults(fn=cmd_bench)
+    export = sub.add_parser("export", help="Excel, CSV and Parquet of the published warehouse")
+    export.add_argument("--out", help="folder (default <home>/exports/<run id>)")
+    export.set_defaults(fn=cmd_export)
+    report = sub.add_parser("report", help="the HTML and PDF report of the published warehouse")
+    report.add_argument("--out", help="folder (default <home>/reports/<run id>)")
+    report.add_argument("--no-pdf", action="store_true", help="HTML only")
+    report.set_defaults(fn=cmd_report)
+    sql = sub.add_parser("sql", help="read-only SQL on the published warehouse")
+    sql.add_argument("query", nargs="?", help="one statement (none: an interactive prompt)")
+    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sql.add_argument("--max-rows", type=int, default=200)
+    sql.set_defaults(fn=cmd_sql)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -18,7 +18,7 @@
         |
     publish     audit, then one atomic replace of the published warehouse
         |
-    report      artifacts: scorecard, data quality, Data Docs link
+    report      artifacts: scorecard, data quality, Data Docs link, the report (HTML, PDF)
 
 Each task opens a warehouse session (``with session(build) as con``) and calls
 one function of its layer; the slice registry (``flows/registry.py``) says
@@ -41,6 +41,7 @@ from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from flows import registry
+from flows.report_artifact import link_report
 from flows.settings import Settings, load_settings, pii_key
 from sources.extract import extract, register_sources
 from transforms import core
@@ -192,6 +193,7 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
         link_text="GX Data Docs of this run",
         description="Static Great Expectations Data Docs (open on the machine that ran the flow)",
     )
+    link_report(settings)
 
 
 @flow(name="nightly", log_prints=True)

@@ -156,7 +156,7 @@ def compute_drilldowns(
             )
     fresh = [i.id for i in indicators if i.drilldown and i.id not in blocked]
     con.execute(
-        f"""create or replace table mart.indicator_drilldown as
+        """create or replace table mart.indicator_drilldown as
             with
 
             raw as (
