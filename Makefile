@@ -5,11 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup nightly test test-slow lint bench serve server scorecard lock clean
+.PHONY: setup nightly test test-slow lint bench serve server scorecard lock schema clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	# a new venv's pip (23.x) refuses the lock's extras in hash mode: first the lock's own pip
+	$(BIN)/python -m pip install -q "pip==$$(sed -n 's/^pip==\([^ ]*\).*/\1/p' requirements.lock)"
 	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
@@ -47,6 +49,10 @@ serve: $(STAMP)
 # the hashed lock: every package with its hashes; pins already in the lock are kept (add --upgrade to move)
 lock: $(STAMP)
 	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+
+# the indicator catalogue's JSON Schema, from its model (a test fails while the committed one is stale)
+schema: $(STAMP)
+	$(BIN)/python -m transforms.marts.catalogue_schema
 
 clean:
 	rm -rf data/build

@@ -3,8 +3,6 @@ every field of an entry, and mart.lineage the graph the quality gate follows."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import duckdb
 from conftest import CATALOGUE_FILES, lineage
 
@@ -59,7 +57,7 @@ def test_the_catalogue_table_carries_every_field_of_an_entry(small_warehouse):
         ).fetchone()
     finally:
         con.close()
-    assert {CATALOGUE_FIELDS.get(f.name, f.name) for f in fields(Indicator)} <= cols
+    assert {CATALOGUE_FIELDS.get(f, f) for f in Indicator.model_fields} <= cols
     assert t04 == (
         "finished_date",
         "flow",

@@ -74,10 +74,13 @@ def test_a_drilldown_on_a_rank_is_refused():
         "reference": "x",
         "drilldown": {"province": {"column": "province_code"}},
     }
-    with pytest.raises(CatalogueError, match="R9"):
+    with pytest.raises(CatalogueError, match="entry R9: drill-downs split a percentage"):
         parse_indicator(entry)
     entry.update(unit="percent", factor=100, drilldown={"x": {"col": "a"}})
-    with pytest.raises(CatalogueError, match="needs `column`"):
+    with pytest.raises(CatalogueError, match="drilldown.x"):
+        parse_indicator(entry)
+    entry.update(drilldown={"Not a name": {"column": "a"}})
+    with pytest.raises(CatalogueError, match="drilldown"):
         parse_indicator(entry)
 
 
@@ -85,7 +88,7 @@ def test_every_drilldown_adds_up_to_its_headline_for_every_period_and_unit(small
     con = duckdb.connect(str(small_warehouse), read_only=True)
     try:
         expected = {
-            (i.id, d.dimension) for i in load_catalogue(CATALOGUE_FILES) for d in i.drilldown
+            (i.id, d.dimension) for i in load_catalogue(CATALOGUE_FILES) for d in i.dimensions
         }
         present = set(
             con.execute(
@@ -120,3 +123,24 @@ def test_every_drilldown_adds_up_to_its_headline_for_every_period_and_unit(small
         assert t04_periods >= 12 + 4 + 1 + 12 - 2  # months, quarters, year, ytd (the data's months)
     finally:
         con.close()
+
+
+def test_values_carry_parent_validity_display_value_and_plain_reasons(small_warehouse):
+    con = duckdb.connect(str(small_warehouse), read_only=True)
+    try:
+        rank = con.execute(
+            """select status, status_reason from mart.indicator_value
+               where indicator_id = 'R01' and status = 'no_data' limit 1"""
+        ).fetchall()
+        commune = con.execute(
+            """select parent_code, parent_name, unit_valid_from, unit_valid_to, value, display_value
+               from mart.indicator_value where indicator_id = 'T02' and admin_code = '31318'
+                 and period_type = 'year' and value is not null"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert rank == [("no_data", "no published DTI rankings in this unit and period")]
+    (parent, parent_name, valid_from, valid_to, value, shown) = commune[0]
+    assert (parent, parent_name) == ("930", "Thành phố Vị Thanh")
+    assert str(valid_to) == "2025-06-30" and valid_from is not None
+    assert shown == round(value, 1)

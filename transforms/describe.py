@@ -461,7 +461,7 @@ def collect(
         f"The indicator's catalogue id (mart.indicator_catalogue): {ids}",
     )
     for ind in indicators:
-        for d in ind.drilldown:
+        for d in ind.dimensions:
             rel = f"mart.drilldown_{d.dimension}"
             docs.add_relation(
                 rel,
@@ -469,7 +469,7 @@ def collect(
                 + ", ".join(
                     f"{i.id} by {x.column}"
                     for i in indicators
-                    for x in i.drilldown
+                    for x in i.dimensions
                     if x.dimension == d.dimension
                 )
                 + ". Same columns, one row per indicator, period, unit and member.",

@@ -137,7 +137,7 @@ def compute_drilldowns(
             continue
         if any(t not in present for t in ind.inputs if not t.startswith("source:")):
             continue
-        for d in ind.drilldown:
+        for d in ind.dimensions:
             sql = drilldown_sql(ind, d, present)
             if not sql:
                 continue
@@ -225,7 +225,7 @@ def compute_drilldowns(
 
 def make_dimension_views(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> list[str]:
     """One view per dimension, ``mart.drilldown_<dimension>`` (procedure, agency, school, ...)."""
-    dimensions = sorted({d.dimension for i in indicators for d in i.drilldown})
+    dimensions = sorted({d.dimension for i in indicators for d in i.dimensions})
     names = []
     for dim in dimensions:
         name = f"mart.drilldown_{dim}"

@@ -12,17 +12,21 @@ inputs failed a critical check keeps its last published values, marked
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Annotated, Literal
 
 import duckdb
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from transforms.core import tables_read
 from warehouse.build import scalar
 
-LEVELS = ("province", "district", "commune")
-PERIOD_TYPES = ("month", "quarter", "year", "ytd")
+Level = Literal["province", "district", "commune"]
+PeriodType = Literal["month", "quarter", "year", "ytd"]
+LEVELS: tuple[Level, ...] = ("province", "district", "commune")
+PERIOD_TYPES: tuple[PeriodType, ...] = ("month", "quarter", "year", "ytd")
 COMPARATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<"}
 
 VALUE_COLUMNS = """
@@ -34,16 +38,29 @@ VALUE_COLUMNS = """
 
 
 class CatalogueError(ValueError):
-    """The catalogue has an entry the engine cannot compute."""
+    """The catalogue has an entry the engine cannot compute (one line: file, entry, field)."""
 
 
-@dataclass(frozen=True)
-class Drilldown:
+class DrilldownSpec(BaseModel):
     """A dimension below the unit (procedure, agency, school, ...) the values are broken down by.
 
     ``column`` is a column of the indicator's rows; ``label`` names the member: a column of the
     rows, or ``<schema>.<table>.<column>`` looked up on ``key`` (default: the same column name).
     """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    column: str = Field(min_length=1, description="the column of `from` the rows are grouped by")
+    label: str | None = Field(
+        None, description="the member's name: a column of `from`, or schema.table.column"
+    )
+    key: str | None = Field(None, description="the label table's key column (default: `column`)")
+
+
+class Drilldown(BaseModel):
+    """A drill-down dimension with its name (``mart.indicator_drilldown.dimension``)."""
+
+    model_config = ConfigDict(frozen=True)
 
     dimension: str
     column: str
@@ -51,38 +68,100 @@ class Drilldown:
     key: str | None = None
 
 
-@dataclass(frozen=True)
-class Indicator:
-    id: str
-    name_vi: str
-    name_en: str
-    target: float | None
-    comparator: str
-    unit: str
-    source: str
-    from_: str
-    unit_column: str
-    numerator: str
-    denominator: str
-    definition: str
-    reference: str
-    factor: float = 100
-    period_join: str = "flow"
-    date_column: str | None = None
-    where: str | None = None
-    periods: tuple[str, ...] = PERIOD_TYPES
-    levels: tuple[str, ...] = LEVELS
-    scorecard_period: str | None = None
-    tables: tuple[str, ...] = field(default=())
-    # a target that depends on the data (e.g. "keep or improve": last year's rank), aggregated like the numerator
-    target_expr: str | None = None
-    lower_is_better: bool = False
-    # what the denominator counts, in plain words ("finished dossiers" / "hồ sơ đã giải quyết"):
-    # reasons ("no finished dossiers in this unit and period") and drill-down gaps use it
-    counted_en: str | None = None
-    counted_vi: str | None = None
-    decimals: int | None = None  # display rounding (default: 1 for percent, 0 otherwise)
-    drilldown: tuple[Drilldown, ...] = field(default=())
+Dimension = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+Comparator = Literal[">=", ">", "<=", "<"]
+Sql = Annotated[str, Field(min_length=1)]
+
+
+class Indicator(BaseModel):
+    """One catalogue entry: an indicator's definition, as data (``catalogue/README.md``).
+
+    The JSON Schema editors use (``catalogue/catalogue.schema.json``) is generated
+    from this model: ``python -m transforms.marts.catalogue_schema``.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        title="Indicator",
+        json_schema_extra={  # the cross-field rule, for editors too
+            "if": {"properties": {"period_join": {"const": "flow"}}},
+            "then": {
+                "required": ["date_column"],
+                "properties": {"date_column": {"type": "string"}},
+            },
+        },
+    )
+
+    id: str = Field(min_length=1, description="the plan's row (T01, R02, ...)")
+    name_vi: str = Field(description="the plan's Vietnamese label")
+    name_en: str = Field(description="an English reading of the label")
+    target: float | None = Field(description="the plan's threshold (null: none)")
+    comparator: Comparator = Field(description='">" is not met at the target')
+    unit: str = Field(description="percent, rank, ...")
+    source: str = Field(description="the source system (flows/registry.py name)")
+    from_: Sql = Field(alias="from", description="the core table the rows come from")
+    unit_column: str = Field(description="the column holding the unit a row belongs to")
+    numerator: Sql = Field(description="aggregate SQL expression")
+    denominator: Sql = Field(description="aggregate SQL expression")
+    definition: str = Field(description="what is counted")
+    reference: str = Field(description="the official text it follows")
+    factor: float = Field(100, description="value = factor x numerator / denominator")
+    period_join: Literal["flow", "stock"] = Field(
+        "flow",
+        description="flow: a row counts in the periods its date_column falls in; "
+        "stock: every row is evaluated at each period's end",
+    )
+    date_column: str | None = Field(None, description="for flow indicators")
+    where: str | None = Field(None, description="optional row filter (SQL)")
+    periods: tuple[PeriodType, ...] = Field(
+        PERIOD_TYPES, min_length=1, description="the period types the source supports"
+    )
+    levels: tuple[Level, ...] = Field(LEVELS, min_length=1, description="the levels computed")
+    scorecard_period: PeriodType | None = Field(
+        None, description="the scorecard's period type (default: ytd if computed, else the last)"
+    )
+    tables: tuple[str, ...] = Field((), description="further tables read (for lineage)")
+    target_expr: str | None = Field(
+        None,
+        description="a target that depends on the data (e.g. keep or improve: last year's "
+        "rank), aggregated like the numerator",
+    )
+    lower_is_better: bool = Field(False, description="ranks: a lower value is better")
+    counted_en: str | None = Field(
+        None,
+        description="what the denominator counts, in plain words (finished dossiers): "
+        "reasons and drill-down gaps are worded with it",
+    )
+    counted_vi: str | None = Field(None, description="the same in Vietnamese (hồ sơ đã giải quyết)")
+    decimals: int | None = Field(
+        None, ge=0, le=6, description="display rounding (default 1 for percent, 0 otherwise)"
+    )
+    drilldown: dict[Dimension, DrilldownSpec] = Field(
+        default_factory=dict,
+        description="dimensions below the unit to split numerator and denominator by "
+        "(mart.indicator_drilldown)",
+    )
+
+    @model_validator(mode="after")
+    def _flow_needs_date(self) -> Indicator:
+        if self.period_join == "flow" and not self.date_column:
+            raise ValueError("a flow indicator needs date_column")
+        if self.drilldown and (self.target_expr or self.unit != "percent"):
+            raise ValueError(
+                "drill-downs split a percentage's numerator and denominator; "
+                "not for ranks or data-dependent targets"
+            )
+        return self
+
+    @property
+    def dimensions(self) -> tuple[Drilldown, ...]:
+        """The drill-down dimensions, in catalogue order."""
+        return tuple(Drilldown(dimension=k, **v.model_dump()) for k, v in self.drilldown.items())
 
     @property
     def inputs(self) -> set[str]:
@@ -110,66 +189,39 @@ class Indicator:
         return f"no {self.counted_en or 'rows to count'} in this unit and period"
 
 
-def parse_indicator(entry: dict) -> Indicator:
-    """One catalogue entry -> Indicator, rejecting unknown keys and impossible settings."""
-    entry = dict(entry)
-    entry["from_"] = entry.pop("from", None)
-    known = {f.name for f in fields(Indicator)}
-    unknown = set(entry) - known
-    if unknown:
-        raise CatalogueError(f"{entry.get('id')}: unknown catalogue key(s) {sorted(unknown)}")
-    for key in ("periods", "levels", "tables"):
-        if key in entry:
-            entry[key] = tuple(entry[key])
-    if "drilldown" in entry:
-        entry["drilldown"] = parse_drilldown(entry.get("id"), entry["drilldown"])
+def _problem(error: ErrorDetails) -> str:
+    """One pydantic error as ``field 'x': what is wrong (got ...)``."""
+    where = ".".join(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown catalogue key {where!r}"
+    got = "" if error["type"] == "missing" else f" (got {error['input']!r})"
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    return f"field {where!r}: {msg}{got}" if where else f"{msg}"
+
+
+def parse_indicator(entry: object) -> Indicator:
+    """One catalogue entry -> Indicator; a bad entry is one line naming the entry and field."""
+    name = entry.get("id") if isinstance(entry, dict) else None
     try:
-        ind = Indicator(**entry)
-    except TypeError as exc:
-        raise CatalogueError(f"{entry.get('id')}: {exc}") from exc
-    if ind.comparator not in COMPARATORS:
-        raise CatalogueError(
-            f"{ind.id}: comparator {ind.comparator!r} not one of {list(COMPARATORS)}"
-        )
-    if ind.period_join not in ("flow", "stock"):
-        raise CatalogueError(f"{ind.id}: period_join must be flow or stock")
-    if ind.period_join == "flow" and not ind.date_column:
-        raise CatalogueError(f"{ind.id}: a flow indicator needs date_column")
-    if bad := set(ind.periods) - set(PERIOD_TYPES):
-        raise CatalogueError(f"{ind.id}: unknown period type(s) {sorted(bad)}")
-    if bad := set(ind.levels) - set(LEVELS):
-        raise CatalogueError(f"{ind.id}: unknown level(s) {sorted(bad)}")
-    if ind.drilldown and (ind.target_expr or ind.unit != "percent"):
-        raise CatalogueError(
-            f"{ind.id}: drill-downs split a percentage's numerator and denominator; "
-            "not for ranks or data-dependent targets"
-        )
-    return ind
-
-
-def parse_drilldown(ind_id: object, spec: object) -> tuple[Drilldown, ...]:
-    """``{dimension: {column: ..., label: ...}}`` -> Drilldowns, rejecting anything else."""
-    if not isinstance(spec, dict):
-        raise CatalogueError(f"{ind_id}: drilldown must map dimension -> {{column, label}}")
-    out = []
-    for dimension, d in spec.items():
-        if not isinstance(d, dict) or set(d) - {"column", "label", "key"} or "column" not in d:
-            raise CatalogueError(
-                f"{ind_id}: drilldown {dimension!r} needs `column` (and optionally `label`), got {d!r}"
-            )
-        if not str(dimension).replace("_", "").isalnum():
-            raise CatalogueError(f"{ind_id}: drilldown dimension {dimension!r} is not a plain name")
-        out.append(Drilldown(str(dimension), d["column"], d.get("label"), d.get("key")))
-    return tuple(out)
+        return Indicator.model_validate(entry)
+    except ValidationError as exc:
+        problems = [_problem(e) for e in exc.errors()]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CatalogueError(f"entry {name or '?'}: {problems[0]}{more}") from None
 
 
 def load_catalogue(files: Iterable[Path]) -> list[Indicator]:
     """Every indicator of the catalogue ``files`` (one per source), sorted by id."""
-    indicators = []
+    indicators: list[Indicator] = []
     for path in files:
-        indicators += [
-            parse_indicator(e) for e in yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        ]
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if not isinstance(entries, list):
+            raise CatalogueError(f"{path}: a catalogue file is a list of entries")
+        for n, entry in enumerate(entries, 1):
+            try:
+                indicators.append(parse_indicator(entry))
+            except CatalogueError as exc:
+                raise CatalogueError(f"{path}: #{n} {exc}") from None
     ids = [i.id for i in indicators]
     if dupes := {i for i in ids if ids.count(i) > 1}:
         raise CatalogueError(f"duplicate indicator ids {sorted(dupes)} in the catalogue")
@@ -464,13 +516,13 @@ CATALOGUE_COLUMNS: list[tuple[str, str, Callable[[Indicator], object]]] = [
         'struct(dimension varchar, "column" varchar, label varchar, "key" varchar)[]',
         lambda i: [
             {"dimension": d.dimension, "column": d.column, "label": d.label, "key": d.key}
-            for d in i.drilldown
+            for d in i.dimensions
         ],
     ),
     ("definition", "varchar", lambda i: i.definition.strip()),
     ("reference", "varchar", lambda i: i.reference.strip()),
 ]
-# the dataclass field each column carries (a test checks that none is left out)
+# the model field each column carries (a test checks that none is left out)
 CATALOGUE_FIELDS = {
     "id": "indicator_id",
     "from_": "from_table",
