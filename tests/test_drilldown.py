@@ -99,7 +99,8 @@ def test_every_drilldown_adds_up_to_its_headline_for_every_period_and_unit(small
         # every headline row of a drilled indicator (province and districts, every period, empty ones
         # included) against the sum over the members of each of its dimensions
         mismatches = con.execute(
-            """with dims as (select distinct indicator_id, dimension from mart.indicator_drilldown),
+            """with dims as (select distinct indicator_id, dimension from mart.indicator_drilldown
+                          where additive),
                     sums as (
                         select indicator_id, dimension, period_type, period_end, admin_code,
                                sum(numerator) as n, sum(denominator) as d, sum(gap_pp) as gap_pp
@@ -116,6 +117,16 @@ def test_every_drilldown_adds_up_to_its_headline_for_every_period_and_unit(small
                       or (v.denominator > 0 and abs(s.gap_pp - (v.value - v.target)) > 1e-6))"""
         ).fetchall()
         assert mismatches == []
+        # T12 by operator overlaps: each operator's own reach over the unit's households; the
+        # addresses only one operator serves plus those several serve are the unit's numerator
+        overlap = con.execute(
+            """select count(*), count(*) filter (where d.denominator = v.denominator
+                                                 and d.numerator <= v.numerator),
+                      bool_and(not d.additive)
+               from mart.drilldown_operator as d
+               join mart.indicator_value as v using (indicator_id, period_type, period_end, admin_code)"""
+        ).fetchall()[0]
+        assert overlap[0] > 0 and overlap[0] == overlap[1] and overlap[2]
         t04_periods = con.execute(
             """select count(distinct period_type || period_label) from mart.drilldown_procedure
                where indicator_id = 'T04' and admin_level = 'province'"""

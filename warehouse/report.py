@@ -33,6 +33,7 @@ DIMENSION_VI = {
     "school": "cơ sở giáo dục",
     "facility": "cơ sở khám, chữa bệnh",
     "information_system": "hệ thống thông tin",
+    "operator": "doanh nghiệp viễn thông",
 }
 STATUS_VI = {
     "ok": "có số liệu / ok",
@@ -93,6 +94,7 @@ class Target:
     trend_period: str
     ranked: list[dict]
     drivers: dict[str, list[dict]]
+    additive: dict[str, bool]
     completeness: dict[str, int]
     quality: list[str]
 
@@ -222,6 +224,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                 trend_period=trend_period,
                 ranked=ranked,
                 drivers=drivers,
+                additive={d["dimension"]: d["additive"] for d in c["drilldown"] or []},
                 completeness=completeness,
                 quality=quality,
             )
@@ -334,9 +337,15 @@ def target_html(t: Target) -> str:
         if not rows:
             continue
         counted = f"{t.counted_vi} / {t.counted_en}" if t.counted_en else ""
+        heading = (
+            f"Nguyên nhân chính của khoảng cách, theo {_e(DIMENSION_VI.get(dim, dim))} / "
+            f"Main drivers of the gap, by {_e(dim.replace('_', ' '))}"
+            if t.additive.get(dim, True)
+            else f"Mức phủ của từng {_e(DIMENSION_VI.get(dim, dim))} (chồng lấn, không cộng dồn) / "
+            f"Each {_e(dim.replace('_', ' '))}'s own reach (they overlap: not additive)"
+        )
         out += [
-            f"<h3>Nguyên nhân chính của khoảng cách, theo {_e(DIMENSION_VI.get(dim, dim))} / "
-            f"Main drivers of the gap, by {_e(dim.replace('_', ' '))}</h3>",
+            f"<h3>{heading}</h3>",
             "<table><tr><th>Mã / Code</th><th>Tên / Name</th><th>Tử số / Numerator</th>"
             f"<th>Mẫu số / Denominator ({_e(counted)})</th><th>Giá trị / Value</th>"
             "<th>Thiếu so với chỉ tiêu / Short of target</th><th>Đóng góp / Share of gap (pp)</th></tr>",

@@ -12,6 +12,11 @@ member's share of the unit's gap adds up to the gap:
                                                               of the target on its own rows)
     gap_pp    = factor x gap_count / the unit's denominator (its part of value - target)
 
+A dimension may be computed on a finer table with the same columns (``from``: T12 by
+operator, one row per commune, quarter and operator); where members overlap
+(``additive: false``, an address two operators serve) each member's row is its own
+reach and the members do not add up.
+
 Computed for the province and district levels the indicator has (communes have one
 agency each, and the commune drill-downs would dwarf the rest). A blocked indicator
 keeps its last published drill-down, as its headline keeps its last values.
@@ -28,7 +33,7 @@ DRILLDOWN_LEVELS = ("province", "district")
 UNIT_KEYS = {"province": "_province", "district": "_district", "commune": "_commune"}
 
 DRILLDOWN_COLUMNS = """
-    indicator_id varchar, dimension varchar, period_type varchar, period_start date, period_end date,
+    indicator_id varchar, dimension varchar, additive boolean, period_type varchar, period_start date, period_end date,
     period_label varchar, admin_level varchar, admin_code varchar, admin_name varchar,
     member_code varchar, member_name varchar, numerator double, denominator double, value double,
     unit_numerator double, unit_denominator double, unit_value double, target double,
@@ -69,7 +74,8 @@ def drilldown_sql(ind: Indicator, d: Drilldown, present: set[str]) -> str:
     )
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
-    return f"""{rows_sql(ind)},
+    rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
+    return f"""{rows_sql(rows)},
 
 grouped as (
     select
@@ -87,6 +93,8 @@ final as (
     select
         '{ind.id}' as indicator_id,
         '{d.dimension}' as dimension,
+        {str(d.additive).lower()} as additive,
+        {str(d.additive).lower()} as additive,
         g.period_type, g.period_start, g.period_end, p.period_label,
         u.admin_level, g.admin_code, u.unit_name as admin_name,
         g.member_code,
@@ -138,6 +146,8 @@ def compute_drilldowns(
         if any(t not in present for t in ind.inputs if not t.startswith("source:")):
             continue
         for d in ind.dimensions:
+            if d.from_ and d.from_ not in present:
+                continue
             sql = drilldown_sql(ind, d, present)
             if not sql:
                 continue
@@ -146,7 +156,7 @@ def compute_drilldowns(
                     select r.*, null, null, null, null, null, null, null, null
                     from (
                         with raw as ({sql})
-                        select indicator_id, dimension, period_type, period_start, period_end,
+                        select indicator_id, dimension, additive, period_type, period_start, period_end,
                                period_label, admin_level, admin_code, admin_name, member_code,
                                member_name, numerator, denominator,
                                case when denominator > 0

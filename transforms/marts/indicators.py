@@ -55,6 +55,17 @@ class DrilldownSpec(BaseModel):
         None, description="the member's name: a column of `from`, or schema.table.column"
     )
     key: str | None = Field(None, description="the label table's key column (default: `column`)")
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="a finer table with the columns the definition reads, one row per member "
+        "(default: the indicator's `from`); the same numerator and denominator are computed on it",
+    )
+    additive: bool = Field(
+        True,
+        description="the members add up to the unit (false: they overlap, e.g. operators "
+        "serving the same address; each member's row is its own reach)",
+    )
 
 
 class Drilldown(BaseModel):
@@ -66,6 +77,8 @@ class Drilldown(BaseModel):
     column: str
     label: str | None = None
     key: str | None = None
+    from_: str | None = None
+    additive: bool = True
 
 
 Dimension = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -162,6 +175,11 @@ class Indicator(BaseModel):
     def dimensions(self) -> tuple[Drilldown, ...]:
         """The drill-down dimensions, in catalogue order."""
         return tuple(Drilldown(dimension=k, **v.model_dump()) for k, v in self.drilldown.items())
+
+    @property
+    def drilldown_inputs(self) -> set[str]:
+        """Tables the drill-downs read beyond the definition's own (lineage, never blocking)."""
+        return {d.from_ for d in self.dimensions if d.from_}
 
     @property
     def inputs(self) -> set[str]:
@@ -513,9 +531,17 @@ CATALOGUE_COLUMNS: list[tuple[str, str, Callable[[Indicator], object]]] = [
     ("inputs", "varchar[]", lambda i: sorted(i.inputs)),
     (
         "drilldown",
-        'struct(dimension varchar, "column" varchar, label varchar, "key" varchar)[]',
+        'struct(dimension varchar, "column" varchar, label varchar, "key" varchar, '
+        '"from" varchar, additive boolean)[]',
         lambda i: [
-            {"dimension": d.dimension, "column": d.column, "label": d.label, "key": d.key}
+            {
+                "dimension": d.dimension,
+                "column": d.column,
+                "label": d.label,
+                "key": d.key,
+                "from": d.from_,
+                "additive": d.additive,
+            }
             for d in i.dimensions
         ],
     ),
