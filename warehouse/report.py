@@ -232,57 +232,63 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
     return (run[0] if run else {}), targets
 
 
+STYLE = {
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "svg.hashsalt": "chiso",
+}
+
+
 def trend_svg(t: Target) -> str:
-    """The trend at province level against the target line, as inline SVG (matplotlib, offline)."""
+    """The trend at province level against the target line, as inline SVG (matplotlib, offline).
+
+    Text stays text (``svg.fonttype: none``): the browser's fonts draw the Vietnamese letters.
+    """
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams.update(
-        {
-            "svg.fonttype": "none",
-            "font.family": "DejaVu Sans",
-            "font.size": 9,
-            "svg.hashsalt": "chiso",
-        }
-    )
-    fig, ax = plt.subplots(figsize=(6.4, 2.6))
-    labels = [p for p, _, _ in t.trend]
-    xs = list(range(len(labels)))
-    values = [v for _, v, _ in t.trend]
-    targets = [tg for _, _, tg in t.trend]
-    ax.plot(
-        xs,
-        [float("nan") if v is None else v for v in values],
-        marker="o",
-        color="#1f4e78",
-        label="Giá trị / value",
-    )
-    if any(tg is not None for tg in targets):
-        ax.step(
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 2.6))
+        ax = fig.subplots()
+        labels = [p for p, _, _ in t.trend]
+        xs = list(range(len(labels)))
+        values = [v for _, v, _ in t.trend]
+        targets = [tg for _, _, tg in t.trend]
+        ax.plot(
             xs,
-            [float("nan") if tg is None else tg for tg in targets],
-            where="mid",
-            linestyle="--",
-            color="#c00000",
-            label=f"Chỉ tiêu / target {t.comparator} {_fmt(t.target, 0)}",
+            [float("nan") if v is None else v for v in values],
+            marker="o",
+            color="#1f4e78",
+            label="Giá trị / value",
         )
-    ax.set_xticks(xs)
-    ax.set_xticklabels(
-        labels, rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center"
-    )
-    ax.set_ylabel("%" if t.unit == "percent" else "hạng / rank")
-    if t.lower_is_better:
-        ax.invert_yaxis()
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="best", fontsize=8, frameon=False)
-    ax.set_title(f"{t.id} — xu hướng / trend ({t.trend_period}, tỉnh / province)", fontsize=9)
-    fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    svg = buf.getvalue()
+        if any(tg is not None for tg in targets):
+            ax.step(
+                xs,
+                [float("nan") if tg is None else tg for tg in targets],
+                where="mid",
+                linestyle="--",
+                color="#c00000",
+                label=f"Chỉ tiêu / target {t.comparator} {_fmt(t.target, 0)}",
+            )
+        ax.set_xticks(xs)
+        ax.set_xticklabels(
+            labels,
+            rotation=45 if len(labels) > 6 else 0,
+            ha="right" if len(labels) > 6 else "center",
+        )
+        ax.set_ylabel("%" if t.unit == "percent" else "hạng / rank")
+        if t.lower_is_better:
+            ax.invert_yaxis()
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="best", fontsize=8, frameon=False)
+        ax.set_title(f"{t.id} — xu hướng / trend ({t.trend_period}, tỉnh / province)", fontsize=9)
+        fig.subplots_adjust(
+            left=0.09, right=0.98, top=0.88, bottom=0.3 if len(labels) > 6 else 0.14
+        )
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg")
+        svg = buf.getvalue()
     return svg[svg.index("<svg") :]
 
 
