@@ -232,7 +232,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
     return (run[0] if run else {}), targets
 
 
-STYLE = {
+STYLE: Any = {
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 9,
