@@ -51,6 +51,14 @@ def home(tmp_path, base_landing, prefect_server, monkeypatch):
     monkeypatch.setenv("CHISO_LANDING_URL", str(landing))
     monkeypatch.setenv("CHISO_PII_KEY", "test-key")
     monkeypatch.setenv("CHISO_SOURCES", "dvc")
+    # the report task's PDF (headless chromium, seconds a run) is tested in test_report.py
+    from functools import partial
+
+    from flows import report_artifact
+
+    monkeypatch.setattr(
+        report_artifact, "write_report", partial(report_artifact.write_report, pdf=False)
+    )
     return tmp_path / "home"
 
 
@@ -126,6 +134,9 @@ def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
     assert after == before
     runs = q(home, "select files_loaded from audit.run order by started_at")
     assert [r[0] for r in runs][-1] == 0
+    # each run writes the report of what it published (linked on the flow run)
+    reports = sorted((home / "reports").glob("*/report.html"))
+    assert len(reports) == 2 and "Kế hoạch 190" in reports[-1].read_text(encoding="utf-8")
 
 
 def test_no_clear_citizen_id_anywhere_in_the_warehouse(home, base_landing):

@@ -121,6 +121,16 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                   rows_quarantined, rows_duplicate
            from audit.run where status like 'published%' order by finished_at desc limit 1""",
     )
+    if run:
+        run[0].update(
+            _rows(
+                con,
+                """select count(*) as all_files, coalesce(sum(rows_read), 0) as all_rows_read,
+                          coalesce(sum(rows_quarantined), 0) as all_rows_quarantined,
+                          max(file_date) as latest_delivery
+                   from meta.manifest""",
+            )[0]
+        )
     catalogue = _rows(
         con,
         "select * from mart.indicator_catalogue order by indicator_id like 'R%', indicator_id",
@@ -389,8 +399,11 @@ def render_html(run: dict, targets: list[Target]) -> str:
         )
     run_text = (
         f"Lần chạy / Run <b>{_e(run.get('run_id'))}</b>, hoàn thành / finished {_e(run.get('finished_at'))}; "
-        f"{_e(run.get('files_loaded'))} tệp / files, {_e(run.get('rows_read'))} dòng đọc / rows read, "
-        f"{_e(run.get('rows_quarantined'))} dòng cách ly / quarantined"
+        f"lần này / this run: {_e(run.get('files_loaded'))} tệp / files, "
+        f"{run.get('rows_read') or 0:,} dòng / rows; kho dữ liệu / warehouse: "
+        f"{run.get('all_files', 0):,} tệp / files, {run.get('all_rows_read', 0):,} dòng đọc / rows read, "
+        f"{run.get('all_rows_quarantined', 0):,} dòng cách ly / quarantined, "
+        f"dữ liệu mới nhất / latest delivery {_e(run.get('latest_delivery'))}"
         if run
         else "Chưa có lần chạy / no published run"
     )
