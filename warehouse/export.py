@@ -22,6 +22,8 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
+from warehouse.build import connect_published
+
 LEVEL_VI = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 MET_VI = {True: "Đạt", False: "Chưa đạt"}
 STATUS_VI = {
@@ -179,7 +181,7 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     """The published warehouse, read-only; a clear error if there is none."""
     if not path.exists():
         raise ExportError(f"no published warehouse at {path}; run `chiso nightly` first")
-    return duckdb.connect(str(path), read_only=True)
+    return connect_published(path)
 
 
 def published_run(con: duckdb.DuckDBPyConnection) -> tuple[str | None, object]:

@@ -20,6 +20,8 @@ from typing import TextIO
 
 import duckdb
 
+from warehouse.build import connect_published
+
 PROMPT, MORE = "chiso> ", "   ..> "
 HELP = """Read-only SQL on the published warehouse (DuckDB {version}). End a statement with ';'.
   .tables            relations with their comments      .schema <relation>   its columns
@@ -30,7 +32,7 @@ Start with: select * from mart.scorecard;  or  select * from mart.indicator_cata
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"no published warehouse at {path}; run `chiso nightly` first")
-    return duckdb.connect(str(path), read_only=True)
+    return connect_published(path)
 
 
 def run_query(

@@ -27,6 +27,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.build import connect_published
+
 LEVEL_VI = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 DIMENSION_VI = {
     "procedure": "thủ tục hành chính",
@@ -466,7 +468,7 @@ def write_report(warehouse: Path, out_dir: Path, pdf: bool = True) -> Report:
     if not warehouse.exists():
         raise FileNotFoundError(f"no published warehouse at {warehouse}; run `chiso nightly` first")
     out_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect_published(warehouse)
     try:
         run, targets = gather(con)
     finally:
