@@ -34,7 +34,10 @@ def test_t04_by_procedure_adds_up_and_ranks_the_gap(geo_db):
     ]
     con.executemany("insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?)", rows)
     t04 = [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T04"]
+    con.execute("create view mart.drilldown_gone as select 1 as x")  # a dimension since removed
     build_marts(con, t04, "r1", {})
+    views = {r[0] for r in con.execute("select view_name from duckdb_views()").fetchall()}
+    assert {"drilldown_procedure", "drilldown_agency"} <= views and "drilldown_gone" not in views
     got = {
         (r[0], r[1]): r[2:]
         for r in con.execute(

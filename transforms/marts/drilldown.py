@@ -236,6 +236,13 @@ def compute_drilldowns(
 def make_dimension_views(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> list[str]:
     """One view per dimension, ``mart.drilldown_<dimension>`` (procedure, agency, school, ...)."""
     dimensions = sorted({d.dimension for i in indicators for d in i.dimensions})
+    stale = con.execute(
+        """select view_name from duckdb_views()
+           where schema_name = 'mart' and starts_with(view_name, 'drilldown_')"""
+    ).fetchall()
+    for (view,) in stale:
+        if view.removeprefix("drilldown_") not in dimensions:
+            con.execute(f"drop view mart.{view}")  # a dimension no longer in the catalogue
     names = []
     for dim in dimensions:
         name = f"mart.drilldown_{dim}"
