@@ -58,6 +58,32 @@ def test_t04_by_procedure_adds_up_and_ranks_the_gap(geo_db):
     assert sum(v[3] for (unit, _), v in got.items() if unit == PROVINCE) == pytest.approx(gap)
 
 
+def test_a_blocked_indicator_keeps_its_last_drilldown(geo_db):
+    con = geo_db
+    make_periods(con, ["2025-01"])
+    con.execute(
+        "create table core.fct_dossier (dossier_id varchar, unit_code varchar, procedure_code varchar, "
+        "agency_code varchar, finished_date date, is_finished boolean, has_e_result boolean)"
+    )
+    con.execute(
+        "insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?)",
+        finished(1, COMMUNE_A, "P1", "A1", True),
+    )
+    t04 = [i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T04"]
+    build_marts(con, t04, "r1", {})
+    before = con.execute("select * from mart.indicator_drilldown order by all").fetchall()
+    con.execute(
+        "insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?)",
+        finished(2, COMMUNE_A, "P2", "A1", False),
+    )
+    build_marts(con, t04, "r2", {"T04": "critical check failed"})
+    assert con.execute("select * from mart.indicator_drilldown order by all").fetchall() == before
+    build_marts(con, t04, "r3", {})
+    assert con.execute(
+        "select count(distinct member_code) from mart.drilldown_procedure where admin_level = 'province'"
+    ).fetchall() == [(2,)]
+
+
 def test_a_drilldown_on_a_rank_is_refused():
     entry = {
         "id": "R9",
