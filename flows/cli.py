@@ -182,6 +182,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
         return 1
     try:
         if not args.query:
+            import readline  # noqa: F401  (line editing and history at the prompt)
+
             return repl(con)
         try:
             run_query(con, args.query, sys.stdout, as_csv=args.csv, max_rows=args.max_rows)
