@@ -10,6 +10,7 @@
     chiso export [--out DIR] the published warehouse as Excel, CSV (UTF-8 BOM) and Parquet
     chiso report [--out DIR] the report (HTML with charts, and PDF) of the published warehouse
     chiso sql ["select …"]   read-only SQL on the published warehouse (no query: a prompt)
+    chiso portal             serve the replica of the integration platform and the 766 endpoints
 
 Without ``PREFECT_API_URL``, ``nightly`` and ``retry`` start a temporary Prefect
 server that stops with the command (even a killed one).
@@ -123,7 +124,56 @@ def cmd_purge_raw(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from flows.bench import main as bench
 
-    return bench(args.scale)
+    return bench(args.scale, api=args.api)
+
+
+def replica_credentials(home: Path, env: dict[str, str]) -> dict[str, str]:
+    """The replica's app credentials: from the environment (the same variables the connector
+    reads), else generated once into ``<home>/secrets/lgsp-replica.env`` (never printed)."""
+    import secrets
+
+    from sources.dvc.constants import API_ENV
+
+    names = {"app_name": "AppName", "access_key": "AccessKey", "secret_key": "SecretKey"}
+    if all(env.get(var) for var in API_ENV.values()):
+        return {names[k]: env[var] for k, var in API_ENV.items()}
+    path = home / "secrets" / "lgsp-replica.env"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        values = {"app_name": "chiso", "access_key": secrets.token_hex(8)}
+        values["secret_key"] = secrets.token_urlsafe(24)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(f"{API_ENV[k]}={v}\n" for k, v in values.items()))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    pairs = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    print(f"credentials: {path} (load them where the connector runs: set -a; . {path}; set +a)")
+    return {names[k]: pairs[var] for k, var in API_ENV.items()}
+
+
+def cmd_portal(args: argparse.Namespace) -> int:
+    import os
+
+    from sources.portal.app import parse_faults
+    from sources.portal.server import serve
+    from sources.simulate import simulate_landing
+
+    settings = load_settings()
+    landing = Path(args.landing or settings.landing_url)
+    if not any((landing / "dvc").glob("hoso/**/hoso_*.jsonl")):
+        print(f"no dossier files in {landing}: simulating {settings.sim_start}..{settings.sim_end}")
+        simulate_landing(
+            {"dvc": "sources.dvc.simulator"},
+            landing,
+            settings.sim_start,
+            settings.sim_end,
+            settings.sim_scale,
+        )
+    credentials = replica_credentials(settings.home, dict(os.environ))
+    faults = parse_faults(args.fault or [])
+    print(f"replica on http://{args.host}:{args.port} over {landing} (faults: {faults})")
+    serve(landing, credentials, args.host, args.port, faults)
+    return 0
 
 
 def _published_run_dir(kind: str) -> Path:
@@ -225,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     purge.set_defaults(fn=cmd_purge_raw)
     bench = sub.add_parser("bench", help="benchmark at province scale")
     bench.add_argument("--scale", type=float, default=1.0)
+    bench.add_argument(
+        "--api",
+        action="store_true",
+        help="then again with the dossiers pulled from the replica: the API path's overhead",
+    )
     bench.set_defaults(fn=cmd_bench)
     export = sub.add_parser("export", help="Excel, CSV and Parquet of the published warehouse")
     export.add_argument("--out", help="folder (default <home>/exports/<run id>)")
@@ -238,6 +293,18 @@ def main(argv: list[str] | None = None) -> int:
     sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     sql.add_argument("--max-rows", type=int, default=200)
     sql.set_defaults(fn=cmd_sql)
+    portal = sub.add_parser(
+        "portal", help="serve the replica of the integration platform and the 766 endpoints"
+    )
+    portal.add_argument("--landing", help="landing zone whose dvc files it serves")
+    portal.add_argument("--host", default="127.0.0.1")
+    portal.add_argument("--port", type=int, default=8190)
+    portal.add_argument(
+        "--fault",
+        action="append",
+        help="name=value, e.g. rate_limit_every=5, retry_after=2, shift_766=satisfaction:5",
+    )
+    portal.set_defaults(fn=cmd_portal)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -4,7 +4,8 @@
         |
     prepare     build file = copy of the published warehouse; run registered
         |
-    extract     per source: new landing files -> raw archive + manifest (retried: the I/O step)
+    extract     per source: new landing files -> raw archive + manifest (retried: the I/O step);
+                dossiers / 766 figures pulled from their API instead when its URL is set
         |
     stage       per source: parse, type, hash, row rules -> stg.* and audit.quarantine
         |
@@ -34,6 +35,7 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
@@ -44,6 +46,7 @@ from flows import registry
 from flows.housekeeping import run_guard
 from flows.report_artifact import link_report
 from flows.settings import Settings, load_settings, pii_key
+from sources.base import Source
 from sources.extract import extract, register_sources
 from transforms import core
 from transforms.marts import build_marts
@@ -52,7 +55,7 @@ from transforms.staging.run import load_reference, stage_source
 from warehouse import build as wh
 from warehouse.audit import audit_problems, finish_run, record_checks, start_run
 from warehouse.build import session
-from warehouse.reports import quality_markdown, scorecard_rows
+from warehouse.reports import quality_markdown, reconciliation_rows, scorecard_rows
 
 
 def active_sources(settings: Settings) -> list[str]:
@@ -78,11 +81,53 @@ def prepare(settings: Settings, run_id: str) -> dict:
     task_run_name="extract-{source}",
 )
 def extract_source(settings: Settings, build: str, source: str, run_id: str) -> dict:
+    part = registry.SLICES[source]
+    pulled = pulled_datasets(settings).get(source, ())
     with session(build) as con:
         summary = extract(
-            con, registry.SLICES[source].source, settings.landing_url, settings.raw_dir, run_id
+            con, part.source, settings.landing_url, settings.raw_dir, run_id, skip=pulled
         )
-    return asdict(summary)
+    out = asdict(summary)
+    if pulled:  # one commit per page, with the cursor: a failure keeps what was taken
+        with session(build, transaction=False) as con:
+            out["pulled"] = pull_from_api(con, settings, part.source, run_id)
+    return out
+
+
+def pulled_datasets(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Source -> datasets pulled from an API instead of taken from the landing zone."""
+    return {
+        name: datasets
+        for name, url, datasets in [
+            ("dvc", settings.dvc_api_url, ("dossier",)),
+            ("national766", settings.national766_url, ("evaluation",)),
+        ]
+        if url
+    }
+
+
+def pull_from_api(
+    con: duckdb.DuckDBPyConnection, settings: Settings, source: Source, run_id: str
+) -> dict:
+    import os
+
+    from sources.pull import DossierPull, pull_766, pull_dossiers
+
+    first, last = settings.pull_window()
+    if source.name == "dvc":
+        how = DossierPull(
+            settings.dvc_api_url,
+            first,
+            last,
+            settings.dvc_api_overlap_days,
+            settings.dvc_api_page_size,
+            settings.dvc_api_timeout,
+        )
+        summary, pulled = pull_dossiers(con, source, how, os.environ, settings.raw_dir, run_id)
+        return asdict(summary) | asdict(pulled)
+    return asdict(
+        pull_766(con, source, settings.national766_url, first, last, settings.raw_dir, run_id)
+    )
 
 
 @task(task_run_name="stage-{source}")
@@ -112,7 +157,8 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
     docs = settings.docs_dir / run_id
-    results = run_checks(build, registry.suites(thresholds), docs)
+    suites = [s for s in registry.suites(thresholds) if not s.table.startswith("mart.")]
+    results = run_checks(build, suites, docs)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -123,9 +169,9 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
 
 
 @task
-def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
+def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[dict]) -> dict:
     from expectations.gate import blocked_by
-    from expectations.run import CheckRow
+    from expectations.run import CheckRow, load_thresholds, run_checks
 
     catalogue = load_catalogue(registry.catalogue_files())
     lineage = {
@@ -133,9 +179,21 @@ def indicators(build: str, run_id: str, failed_checks: list[dict]) -> dict:
         **core.run_views_lineage(registry.run_view_folders()),
     }
     blocked = blocked_by([CheckRow(**f) for f in failed_checks], catalogue, lineage)
+    thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
+    tolerance = thresholds.get("national766", {}).get("reconciliation_tolerance", 0.5)
     with session(build) as con:
-        rows = build_marts(con, catalogue, run_id, blocked)
-    return {"rows": rows, "blocked": blocked}
+        rows = build_marts(con, catalogue, run_id, blocked, tolerance)
+    # rules over the marts (the reconciliation with the national portal: warnings, never a block)
+    marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
+    results = run_checks(build, marts)
+    with session(build) as con:
+        record_checks(con, run_id, results)
+    return {
+        "rows": rows,
+        "blocked": blocked,
+        "mart_checks": len(results),
+        "mart_failed": [asdict(r) for r in results if not r.success],
+    }
 
 
 @task
@@ -178,14 +236,20 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
     con = wh.connect(settings.warehouse, read_only=True)
     try:
         rows = scorecard_rows(con)
+        differing = reconciliation_rows(con)
     finally:
         con.close()
+    checked = {
+        **checks,
+        "checks": checks["checks"] + computed.get("mart_checks", 0),
+        "failed": checks["failed"] + computed.get("mart_failed", []),
+    }
     create_table_artifact(
         key="scorecard", table=rows, description="Plan 190 scorecard, latest period"
     )
     create_markdown_artifact(
         key="data-quality",
-        markdown=quality_markdown(staged, checks, computed["blocked"]),
+        markdown=quality_markdown(staged, checked, computed["blocked"], differing),
         description="Data quality of this run",
     )
     create_link_artifact(
@@ -219,7 +283,7 @@ def _nightly(settings: Settings, run_id: str) -> object:
     staged = [stage(settings, build, name, run_id) for name in names]
     build_core(build, run_id)
     checks = validate(settings, build, run_id)
-    computed = indicators(build, run_id, checks["failed"])
+    computed = indicators(settings, build, run_id, checks["failed"])
     describe(build)
     publish(settings, build, base, run_id, computed["blocked"])
     report(settings, staged, checks, computed)

@@ -28,6 +28,7 @@ from expectations.suites import education as education_rules
 from expectations.suites import enterprise as enterprise_rules
 from expectations.suites import health as health_rules
 from expectations.suites import ict as ict_rules
+from expectations.suites import national766 as national766_rules
 from expectations.suites import population as population_rules
 from expectations.suites import rankings as rankings_rules
 from expectations.suites import stats as stats_rules
@@ -42,6 +43,7 @@ from sources import (
     enterprise,
     health,
     ict,
+    national766,
     population,
     rankings,
     stats,
@@ -57,6 +59,7 @@ from transforms.staging import (
     stg_enterprise,
     stg_health,
     stg_ict,
+    stg_national766,
     stg_population,
     stg_rankings,
     stg_stats,
@@ -119,6 +122,7 @@ SLICES: dict[str, Slice] = {
         _slice(health.SOURCE, stg_health.STEPS, health_rules.suites),
         _slice(ict.SOURCE, stg_ict.STEPS, ict_rules.suites),
         _slice(rankings.SOURCE, stg_rankings.STEPS, rankings_rules.suites),
+        _slice(national766.SOURCE, stg_national766.STEPS, national766_rules.suites),
     ]
 }
 """Every source system, in the order the nightly takes them."""

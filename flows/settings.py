@@ -19,6 +19,11 @@ layers. Nothing here imports Prefect.
 | ``CHISO_SIM_FAULT_RATE`` | share of simulated rows corrupted on purpose (``sources/faults.py``) | ``0`` |
 | ``CHISO_SIM_FAULT_KINDS`` | comma-separated fault kinds to inject | all kinds |
 | ``CHISO_RAW_RETENTION_DAYS`` | days an archived file whose rows are loaded is kept in ``raw/`` | ``90`` |
+| ``CHISO_DVC_API_URL`` | pull the dossiers from the integration platform (LGSP) at this URL instead of the landing zone; credentials ``CHISO_DVC_API_APP``/``_KEY``/``_SECRET`` are read from the environment by the connector only | none (files) |
+| ``CHISO_DVC_API_START`` / ``CHISO_DVC_API_END`` | first and last day of update times pulled | ``CHISO_SIM_START`` / ``CHISO_SIM_END`` when simulating, else yesterday |
+| ``CHISO_DVC_API_OVERLAP_DAYS`` | days before the cursor read again each run (records synchronised late) | ``2`` |
+| ``CHISO_DVC_API_PAGE_SIZE`` / ``CHISO_DVC_API_TIMEOUT`` | records per page; seconds a page may take | ``500`` / ``60`` |
+| ``CHISO_NATIONAL766_URL`` | pull the national portal's 766 figures from this URL instead of the landing zone | none (files) |
 """
 
 from __future__ import annotations
@@ -65,8 +70,27 @@ class Settings(BaseSettings):
     sim_fault_kinds: Annotated[tuple[str, ...] | None, NoDecode] = None
     # clear personal data in raw/ is purged once its rows are loaded and it is this many days old
     raw_retention_days: int = Field(90, ge=1)
+    dvc_api_url: str = ""  # empty: the dossiers come from the landing zone
+    dvc_api_start: date | None = None
+    dvc_api_end: date | None = None
+    dvc_api_overlap_days: int = Field(2, ge=0)
+    dvc_api_page_size: int = Field(500, ge=1, le=5000)
+    dvc_api_timeout: float = Field(60.0, gt=0)
+    national766_url: str = ""  # empty: the 766 figures come from the landing zone
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
+
+    @field_validator("dvc_api_url", "national766_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// URL, or empty for the landing zone's files")
+        return value.rstrip("/")
+
+    @field_validator("dvc_api_start", "dvc_api_end", mode="before")
+    @classmethod
+    def _empty_date_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("quality", mode="before")
     @classmethod
@@ -88,6 +112,23 @@ class Settings(BaseSettings):
         if self.quality is not None and not self.quality.is_file():
             raise ValueError(f"CHISO_QUALITY={self.quality}: no such file")
         return self
+
+    def pull_window(self, today: date | None = None) -> tuple[date, date]:
+        """The days the API pulls cover: the simulated range on the embedded default, else from
+        the start of the simulated range (or CHISO_DVC_API_START) to yesterday."""
+        start = self.dvc_api_start or self.sim_start
+        if self.dvc_api_end is not None:
+            end = self.dvc_api_end
+        elif self.simulate:
+            end = self.sim_end
+        else:
+            from datetime import datetime, timedelta
+            from zoneinfo import ZoneInfo
+
+            end = (today or datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()) - timedelta(days=1)
+        if end < start:
+            raise SettingsError(f"CHISO_DVC_API_END={end} is before CHISO_DVC_API_START={start}")
+        return start, end
 
     @property
     def quality_file(self) -> Path | None:

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -178,7 +178,11 @@ def read_json_lines(path: str | Path, schema: JsonSchema) -> pl.DataFrame:
     quarantine the row without quoting it. Text values are trimmed of ``BLANKS``.
     """
     file = str(path)
-    data = utf8_bytes(Path(path).read_bytes(), file)
+    return json_lines_frame(utf8_bytes(Path(path).read_bytes(), file), file, schema)
+
+
+def json_lines_frame(data: bytes, file: str, schema: JsonSchema) -> pl.DataFrame:
+    """UTF-8 JSON lines -> frame, as ``read_json_lines`` reads a file (``file`` names it in errors)."""
     out_schema: JsonSchema = {**schema, "_row": pl.Int64, "_nested": pl.String}
     if not data.strip():
         return pl.DataFrame(schema=out_schema)
@@ -304,12 +308,15 @@ def choose_sheet(file: str, named: str, with_header: list[str], header: str) -> 
     )
 
 
-def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") -> pl.DataFrame:
+def read_csv_text(
+    path: str | Path, columns: list[str], separator: str = ",", optional: Sequence[str] = ()
+) -> pl.DataFrame:
     """A CSV export -> frame of strings with exactly ``columns`` plus ``_row`` (data line number).
 
     Columns may come in any order; extra columns are ignored; a missing column
     is an error naming the file, the column and the separator the header line
-    holds. The separator is the declared one unless another of ``SEPARATORS``
+    holds, unless it is ``optional`` (a field newer exports add): then it is
+    read as empty. The separator is the declared one unless another of ``SEPARATORS``
     splits the header into more of the expected columns (a re-saved export).
     Values are trimmed of ``BLANKS`` (no-break spaces included). A header-only
     or empty file gives an empty frame.
@@ -334,6 +341,10 @@ def read_csv_text(path: str | Path, columns: list[str], separator: str = ",") ->
         raise SourceFileError(file, line, None, f"cannot parse CSV: {problem}") from exc
     header = [trim_text(h) for h in df.columns]
     df.columns = header
+    absent = [c for c in optional if c in columns and c not in header]
+    if absent:
+        df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
+        header = [*header, *absent]
     if not text.endswith(("\n", "\r")):  # the last line has no line break: is it whole?
         line, width = _last_record(text, separator)
         if width < len(header):

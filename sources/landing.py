@@ -294,3 +294,44 @@ def _open_landed(f: LandingFile):  # noqa: ANN202 - a binary file object
         return fsspec.open(f.url, "rb")
     fd = os.open(f.real_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     return os.fdopen(fd, "rb")
+
+
+def archive_bytes(
+    body: bytes,
+    raw_dir: Path,
+    source: str,
+    dataset: str,
+    name: str,
+    sidecar: dict | None = None,
+    run_id: str = "",
+) -> tuple[str, Path]:
+    """Keep bytes received from an API in the raw archive, named by their SHA-256 like a taken file.
+
+    ``sidecar`` (the request: URL, parameters, status, time, hash) is written
+    beside it as ``<archive name>.request.json``. Idempotent.
+    """
+    import json
+
+    digest = hashlib.sha256(body).hexdigest()
+    folder = raw_dir / source / dataset
+    private_folder(folder)
+    target = folder / archive_name(digest, name)
+    for path, data in [
+        (target, body),
+        (
+            target.with_name(target.name + ".request.json"),
+            json.dumps(sidecar, ensure_ascii=False, indent=1).encode() if sidecar else None,
+        ),
+    ]:
+        if data is None or path.exists():
+            continue
+        owner = re.sub(r"[^A-Za-z0-9-]", "", run_id)
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{owner}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp_name, path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+    return digest, target

@@ -41,8 +41,8 @@ def test_failed_rating_staging_blocks_only_satisfaction():
         ]
     )
     blocked = blocked_indicators(inputs(), core.lineage(MODEL_FOLDERS), failed)
-    # ratings feed only fct_satisfaction, which only T05 reads
-    assert set(blocked) == {"T05"}
+    # ratings feed only fct_satisfaction, which only T05 reads (and its 766 reading, T05_766)
+    assert set(blocked) == {"T05", "T05_766"}
     assert "stg.dvc_rating" in blocked["T05"] and "observed 0.5" in blocked["T05"]
 
 

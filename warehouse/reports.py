@@ -11,7 +11,7 @@ def scorecard_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """``mart.scorecard`` as a list of dicts (province and district rows)."""
     cur = con.execute(
         """select indicator_id, admin_level, admin_code, admin_name, period_label, value, target,
-                  comparator, met, gap, change, status, status_reason
+                  comparator, met, gap, change, status, status_reason, portal_766, portal_766_status
            from mart.scorecard"""
     )
     names = [d[0] for d in cur.description]
@@ -90,11 +90,47 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
             "invalid",
         ):
             lines.append(f"{r['status'].upper()} {r['indicator_id']}: {r['status_reason']}")
+    beside = [r for r in rows if r["admin_level"] == "province" and r.get("portal_766")]
+    if beside:
+        lines += [
+            "",
+            "Against the national portal (Decision 766 dashboard, our 766 reading, latest month):",
+        ]
+        lines += [
+            f"  {r['indicator_id']:<5}{r['portal_766']}  {r['portal_766_status']}"
+            for r in sorted(beside, key=lambda r: r["indicator_id"])
+        ]
     return "\n".join(lines)
 
 
-def quality_markdown(staged: list[dict], checks: dict, blocked: dict[str, str]) -> str:
-    """The run's data-quality summary: files and rows, failed checks with measured values, blocked indicators."""
+def reconciliation_rows(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict]:
+    """The reconciliation rows that do not agree (``mart.reconciliation``), worst first."""
+    if "mart.reconciliation" not in {
+        r[0]
+        for r in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    }:
+        return []
+    cur = con.execute(
+        """select metric_code, plan_indicator_id, period_type, period_start, status, reason
+           from mart.reconciliation where status <> 'agrees'
+           order by status = 'portal_missing', abs(coalesce(difference, 0)) desc, period_start
+           limit ?""",
+        [limit],
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def quality_markdown(
+    staged: list[dict],
+    checks: dict,
+    blocked: dict[str, str],
+    reconciliation: list[dict] | None = None,
+) -> str:
+    """The run's data-quality summary: files and rows, failed checks with measured values, blocked
+    indicators, and where our 766 figures and the national portal's do not agree."""
     out = [
         "# Data quality",
         "",
@@ -122,5 +158,12 @@ def quality_markdown(staged: list[dict], checks: dict, blocked: dict[str, str]) 
             )
     out += ["", "## Blocked indicators", ""]
     out += [f"- **{k}**: {v}" for k, v in sorted(blocked.items())] or ["none"]
+    if reconciliation is not None:
+        out += ["", "## Against the national portal (766)", ""]
+        out += [
+            f"- **{r['plan_indicator_id']}** {r['metric_code']} {r['period_type']} "
+            f"{r['period_start']}: {r['status']} — {r['reason']}"
+            for r in reconciliation
+        ] or ["every compared figure agrees"]
     out += ["", f"Data Docs: {checks.get('docs', '')}"]
     return "\n".join(out)

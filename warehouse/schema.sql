@@ -117,3 +117,14 @@ create table if not exists ref.source (
     due_days         integer not null,      -- an extract is on time if delivered within this many days after its period
     tracked_dataset  varchar not null
 );
+
+-- Where each pull from an API stands (e.g. sources/dvc/api.py Cursor, as JSON), saved in the
+-- same transaction as the page it follows, so it never runs ahead of what was kept.
+create table if not exists meta.pull_cursor (
+    source      varchar not null,
+    dataset     varchar not null,
+    cursor      varchar not null,
+    run_id      varchar not null,
+    updated_at  timestamp not null,
+    primary key (source, dataset)
+);

@@ -7,11 +7,12 @@ the file (and the line, when one line is at fault).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 
-from sources.base import read_csv_text, read_json_lines
+from sources.base import SourceFileError, json_lines_frame, read_csv_text, read_json_lines
 from sources.dvc import constants as c
 
 DOSSIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -40,13 +41,44 @@ def read_dossiers(path: str | Path) -> pl.DataFrame:
     return read_json_lines(path, DOSSIER_SCHEMA)
 
 
+def read_dossier_page(path: str | Path) -> pl.DataFrame:
+    """One page of the dossier API (``sources/dvc/api.py``), archived as received -> the same frame.
+
+    The page is a JSON object whose ``data`` list holds records of the same
+    shape as a line of a dossier file (plus the API's update time, not read);
+    they are read exactly as a dossier file's lines are (nested values
+    screened, text trimmed), ``_row`` being a record's position in the list.
+    """
+    file = str(path)
+    try:
+        page = json.loads(Path(path).read_bytes())
+    except ValueError:
+        raise SourceFileError(file, None, None, "not a dossier API page: not JSON") from None
+    records = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(records, list):
+        raise SourceFileError(file, None, "data", "not a dossier API page: no 'data' list")
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise SourceFileError(file, number, None, "a record of the page is not a JSON object")
+    lines = b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in records)
+    return json_lines_frame(lines, file, DOSSIER_SCHEMA)
+
+
+def read_dossier_file(path: str | Path) -> pl.DataFrame:
+    """A dossier extract: a JSON-lines file, or a page of the dossier API (``*.json``)."""
+    if str(path).endswith(".json"):
+        return read_dossier_page(path)
+    return read_dossiers(path)
+
+
 def read_table(dataset: str, path: str | Path) -> pl.DataFrame:
     """A catalogue, provision or rating CSV -> frame of strings with ``_row``."""
-    return read_csv_text(path, CSV_COLUMNS[dataset])
+    optional = c.PROCEDURE_OPTIONAL_COLUMNS if dataset == "procedure" else ()
+    return read_csv_text(path, CSV_COLUMNS[dataset], optional=optional)
 
 
 READERS = {
-    "dossier": read_dossiers,
+    "dossier": read_dossier_file,
     "procedure": lambda p: read_table("procedure", p),
     "provision": lambda p: read_table("provision", p),
     "rating": lambda p: read_table("rating", p),

@@ -37,7 +37,11 @@ PROCEDURE_COLUMNS = [
     "CapThucHien",  # agency level that handles it: see AGENCY_LEVEL
     "MucDo",  # highest service level the national catalogue allows: 2, 3, 4
     "DuDieuKienToanTrinh",  # 1 = eligible to be offered full-process online
+    "YeuCauGiayToKetQua",  # 1 = the procedure's result is a document (read by the 766 rules); optional
 ]
+PROCEDURE_OPTIONAL_COLUMNS = [
+    "YeuCauGiayToKetQua"
+]  # older catalogue exports lack it: read as empty
 AGENCY_LEVEL = {"Cấp Tỉnh": "province", "Cấp Huyện": "district", "Cấp Xã": "commune"}
 
 # --- provision by agency (cungcap_*.csv) ------------------------------------
@@ -73,6 +77,9 @@ DOSSIER_SCALAR_FIELDS = [
     "TaiKhoanDuocXacThucVoiVNeID",  # 1 applicant account authenticated with VNeID, 0 not
     "HoSoCoThanhPhanSoHoa",  # 1 has digitised components
     "DuocThanhToanTrucTuyen",  # 1 paid online, 3 not
+    "DuocLayTuKhoDMQG",  # 1 applicant data taken from the national databases, 0 not
+    "MaCSDL",  # code of the national database the data came from (e.g. CSDLQGDC), empty if none
+    "DongBoDVCQG",  # 1 the record was synchronised to the national public-service portal, 0 not
 ]
 DOSSIER_LIST_FIELDS = {
     "TaiLieuNop": ["TepDinhKemId", "TenTepDinhKem", "DuocSoHoa", "DuocTaiSuDung"],
@@ -87,8 +94,12 @@ DOSSIER_READ_FIELDS = [
 ]
 DOSSIER_READ_LIST_FIELDS = {
     "TaiLieuNop": ["DuocSoHoa"],
-    "DanhSachGiayToKetQua": ["MaGiayToKetQua"],
+    "DanhSachGiayToKetQua": ["MaGiayToKetQua", "DuongDanTepTinKetQua"],
     "DanhSachLePhi": ["MucPhi"],
+}
+NATIONAL_DATABASES = {  # MaCSDL: the national databases a one-stop system takes applicant data from
+    "CSDLQGDC": "national population database",
+    "CSDLQGDKDN": "national business registration database",
 }
 
 CHANNEL = {1: "in_person", 2: "online", 3: "postal"}
@@ -117,3 +128,25 @@ RATING_COLUMNS = [
 ]
 SATISFACTION = {1: "very_satisfied", 2: "satisfied", 3: "acceptable", 4: "dissatisfied"}
 DISSATISFIED = (4,)
+
+# --- pull API through the provincial integration platform (LGSP) -------------
+# The provincial one-stop system is reached through the integration platform:
+# app credentials (AppName / AccessKey / SecretKey) are exchanged for a bearer
+# token with an expiry, then the dossier list is read in pages over a window of
+# the records' update time (sources/dvc/api.py). The replica of the platform
+# (sources/portal/) serves the same shape.
+API_TOKEN_PATH = (
+    "/lgsp/auth/token"  # POST {"AppName", "AccessKey", "SecretKey"} -> access_token, expires_in
+)
+API_DOSSIER_PATH = (
+    "/lgsp/dvc/v1/hoso"  # GET fromDate, toDate (yyyyMMddHHmmss, [from, to)), page, pageSize
+)
+API_UPDATED_FIELD = (
+    "NgayCapNhat"  # when the record version was synchronised; the window filters on it
+)
+API_PAGE_SIZE = 500
+API_ENV = {  # the credentials, from the environment only (never the repository, never a log)
+    "app_name": "CHISO_DVC_API_APP",
+    "access_key": "CHISO_DVC_API_KEY",
+    "secret_key": "CHISO_DVC_API_SECRET",
+}

@@ -99,6 +99,14 @@ RATE_E_RESULT = (1.45, 0.7, 1.3)  # finished dossier with an electronic result (
 RATE_OVERDUE = (-2.0, -0.55, -0.85)  # finished after the due date (T05)
 RATE_DIGITISED = (0.1, 0.6, 1.4)  # an in-person document digitised at reception
 RATE_PAID_ONLINE = (0.2, 0.5, 1.2)  # fee paid online, online dossiers
+# Drawn from hashes of the dossier (not from the daily generator, so the other fields stay as they were):
+RATE_NATIONAL_DB = (
+    -1.4,
+    1.1,
+    0.9,
+)  # (intercept, online effect, trend): data taken from a national DB
+RATE_SYNCED = (4.0, 2.0)  # (intercept, trend): the record reached the national portal
+RESULT_DOCUMENT_SHARE = 0.88  # procedures whose result is a document
 FULL_PROCESS_MIDPOINT = (
     -520
 )  # days from TREND_ORIGIN when half the eligible provisions were full-process
@@ -1791,7 +1799,7 @@ def _result_name(name: str) -> str:
     return "Văn bản giải quyết thủ tục " + name[0].lower() + name[1:]
 
 
-def _procedure_table(rng: np.random.Generator) -> pl.DataFrame:
+def _procedure_table(rng: np.random.Generator, seed: int = 190) -> pl.DataFrame:
     """The catalogue: one row per procedure, with the catalogue columns and internal ones."""
     rows: list[dict[str, Any]] = []
     for si, sector in enumerate(SECTORS):
@@ -1823,6 +1831,7 @@ def _procedure_table(rng: np.random.Generator) -> pl.DataFrame:
     popularity = np.array([r["weight"] for r in rows]) * rng.lognormal(0.0, 0.4, n)
     level_vi = {v: k for k, v in c.AGENCY_LEVEL.items()}
     procedure_names = [r["TenTTHC"] for r in rows]
+    result_document = _unit(_salted(np.arange(n), seed, 80)) < RESULT_DOCUMENT_SHARE
     return pl.DataFrame(
         {
             "MaTTHC": codes,
@@ -1832,6 +1841,7 @@ def _procedure_table(rng: np.random.Generator) -> pl.DataFrame:
             "CapThucHien": [level_vi[r["level"]] for r in rows],
             "MucDo": max_level,
             "DuDieuKienToanTrinh": eligible.astype(np.int64),
+            "YeuCauGiayToKetQua": result_document.astype(np.int64),
             "sector_i": sector_i,
             "level": [r["level"] for r in rows],
             "days": days,
@@ -1906,7 +1916,7 @@ def build_world(seed: int = 190, scale: float = 1.0) -> World:
     """The agencies, catalogue and provisions of a seed (deterministic, independent of any date range)."""
     rng = np.random.default_rng([seed, 0])
     agencies, communes = _agency_table()
-    procedures = _procedure_table(rng)
+    procedures = _procedure_table(rng, seed)
     provisions = _provision_table(rng, agencies, procedures)
     yearly = DOSSIERS_PER_YEAR * scale
     return World(
@@ -2373,6 +2383,28 @@ def _applicant_columns(world: World, key: np.ndarray, kind: np.ndarray) -> pl.Da
     )
 
 
+def _national_columns(world: World, records: pl.DataFrame, uid: np.ndarray) -> pl.DataFrame:
+    """Data taken from a national database (and which), and sync to the national portal.
+
+    Drawn from hashes of the dossier's identity, so both versions of a dossier
+    agree and the fields drawn from the daily generator are unchanged.
+    """
+    t = (records["sub_day"].to_numpy() - TREND_ORIGIN.toordinal()) / 365.0
+    online = records["channel"].to_numpy() == 2
+    a, b, slope = RATE_NATIONAL_DB
+    taken = _unit(_salted(uid, world.seed, 79)) < _sigmoid(a + b * online + slope * t)
+    synced = _unit(_salted(uid, world.seed, 81)) < _sigmoid(RATE_SYNCED[0] + RATE_SYNCED[1] * t)
+    enterprise = records["applicant_type"].to_numpy() == 2
+    code = np.where(taken, np.where(enterprise, "CSDLQGDKDN", "CSDLQGDC"), "")
+    return pl.DataFrame(
+        {
+            "national_db": taken.astype(np.int8),
+            "national_db_code": code.astype(str),
+            "synced": synced.astype(np.int8),
+        }
+    )
+
+
 def _nested(frame: pl.DataFrame, items: list[pl.Expr], count: pl.Expr) -> pl.Series:
     """A list-of-struct column: the first ``count`` of ``items`` (struct expressions) of each row.
 
@@ -2438,7 +2470,14 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
         for j in range(2)
     }
     records = pl.concat(
-        [records, applicants, pl.DataFrame(file_ids), pl.DataFrame(result_ids)], how="horizontal"
+        [
+            records,
+            applicants,
+            pl.DataFrame(file_ids),
+            pl.DataFrame(result_ids),
+            _national_columns(world, records, uid),
+        ],
+        how="horizontal",
     )
     procs = (
         world.procedures.select(
@@ -2533,6 +2572,9 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
         TaiKhoanDuocXacThucVoiVNeID=pl.col("vneid").cast(pl.Int64),
         HoSoCoThanhPhanSoHoa=pl.col("digitised_any").cast(pl.Int64),
         DuocThanhToanTrucTuyen=pl.col("paid_online").cast(pl.Int64),
+        DuocLayTuKhoDMQG=pl.col("national_db").cast(pl.Int64),
+        MaCSDL=pl.col("national_db_code"),
+        DongBoDVCQG=pl.col("synced").cast(pl.Int64),
         sync_day=pl.col("sync_day"),
         _order=pl.max_horizontal(
             "ts_sub",

@@ -159,6 +159,11 @@ class Indicator(BaseModel):
         description="dimensions below the unit to split numerator and denominator by "
         "(mart.indicator_drilldown)",
     )
+    variant_of: str | None = Field(
+        None,
+        description="another reading of a plan target (e.g. the 766 dashboard's T02): computed, "
+        "published and reconciled with the national portal, but not a row of the scorecard",
+    )
 
     @model_validator(mode="after")
     def _flow_needs_date(self) -> Indicator:
@@ -545,6 +550,7 @@ CATALOGUE_COLUMNS: list[tuple[str, str, Callable[[Indicator], object]]] = [
             for d in i.dimensions
         ],
     ),
+    ("variant_of", "varchar", lambda i: i.variant_of),
     ("definition", "varchar", lambda i: i.definition.strip()),
     ("reference", "varchar", lambda i: i.reference.strip()),
 ]

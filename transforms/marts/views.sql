@@ -25,6 +25,19 @@ headline as (
     join catalogue as c on c.indicator_id = v.indicator_id
     where v.admin_level in ('province', 'district')
         and (v.period_type = c.headline_period or v.period_start is null)
+        and c.variant_of is null  -- other readings of a target (766) are beside it, not rows
+),
+
+-- the national portal's figure beside ours: the latest month it published for the target
+portal as (
+    select
+        plan_indicator_id as indicator_id,
+        period_label || ' 766: ours ' || coalesce(cast(round(our_ratio, 2) as varchar), '-')
+        || ' / portal ' || coalesce(cast(portal_ratio as varchar), '-') as portal_766,
+        status as portal_766_status
+    from mart.reconciliation
+    where period_type = 'month' and status <> 'portal_missing'
+    qualify row_number() over (partition by plan_indicator_id order by period_start desc) = 1
 ),
 
 -- the latest headline period with a value at province level; else the latest there is
@@ -63,8 +76,11 @@ final as (
         round(case when lower_is_better then target - value else value - target end, 2) as gap,
         round(value - previous_value, 2) as change,
         status,
-        status_reason
+        status_reason,
+        case when admin_level = 'province' then portal_766 end as portal_766,
+        case when admin_level = 'province' then portal_766_status end as portal_766_status
     from latest
+    left join portal using (indicator_id)
 )
 
 select * from final

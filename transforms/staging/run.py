@@ -110,6 +110,7 @@ def load_deduplicated(
         con.unregister("_staged")
     if not table_exists(con, table):
         con.execute(f"create table {table} as select * from _new limit 0")
+    add_new_columns(con, table, "_new")
     con.execute(
         f"""create or replace temp table _load as
             select * from _new n
@@ -125,6 +126,18 @@ def load_deduplicated(
     loaded = dict(con.execute("select _file_id, count(*) from _load group by all").fetchall())
     con.execute("drop table _new; drop table _load")
     return loaded
+
+
+def add_new_columns(con: duckdb.DuckDBPyConnection, table: str, incoming: str) -> list[str]:
+    """Columns a newer staging step adds (a field newer exports carry) are added to the table,
+    empty for the rows staged before."""
+    have = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+    added = []
+    for name, dtype, *_ in con.execute(f"describe {incoming}").fetchall():
+        if name not in have:
+            con.execute(f'alter table {table} add column "{name}" {dtype}')
+            added.append(name)
+    return added
 
 
 def ensure_tables(
@@ -164,13 +177,38 @@ def stage_source(
     ensure_tables(con, source, steps, ctx, run_id)
     for dataset in source.dataset_order():
         files = pending_files(con, source.name, dataset)
-        for start in range(0, len(files), BATCH_FILES):
-            batch = files[start : start + BATCH_FILES]
+        sizes = dict(
+            con.execute(
+                "select file_id, size from meta.manifest where source = ? and dataset = ?",
+                [source.name, dataset],
+            ).fetchall()
+        )
+        for batch in batches(files, sizes):
             stage_batch(con, source, steps[dataset], dataset, batch, ctx, run_id, summary)
     return summary
 
 
-BATCH_FILES = 20  # files staged together: bounds memory (a year of daily dossiers is ~19 batches)
+BATCH_BYTES = 64 << 20  # bytes of files staged together: bounds memory (~16 days of dossiers)
+BATCH_FILES = 400  # and files: many small ones (pages of an API pull) still share a batch
+
+
+def batches(files: list[tuple], sizes: Mapping[str, int | None]) -> list[list[tuple]]:
+    """Consecutive groups of ``files`` of at most ``BATCH_BYTES`` (a larger file alone) and
+    ``BATCH_FILES`` files: each batch is checked against the staged table once, so fewer, fuller
+    batches cost less, and a bounded batch bounds memory."""
+    out: list[list[tuple]] = []
+    current: list[tuple] = []
+    size = 0
+    for f in files:
+        n = sizes.get(f[0]) or 0
+        if current and (size + n > BATCH_BYTES or len(current) >= BATCH_FILES):
+            out.append(current)
+            current, size = [], 0
+        current.append(f)
+        size += n
+    if current:
+        out.append(current)
+    return out
 
 
 def stage_batch(

@@ -42,6 +42,8 @@ FLAG_FIELDS = {
     "TaiKhoanDuocXacThucVoiVNeID": [0, 1],
     "HoSoCoThanhPhanSoHoa": [0, 1],
     "DuocThanhToanTrucTuyen": [0, 1, 3],
+    "DuocLayTuKhoDMQG": [0, 1],
+    "DongBoDVCQG": [0, 1],
 }
 META = ["_file_id", "_row", "_file_date"]
 
@@ -123,6 +125,12 @@ def stage_dossiers(
         (_int("TaiKhoanDuocXacThucVoiVNeID") == 1).alias("vneid_authenticated"),
         (_int("HoSoCoThanhPhanSoHoa") == 1).alias("has_digitised_components"),
         (_int("DuocThanhToanTrucTuyen") == 1).alias("paid_online"),
+        (
+            (_int("DuocLayTuKhoDMQG") == 1).fill_null(False)
+            | (pl.col("MaCSDL").str.strip_chars().str.len_chars() > 0).fill_null(False)
+        ).alias("data_from_national_db"),
+        pl.col("MaCSDL").str.strip_chars().replace("", None).alias("national_db_code"),
+        (_int("DongBoDVCQG") == 1).alias("synced_to_portal"),  # null: the export does not say
         docs.list.len().fill_null(0).cast(pl.Int32).alias("n_documents"),
         docs.list.eval(pl.element().struct.field("DuocSoHoa").str.strip_chars() == "1")
         .list.sum()
@@ -134,6 +142,18 @@ def stage_dossiers(
         .fill_null(0)
         .cast(pl.Int32)
         .alias("n_result_documents"),
+        pl.col("DanhSachGiayToKetQua")
+        .list.eval(
+            (pl.element().struct.field("MaGiayToKetQua").str.strip_chars().str.len_chars() > 0)
+            & (
+                pl.element().struct.field("DuongDanTepTinKetQua").str.strip_chars().str.len_chars()
+                > 0
+            )
+        )
+        .list.sum()
+        .fill_null(0)
+        .cast(pl.Int32)
+        .alias("n_result_documents_linked"),  # code and file link both given (the 766 rule)
         pl.col("DanhSachLePhi").list.len().fill_null(0).cast(pl.Int32).alias("n_fees"),
         pl.col("DanhSachLePhi")
         .list.eval(pl.element().struct.field("MucPhi").cast(pl.Float64, strict=False))
@@ -155,6 +175,7 @@ def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ),
         outside_code_list("MucDo", [2, 3, 4]),
         outside_code_list("DuDieuKienToanTrinh", [0, 1]),
+        outside_code_list("YeuCauGiayToKetQua", [0, 1]),
     ]
     good, quarantine = apply_rules(raw, rules, c.PROCEDURE_COLUMNS)
     staged = good.select(
@@ -165,6 +186,7 @@ def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("CapThucHien").replace_strict(c.AGENCY_LEVEL, default=None).alias("agency_level"),
         _int("MucDo").cast(pl.Int8).alias("max_service_level"),
         (_int("DuDieuKienToanTrinh") == 1).alias("eligible_full_process"),
+        (_int("YeuCauGiayToKetQua") == 1).alias("requires_result_document"),  # null: not said
         pl.col("_file_date").alias(
             "snapshot_date"
         ),  # a business column: a re-sent snapshot is staged whole

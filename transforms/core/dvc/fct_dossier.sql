@@ -21,6 +21,10 @@ provisions as (
     select * from core.fct_provision
 ),
 
+procedures as (
+    select * from core.dim_procedure
+),
+
 final as (
     select
         d.dossier_id,
@@ -48,6 +52,12 @@ final as (
         d.status in (9, 10) as is_finished,
         d.status in (9, 10) and d.finished_at > d.due_at as is_overdue,
         d.n_result_documents > 0 as has_e_result,
+        -- the national monitoring system's (766) reading: a result with its code and its file link
+        d.n_result_documents_linked > 0 as has_e_result_linked,
+        coalesce(pr.requires_result_document, true) as requires_result_document,
+        d.data_from_national_db,
+        -- an export that does not say whether the record reached the national portal counts as synced
+        coalesce(d.synced_to_portal, true) as is_synced_to_portal,
         d.vneid_authenticated,
         d.has_digitised_components,
         d.paid_online,
@@ -59,6 +69,7 @@ final as (
     from latest as d
     left join agencies as a on a.agency_code = d.agency_code
     left join provisions as p on p.agency_code = d.agency_code and p.procedure_code = d.procedure_code
+    left join procedures as pr on pr.procedure_code = d.procedure_code
 )
 
 select * from final

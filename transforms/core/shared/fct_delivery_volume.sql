@@ -5,23 +5,39 @@
 -- weekends and public holidays (Tết above all) are neither judged nor used as
 -- history. A day with a tenth of the usual volume shows a ratio near 0.1; the
 -- volume rule (expectations/suites/volume.py) reads this table. Small
--- deliveries (usually under 20 rows) are not judged: noise.
+-- deliveries (usually under 20 rows) are not judged: noise. The pages an API
+-- pull took for one day (``<name>-p0001_<day>.json``, ``-p0002`` ...) are one
+-- delivery: their rows are summed, judged in the run that took the last page.
 with
 
 sources as (
     select * from ref.source
 ),
 
-files as (
+pages as (
     select
-        m.source, m.dataset, m.file_id, m.name, m.file_date, m.rows_read, m.run_id,
-        regexp_replace(m.name, '[0-9]', '', 'g') as series
+        m.source, m.dataset, m.file_id, m.file_date, m.rows_read, m.run_id, m.extracted_at,
+        regexp_replace(m.name, '-p[0-9][0-9][0-9][0-9]_', '_') as name
     from meta.manifest as m
     join sources as s using (source)
     where m.status = 'loaded' and m.file_date is not null
         and not (s.cadence = 'daily' and (
             isodow(m.file_date) >= 6
             or cast(m.file_date as varchar) in (select holiday_date from ref.holiday)))
+),
+
+files as (
+    select
+        source,
+        dataset,
+        name,
+        file_date,
+        min(file_id) as file_id,
+        sum(rows_read) as rows_read,
+        arg_max(run_id, extracted_at) as run_id,
+        regexp_replace(name, '[0-9]', '', 'g') as series
+    from pages
+    group by source, dataset, name, file_date
 ),
 
 with_history as (

@@ -1,0 +1,49 @@
+"""Rules for the national portal's 766 figures and for the reconciliation with ours."""
+
+from __future__ import annotations
+
+import great_expectations as gx
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from expectations.suites import Suite
+
+E = gx.expectations
+CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
+
+
+def suites(t: dict) -> list[Suite]:
+    return [
+        Suite(
+            "fct_portal_metric",
+            "core.fct_portal_metric",
+            [
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["province_code", "time_type", "period_start", "metric_code"],
+                    severity=CRITICAL,
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="period_start", severity=CRITICAL),
+                E.ExpectColumnValuesToBeBetween(
+                    column="ratio",
+                    min_value=0,
+                    max_value=100,
+                    mostly=0.99,
+                    severity=WARNING,
+                    description="published ratios are percentages",
+                ),
+            ],
+        ),
+        Suite(
+            "reconciliation_national766",
+            "mart.reconciliation",  # a mart: checked after the marts are built (flows/nightly.py)
+            [
+                E.ExpectColumnValuesToNotBeInSet(
+                    column="status",
+                    value_set=["differs"],
+                    severity=WARNING,
+                    description="our 766 figures agree with the national portal's within "
+                    f"{t.get('national766', {}).get('reconciliation_tolerance', 0.5)} points "
+                    "(mart.reconciliation.reason says why not)",
+                ),
+            ],
+        ),
+    ]
