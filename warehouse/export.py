@@ -122,8 +122,8 @@ select indicator_id as "Mã / Id", name_vi as "Tên chỉ tiêu", name_en as "In
        numerator as "Tử số / Numerator", denominator as "Mẫu số / Denominator",
        counted_vi || ' (' || counted_en || ')' as "Đếm / Counts",
        array_to_string(periods, ', ') as "Kỳ / Periods", definition as "Định nghĩa / Definition",
-       reference as "Căn cứ / Reference"
-from mart.indicator_catalogue order by indicator_id
+       reference as "Căn cứ / Reference", variant_of as "Cách đọc khác của / Another reading of"
+from mart.indicator_catalogue order by variant_of is not null, indicator_id like 'R%', indicator_id
 """
 
 QUALITY_SQL: dict[str, tuple[str, str]] = {
@@ -361,7 +361,7 @@ def write_workbook(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     write_scorecard_sheet(wb, scorecard_frame(con), fmt, title)
     catalogue = con.execute(
         "select indicator_id, name_vi, name_en, comparator, target, unit from mart.indicator_catalogue "
-        "order by indicator_id like 'R%', indicator_id"
+        "where variant_of is null order by indicator_id like 'R%', indicator_id"
     ).fetchall()
     for ind_id, name_vi, name_en, comparator, target, unit in catalogue:
         wide, period_type = target_frame(con, ind_id)

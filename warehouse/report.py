@@ -135,7 +135,9 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
         )
     catalogue = _rows(
         con,
-        "select * from mart.indicator_catalogue order by indicator_id like 'R%', indicator_id",
+        # the plan's targets (other readings of a target, e.g. the 766 dashboard's, are beside it)
+        "select * from mart.indicator_catalogue where variant_of is null "
+        "order by indicator_id like 'R%', indicator_id",
     )
     headlines = {
         r["indicator_id"]: r
@@ -327,6 +329,12 @@ def target_html(t: Target) -> str:
         f"<tr><th>Đánh giá / Result</th><td class='{cls}'>{_e(met_text)}</td></tr>",
         f"<tr><th>Chênh lệch / Gap</th><td class='num'>{_e(_fmt(h.get('gap'), t.decimals))}"
         f"{' điểm % / pp' if t.unit == 'percent' and h.get('gap') is not None else ''}</td></tr>",
+        (
+            f"<tr><th>Cổng DVC quốc gia (766) / National portal (766)</th>"
+            f"<td>{_e(h.get('portal_766'))} ({_e(h.get('portal_766_status'))})</td></tr>"
+            if h.get("portal_766")
+            else ""
+        ),
         f"<tr><th>Thay đổi / Change</th><td class='num'>{_e(_fmt(h.get('change'), t.decimals))}</td></tr>",
         f"<tr><th>Trạng thái / Status</th><td>{_e(STATUS_VI.get(h.get('status') or '', h.get('status')))}"
         f"{'<br><span class=note>' + _e(h.get('status_reason')) + '</span>' if h.get('status_reason') else ''}</td></tr>",
