@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from expectations.gx_duckdb import CheckResult, validate_tables
-from expectations.suites import Suite, unique_by_name
+from expectations.suites import Suite, load_thresholds, unique_by_name
 from warehouse.build import existing_tables
 
 CheckRow = CheckResult
-
-
-def load_thresholds(files: Iterable[Path], override: Path | None = None) -> dict:
-    """The shipped thresholds (one YAML file per source), with an operator's override merged over them."""
-    merged: dict = {}
-    for path in files:
-        for section, values in (
-            yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        ).items():
-            if section in merged:
-                raise ValueError(f"{path}: threshold section {section!r} defined twice")
-            merged[section] = values
-    if override:
-        for section, values in (
-            yaml.safe_load(Path(override).read_text(encoding="utf-8")) or {}
-        ).items():
-            if section not in merged:
-                raise ValueError(
-                    f"{override}: unknown section {section!r}; known: {sorted(merged)}"
-                )
-            unknown = set(values) - set(merged[section])
-            if unknown:
-                raise ValueError(f"{override}: unknown key(s) {sorted(unknown)} in {section!r}")
-            merged[section].update(values)
-    return merged
+__all__ = ["CheckResult", "CheckRow", "load_thresholds", "run_checks", "tables_of"]
 
 
 def tables_of(db_path: str | Path) -> set[str]:
