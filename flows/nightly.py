@@ -38,6 +38,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
+from expectations.datadocs import docs_url, site_index
 from flows import registry
 from flows.settings import Settings, load_settings, pii_key
 from sources.extract import extract, register_sources
@@ -107,14 +108,13 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
     from expectations.run import load_thresholds, run_checks  # GX is heavy: import it where used
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
-    docs = settings.docs_dir / run_id
-    results = run_checks(build, registry.suites(thresholds), docs)
+    results = run_checks(build, registry.suites(thresholds), settings.gx_dir, run_id)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
         "checks": len(results),
         "failed": [asdict(r) for r in results if not r.success],
-        "docs": str(docs / "uncommitted" / "data_docs" / "local_site" / "index.html"),
+        "docs": str(site_index(settings.gx_dir)),
     }
 
 
@@ -161,12 +161,21 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
         markdown=quality_markdown(staged, checks, computed["blocked"]),
         description="Data quality of this run",
     )
-    create_link_artifact(
-        key="data-docs",
-        link=Path(checks["docs"]).as_uri(),
-        link_text="GX Data Docs of this run",
-        description="Static Great Expectations Data Docs (open on the machine that ran the flow)",
-    )
+    url = docs_url(settings.gx_dir, settings.docs_port)
+    if url:
+        create_link_artifact(
+            key="data-docs",
+            link=url,
+            link_text="GX Data Docs (this run and the ones before)",
+            description="Great Expectations Data Docs, served by `chiso docs`",
+        )
+    else:
+        create_markdown_artifact(
+            key="data-docs",
+            markdown="Data Docs are not served now: run `chiso docs` (or `make docs`) on the "
+            f"machine that ran the flow and open the URL it prints ({checks['docs']}).",
+            description="Great Expectations Data Docs",
+        )
 
 
 @flow(name="nightly", log_prints=True)

@@ -18,6 +18,7 @@ layers. Nothing here imports Prefect.
 | ``CHISO_SOURCES`` | comma-separated source names to run (others are left as they are) | all registered |
 | ``CHISO_SIM_FAULT_RATE`` | share of simulated rows corrupted on purpose (``sources/faults.py``) | ``0`` |
 | ``CHISO_SIM_FAULT_KINDS`` | comma-separated fault kinds to inject | all kinds |
+| ``CHISO_DOCS_PORT`` | port ``chiso docs`` serves Data Docs on (runs link there) | a free port |
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     sources: Annotated[tuple[str, ...] | None, NoDecode] = None
     sim_fault_rate: float = Field(0.0, ge=0, le=1)
     sim_fault_kinds: Annotated[tuple[str, ...] | None, NoDecode] = None
+    docs_port: int = Field(0, ge=0, le=65535)  # 0: a free port
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
 
@@ -100,8 +102,9 @@ class Settings(BaseSettings):
         return self.home / "build"
 
     @property
-    def docs_dir(self) -> Path:
-        return self.home / "quality"
+    def gx_dir(self) -> Path:
+        """The Great Expectations project: suites, results of recent runs, Data Docs."""
+        return self.home / "gx"
 
     @property
     def raw_dir(self) -> Path:
