@@ -105,12 +105,14 @@ def open_project(root: Path) -> Any:
 
 
 def prune(context: Any, keep: int) -> int:
-    """Remove stored results of all but the ``keep`` newest runs; return how many were removed."""
+    """Remove stored results of all but the ``keep`` newest runs (by run name); return how many."""
     store = context.validation_results_store
     keys = store.list_keys()
-    runs = sorted({(str(k.run_id.run_time), k.run_id.run_name) for k in keys}, reverse=True)
-    old = set(runs[keep:])
-    removed = [k for k in keys if (str(k.run_id.run_time), k.run_id.run_name) in old]
+    latest: dict[str, str] = {}
+    for k in keys:  # a run may hold several checkpoint runs: it is as new as its latest
+        latest[k.run_id.run_name] = max(latest.get(k.run_id.run_name, ""), str(k.run_id.run_time))
+    old = set(sorted(latest, key=lambda name: latest[name], reverse=True)[keep:])
+    removed = [k for k in keys if k.run_id.run_name in old]
     for key in removed:
         store.remove_key(key)
     return len(removed)

@@ -65,7 +65,7 @@ def tables_of(db_path: str | Path) -> set[str]:
 def run_checks(
     db_path: str | Path,
     suites: Sequence[Suite],
-    gx_root: Path | None = None,
+    gx_root: str | Path | None = None,
     run_name: str | None = None,
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; one CheckResult per expectation.
@@ -82,7 +82,7 @@ def run_checks(
     if not chosen:
         return []
     result = run_checkpoint(
-        gx_root,
+        None if gx_root is None else Path(gx_root),
         path,
         {name: (s.table, s.expectations) for name, s in chosen.items()},
         run_name or f"run-{uuid.uuid4()}",

@@ -7,8 +7,8 @@ import os
 import duckdb
 import great_expectations.expectations as E
 import pytest
+from docs_browser import STYLED, browser_page, chromium, open_failed_run, served
 
-from expectations.docs_browser import STYLED, browser_page, chromium, open_failed_run, served
 from expectations.run import run_checks
 from expectations.suites import Suite
 

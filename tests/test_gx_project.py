@@ -112,3 +112,22 @@ def test_the_project_config_names_the_offline_site_and_no_analytics(tmp_path, db
     (site,) = context.list_data_docs_sites().values()
     assert site["module_name"] == "expectations.datadocs.site"
     assert site["site_index_builder"]["view"]["class_name"] == "IndexView"
+
+
+def test_retention_counts_runs_not_checkpoints(tmp_path, db):
+    """A run that validates twice (e.g. marts after core) is one run of the history."""
+    root = tmp_path / "gx"
+    u = {"u_rules": ("core.u", SUITES[1].expectations)}
+    for run in ("run-1", "run-1", "run-2", "run-2", "run-3"):
+        p.run_checkpoint(root, db, u, run, keep_runs=2)
+    assert stored_runs(root) == ["run-2", "run-3"]
+
+
+def test_a_persistent_project_validates_without_network(tmp_path, db, monkeypatch):
+    import socket
+
+    def refuse(self, address):
+        raise AssertionError(f"network connection attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    assert len(run_checks(db, SUITES, tmp_path / "gx", "run-1")) == 3

@@ -1,11 +1,12 @@
 """Open the served Data Docs in a real headless browser (Debian's chromium, driven by Playwright).
 
-    python -m expectations.docs_browser data/gx [screenshots-folder]
+    .venv/bin/python tests/docs_browser.py data/gx [screenshots-folder]
 
 serves the project's site on a free localhost port, opens the index and the
 newest failed validation page as an operator would (clicking the row), prints
 what was requested, what failed and what left the machine, and writes
-screenshots. A developer tool: Playwright is a dev dependency.
+screenshots. Used by tests/test_data_docs_browser.py; Playwright is a dev
+dependency, so this lives with the tests, not in the package.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from expectations.datadocs import forget, serve, url_of
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
+
+from expectations.datadocs import forget, serve, url_of  # noqa: E402
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
