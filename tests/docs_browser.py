@@ -108,11 +108,11 @@ def browser_page(base: str) -> Iterator[tuple[Any, Visit]]:
 
 
 def open_failed_run(page: Any, base: str) -> str:
-    """From the index, click the newest failed validation (as an operator would); its URL."""
+    """From the index, show failed validations only and open the newest (as an operator would)."""
     page.goto(base + "index.html", wait_until="networkidle")
-    page.locator("table tbody tr", has=page.locator(".ge-failed-icon")).first.locator("td").nth(
-        1
-    ).click()
+    page.select_option("select.bootstrap-table-filter-control-validation_success", label="Failed")
+    row = page.locator("table tbody tr", has=page.locator(".ge-failed-icon")).first
+    row.locator("td").nth(1).click()
     page.wait_for_load_state("networkidle")
     return str(page.url)
 
