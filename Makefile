@@ -10,8 +10,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	# the locked pip first: an older pip refuses the hashed lock (extras of a dependency, e.g. httpx[http2])
-	$(BIN)/python -m pip install -q $$(grep -o '^pip==[0-9.]*' requirements.lock)
+	# a new venv's pip (23.x) refuses the lock's extras in hash mode: first the lock's own pip
+	$(BIN)/python -m pip install -q "pip==$$(sed -n 's/^pip==\([^ ]*\).*/\1/p' requirements.lock)"
 	$(BIN)/python -m pip install -q --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)

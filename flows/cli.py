@@ -4,9 +4,13 @@
     chiso scorecard          print the published scorecard
     chiso simulate ...       write simulated extracts into a landing zone
     chiso serve              serve the nightly deployment (01:00 Asia/Ho_Chi_Minh)
-    chiso retry RUN_ID       retry a failed flow run in place (resumes; loads nothing twice)
+    chiso retry RUN_ID       retry a failed (or crashed) flow run in place (resumes; loads nothing twice)
+    chiso purge-raw          remove archived raw files past CHISO_RAW_RETENTION_DAYS whose rows are loaded
     chiso docs [--port N]    serve the GX Data Docs on http://127.0.0.1 (a free port by default)
     chiso bench              benchmark the nightly at province scale
+
+Without ``PREFECT_API_URL``, ``nightly`` and ``retry`` start a temporary Prefect
+server that stops with the command (even a killed one).
 
 Exit codes of ``nightly``: 0 published, 2 published with blocked indicators,
 1 failed (nothing published).
@@ -25,9 +29,12 @@ from flows.settings import REPO, load_settings
 
 
 def cmd_nightly(_: argparse.Namespace) -> int:
+    from flows.server import ensure_server
+
+    settings = load_settings()  # checked before anything starts
+    ensure_server()
     from flows.nightly import nightly
 
-    settings = load_settings()
     state = nightly(return_state=True)
     if settings.warehouse.exists():
         print_scorecard()
@@ -78,8 +85,16 @@ def cmd_serve(_: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    from flows.server import ensure_server
+
+    settings = load_settings()
+    ensure_server()
     from prefect.cli import app
 
+    from flows.housekeeping import mark_if_crashed
+
+    if mark_if_crashed(settings, args.run_id):  # killed: Running forever, unless marked
+        print(f"run {args.run_id} was still marked Running but its process is gone: now Crashed")
     sys.argv = [
         "prefect",
         "flow-run",
@@ -115,6 +130,18 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_raw(args: argparse.Namespace) -> int:
+    from warehouse.housekeeping import purge_raw
+
+    settings = load_settings()
+    days = settings.raw_retention_days if args.days is None else args.days
+    removed = purge_raw(settings.warehouse, settings.raw_dir, days)
+    for path in removed:
+        print(path)
+    print(f"removed {len(removed)} archived file(s) loaded more than {days} days ago")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from flows.bench import main as bench
 
@@ -146,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("--port", type=int, help="default: CHISO_DOCS_PORT, else a free port")
     docs.add_argument("--host", default="127.0.0.1")
     docs.set_defaults(fn=cmd_docs)
+    purge = sub.add_parser(
+        "purge-raw", help="remove archived raw files past the retention whose rows are loaded"
+    )
+    purge.add_argument(
+        "--days", type=int, help="retention in days (default CHISO_RAW_RETENTION_DAYS)"
+    )
+    purge.set_defaults(fn=cmd_purge_raw)
     bench = sub.add_parser("bench", help="benchmark at province scale")
     bench.add_argument("--scale", type=float, default=1.0)
     bench.set_defaults(fn=cmd_bench)

@@ -40,6 +40,7 @@ from prefect.tasks import exponential_backoff
 
 from expectations.datadocs import docs_url, site_index
 from flows import registry
+from flows.housekeeping import run_guard
 from flows.settings import Settings, load_settings, pii_key
 from sources.extract import extract, register_sources
 from transforms import core
@@ -178,11 +179,16 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
         )
 
 
-@flow(name="nightly", log_prints=True)
+@flow(name="nightly", log_prints=True, result_serializer="json")
 def nightly() -> object:
     """Run the whole pipeline once; publish; report. Ends Failed (named) if indicators are blocked."""
     settings = load_settings()
     run_id = flow_run.get_id() or f"local-{uuid.uuid4()}"
+    with run_guard(settings, run_id, get_run_logger()):  # lock; mark dead runs; clean up after them
+        return _nightly(settings, run_id)
+
+
+def _nightly(settings: Settings, run_id: str) -> object:
     names = active_sources(settings)
     if settings.simulate:  # the embedded default: fake the landing zone, then read it as a real one
         from flows.seed import seed

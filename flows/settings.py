@@ -18,6 +18,7 @@ layers. Nothing here imports Prefect.
 | ``CHISO_SOURCES`` | comma-separated source names to run (others are left as they are) | all registered |
 | ``CHISO_SIM_FAULT_RATE`` | share of simulated rows corrupted on purpose (``sources/faults.py``) | ``0`` |
 | ``CHISO_SIM_FAULT_KINDS`` | comma-separated fault kinds to inject | all kinds |
+| ``CHISO_RAW_RETENTION_DAYS`` | days an archived file whose rows are loaded is kept in ``raw/`` | ``90`` |
 | ``CHISO_DOCS_PORT`` | port ``chiso docs`` serves Data Docs on (runs link there) | a free port |
 """
 
@@ -63,6 +64,8 @@ class Settings(BaseSettings):
     sources: Annotated[tuple[str, ...] | None, NoDecode] = None
     sim_fault_rate: float = Field(0.0, ge=0, le=1)
     sim_fault_kinds: Annotated[tuple[str, ...] | None, NoDecode] = None
+    # clear personal data in raw/ is purged once its rows are loaded and it is this many days old
+    raw_retention_days: int = Field(90, ge=1)
     docs_port: int = Field(0, ge=0, le=65535)  # 0: a free port
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
@@ -160,9 +163,18 @@ def pii_key(settings: Settings, env: Mapping[str, str] | None = None) -> bytes:
         return env["CHISO_PII_KEY"].encode()
     path = settings.home / "secrets" / "pii.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        os.replace(tmp, path)
+        os.makedirs(path.parent, mode=0o700, exist_ok=True)
+        # created with its mode (never readable by others, not even until a chmod), then linked
+        # into place: two runs generating at once end with one key, never a half-written one
+        tmp = path.with_name(f".pii.key.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass  # another run made it first: use theirs
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip().encode()

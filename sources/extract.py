@@ -4,6 +4,12 @@ Nothing is parsed here. A file already in the manifest (same URL, size and
 modification time) is not even read; a file whose content was taken before
 under another name is recorded as ``duplicate`` and will not be loaded; a
 file that failed to load on an earlier run is taken again.
+
+One file never stops the others: a file that cannot be listed, read or
+archived (a dangling link, a link out of the landing zone, a file that
+vanished between listing and reading, a disk error) is recorded as an
+``error`` entry naming its landing path and the cause, with an empty
+``sha256``, and is tried again on the next run.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from sources.base import Source, file_date
-from sources.landing import ManifestEntry, files_to_take, list_landing, take
+from sources.landing import LandingFile, ManifestEntry, files_to_take, list_landing, take
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class ExtractSummary:
     listed: int
     taken: int
     duplicates: int
+    errors: int = 0  # files that could not be listed, read or archived (manifest status error)
 
 
 def known_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, ManifestEntry]:
@@ -72,11 +79,20 @@ def extract(
     con: duckdb.DuckDBPyConnection, source: Source, landing_url: str, raw_dir: Path, run_id: str
 ) -> ExtractSummary:
     """Take every unsettled file of ``source``; record each in ``meta.manifest``. Idempotent."""
-    listing = list_landing(landing_url, source.name, source.datasets)
+    listing = list_landing(landing_url, source.name, source.datasets, source.names_ignore_case)
     todo = files_to_take(listing, known_files(con, source.name))
-    taken = duplicates = 0
+    taken = duplicates = errors = 0
     for f in todo:
-        sha, archived = take(f.url, raw_dir, source.name, f.dataset)
+        try:
+            if f.problem:
+                raise LandingProblem(f.problem)
+            sha, archived = take(f, raw_dir, run_id)
+        except Exception as exc:  # this file's failure, not the source's: record it, go on
+            record_unreadable(con, source, f, cause(exc), run_id)
+            errors += 1
+            continue
+        # taken: an error entry of this URL from an earlier listing or archiving failure is settled
+        con.execute("delete from meta.manifest where url = ? and sha256 = ''", [f.url])
         fid = file_id_for(f.url, sha)
         previous = con.execute(
             "select file_id, status from meta.manifest where file_id = ?", [fid]
@@ -115,4 +131,49 @@ def extract(
         )
         taken += 1
         duplicates += status == "duplicate"
-    return ExtractSummary(source.name, len(listing), taken, duplicates)
+    return ExtractSummary(source.name, len(listing), taken, duplicates, errors)
+
+
+class LandingProblem(Exception):
+    """Why the listing found a file that cannot be taken."""
+
+
+def cause(exc: Exception) -> str:
+    """One line saying why a file could not be taken (never its content)."""
+    if isinstance(exc, LandingProblem):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return "the file vanished between listing and reading (moved or deleted meanwhile)"
+    if isinstance(exc, OSError):
+        return (
+            f"cannot read or archive it: {exc.strerror or type(exc).__name__} (errno {exc.errno})"
+        )
+    return f"cannot read or archive it: {type(exc).__name__}"
+
+
+def record_unreadable(
+    con: duckdb.DuckDBPyConnection, source: Source, f: LandingFile, problem: str, run_id: str
+) -> None:
+    """Record a file that could not be taken: status ``error``, no content hash, its landing path
+    and the cause in ``error``; ``files_to_take`` offers it again on the next run."""
+    fid = file_id_for(f.url, "")
+    con.execute("delete from meta.manifest where file_id = ?", [fid])
+    con.execute(
+        """insert into meta.manifest (file_id, source, dataset, url, name, size, modified, sha256,
+               archive_path, file_date, period_start, period_end, status, error, run_id, extracted_at)
+           values (?, ?, ?, ?, ?, ?, ?, '', null, ?, ?, ?, 'error', ?, ?, ?)""",
+        [
+            fid,
+            f.source,
+            f.dataset,
+            f.url,
+            f.name,
+            f.size,
+            f.modified,
+            file_date(f.name),
+            *covered_period(source, f.name),
+            f"{f.source}/{f.relative or f.name}: {problem}",
+            run_id,
+            datetime.now(),
+        ],
+    )

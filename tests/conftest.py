@@ -24,6 +24,22 @@ MODEL_FOLDERS = registry.model_folders()  # every core model folder, shared firs
 CATALOGUE_FILES = registry.catalogue_files()  # every source's indicator catalogue
 
 
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """One temporary Prefect server (and result storage) for every end-to-end test of the session."""
+    home = tmp_path_factory.mktemp("prefect")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PREFECT_HOME", str(home))
+        mp.setenv("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "storage"))
+        mp.setenv("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
+        from prefect.testing.utilities import prefect_test_harness
+
+        with prefect_test_harness(server_startup_timeout=90):
+            from prefect.settings import PREFECT_API_URL
+
+            yield PREFECT_API_URL.value()
+
+
 def staging(name: str):
     """(Source, staging steps) of a registered source: the arguments staging functions take."""
     return registry.SLICES[name].source, registry.SLICES[name].staging

@@ -22,22 +22,6 @@ CORRUPTED = ["dvc.rating", "docs", "tax", "enterprise"]  # dvc: ratings only, so
 RATE = 0.05
 
 
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """A temporary Prefect server for this module only (test_pipeline.py starts its own)."""
-    home = tmp_path_factory.mktemp("prefect")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PREFECT_HOME", str(home))
-        mp.setenv("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "storage"))
-        mp.setenv("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "true")
-        from prefect.testing.utilities import prefect_test_harness
-
-        with prefect_test_harness(server_startup_timeout=90):
-            from prefect.settings import PREFECT_API_URL
-
-            yield PREFECT_API_URL.value()
-
-
 def run_nightly(home: Path, landing: Path):  # noqa: ANN201 - a Prefect state
     from flows.nightly import nightly
 

@@ -6,8 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -19,20 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = date(2025, 1, 1), date(2025, 2, 28)
-
-
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect")
-    os.environ["PREFECT_HOME"] = str(home)
-    os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(home / "storage")
-    os.environ["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        from prefect.settings import PREFECT_API_URL
-
-        yield PREFECT_API_URL.value()
 
 
 @pytest.fixture(scope="session")
@@ -354,47 +338,6 @@ def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes
     )[0][0]
     assert added == files > 0  # the new day loaded exactly once
     assert not list((home / "build").glob("*.duckdb"))
-
-
-def test_a_killed_run_leaves_the_warehouse_unchanged_and_the_cli_retry_completes(
-    home, prefect_server
-):
-    assert run_nightly().is_completed()
-    published = home / "chiso.duckdb"
-    before = digest(published)
-    add_day(home, date(2025, 3, 3))
-    env = {**os.environ, "PREFECT_API_URL": prefect_server}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "entrypoints" / "nightly_killed_before_publish.py")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == -9, proc.stderr[-2000:]
-    assert digest(published) == before
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.sorting import FlowRunSort
-    from prefect.states import Crashed
-
-    with get_client(sync_client=True) as client:
-        killed = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)[0]
-        assert killed.state.is_running()
-        # what a worker reports when its flow-run process disappears
-        client.set_flow_run_state(killed.id, Crashed(message="process killed"), force=True)
-    retry = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "retry", str(killed.id)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert retry.returncode == 0, retry.stdout[-2000:] + retry.stderr[-2000:]
-    assert digest(published) != before
-    assert q(home, "select count(*) from audit.run where run_id = ?", [str(killed.id)])[0][0] == 1
 
 
 def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home):

@@ -1,5 +1,9 @@
 """Personal data: citizen IDs and tax codes become a keyed hash; names, phones and e-mails are dropped.
 
+A value shaped like a citizen ID, phone number or e-mail address in a field
+that must not hold one is found here (``personal_fields``) so that staging
+quarantines its row without quoting it (``withhold_personal``).
+
 The hash is HMAC-SHA256 with a key from configuration (never in the
 repository), so the same person gets the same token across sources and runs
 (T11 matches certificate holders on it) while the token cannot be reversed or
@@ -11,8 +15,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Any
 
 import polars as pl
+
+from warehouse.audit import (
+    CITIZEN_ID_SHAPE,
+    CLEAR_ID,
+    CLEAR_PHONE,
+    EDGE,
+    EMAIL_SHAPE,
+    PHONE_SHAPE,
+)
 
 ID_PATTERN = re.compile(r"^(\d{9}|\d{12}|\d{10}|\d{10}-\d{3}|\d{13})$")
 _STRIP = r"[\s.]"
@@ -45,3 +59,42 @@ def hash_column(df: pl.DataFrame, col: str, key: bytes, out: str) -> pl.DataFram
         .join(lookup, on="_v", how="left", maintain_order="left")
         .drop("_v")
     )
+
+
+# --- personal data where it must not be ------------------------------------------------------
+WITHHELD = "<withheld>"  # what a quarantine reason or record shows instead of a personal value
+SHAPES = {  # kind -> regular expression (the publish audit's, so staging catches what it would)
+    "citizen ID": CLEAR_ID,
+    "phone number": CLEAR_PHONE,
+    "e-mail address": EMAIL_SHAPE,
+}
+
+
+def personal_kind(col: str) -> pl.Expr:
+    """The kind of personal data a text column's value is shaped like (``SHAPES``), else null."""
+    value = pl.col(col)
+    kind: Any = pl.when(value.str.contains(SHAPES["citizen ID"])).then(pl.lit("citizen ID"))
+    for name in ("phone number", "e-mail address"):
+        kind = kind.when(value.str.contains(SHAPES[name])).then(pl.lit(name))
+    return kind.otherwise(None)
+
+
+def personal_fields(columns: list[str]) -> pl.Expr:
+    """'field (kind), ...' for the columns whose value is shaped like personal data; null if none."""
+    if not columns:
+        return pl.lit(None, dtype=pl.String)
+    return pl.concat_str(
+        [pl.format("{} ({})", pl.lit(c), personal_kind(c)) for c in columns],
+        separator=", ",
+        ignore_nulls=True,
+    ).replace("", None)
+
+
+def withhold_personal(text: pl.Expr) -> pl.Expr:
+    """``text`` with every part shaped like personal data replaced by ``WITHHELD``."""
+    digits = rf"(^|{EDGE})(?:{CITIZEN_ID_SHAPE}|{PHONE_SHAPE})({EDGE}|$)"
+    for _ in range(
+        2
+    ):  # neighbours share a boundary: a second pass takes the ones the first skipped
+        text = text.str.replace_all(digits, f"${{1}}{WITHHELD}${{2}}")
+    return text.str.replace_all(EMAIL_SHAPE, WITHHELD)

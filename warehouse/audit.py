@@ -12,7 +12,17 @@ import polars as pl
 
 from warehouse.build import append_frame, scalar
 
-CLEAR_ID = r"(^|[^0-9A-Za-z./_-])0[0-9]{11}([^0-9A-Za-z./_-]|$)"  # a citizen ID (12 digits, 0 + birth province) standing alone, not a segment of a code or path
+# Shapes of personal data in clear, as regular expressions both DuckDB (RE2) and Polars (Rust)
+# read. Digits count only standing alone: not a segment of a code or path (000.00.930.H93-...).
+EDGE = r"[^0-9A-Za-z./_-]"
+CITIZEN_ID_SHAPE = r"0[0-9]{11}"  # a citizen ID: 12 digits, 0 + birth province
+PHONE_SHAPE = (  # a Vietnamese phone number: mobile 0[35789]x xxx xxxx, landline 02xx xxx xxxx, +84
+    r"(?:\+84|84|0)(?:[35789][0-9]{8}|2[0-9]{9}|[35789][0-9]{2}[ .-][0-9]{3}[ .-][0-9]{3})"
+)
+EMAIL_SHAPE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+CLEAR_ID = rf"(^|{EDGE}){CITIZEN_ID_SHAPE}({EDGE}|$)"
+CLEAR_PHONE = rf"(^|{EDGE}){PHONE_SHAPE}({EDGE}|$)"
+PERSONAL = rf"(^|{EDGE})(?:{CITIZEN_ID_SHAPE}|{PHONE_SHAPE})({EDGE}|$)|{EMAIL_SHAPE}"
 
 
 def row_balance_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -29,7 +39,9 @@ def row_balance_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """String columns of stored tables holding something shaped like a clear citizen ID."""
+    """String columns of stored tables holding something shaped like a clear citizen ID, phone
+    number or e-mail address. Staging quarantines such values (``transforms.pii``), so this last
+    line fires only if a transform lets one through."""
     columns = con.execute(
         """select table_schema, table_name, column_name from information_schema.columns
            where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit')
@@ -41,11 +53,12 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
         n = scalar(
             con,
             f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)',
-            [CLEAR_ID],
+            [PERSONAL],
         )
         if n:
             problems.append(
-                f"{schema}.{table}.{column}: {n} value(s) shaped like a clear citizen ID"
+                f"{schema}.{table}.{column}: {n} value(s) shaped like a citizen ID, phone number or "
+                "e-mail address"
             )
     return problems
 

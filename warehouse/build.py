@@ -7,12 +7,29 @@ published file with one ``os.replace``: readers that have the old file open
 keep their snapshot, new readers see the new one, nobody sees a half-built
 state, and a run that dies before publishing leaves the published file as it
 was. A retried run finds its build file and goes on from there.
+
+Publishing is locked: the check that the published file is still the one the
+build started from and the replace happen under an exclusive ``flock`` on
+``<published>.lock``, so of two runs publishing at once one wins and the other
+gets ``PublishConflict`` (it waits for the lock up to ``PUBLISH_WAIT_SECONDS``,
+then gets ``PublishBusy``); a publish is never silently overwritten.
+
+Every file and folder made here is private to the account running the
+pipeline (0600 / 0700).
+
+In a long-lived process (a notebook, a dashboard) ``connect_published`` is
+the way to read: DuckDB keeps one database instance per path per process, so
+while any connection of the process holds the published file open, a plain
+``duckdb.connect(path)`` returns that same, old instance even after a publish
+replaced the file. ``connect_published`` attaches the file afresh each time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +44,42 @@ SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 MEMORY_LIMIT = "800MB"  # DuckDB's own cap for the writer; it spills to disk beyond it
 
 
+PUBLISH_WAIT_SECONDS = 120.0  # how long a publisher waits for another one to finish
+
+
 class PublishError(Exception):
     """The build cannot be published (audit failed, file unsafe to move, a newer publish raced it)."""
+
+
+class PublishConflict(PublishError):
+    """Another run published since this build was copied: publishing it would discard that work.
+    Nothing was published; the run must be rebuilt from the current warehouse."""
+
+
+class PublishBusy(PublishError):
+    """Another run held the publish lock longer than the wait allowed. Nothing was published."""
+
+
+def private_folder(path: Path) -> Path:
+    """Create ``path`` and its missing parents readable by the owner only (0700)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+    return missing[0] if missing else path
+
+
+def private_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` to a new file ``target`` created 0600 (never readable by others, not even
+    for the time of a chmod)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+        shutil.copyfileobj(src, out, 1 << 22)
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -43,11 +94,33 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL.read_text())
 
 
+def connect_published(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published warehouse as it is on disk now.
+
+    Each call opens the file afresh (an in-memory database with the file
+    attached read-only as ``chiso`` and made the default), so in a long-lived
+    process every new connection sees the latest publish, whatever other
+    connections of the process still hold. A connection keeps the snapshot it
+    opened until it is closed. Queries name tables as usual (``mart.scorecard``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no published warehouse at {path}")
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as chiso (read_only)", [str(path)])
+        con.execute("use chiso")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def published_run_id(path: Path) -> str | None:
     """The run that built the published file (None if nothing is published yet)."""
     if not path.exists():
         return None
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect_published(path)
     try:
         row = con.execute(
             "select run_id from audit.run where status like 'published%' order by finished_at desc limit 1"
@@ -64,7 +137,7 @@ def prepare_build(published: Path, build: Path) -> Path:
 
     Idempotent: a retried run keeps the build file it already has.
     """
-    build.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(build.parent)
     if build.exists():
         return build
     wal = Path(str(published) + ".wal")
@@ -75,9 +148,12 @@ def prepare_build(published: Path, build: Path) -> Path:
         )
     tmp = build.with_suffix(".copying")
     if published.exists():
-        shutil.copyfile(published, tmp)
+        private_copy(published, tmp)
     else:
+        # DuckDB creates its files itself (and refuses an empty one made for it): the pipeline's
+        # umask (flows) makes them private; this covers callers without it
         duckdb.connect(str(tmp)).close()
+        os.chmod(tmp, 0o600)
     os.replace(tmp, build)
     con = connect(build)
     try:
@@ -87,31 +163,74 @@ def prepare_build(published: Path, build: Path) -> Path:
     return build
 
 
-def publish(build: Path, published: Path, expected_base: str | None) -> Path:
-    """Atomically replace the published warehouse with the audited build file.
+@contextmanager
+def publish_lock(published: Path, wait: float = PUBLISH_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the exclusive publish lock of ``published`` (``<published>.lock``, ``flock``).
+
+    Waits up to ``wait`` seconds for another publisher, then raises
+    ``PublishBusy``. The lock goes with the process: a publisher killed while
+    holding it releases it. The lock file itself stays (removing it would let
+    two processes lock two different files).
+    """
+    private_folder(published.parent)
+    lock = published.with_name(published.name + ".lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PublishBusy(
+                        f"another run has been publishing {published} for more than {wait:.0f} s "
+                        f"(lock {lock}); nothing was published: retry this run later"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def publish(
+    build: Path, published: Path, expected_base: str | None, wait: float = PUBLISH_WAIT_SECONDS
+) -> Path:
+    """Atomically replace the published warehouse with the audited build file, under the lock.
 
     ``expected_base`` is the published run the build was copied from; if
     another run published in between, this build would discard its work, so
-    it refuses.
+    it refuses with ``PublishConflict``. The check and the replace happen
+    under ``publish_lock``, so no concurrent publisher slips in between.
     """
     if not build.exists():
         raise PublishError(f"build file {build} is missing")
     if Path(str(build) + ".wal").exists():
         raise PublishError(f"{build}.wal exists: the build was not checkpointed and closed")
-    current = published_run_id(published)
-    if current != expected_base:
-        raise PublishError(
-            f"the published warehouse changed during this run (built on {expected_base}, "
-            f"now {current}); run the pipeline again"
-        )
-    published.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(build, published)
+    with publish_lock(published, wait):
+        current = published_run_id(published)
+        if current != expected_base:
+            raise PublishConflict(
+                f"the published warehouse changed during this run (built on {expected_base}, "
+                f"now {current}); nothing was published: run the pipeline again"
+            )
+        os.replace(build, published)
     return published
 
 
 def checkpoint_and_close(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("checkpoint")
-    con.close()
+    """Checkpoint and close a build connection.
+
+    A transaction still open here belongs to a step that failed before its
+    commit: it is rolled back (DuckDB cannot checkpoint over it, and its
+    "Cannot CHECKPOINT" error would hide the step's own error).
+    """
+    try:
+        con.execute("checkpoint")
+    except duckdb.TransactionException:
+        con.rollback()
+    finally:
+        con.close()
 
 
 @contextmanager

@@ -7,13 +7,11 @@ the file (and the line, when one line is at fault).
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
 import polars as pl
 
-from sources.base import SourceFileError, read_csv_text
+from sources.base import read_csv_text, read_json_lines
 from sources.dvc import constants as c
 
 DOSSIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -32,40 +30,14 @@ CSV_COLUMNS = {
 
 
 def read_dossiers(path: str | Path) -> pl.DataFrame:
-    """One JSON-lines dossier file -> frame with ``_row`` (1-based line number).
+    """One JSON-lines dossier file -> frame with ``_row`` (line number) and ``_nested``.
 
     Only ``DOSSIER_READ_FIELDS`` are parsed: names, phones and e-mails never
-    enter the pipeline, not even in memory as columns.
+    enter the pipeline, not even in memory as columns. A field sent as an
+    object where a value is expected is never turned into text (see
+    ``sources.base.read_json_lines``).
     """
-    data = Path(path).read_bytes()
-    if not data.strip():
-        return pl.DataFrame(schema={**DOSSIER_SCHEMA, "_row": pl.Int64})
-    try:
-        df = pl.read_ndjson(io.BytesIO(data), schema=DOSSIER_SCHEMA)
-    except Exception as exc:  # polars names no line: find it
-        raise SourceFileError(str(path), *_first_bad_json_line(data), str(exc)) from exc
-    return df.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
-
-
-def _first_bad_json_line(data: bytes) -> tuple[int | None, str | None]:
-    """(line, field) of the first record that is not JSON, not an object, or sends a list field
-    (documents, results, fees) as something other than a list of objects."""
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            return number, None
-        if not isinstance(value, dict):
-            return number, None
-        for name in c.DOSSIER_READ_LIST_FIELDS:
-            items = value.get(name)
-            if items is not None and not (
-                isinstance(items, list) and all(isinstance(i, dict) for i in items)
-            ):
-                return number, name
-    return None, None
+    return read_json_lines(path, DOSSIER_SCHEMA)
 
 
 def read_table(dataset: str, path: str | Path) -> pl.DataFrame:

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 from openpyxl import load_workbook
 
-from sources.base import SourceFileError, file_date
+from sources.base import SourceFileError, choose_sheet, file_date, trim_text
 from sources.ict import constants as c
 
 SCHEMA = {**{col: pl.String for col in c.RAW_COLUMNS}, "_row": pl.Int64}
@@ -43,7 +43,7 @@ def cell_text(value: object) -> str | None:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    text = trim_text(unicodedata.normalize("NFC", str(value)))
     return text or None
 
 
@@ -51,8 +51,15 @@ def empty_frame() -> pl.DataFrame:
     return pl.DataFrame(schema=SCHEMA)
 
 
+HEADER_SEARCH_ROWS = 30  # the header row lies within the first rows of a sheet
+
+
 def read_rows(path: str | Path) -> list[tuple]:
-    """Every row of the inventory sheet (the named sheet, else the first), as cell values."""
+    """Every row of the inventory sheet, as cell values.
+
+    The sheet read is ``constants.SHEET``, else the only sheet with a header
+    row; a second sheet with the header (a working copy) is an error naming both.
+    """
     data = Path(path).read_bytes()
     if not data.strip():
         return []
@@ -61,8 +68,20 @@ def read_rows(path: str | Path) -> list[tuple]:
     except Exception as exc:  # a zip that is no workbook, a workbook openpyxl cannot open
         raise SourceFileError(str(path), None, None, f"not an Excel workbook: {exc}") from exc
     try:
-        sheet = workbook[c.SHEET] if c.SHEET in workbook.sheetnames else workbook.worksheets[0]
-        return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+        with_header = [
+            ws.title
+            for ws in workbook.worksheets
+            if any(
+                header_text(v) == c.CODE
+                for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+                for v in row
+            )
+        ]
+        if not with_header:  # read the named (or first) sheet: its error names what is missing
+            name = c.SHEET if c.SHEET in workbook.sheetnames else workbook.worksheets[0].title
+        else:
+            name = choose_sheet(str(path), c.SHEET, with_header, c.CODE)
+        return [tuple(r) for r in workbook[name].iter_rows(values_only=True)]
     finally:
         workbook.close()
 

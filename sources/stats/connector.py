@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sources.base import SourceFileError
+from sources.base import SourceFileError, choose_sheet, trim_text
 from sources.stats import constants as c
 
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -46,7 +46,7 @@ def cell_text(value: object) -> str | None:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
         return str(value)
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    text = trim_text(unicodedata.normalize("NFC", str(value)))
     return None if text.lower() in c.NOT_AVAILABLE else text
 
 
@@ -194,7 +194,11 @@ def read_sheet(ws: Worksheet, file: str) -> list[dict[str, str | None]]:
 
 
 def read_grdp_table(path: str | Path) -> pl.DataFrame:
-    """A GRDP / digital-economy workbook -> tidy frame of strings with ``_row`` (1-based cell order)."""
+    """A GRDP / digital-economy workbook -> tidy frame of strings with ``_row`` (1-based cell order).
+
+    The sheet read is ``constants.SHEET``, else the only sheet with the table's
+    header; a second sheet with the header (a working copy) is an error naming both.
+    """
     file = str(path)
     if Path(path).stat().st_size == 0:
         return empty_frame()
@@ -211,7 +215,8 @@ def read_grdp_table(path: str | Path) -> pl.DataFrame:
             f"sheet '{first}'",
             f"no header cell 'Chỉ tiêu' in the first {c.HEADER_SEARCH_ROWS} rows of any sheet",
         )
-    rows = [row for ws in sheets for row in read_sheet(ws, file)]
+    chosen = choose_sheet(file, c.SHEET, [ws.title for ws in sheets], "Chỉ tiêu")
+    rows = read_sheet(wb[chosen], file)
     if not rows:
         return empty_frame()
     return (

@@ -102,7 +102,7 @@ MAX_BILLION_VND = 2_000_000
 
 # --- labels the simulator writes -------------------------------------------------
 TITLE = "GIÁ TRỊ TĂNG THÊM KINH TẾ SỐ VÀ TỔNG SẢN PHẨM TRÊN ĐỊA BÀN TỈNH {area}"
-SHEET = "GRDP_KTS"
+SHEET = "GRDP_KTS"  # the sheet the format reads (else the only sheet with the header)
 PUBLISHER = "Cục Thống kê tỉnh Hậu Giang"
 ROWS = [  # STT, label, unit, measure code
     ("1", "Tổng sản phẩm trên địa bàn (GRDP) theo giá hiện hành", "Tỷ đồng", "grdp"),

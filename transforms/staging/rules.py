@@ -4,6 +4,14 @@ A rule is a name, a Polars expression that is true where a row breaks it,
 and an expression for the reason (so the reason can quote the value). Rules
 are applied in order and a row is quarantined under the first it breaks, so
 every input row ends in exactly one place.
+
+Two rules come before every source's own (``screening_rules``): a field
+sent as a JSON object or list where a value is expected (``nested_value``),
+and a value shaped like a citizen ID, phone number or e-mail address in a
+field that must not hold one (``personal_data_in_field``). A quarantine
+row quotes only the record's non-personal fields (the caller's
+``record_columns``): a reason that quotes another field shows ``<withheld>``,
+and so does any value shaped like personal data, in the reason and the record.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+
+from transforms.pii import WITHHELD, personal_fields, withhold_personal
 
 QUARANTINE_SCHEMA = {
     "_file_id": pl.String,
@@ -29,32 +39,88 @@ class RowRule:
     reason: pl.Expr  # a string expression
 
 
+def screening_rules(record_columns: list[str]) -> list[RowRule]:
+    """The rules every row meets first: no nested value, no personal data where none belongs.
+
+    ``apply_rules`` computes ``_nested`` (set by the JSON-lines reader) and
+    ``_personal`` ('field (kind), ...') before these are evaluated.
+    """
+    del record_columns  # the fields screened are computed by apply_rules into _personal
+    return [
+        RowRule(
+            "nested_value",
+            pl.col("_nested").is_not_null(),
+            pl.format(
+                "{} sent as a JSON object or list where a value is expected; value withheld",
+                pl.col("_nested"),
+            ),
+        ),
+        RowRule(
+            "personal_data_in_field",
+            pl.col("_personal").is_not_null(),
+            pl.format(
+                "{}: a value shaped like personal data in a field that must not hold any; "
+                "value withheld",
+                pl.col("_personal"),
+            ),
+        ),
+    ]
+
+
+def _screened(df: pl.DataFrame, record_columns: list[str]) -> list[str]:
+    """The text fields kept in clear (a quarantine record quotes them, staging stores them)."""
+    return [c for c in record_columns if not c.startswith("_") and df.schema.get(c) == pl.String]
+
+
+def _shown(df: pl.DataFrame, record_columns: list[str]) -> pl.DataFrame:
+    """``df`` as a quarantine row may quote it: fields outside ``record_columns`` withheld, values
+    shaped like personal data withheld."""
+    kept = set(record_columns)
+    hidden = [c for c in df.columns if c not in kept and not c.startswith("_")]
+    return df.with_columns(
+        *[  # (when/then, not a bare literal: a literal column trips Polars in string functions)
+            pl.when(pl.col(c).is_not_null())
+            .then(pl.lit(WITHHELD if df.schema[c] == pl.String else None, dtype=df.schema[c]))
+            .alias(c)
+            for c in hidden
+        ],
+        *[withhold_personal(pl.col(c)).alias(c) for c in _screened(df, record_columns)],
+    )
+
+
 def apply_rules(
     df: pl.DataFrame, rules: list[RowRule], record_columns: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split ``df`` into (rows that pass every rule, quarantine rows).
 
-    ``record_columns`` are kept, as JSON, in the quarantine row so an operator
-    can see what was sent; the caller leaves personal fields out of that list.
+    ``record_columns`` are the fields known to be non-personal: they are
+    screened for values shaped like personal data, kept as JSON in the
+    quarantine row so an operator can see what was sent, and the only ones a
+    reason may quote. The caller leaves personal fields out of that list.
     """
-    if not rules:
-        return df, pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    rule_expr: Any = pl.when(rules[0].broken.fill_null(False)).then(pl.lit(rules[0].name))
-    reason_expr: Any = pl.when(rules[0].broken.fill_null(False)).then(rules[0].reason)
-    for r in rules[1:]:
-        rule_expr = rule_expr.when(r.broken.fill_null(False)).then(pl.lit(r.name))
-        reason_expr = reason_expr.when(r.broken.fill_null(False)).then(r.reason)
-    marked = df.with_columns(
-        rule_expr.otherwise(None).alias("_rule"),
-        reason_expr.otherwise(None).cast(pl.String).alias("_reason"),
+    extra = [c for c in ("_nested", "_personal") if c not in df.columns]
+    df = df.with_columns(
+        *([pl.lit(None, dtype=pl.String).alias("_nested")] if "_nested" in extra else []),
+        personal_fields(_screened(df, record_columns)).alias("_personal"),
     )
-    good = marked.filter(pl.col("_rule").is_null()).drop("_rule", "_reason")
-    bad = marked.filter(pl.col("_rule").is_not_null())
+    rules = [*screening_rules(record_columns), *rules]
+    first: Any = pl.when(rules[0].broken.fill_null(False)).then(pl.lit(0))
+    for number, r in enumerate(rules[1:], start=1):
+        first = first.when(r.broken.fill_null(False)).then(pl.lit(number))
+    marked = df.with_columns(first.otherwise(None).cast(pl.Int32).alias("_rule_no"))
+    good = marked.filter(pl.col("_rule_no").is_null()).drop("_rule_no", "_personal", *extra)
+    # rechunked: Polars 2.1 panics evaluating the reasons on the filtered chunks of a batch of files
+    bad = _shown(marked.filter(pl.col("_rule_no").is_not_null()).rechunk(), record_columns)
+    reason: Any = pl.when(pl.col("_rule_no") == 0).then(rules[0].reason)
+    for number, r in enumerate(rules[1:], start=1):
+        reason = reason.when(pl.col("_rule_no") == number).then(r.reason)
     quarantine = bad.select(
         pl.col("_file_id").cast(pl.String),
         pl.col("_row").cast(pl.Int64),
-        pl.col("_rule").alias("rule"),
-        pl.col("_reason").alias("reason"),
+        pl.col("_rule_no")
+        .replace_strict(list(range(len(rules))), [r.name for r in rules], return_dtype=pl.String)
+        .alias("rule"),
+        withhold_personal(reason.otherwise(None).cast(pl.String)).alias("reason"),
         pl.struct([pl.col(c) for c in record_columns]).struct.json_encode().alias("record"),
     )
     return good, quarantine

@@ -9,6 +9,7 @@ go on.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ import duckdb
 import polars as pl
 
 from sources.base import Source, SourceFileError
+from transforms.pii import WITHHELD
 from transforms.staging.step import StageContext, StagingStep
+from warehouse.audit import PERSONAL
 from warehouse.build import append_frame, table_exists
 
 REFERENCE = Path(__file__).resolve().parents[2] / "warehouse" / "reference"
@@ -70,14 +73,15 @@ def read_files(
     """Read each file; return its frame by file id, and the error of each unreadable file."""
     frames: dict[str, pl.DataFrame] = {}
     errors: dict[str, str] = {}
-    for file_id, _name, path, fdate, _status in files:
+    for file_id, name, path, fdate, _status in files:
         try:
             df = reader(path)
-        except SourceFileError as exc:
-            errors[file_id] = str(exc)
+        except SourceFileError as exc:  # named by its landing name, not its archive path
+            errors[file_id] = str(exc).replace(str(path), name, 1)
             continue
         except Exception as exc:  # an unexpected failure is still this file's, not the run's
-            errors[file_id] = f"{path}: {type(exc).__name__}: {exc}"
+            said = re.sub(PERSONAL, WITHHELD, str(exc))[:300]  # a parser may quote the record
+            errors[file_id] = f"{name}: {type(exc).__name__}: {said}"
             continue
         frames[file_id] = df.with_columns(
             pl.lit(file_id).alias("_file_id"), pl.lit(fdate, dtype=pl.Date).alias("_file_date")

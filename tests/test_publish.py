@@ -1,0 +1,145 @@
+"""A locked publish: of two runs publishing at once exactly one wins, the other is told, nothing is
+silently overwritten; readers in a long-lived process see the latest publish through
+``connect_published``."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import build as wh
+
+PAIRS = 30
+
+
+def make_warehouse(path: Path, runs: list[str]) -> Path:
+    """A warehouse file whose published runs are ``runs`` (the last one is the latest)."""
+    con = wh.connect(path)
+    con.execute(  # the one table publishing reads (the whole schema makes 90 files slow to create)
+        """create schema if not exists audit; create table if not exists audit.run (
+               run_id varchar primary key, started_at timestamp, finished_at timestamp,
+               status varchar)"""
+    )
+    start = datetime(2025, 1, 1)
+    for i, run in enumerate(runs):
+        con.execute(
+            "insert into audit.run (run_id, started_at, finished_at, status) values (?, ?, ?, ?)",
+            [run, start + timedelta(hours=i), start + timedelta(hours=i, minutes=5), "published"],
+        )
+    wh.checkpoint_and_close(con)
+    return path
+
+
+def publisher(name: str, root: str, barrier, results) -> None:  # noqa: ANN001 - mp objects
+    """One nightly's publish step, in its own process, for every round."""
+    for i in range(PAIRS):
+        folder = Path(root) / str(i)
+        barrier.wait()  # both publishers of the round start together
+        try:
+            wh.publish(folder / f"build-{name}.duckdb", folder / "chiso.duckdb", f"base-{i}")
+            results.put((i, name, "published"))
+        except wh.PublishConflict:
+            results.put((i, name, "conflict"))
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results.put((i, name, repr(exc)))
+
+
+def test_30_simultaneous_publisher_pairs_never_silently_overwrite(tmp_path):
+    for i in range(PAIRS):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        make_warehouse(folder / "chiso.duckdb", [f"base-{i}"])
+        for name in ("a", "b"):  # two runs built on the same published file
+            make_warehouse(folder / f"build-{name}.duckdb", [f"base-{i}", f"{name}-{i}"])
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [
+        ctx.Process(target=publisher, args=(name, str(tmp_path), barrier, results))
+        for name in ("a", "b")
+    ]
+    for w in workers:
+        w.start()
+    outcomes: dict[int, dict[str, str]] = {}
+    for _ in range(2 * PAIRS):
+        i, name, outcome = results.get(timeout=120)
+        outcomes.setdefault(i, {})[name] = outcome
+    for w in workers:
+        w.join(timeout=30)
+    both_published = [i for i, o in outcomes.items() if set(o.values()) == {"published"}]
+    assert both_published == []  # 0 silent overwrites
+    for i, o in sorted(outcomes.items()):
+        assert sorted(o.values()) == ["conflict", "published"], (i, o)
+        (winner,) = [name for name, outcome in o.items() if outcome == "published"]
+        folder = tmp_path / str(i)
+        assert wh.published_run_id(folder / "chiso.duckdb") == f"{winner}-{i}"
+        loser = "b" if winner == "a" else "a"
+        assert (folder / f"build-{loser}.duckdb").exists()  # kept for its run to rebuild from
+
+
+def test_a_publisher_waits_for_the_lock_then_says_who_holds_it(tmp_path):
+    published = make_warehouse(tmp_path / "chiso.duckdb", ["base"])
+    build = make_warehouse(tmp_path / "build.duckdb", ["base", "next"])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)",
+            str(published) + ".lock",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(wh.PublishBusy, match="another run has been publishing"):
+            wh.publish(build, published, "base", wait=1.0)
+        assert time.monotonic() - started >= 1.0
+        assert build.exists() and wh.published_run_id(published) == "base"
+    finally:
+        holder.kill()  # a killed holder releases the lock
+        holder.wait()
+    assert wh.publish(build, published, "base", wait=5.0) == published
+    assert wh.published_run_id(published) == "next"
+
+
+def test_a_conflict_is_a_publish_error_that_names_both_runs(tmp_path):
+    published = make_warehouse(tmp_path / "chiso.duckdb", ["base", "other"])
+    build = make_warehouse(tmp_path / "build.duckdb", ["base", "mine"])
+    with pytest.raises(wh.PublishError, match="built on base, now other"):
+        wh.publish(build, published, "base")
+    assert wh.published_run_id(published) == "other" and build.exists()
+
+
+def test_connect_published_sees_every_publish_while_an_old_connection_is_held(tmp_path):
+    published = make_warehouse(tmp_path / "chiso.duckdb", ["first"])
+    held = duckdb.connect(str(published), read_only=True)  # a notebook's open connection
+    query = "select max(run_id) from audit.run"
+    assert held.execute(query).fetchall() == [("first",)]
+    wh.publish(make_warehouse(tmp_path / "b1.duckdb", ["first", "second"]), published, "first")
+
+    plain = duckdb.connect(str(published), read_only=True)
+    assert plain.execute(query).fetchall() == [("first",)]  # DuckDB's per-process instance cache
+    plain.close()
+    fresh = wh.connect_published(published)
+    assert fresh.execute(query).fetchall() == [("second",)]
+    assert fresh.execute("select count(*) from audit.run").fetchall() == [(2,)]
+    wh.publish(
+        make_warehouse(tmp_path / "b2.duckdb", ["first", "second", "third"]), published, "second"
+    )
+    assert fresh.execute(query).fetchall() == [("second",)]  # a connection keeps its snapshot
+    newer = wh.connect_published(published)
+    assert newer.execute(query).fetchall() == [("third",)]
+    assert held.execute(query).fetchall() == [("first",)]
+    for con in (held, fresh, newer):
+        con.close()
+    with pytest.raises(duckdb.Error):
+        wh.connect_published(published).execute("create table audit.x (a int)")  # read-only
