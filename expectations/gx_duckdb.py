@@ -100,11 +100,14 @@ patch_gx_for_duckdb()
 def add_datasource(context: Any, name: str, db_path: Path) -> Any:
     """The SQL datasource on the DuckDB file, read-only, on GX's persistent connection."""
     patch_gx_for_duckdb()
+    known = context.data_sources.all()
+    assets = known[name].assets if name in known else []  # kept: no asset rewritten every run
     try:
         datasource = context.data_sources.add_or_update_sql(
             name=name,
             connection_string=f"duckdb:///{db_path}",
             kwargs={"connect_args": {"read_only": True}},
+            assets=assets,
         )
         pool = datasource.get_execution_engine().engine.pool
     except Exception as error:

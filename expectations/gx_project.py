@@ -65,15 +65,8 @@ class UpdateDataDocsOnce(UpdateDataDocsAction):
             for r in checkpoint_result.run_results.values()
         }
         self._build_data_docs(site_names=self.site_names, resource_identifiers=[*keys, *suites])
-        return {
-            key: {
-                site["site_name"]: site["site_url"]
-                for site in self._get_docs_sites_urls(
-                    site_names=self.site_names, resource_identifier=key
-                )
-            }
-            for key in keys
-        }
+        index = self._get_docs_sites_urls(site_names=self.site_names)  # one lookup, not one a page
+        return {site["site_name"]: site["site_url"] for site in index}
 
 
 @contextmanager
@@ -119,19 +112,16 @@ def prune(context: Any, keep: int) -> int:
 
 
 def _validation_definition(
-    context: Any, datasource: Any, name: str, table: str, expectations: Sequence[Any]
+    datasource: Any, name: str, table: str, expectations: Sequence[Any]
 ) -> Any:
+    """The suite's validation definition (saved with the checkpoint, suite included)."""
     if table not in datasource.get_asset_names():
         datasource.add_query_asset(name=table, query=table_query(table))
     asset = datasource.get_asset(table)
     if BATCH not in [b.name for b in asset.batch_definitions]:
         asset.add_batch_definition_whole_table(name=BATCH)
-    suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=name, expectations=[for_duckdb(e) for e in expectations])
-    )
-    return context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=name, data=asset.get_batch_definition(BATCH), suite=suite)
-    )
+    suite = gx.ExpectationSuite(name=name, expectations=[for_duckdb(e) for e in expectations])
+    return gx.ValidationDefinition(name=name, data=asset.get_batch_definition(BATCH), suite=suite)
 
 
 def _in_memory() -> Any:
@@ -174,10 +164,10 @@ def run_checkpoint(
         datasource = add_datasource(context, DATASOURCE, db_path)
         try:
             definitions = [
-                _validation_definition(context, datasource, name, table, expectations)
+                _validation_definition(datasource, name, table, expectations)
                 for name, (table, expectations) in suites.items()
             ]
-            checkpoint = context.checkpoints.add_or_update(
+            checkpoint = context.checkpoints.add_or_update(  # saves the definitions and suites
                 gx.Checkpoint(
                     name=CHECKPOINT,
                     validation_definitions=definitions,

@@ -131,3 +131,15 @@ def test_a_persistent_project_validates_without_network(tmp_path, db, monkeypatc
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     assert len(run_checks(db, SUITES, tmp_path / "gx", "run-1")) == 3
+
+
+def test_a_later_run_reuses_the_assets_on_its_own_build_file(tmp_path, db):
+    """Each run points the datasource at its build file and keeps the assets (not rewritten)."""
+    root = tmp_path / "gx"
+    run_checks(db, SUITES, root, "run-1")
+    other = tmp_path / "build-2.duckdb"
+    other.write_bytes(db.read_bytes())
+    assert [r.success for r in run_checks(other, SUITES, root, "run-2")] == [False, True, True]
+    source = p.open_project(root).data_sources.get(p.DATASOURCE)
+    assert str(other.resolve()) in source.connection_string
+    assert sorted(source.get_asset_names()) == ["core.t", "core.u"]
