@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup nightly test test-slow lint bench serve server scorecard lock schema clean
+.PHONY: setup nightly test test-slow lint bench serve server docs scorecard lock schema clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 1; }
@@ -42,6 +42,10 @@ bench: $(STAMP)
 
 server: $(STAMP)
 	$(BIN)/prefect server start --host 127.0.0.1 --analytics-off
+
+# GX Data Docs on http://127.0.0.1 (CHISO_DOCS_PORT, else a free port; the URL is printed; leave running)
+docs: $(STAMP)
+	$(BIN)/chiso docs
 
 serve: $(STAMP)
 	PREFECT_API_URL=$${PREFECT_API_URL:-http://127.0.0.1:4200/api} $(BIN)/chiso serve

@@ -6,6 +6,7 @@
     chiso serve              serve the nightly deployment (01:00 Asia/Ho_Chi_Minh)
     chiso retry RUN_ID       retry a failed (or crashed) flow run in place (resumes; loads nothing twice)
     chiso purge-raw          remove archived raw files past CHISO_RAW_RETENTION_DAYS whose rows are loaded
+    chiso docs [--port N]    serve the GX Data Docs on http://127.0.0.1 (a free port by default)
     chiso bench              benchmark the nightly at province scale
     chiso export [--out DIR] the published warehouse as Excel, CSV (UTF-8 BOM) and Parquet
     chiso report [--out DIR] the report (HTML with charts, and PDF) of the published warehouse
@@ -22,6 +23,7 @@ Exit codes of ``nightly``: 0 published, 2 published with blocked indicators,
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -106,6 +108,29 @@ def cmd_retry(args: argparse.Namespace) -> int:
         f"{REPO / 'flows' / 'nightly.py'}:nightly",
     ]
     app()
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from expectations.datadocs import forget, serve, url_of
+
+    settings = load_settings()
+    try:
+        server = serve(
+            settings.gx_dir, args.host, settings.docs_port if args.port is None else args.port
+        )
+    except (FileNotFoundError, OSError) as error:
+        print(f"chiso docs: {error}", file=sys.stderr)
+        return 1
+    print(f"Data Docs: {url_of(server)}index.html   (Ctrl-C stops)", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: forget the URL
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        forget(settings.gx_dir)
     return 0
 
 
@@ -266,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     retry = sub.add_parser("retry", help="retry a failed flow run in place")
     retry.add_argument("run_id")
     retry.set_defaults(fn=cmd_retry)
+    docs = sub.add_parser("docs", help="serve the GX Data Docs on localhost")
+    docs.add_argument("--port", type=int, help="default: CHISO_DOCS_PORT, else a free port")
+    docs.add_argument("--host", default="127.0.0.1")
+    docs.set_defaults(fn=cmd_docs)
     purge = sub.add_parser(
         "purge-raw", help="remove archived raw files past the retention whose rows are loaded"
     )

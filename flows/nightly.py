@@ -42,6 +42,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
+from expectations.datadocs import docs_url, site_index
 from flows import registry
 from flows.housekeeping import run_guard
 from flows.report_artifact import link_report
@@ -156,15 +157,14 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
     from expectations.run import load_thresholds, run_checks  # GX is heavy: import it where used
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
-    docs = settings.docs_dir / run_id
     suites = [s for s in registry.suites(thresholds) if not s.table.startswith("mart.")]
-    results = run_checks(build, suites, docs)
+    results = run_checks(build, suites, settings.gx_dir, run_id)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
         "checks": len(results),
         "failed": [asdict(r) for r in results if not r.success],
-        "docs": str(docs / "uncommitted" / "data_docs" / "local_site" / "index.html"),
+        "docs": str(site_index(settings.gx_dir)),
     }
 
 
@@ -180,12 +180,14 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
     }
     blocked = blocked_by([CheckRow(**f) for f in failed_checks], catalogue, lineage)
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
-    tolerance = thresholds.get("national766", {}).get("reconciliation_tolerance", 0.5)
+    from expectations.suites.national766 import National766Thresholds
+
+    tolerance = thresholds[National766Thresholds].reconciliation_tolerance
     with session(build) as con:
         rows = build_marts(con, catalogue, run_id, blocked, tolerance)
     # rules over the marts (the reconciliation with the national portal: warnings, never a block)
     marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
-    results = run_checks(build, marts)
+    results = run_checks(build, marts, settings.gx_dir, run_id)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -252,12 +254,21 @@ def report(settings: Settings, staged: list[dict], checks: dict, computed: dict)
         markdown=quality_markdown(staged, checked, computed["blocked"], differing),
         description="Data quality of this run",
     )
-    create_link_artifact(
-        key="data-docs",
-        link=Path(checks["docs"]).as_uri(),
-        link_text="GX Data Docs of this run",
-        description="Static Great Expectations Data Docs (open on the machine that ran the flow)",
-    )
+    url = docs_url(settings.gx_dir, settings.docs_port)
+    if url:
+        create_link_artifact(
+            key="data-docs",
+            link=url,
+            link_text="GX Data Docs (this run and the ones before)",
+            description="Great Expectations Data Docs, served by `chiso docs`",
+        )
+    else:
+        create_markdown_artifact(
+            key="data-docs",
+            markdown="Data Docs are not served now: run `chiso docs` (or `make docs`) on the "
+            f"machine that ran the flow and open the URL it prints ({checks['docs']}).",
+            description="Great Expectations Data Docs",
+        )
     link_report(settings)
 
 

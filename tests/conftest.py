@@ -179,11 +179,11 @@ def lineage() -> dict[str, set[str]]:
     }
 
 
-def run_all_checks(build, docs_dir=None):
+def run_all_checks(build, gx_root=None):
     """The validate step of the nightly on a build file: every suite whose table exists."""
     from expectations.run import run_checks
 
-    return run_checks(build, list(all_suites().values()), docs_dir)
+    return run_checks(build, list(all_suites().values()), gx_root)
 
 
 def inject(landing, rate, **kwargs):
