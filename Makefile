@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup nightly test test-slow lint bench serve server scorecard lock schema clean
+.PHONY: setup nightly test test-slow lint bench serve server docs scorecard lock schema clean
 
 # the Prefect server's port: `make server PORT=4300` and `make serve PORT=4300`
 PORT ?= 4200
@@ -53,6 +53,10 @@ server: $(STAMP)
 	PREFECT_HOME="$$home" PREFECT_UI_API_URL=$${PREFECT_UI_API_URL:-http://127.0.0.1:$(PORT)/api} \
 	PREFECT_UI_URL=$${PREFECT_UI_URL:-http://127.0.0.1:$(PORT)} \
 	exec $(BIN)/prefect server start --host 127.0.0.1 --port $(PORT) --analytics-off
+
+# GX Data Docs on http://127.0.0.1 (CHISO_DOCS_PORT, else a free port; the URL is printed; leave running)
+docs: $(STAMP)
+	$(BIN)/chiso docs
 
 # the nightly deployment, served against the server on PORT (CHISO_ALERT_WEBHOOK: alerts)
 serve: $(STAMP)

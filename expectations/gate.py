@@ -13,7 +13,7 @@ from typing import Protocol
 
 
 class CheckLike(Protocol):
-    """A check's result as the gate reads it (``expectations.gx_duckdb.CheckResult``)."""
+    """A check's result as the gate reads it (``expectations.run.CheckResult``)."""
 
     @property
     def suite(self) -> str: ...

@@ -1,48 +1,61 @@
-"""Run the suites whose table exists against a warehouse file, in DuckDB (see gx_duckdb)."""
+"""The validate step: the suites whose table the build holds, in one GX checkpoint, as check results.
+
+``run_checks`` is the one call the flow makes. GX does the validating and the
+reporting (Data Docs, through the checkpoint's action, see ``gx_project``);
+this module only maps GX's CheckpointResult to one ``CheckResult`` per
+expectation, the row ``audit.check_result`` stores and the gate reads.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Sequence
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import yaml
 
-from expectations.gx_duckdb import CheckResult, validate_tables
-from expectations.suites import Suite, unique_by_name
+from expectations.gx_duckdb import CLOSE_OTHERS, emulated
+from expectations.gx_project import run_checkpoint
+from expectations.suites import Suite, load_thresholds, unique_by_name
 from warehouse.build import existing_tables
+
+__all__ = ["CheckResult", "CheckRow", "check_results", "load_thresholds", "run_checks"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one expectation of one suite (a row of ``audit.check_result``)."""
+
+    suite: str
+    table: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed_value: str | None
+    unexpected_count: int | None
+    element_count: int | None
+    kwargs: str
+    description: str | None
+    exception: str | None
+    scope: str | None = (
+        None  # what a failure blocks when critical: None = the table; "source:<name>"
+    )
+
 
 CheckRow = CheckResult
 
 
-def load_thresholds(files: Iterable[Path], override: Path | None = None) -> dict:
-    """The shipped thresholds (one YAML file per source), with an operator's override merged over them."""
-    merged: dict = {}
-    for path in files:
-        for section, values in (
-            yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        ).items():
-            if section in merged:
-                raise ValueError(f"{path}: threshold section {section!r} defined twice")
-            merged[section] = values
-    if override:
-        for section, values in (
-            yaml.safe_load(Path(override).read_text(encoding="utf-8")) or {}
-        ).items():
-            if section not in merged:
-                raise ValueError(
-                    f"{override}: unknown section {section!r}; known: {sorted(merged)}"
-                )
-            unknown = set(values) - set(merged[section])
-            if unknown:
-                raise ValueError(f"{override}: unknown key(s) {sorted(unknown)} in {section!r}")
-            merged[section].update(values)
-    return merged
-
-
 def tables_of(db_path: str | Path) -> set[str]:
-    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error as error:
+        raise RuntimeError(
+            f"could not open {db_path} read-only ({error}). {CLOSE_OTHERS}"
+        ) from error
     try:
         return existing_tables(con)
     finally:
@@ -50,12 +63,105 @@ def tables_of(db_path: str | Path) -> set[str]:
 
 
 def run_checks(
-    db_path: str | Path, suites: Sequence[Suite], docs_dir: Path | None = None
+    db_path: str | Path,
+    suites: Sequence[Suite],
+    gx_root: str | Path | None = None,
+    run_name: str | None = None,
 ) -> list[CheckResult]:
-    """Validate every suite whose table the build holds; return every expectation's result."""
-    present = tables_of(db_path)
+    """Validate every suite whose table the build holds; one CheckResult per expectation.
+
+    ``gx_root`` is the persistent GX project (``<home>/gx``: suites, history,
+    Data Docs); None validates in a throwaway in-memory project (no Data Docs).
+    ``run_name`` names the run in the history (the flow's run id).
+    """
+    path = Path(db_path).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"DuckDB file not found: {path}")
+    present = tables_of(path)
     chosen = {name: s for name, s in unique_by_name(suites).items() if s.table in present}
-    results = validate_tables(
-        db_path, {n: (s.table, s.expectations) for n, s in chosen.items()}, docs_dir
+    if not chosen:
+        return []
+    result = run_checkpoint(
+        None if gx_root is None else Path(gx_root),
+        path,
+        {name: (s.table, s.expectations) for name, s in chosen.items()},
+        run_name or f"run-{uuid.uuid4()}",
     )
-    return [dataclasses.replace(r, scope=chosen[r.suite].scope) for r in results]
+    return check_results(result, chosen)
+
+
+# --------------------------------------------------------------- mapping
+
+
+def check_results(checkpoint_result: Any, suites: Mapping[str, Suite]) -> list[CheckResult]:
+    """GX's CheckpointResult -> CheckResults: suites in checkpoint order, expectations in suite order."""
+    order = {
+        e.id: i
+        for definition in checkpoint_result.checkpoint_config.validation_definitions
+        for i, e in enumerate(definition.suite.expectations)
+    }
+    out = []
+    for suite_result in checkpoint_result.run_results.values():
+        suite = suites[suite_result.suite_name]
+        evrs = sorted(suite_result.results, key=lambda r: order.get(r.expectation_config.id, 0))
+        out += [_check_result(suite, evr) for evr in evrs]
+    return out
+
+
+def _check_result(suite: Suite, evr: Any) -> CheckResult:
+    config = evr.expectation_config
+    stands_for = emulated(config.meta)
+    kwargs = (
+        {"column": stands_for["column"], "regex": stands_for["regex"]}
+        if stands_for
+        else {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+    )
+    result = evr.result or {}
+    exception = _exception_text(evr.exception_info)
+    observed = next(
+        (_json(result[k]) for k in ("observed_value", "unexpected_percent") if k in result), None
+    )
+    unexpected = result.get("observed_value") if stands_for else result.get("unexpected_count")
+    return CheckResult(
+        suite=suite.name,
+        table=suite.table,
+        expectation=stands_for.get("expectation", config.type),
+        column=stands_for.get("column", _column_of(kwargs)),
+        severity=str(getattr(config.severity, "value", config.severity) or "critical"),
+        success=bool(evr.success) and exception is None,
+        observed_value=observed,
+        unexpected_count=None if unexpected is None else int(unexpected),
+        element_count=None if result.get("element_count") is None else int(result["element_count"]),
+        kwargs=_json(kwargs),
+        description=config.description,
+        exception=exception,
+        scope=suite.scope,
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _column_of(kwargs: Mapping[str, Any]) -> str | None:
+    """The column(s) an expectation is about, as text."""
+    if kwargs.get("column") is not None:
+        return str(kwargs["column"])
+    if kwargs.get("column_A") is not None:
+        return f"{kwargs['column_A']}, {kwargs.get('column_B')}"
+    if kwargs.get("column_list"):
+        return ", ".join(map(str, kwargs["column_list"]))
+    return None
+
+
+def _exception_text(exception_info: Mapping[str, Any] | None) -> str | None:
+    """Messages of raised exceptions; GX nests them per metric or gives one flat dict."""
+    if not exception_info:
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
+    messages = [
+        str(i.get("exception_message") or "exception raised")
+        for i in infos
+        if isinstance(i, Mapping) and i.get("raised_exception")
+    ]
+    return "; ".join(dict.fromkeys(messages)) or None

@@ -6,8 +6,9 @@ Uses its own data home (``data/bench`` unless ``CHISO_HOME`` is set), keeps
 the simulated landing zone between runs (generated if missing, timed apart),
 and starts every run from an empty warehouse so the whole year is loaded.
 Prints: wall time per step and in all (Prefect start included), input rows
-and rows per second, peak memory, and the time DuckDB takes just to read the
-same extract files once, with the ratio of the two.
+and rows per second, peak memory, the time DuckDB takes just to read the
+same extract files once, with the ratio of the two, and the time ``chiso
+export`` and ``chiso report`` take on the warehouse just published.
 
 ``chiso bench --api`` then runs the nightly again from an empty warehouse with
 the dossiers pulled from the replica of the integration platform
@@ -269,9 +270,27 @@ def main(scale: float = 1.0, api: bool = False) -> int:
         f"DuckDB reading the same extract files once ({files_rows:,} rows; {skipped} workbooks or "
         f"unreadable files skipped): {read_s:.2f} s; nightly / read = {wall / read_s:.1f}x"
     )
+    for name, seconds in outputs_seconds(settings.warehouse, home / "bench-outputs").items():
+        print(f"{name:<34}{seconds:>9.2f}")
     if api:
         api_overhead(home, landing, dict(timings), wall)
     return 0 if state.is_completed() else 2
+
+
+def outputs_seconds(warehouse: Path, out: Path) -> dict[str, float]:
+    """Wall time of what officials receive, on the published warehouse: export and report (HTML+PDF)."""
+    from warehouse.export import export
+    from warehouse.report import write_report
+
+    timings = {}
+    t0 = time.perf_counter()
+    export(warehouse, out / "export")
+    timings["chiso export (xlsx, csv, parquet)"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    done = write_report(warehouse, out / "report")
+    label = "chiso report (html" + (", pdf)" if done.pdf else "; no pdf)")
+    timings[label] = time.perf_counter() - t0
+    return timings
 
 
 if __name__ == "__main__":

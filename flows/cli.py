@@ -6,7 +6,11 @@
     chiso serve              serve the nightly deployment (01:00 Asia/Ho_Chi_Minh)
     chiso retry RUN_ID       retry a failed (or crashed) flow run in place (resumes; loads nothing twice)
     chiso purge-raw          remove archived raw files past CHISO_RAW_RETENTION_DAYS whose rows are loaded
+    chiso docs [--port N]    serve the GX Data Docs on http://127.0.0.1 (a free port by default)
     chiso bench              benchmark the nightly at province scale
+    chiso export [--out DIR] the published warehouse as Excel, CSV (UTF-8 BOM) and Parquet
+    chiso report [--out DIR] the report (HTML with charts, and PDF) of the published warehouse
+    chiso sql ["select …"]   read-only SQL on the published warehouse (no query: a prompt)
     chiso portal             serve the replica of the integration platform and the 766 endpoints
 
 Without ``PREFECT_API_URL``, ``nightly`` and ``retry`` start a temporary Prefect
@@ -21,6 +25,7 @@ line naming it, before anything runs).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -143,6 +148,29 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from expectations.datadocs import forget, serve, url_of
+
+    settings = load_settings()
+    try:
+        server = serve(
+            settings.gx_dir, args.host, settings.docs_port if args.port is None else args.port
+        )
+    except (FileNotFoundError, OSError) as error:
+        print(f"chiso docs: {error}", file=sys.stderr)
+        return 1
+    print(f"Data Docs: {url_of(server)}index.html   (Ctrl-C stops)", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly: forget the URL
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        forget(settings.gx_dir)
+    return 0
+
+
 def cmd_purge_raw(args: argparse.Namespace) -> int:
     from warehouse.housekeeping import purge_raw
 
@@ -210,6 +238,75 @@ def cmd_portal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _published_run_dir(kind: str) -> Path:
+    from warehouse.build import published_run_id
+
+    settings = load_settings()
+    return settings.home / kind / (published_run_id(settings.warehouse) or "unpublished")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import time
+
+    from warehouse.export import ExportError, export
+
+    t0 = time.perf_counter()
+    out = Path(args.out) if args.out else _published_run_dir("exports")
+    try:
+        done = export(load_settings().warehouse, out)
+    except ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"workbook: {done.workbook}")
+    print(f"csv (UTF-8 with BOM): {', '.join(str(p) for p in done.csv)}")
+    print(f"parquet: {', '.join(str(p) for p in done.parquet)}")
+    print(f"from run {done.run_id} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from warehouse.report import write_report
+
+    t0 = time.perf_counter()
+    out = Path(args.out) if args.out else _published_run_dir("reports")
+    try:
+        done = write_report(load_settings().warehouse, out, pdf=not args.no_pdf)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"html: {done.html}")
+    print(f"pdf: {done.pdf or 'not written: ' + str(done.pdf_error or '--no-pdf')}")
+    print(f"in {time.perf_counter() - t0:.1f} s")
+    return 0 if done.pdf or args.no_pdf else 1
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse.query import open_read_only, repl, run_query
+
+    try:
+        con = open_read_only(load_settings().warehouse)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        if not args.query:
+            import readline  # noqa: F401  (line editing and history at the prompt)
+
+            return repl(con)
+        try:
+            run_query(con, args.query, sys.stdout, as_csv=args.csv, max_rows=args.max_rows)
+        except duckdb.Error as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        con.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="chiso", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -248,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
     retry = sub.add_parser("retry", help="retry a failed flow run in place")
     retry.add_argument("run_id")
     retry.set_defaults(fn=cmd_retry)
+    docs = sub.add_parser("docs", help="serve the GX Data Docs on localhost")
+    docs.add_argument("--port", type=int, help="default: CHISO_DOCS_PORT, else a free port")
+    docs.add_argument("--host", default="127.0.0.1")
+    docs.set_defaults(fn=cmd_docs)
     purge = sub.add_parser(
         "purge-raw", help="remove archived raw files past the retention whose rows are loaded"
     )
@@ -263,6 +364,18 @@ def main(argv: list[str] | None = None) -> int:
         help="then again with the dossiers pulled from the replica: the API path's overhead",
     )
     bench.set_defaults(fn=cmd_bench)
+    export = sub.add_parser("export", help="Excel, CSV and Parquet of the published warehouse")
+    export.add_argument("--out", help="folder (default <home>/exports/<run id>)")
+    export.set_defaults(fn=cmd_export)
+    report = sub.add_parser("report", help="the HTML and PDF report of the published warehouse")
+    report.add_argument("--out", help="folder (default <home>/reports/<run id>)")
+    report.add_argument("--no-pdf", action="store_true", help="HTML only")
+    report.set_defaults(fn=cmd_report)
+    sql = sub.add_parser("sql", help="read-only SQL on the published warehouse")
+    sql.add_argument("query", nargs="?", help="one statement (none: an interactive prompt)")
+    sql.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    sql.add_argument("--max-rows", type=int, default=200)
+    sql.set_defaults(fn=cmd_sql)
     portal = sub.add_parser(
         "portal", help="serve the replica of the integration platform and the 766 endpoints"
     )

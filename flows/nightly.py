@@ -19,9 +19,12 @@
         |
     indicators  the gate (failed critical checks -> blocked indicators), the catalogue -> marts
         |
+    describe    mart.lineage and a comment on every table, view and column
+        |
     publish     audit, then one atomic replace of the published warehouse
         |
-    report      artifacts on the flow run: scorecard, data quality, Data Docs link
+    report      artifacts on the flow run: scorecard, data quality, Data Docs link, the
+                report (HTML, PDF)
 
 How a run ends (the state's name is always one the Prefect UI lists):
 
@@ -62,6 +65,7 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
 
+from expectations.datadocs import docs_url, site_index
 from flows import registry
 from flows.caching import (
     core_state,
@@ -74,6 +78,7 @@ from flows.caching import (
 )
 from flows.housekeeping import run_guard
 from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
+from flows.report_artifact import link_report
 from flows.settings import Settings, SettingsError, load_settings, pii_key
 from sources.base import Source
 from sources.extract import extract, register_sources
@@ -241,15 +246,14 @@ def validate(settings: Settings, build: str, run_id: str) -> dict:
     from expectations.run import load_thresholds, run_checks  # GX is heavy: import it where used
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
-    docs = settings.docs_dir / run_id
     suites = [s for s in registry.suites(thresholds) if not s.table.startswith("mart.")]
-    results = run_checks(build, suites, docs)
+    results = run_checks(build, suites, settings.gx_dir, run_id)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
         "checks": len(results),
         "failed": [asdict(r) for r in results if not r.success],
-        "docs": str(docs / "uncommitted" / "data_docs" / "local_site" / "index.html"),
+        "docs": str(site_index(settings.gx_dir)),
     }
 
 
@@ -265,12 +269,14 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
     }
     blocked = blocked_by([CheckRow(**f) for f in failed_checks], catalogue, lineage)
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
-    tolerance = thresholds.get("national766", {}).get("reconciliation_tolerance", 0.5)
+    from expectations.suites.national766 import National766Thresholds
+
+    tolerance = thresholds[National766Thresholds].reconciliation_tolerance
     with session(build) as con:
         rows = build_marts(con, catalogue, run_id, blocked, tolerance)
     # rules over the marts (the reconciliation with the national portal: warnings, never a block)
     marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
-    results = run_checks(build, marts)
+    results = run_checks(build, marts, settings.gx_dir, run_id)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -279,6 +285,29 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
         "mart_checks": len(results),
         "mart_failed": [asdict(r) for r in results if not r.success],
     }
+
+
+@task(cache_policy=NO_CACHE)  # comments go with the tables: cheap, always redone
+def describe(build: str) -> list[str]:
+    """mart.lineage and every table's, view's and column's comment; returns what has none."""
+    from transforms.describe import describe_warehouse
+
+    with session(build) as con:
+        missing = describe_warehouse(
+            con,
+            load_catalogue(registry.catalogue_files()),
+            {
+                **core.lineage(registry.model_folders()),
+                **core.run_views_lineage(registry.run_view_folders()),
+            },
+            registry.model_folders(),
+            registry.run_view_folders(),
+            registry.sources(),
+            {s.name: s.staging for s in registry.SLICES.values()},
+        )
+    if missing:
+        get_run_logger().warning("%d without a comment: %s", len(missing), missing[:20])
+    return missing
 
 
 @task(cache_policy=NO_CACHE)
@@ -338,7 +367,11 @@ def final_state(blocked: dict[str, str], notes: list[str], warehouse: Path) -> S
 
 
 def _artifacts(
-    rows: list[dict[str, str]], quality: str, docs: str, blocked: dict[str, str]
+    settings: Settings,
+    rows: list[dict[str, str]],
+    quality: str,
+    checks: dict,
+    blocked: dict[str, str],
 ) -> None:
     """The run's artifacts, on the flow run itself (created here, in the flow, not in a task)."""
     create_table_artifact(
@@ -350,12 +383,22 @@ def _artifacts(
     create_markdown_artifact(
         key="data-quality", markdown=quality, description="Data quality of this run"
     )
-    create_link_artifact(
-        key="data-docs",
-        link=Path(docs).as_uri(),
-        link_text="GX Data Docs of this run",
-        description="Static Great Expectations Data Docs (open on the machine that ran the flow)",
-    )
+    url = docs_url(settings.gx_dir, settings.docs_port)
+    if url:
+        create_link_artifact(
+            key="data-docs",
+            link=url,
+            link_text="GX Data Docs (this run and the ones before)",
+            description="Great Expectations Data Docs, served by `chiso docs`",
+        )
+    else:
+        create_markdown_artifact(
+            key="data-docs",
+            markdown="Data Docs are not served now: run `chiso docs` (or `make docs`) on the "
+            f"machine that ran the flow and open the URL it prints ({checks['docs']}).",
+            description="Great Expectations Data Docs",
+        )
+    link_report(settings)
 
 
 @flow(name="nightly", flow_run_name=run_name, log_prints=True, result_serializer="json")
@@ -432,11 +475,13 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     build_core(build, run_id)
     checks = validate(settings, build, run_id)
     computed = indicators(settings, build, run_id, checks["failed"])
+    describe(build)
     publish(settings, build, base, run_id, computed["blocked"])
     from expectations.run import load_thresholds
+    from expectations.suites.core import RunThresholds
 
-    limits = load_thresholds(registry.threshold_files(), settings.quality_file)["run"]
-    notes = attention(outcomes, limits["max_unreadable_files"], limits["max_quarantined_share"])
+    limits = load_thresholds(registry.threshold_files(), settings.quality_file)[RunThresholds]
+    notes = attention(outcomes, limits.max_unreadable_files, limits.max_quarantined_share)
     shown = report(settings)
     checked = {  # the marts' own checks (the 766 reconciliation: warnings) with the others
         **checks,
@@ -444,11 +489,12 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         "failed": checks["failed"] + computed.get("mart_failed", []),
     }
     _artifacts(
+        settings,
         shown["scorecard"],
         quality_markdown(
             outcomes, checked, computed["blocked"], checks["docs"], shown["reconciliation"]
         ),
-        checks["docs"],
+        checks,
         computed["blocked"],
     )
     return final_state(computed["blocked"], notes, settings.warehouse)

@@ -15,11 +15,11 @@ seeding a landing zone (``flows/seed.py``) does. Nothing here imports Prefect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from expectations.suites import Suite
+from expectations.suites import Suite, ThresholdSet
 from expectations.suites import certificates as certificates_rules
 from expectations.suites import core as core_rules
 from expectations.suites import docs as docs_rules
@@ -73,7 +73,7 @@ CORE = REPO / "transforms" / "core"
 CATALOGUE = REPO / "transforms" / "marts" / "catalogue"
 THRESHOLDS = REPO / "expectations" / "thresholds"
 
-Rules = Callable[[dict], list[Suite]]  # thresholds -> the source's suites
+Rules = Callable[[ThresholdSet], list[Suite]]  # thresholds -> the source's suites
 
 
 @dataclass(frozen=True)
@@ -167,10 +167,9 @@ def catalogue_files(slices: Iterable[Slice] | None = None) -> list[Path]:
     return [s.catalogue for s in (SLICES.values() if slices is None else slices)]
 
 
-def suites(thresholds: Mapping, slices: Iterable[Slice] | None = None) -> list[Suite]:
+def suites(t: ThresholdSet, slices: Iterable[Slice] | None = None) -> list[Suite]:
     """Every suite: the shared dimensions', each slice's, and each slice's volume rule."""
     chosen = list(SLICES.values() if slices is None else slices)
-    t = dict(thresholds)
     return [
         *core_rules.suites(t),
         *(suite for s in chosen for suite in s.rules(t)),

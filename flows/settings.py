@@ -25,6 +25,7 @@ layers. Nothing here imports Prefect.
 | ``CHISO_DVC_API_OVERLAP_DAYS`` | days before the cursor read again each run (records synchronised late) | ``2`` |
 | ``CHISO_DVC_API_PAGE_SIZE`` / ``CHISO_DVC_API_TIMEOUT`` | records per page; seconds a page may take | ``500`` / ``60`` |
 | ``CHISO_NATIONAL766_URL`` | pull the national portal's 766 figures from this URL instead of the landing zone | none (files) |
+| ``CHISO_DOCS_PORT`` | port ``chiso docs`` serves Data Docs on (runs link there) | a free port |
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     dvc_api_page_size: int = Field(500, ge=1, le=5000)
     dvc_api_timeout: float = Field(60.0, gt=0)
     national766_url: str = ""  # empty: the 766 figures come from the landing zone
+    docs_port: int = Field(0, ge=0, le=65535)  # 0: a free port
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
 
@@ -153,8 +155,9 @@ class Settings(BaseSettings):
         return self.home / "build"
 
     @property
-    def docs_dir(self) -> Path:
-        return self.home / "quality"
+    def gx_dir(self) -> Path:
+        """The Great Expectations project: suites, results of recent runs, Data Docs."""
+        return self.home / "gx"
 
     @property
     def raw_dir(self) -> Path:

@@ -185,11 +185,11 @@ def lineage() -> dict[str, set[str]]:
     }
 
 
-def run_all_checks(build, docs_dir=None):
+def run_all_checks(build, gx_root=None):
     """The validate step of the nightly on a build file: every suite whose table exists."""
     from expectations.run import run_checks
 
-    return run_checks(build, list(all_suites().values()), docs_dir)
+    return run_checks(build, list(all_suites().values()), gx_root)
 
 
 def inject(landing, rate, **kwargs):
@@ -198,3 +198,56 @@ def inject(landing, rate, **kwargs):
     from sources.faults import inject_faults
 
     return inject_faults(landing, rate, SOURCES, RealStaging(), **kwargs)
+
+
+def build_small_warehouse(root: Path, start, end, scale: float) -> Path:
+    """A published warehouse of every source, simulated small, built as the nightly builds it
+    (extract, stage, core, marts, describe, publish) without Prefect and without the GX step."""
+    from sources.extract import extract, register_sources
+    from sources.simulate import simulate_landing
+    from transforms import core
+    from transforms.describe import describe_warehouse
+    from transforms.marts import build_marts
+    from transforms.marts.indicators import load_catalogue
+    from transforms.staging.run import stage_source
+    from warehouse import build as wh
+    from warehouse.audit import finish_run, start_run
+
+    landing, published, run_id = root / "landing", root / "chiso.duckdb", "small-run"
+    simulate_landing(
+        {s.name: s.simulator for s in registry.SLICES.values()}, landing, start, end, scale
+    )
+    build = wh.prepare_build(published, root / "build.duckdb")
+    with wh.session(build) as con:
+        start_run(con, run_id, None)
+        load_reference(con)
+        register_sources(con, SOURCES)
+    for part in registry.SLICES.values():
+        with wh.session(build) as con:
+            extract(con, part.source, str(landing), root / "raw", run_id)
+            stage_source(con, part.source, part.staging, b"test-key", run_id)
+    catalogue = load_catalogue(CATALOGUE_FILES)
+    with wh.session(build) as con:
+        core.build(con, MODEL_FOLDERS, registry.run_view_folders(), run_id)
+        build_marts(con, catalogue, run_id, {})
+        describe_warehouse(
+            con,
+            catalogue,
+            lineage(),
+            MODEL_FOLDERS,
+            registry.run_view_folders(),
+            SOURCES,
+            {s.name: s.staging for s in registry.SLICES.values()},
+        )
+        finish_run(con, run_id, {})
+    return wh.publish(build, published, None)
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory) -> Path:
+    """A published warehouse of all sources for 2025 at a small scale (shared by the analysts' tests)."""
+    from datetime import date
+
+    return build_small_warehouse(
+        tmp_path_factory.mktemp("small_warehouse"), date(2025, 1, 1), date(2025, 12, 31), 0.01
+    )

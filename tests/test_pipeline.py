@@ -8,6 +8,7 @@ import os
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +36,14 @@ def home(tmp_path, base_landing, prefect_server, monkeypatch):
     monkeypatch.setenv("CHISO_LANDING_URL", str(landing))
     monkeypatch.setenv("CHISO_PII_KEY", "test-key")
     monkeypatch.setenv("CHISO_SOURCES", "dvc")
+    # the report task's PDF (headless chromium, seconds a run) is tested in test_report.py
+    from functools import partial
+
+    from flows import report_artifact
+
+    monkeypatch.setattr(
+        report_artifact, "write_report", partial(report_artifact.write_report, pdf=False)
+    )
     return tmp_path / "home"
 
 
@@ -54,6 +63,48 @@ def q(home: Path, sql: str, params=None):
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextmanager
+def served_docs(project: Path):
+    from expectations.datadocs import forget, serve, url_of
+
+    server = serve(project)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield url_of(server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        forget(project)
+
+
+def docs_artifact(state) -> str:
+    """The data of the run's "data-docs" artifact (a link artifact is its markdown link)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["data-docs"])),
+            flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=[state.state_details.flow_run_id])
+            ),
+        )
+    return str(artifact.data)
+
+
+def gx_runs(home: Path) -> set[str]:
+    from expectations.gx_project import open_project
+
+    return {
+        k.run_id.run_name for k in open_project(home / "gx").validation_results_store.list_keys()
+    }
 
 
 def add_day(home: Path, day: date) -> None:
@@ -110,6 +161,9 @@ def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
     assert after == before
     runs = q(home, "select files_loaded from audit.run order by started_at")
     assert [r[0] for r in runs][-1] == 0
+    # each run writes the report of what it published (linked on the flow run)
+    reports = sorted((home / "reports").glob("*/report.html"))
+    assert len(reports) == 2 and "Kế hoạch 190" in reports[-1].read_text(encoding="utf-8")
 
 
 def test_no_clear_citizen_id_anywhere_in_the_warehouse(home, base_landing):
@@ -136,7 +190,9 @@ def test_no_clear_citizen_id_anywhere_in_the_warehouse(home, base_landing):
 
 
 def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, monkeypatch):
-    assert run_nightly().is_completed()
+    first = run_nightly()
+    assert first.is_completed()
+    assert "run `chiso docs`" in docs_artifact(first)  # nobody serves the docs yet: says how
     before = dict(
         q(home, "select indicator_id, value from mart.scorecard where admin_level = 'province'")
     )
@@ -164,9 +220,12 @@ def test_a_failed_critical_check_blocks_exactly_its_dependent_indicators(home, m
         registry.SLICES, "dvc", dataclasses.replace(original, rules=with_impossible_rating_rule)
     )
     add_day(home, date(2025, 3, 1))
-    state = run_nightly()
+    with served_docs(home / "gx") as docs:  # an operator runs `chiso docs` beside the nightly
+        state = run_nightly()
     assert state.is_failed() and state.name == "Failed", state
     assert state.message.startswith("blocked: T05"), state.message
+    assert docs_artifact(state) == f"[GX Data Docs (this run and the ones before)]({docs})"
+    assert len(gx_runs(home)) == 2  # one GX project: both runs in its history and Data Docs
     statuses = dict(
         q(
             home,

@@ -24,8 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-from expectations.docs_browser import chromium
+from docs_browser import CHROMIUM_FLAGS, chromium
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,15 +36,7 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = CHROMIUM_FLAGS
 WAIT = 240  # seconds a run may take on a loaded two-core machine
 
 

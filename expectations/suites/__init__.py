@@ -6,15 +6,29 @@ is GX's own: ``critical`` blocks indicators, ``warning`` annotates. What a
 failed critical check blocks is data on the suite (``scope``): by default the
 suite's table and every indicator that reads it, directly or through the
 tables built from it; ``source:<name>`` for a rule about a whole delivery
-(every indicator of that source). Thresholds an operator may tune live in
-``expectations/thresholds/<source>.yml``.
+(every indicator of that source).
+
+Thresholds an operator may tune live in ``expectations/thresholds/<source>.yml``,
+one section per module, and nowhere else: the module declares the section's
+keys and their types (a ``Thresholds`` model, no defaults in code), the YAML
+holds every value, and an operator's ``CHISO_QUALITY`` file overrides some.
+A typo in either is one line naming the file, the section and the key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Share = Annotated[float, Field(ge=0, le=1)]
+"""A share of rows, 0..1 (GX's ``mostly``)."""
+Count = Annotated[int, Field(ge=0)]
 
 
 @dataclass(frozen=True)
@@ -46,3 +60,115 @@ def unique_by_name(suites: Sequence[Suite]) -> dict[str, Suite]:
             raise ValueError(f"suite {s.name} defined twice")
         out[s.name] = s
     return out
+
+
+# ------------------------------------------------------------------ thresholds
+
+
+class ThresholdsError(ValueError):
+    """A thresholds file the rules cannot use; one line naming file, section and key."""
+
+
+_SECTIONS: dict[str, type[Thresholds]] = {}
+
+
+class Thresholds(BaseModel):
+    """One section of the thresholds YAML, typed. Subclass it with ``section = "<name>"``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    section: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        name = cls.__dict__.get("section")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{cls.__qualname__}: set section = '<yaml section>'")
+        known = _SECTIONS.get(name)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise TypeError(f"thresholds section {name!r} declared twice: {known} and {cls}")
+        _SECTIONS[name] = cls
+
+
+T = TypeVar("T", bound=Thresholds)
+
+
+class ThresholdSet:
+    """Every loaded section, validated; ``t[DvcThresholds]`` is the dvc section."""
+
+    def __init__(self, sections: Mapping[str, Thresholds]) -> None:
+        self._sections = dict(sections)
+
+    def __getitem__(self, model: type[T]) -> T:
+        value = self._sections.get(model.section)
+        if not isinstance(value, model):
+            raise ThresholdsError(
+                f"no thresholds section {model.section!r} was loaded (is its file in the "
+                "slice registry's thresholds?)"
+            )
+        return value
+
+    def sections(self) -> list[str]:
+        return sorted(self._sections)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ThresholdsError(f"{path}: expected sections of 'key: value' lines")
+    return data
+
+
+def _model(path: Path, section: str) -> type[Thresholds]:
+    if section not in _SECTIONS:
+        raise ThresholdsError(
+            f"{path}: unknown thresholds section {section!r}; known: {', '.join(sorted(_SECTIONS))}"
+        )
+    return _SECTIONS[section]
+
+
+def _validated(path: Path, section: str, values: dict[str, Any]) -> Thresholds:
+    model = _model(path, section)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]  # a typo shows as an unknown key and a missing one: name the typo
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            close = get_close_matches(key, model.model_fields, n=1)
+            what = (
+                f"did you mean {close[0]}?" if close else "known: " + ", ".join(model.model_fields)
+            )
+            what = f"unknown key ({what})"
+        elif err["type"] == "missing":
+            what = "missing (each threshold has its value in the shipped file)"
+        else:
+            what = f"{err['input']!r}: {err['msg']}"
+        raise ThresholdsError(f"{path}: {section}.{key}: {what}") from None
+
+
+def load_thresholds(files: Iterable[Path], override: Path | None = None) -> ThresholdSet:
+    """The shipped thresholds (one YAML file per source), an operator's override merged over them.
+
+    The sections' models are those the imported suite modules declare (the slice
+    registry imports them all). Raises ThresholdsError naming file, section and key.
+    """
+    raw: dict[str, dict[str, Any]] = {}
+    sections: dict[str, Thresholds] = {}
+    for path in files:
+        for section, values in _read(path).items():
+            if section in sections:
+                raise ThresholdsError(f"{path}: threshold section {section!r} defined twice")
+            sections[section] = _validated(path, section, values)
+            raw[section] = values
+    if override:
+        for section, values in _read(override).items():
+            if section not in sections:
+                _model(override, section)  # unknown anywhere: says so, with the known ones
+                raise ThresholdsError(
+                    f"{override}: section {section!r} is not loaded in this run; "
+                    f"loaded: {', '.join(sorted(sections))}"
+                )
+            sections[section] = _validated(override, section, {**raw[section], **values})
+    return ThresholdSet(sections)

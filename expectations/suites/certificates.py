@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Share, Suite, Thresholds, ThresholdSet
 from sources.certificates import constants as c
 
 E = gx.expectations
@@ -13,8 +15,16 @@ CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> list[Suite]:
-    cert = t.get("certificates", {})
+class CertificatesThresholds(Thresholds):
+    """expectations/thresholds/certificates.yml, section certificates (the values are there)."""
+
+    section: ClassVar[str] = "certificates"
+    commune_mostly: Share
+    birth_year_max: int
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    cert = t[CertificatesThresholds]
     return [
         Suite(
             "stg_certificates_certificate",
@@ -42,13 +52,13 @@ def suites(t: dict) -> list[Suite]:
                 E.ExpectColumnValuesToBeBetween(
                     column="holder_birth_year",
                     min_value=1900,
-                    max_value=cert.get("birth_year_max", 2012),
+                    max_value=cert.birth_year_max,
                     severity=WARNING,
                     description="holders were born in a plausible year",
                 ),
                 E.ExpectColumnValuesToNotBeNull(
                     column="unit_code",
-                    mostly=cert.get("commune_mostly", 0.9),
+                    mostly=cert.commune_mostly,
                     severity=WARNING,
                     description="most certificates name the holder's commune",
                 ),

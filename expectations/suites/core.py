@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> list[Suite]:
-    geo = t.get("geography", {})
+class GeographyThresholds(Thresholds):
+    """expectations/thresholds/core.yml, section geography (the values are there)."""
+
+    section: ClassVar[str] = "geography"
+    units: Count
+
+
+class RunThresholds(Thresholds):
+    """expectations/thresholds/core.yml, section run: when a run that published still ends Failed
+    with "attention:" (flows/nightly.py) — more unreadable files than ``max_unreadable_files``,
+    or a source whose quarantined rows exceed ``max_quarantined_share`` of the rows it read."""
+
+    section: ClassVar[str] = "run"
+    max_unreadable_files: Count
+    max_quarantined_share: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    geo = t[GeographyThresholds]
     return [
         Suite(
             "dim_unit",
@@ -20,8 +39,8 @@ def suites(t: dict) -> list[Suite]:
             [
                 E.ExpectColumnValuesToBeUnique(column="unit_code", severity=CRITICAL),
                 E.ExpectTableRowCountToBeBetween(
-                    min_value=geo.get("units", 84),
-                    max_value=geo.get("units", 84),
+                    min_value=geo.units,
+                    max_value=geo.units,
                     severity=CRITICAL,
                 ),
                 E.ExpectColumnValuesToNotBeNull(column="province_code", severity=CRITICAL),

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> list[Suite]:
-    docs = t.get("docs", {})
+class DocsThresholds(Thresholds):
+    """expectations/thresholds/docs.yml, section docs (the values are there)."""
+
+    section: ClassVar[str] = "docs"
+    officer_mostly: Share
+    min_work_files: Count
+    secret_share_max: Share
+    documents_max: Count
+    documents_mostly: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    docs = t[DocsThresholds]
     return [
         Suite(
             "stg_docs_work_file",
@@ -42,7 +55,7 @@ def suites(t: dict) -> list[Suite]:
                     description="officers' logins are keyed hashes, never in clear",
                 ),
                 E.ExpectColumnValuesToNotBeNull(
-                    column="officer_hash", mostly=docs.get("officer_mostly", 0.95), severity=WARNING
+                    column="officer_hash", mostly=docs.officer_mostly, severity=WARNING
                 ),
             ],
         ),
@@ -61,21 +74,19 @@ def suites(t: dict) -> list[Suite]:
                     value_set=["province", "district", "commune"],
                     severity=CRITICAL,
                 ),
-                E.ExpectTableRowCountToBeBetween(
-                    min_value=docs.get("min_work_files", 1), severity=CRITICAL
-                ),
+                E.ExpectTableRowCountToBeBetween(min_value=docs.min_work_files, severity=CRITICAL),
                 E.ExpectColumnValuesToBeInSet(
                     column="is_state_secret",
                     value_set=[False],
-                    mostly=1 - docs.get("secret_share_max", 0.1),
+                    mostly=1 - docs.secret_share_max,
                     severity=WARNING,
                     description="a large share of files marked secret shrinks the T06 denominator: check the marking",
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="n_documents",
                     min_value=0,
-                    max_value=docs.get("documents_max", 500),
-                    mostly=docs.get("documents_mostly", 0.99),
+                    max_value=docs.documents_max,
+                    mostly=docs.documents_mostly,
                     severity=WARNING,
                 ),
             ],

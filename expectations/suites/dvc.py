@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Share, Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> list[Suite]:
-    dvc = t.get("dvc", {})
+class DvcThresholds(Thresholds):
+    """expectations/thresholds/dvc.yml, section dvc (the values are there)."""
+
+    section: ClassVar[str] = "dvc"
+    received_at_mostly: Share
+    due_at_mostly: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    dvc = t[DvcThresholds]
     return [
         Suite(
             "stg_dvc_dossier",
@@ -61,11 +71,11 @@ def suites(t: dict) -> list[Suite]:
                 ),
                 E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
                 E.ExpectColumnValuesToNotBeNull(
-                    column="due_at", mostly=dvc.get("due_at_mostly", 0.8), severity=WARNING
+                    column="due_at", mostly=dvc.due_at_mostly, severity=WARNING
                 ),
                 E.ExpectColumnValuesToNotBeNull(
                     column="received_at",
-                    mostly=dvc.get("received_at_mostly", 0.8),
+                    mostly=dvc.received_at_mostly,
                     severity=WARNING,
                     description="most dossiers have been received (not new or refused)",
                 ),

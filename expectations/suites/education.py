@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 from sources.education import constants as c
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> list[Suite]:
-    edu = t.get("education", {})
+class EducationThresholds(Thresholds):
+    """expectations/thresholds/education.yml, section education (the values are there)."""
+
+    section: ClassVar[str] = "education"
+    institutions_min: Count
+    learners_max: Count
+    learners_mostly: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    edu = t[EducationThresholds]
     return [
         Suite(
             "stg_education_institution",
@@ -52,9 +63,7 @@ def suites(t: dict) -> list[Suite]:
                 ),
                 E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
                 E.ExpectColumnValuesToNotBeNull(column="is_public", severity=CRITICAL),
-                E.ExpectTableRowCountToBeBetween(
-                    min_value=edu.get("institutions_min", 1), severity=CRITICAL
-                ),
+                E.ExpectTableRowCountToBeBetween(min_value=edu.institutions_min, severity=CRITICAL),
             ],
         ),
         Suite(
@@ -77,8 +86,8 @@ def suites(t: dict) -> list[Suite]:
                 E.ExpectColumnValuesToBeBetween(
                     column="enrolled",
                     min_value=1,
-                    max_value=edu.get("learners_max", 10000),
-                    mostly=edu.get("learners_mostly", 0.99),
+                    max_value=edu.learners_max,
+                    mostly=edu.learners_mostly,
                     severity=WARNING,
                     description="institutions of a plausible size",
                 ),

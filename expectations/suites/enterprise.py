@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 from sources.enterprise import constants as c
 
 E = gx.expectations
@@ -13,8 +15,16 @@ CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> list[Suite]:
-    ent = t.get("enterprise", {})
+class EnterpriseThresholds(Thresholds):
+    """expectations/thresholds/enterprise.yml, section enterprise (the values are there)."""
+
+    section: ClassVar[str] = "enterprise"
+    e_contract_answered_mostly: Share
+    min_survey_rows: Count
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    ent = t[EnterpriseThresholds]
     return [
         Suite(
             "stg_enterprise_survey",
@@ -62,12 +72,12 @@ def suites(t: dict) -> list[Suite]:
                 ),
                 E.ExpectColumnValuesToNotBeNull(
                     column="uses_e_contract",
-                    mostly=ent.get("e_contract_answered_mostly", 0.9),
+                    mostly=ent.e_contract_answered_mostly,
                     severity=WARNING,
                     description="most enterprises answer the e-contract question",
                 ),
                 E.ExpectTableRowCountToBeBetween(
-                    min_value=ent.get("min_survey_rows", 1000),
+                    min_value=ent.min_survey_rows,
                     severity=WARNING,
                     description="the survey reaches the province's enterprises",
                 ),

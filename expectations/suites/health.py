@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Suite, Thresholds, ThresholdSet
 from sources.health import constants as c
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> list[Suite]:
-    health = t.get("health", {})
+class HealthThresholds(Thresholds):
+    """expectations/thresholds/health.yml, section health (the values are there)."""
+
+    section: ClassVar[str] = "health"
+    facilities_min: Count
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    health = t[HealthThresholds]
     return [
         Suite(
             "stg_health_facility",
@@ -46,7 +55,7 @@ def suites(t: dict) -> list[Suite]:
                 E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
                 E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
                 E.ExpectTableRowCountToBeBetween(
-                    min_value=health.get("facilities_min", 1), severity=CRITICAL
+                    min_value=health.facilities_min, severity=CRITICAL
                 ),
                 E.ExpectColumnValuesToBeInSet(
                     column="facility_type",

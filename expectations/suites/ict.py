@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 LEVELS = [1, 2, 3, 4, 5]
 
 
-def suites(t: dict) -> list[Suite]:
-    ict = t.get("ict", {})
+class IctThresholds(Thresholds):
+    """expectations/thresholds/ict.yml, section ict (the values are there)."""
+
+    section: ClassVar[str] = "ict"
+    min_systems: Count
+    max_systems: Count
+    complete_approval_mostly: Share
+    code_pattern: str
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    ict = t[IctThresholds]
     return [
         Suite(
             "stg_ict_system",
@@ -57,20 +69,20 @@ def suites(t: dict) -> list[Suite]:
                     severity=CRITICAL,
                 ),
                 E.ExpectTableRowCountToBeBetween(
-                    min_value=ict.get("min_systems", 1),
-                    max_value=ict.get("max_systems", 5000),
+                    min_value=ict.min_systems,
+                    max_value=ict.max_systems,
                     severity=CRITICAL,
                 ),
                 E.ExpectColumnValuesToBeInSet(
                     column="approval_incomplete",
                     value_set=[False],
-                    mostly=ict.get("complete_approval_mostly", 0.95),
+                    mostly=ict.complete_approval_mostly,
                     severity=WARNING,
                     description="approved level and approval date come together; one without the other is dated "
                     "from the inventory",
                 ),
                 E.ExpectColumnValuesToMatchRegex(
-                    column="system_code", regex=ict.get("code_pattern", r"^\S+$"), severity=WARNING
+                    column="system_code", regex=ict.code_pattern, severity=WARNING
                 ),
             ],
         ),

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
+from pydantic import Field
 
-from expectations.suites import Suite
+from expectations.suites import Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> list[Suite]:
+class National766Thresholds(Thresholds):
+    """expectations/thresholds/national766.yml, section national766 (the values are there)."""
+
+    section: ClassVar[str] = "national766"
+    reconciliation_tolerance: float = Field(ge=0)
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    tolerance = t[National766Thresholds].reconciliation_tolerance
     return [
         Suite(
             "fct_portal_metric",
@@ -41,7 +52,7 @@ def suites(t: dict) -> list[Suite]:
                     value_set=["differs"],
                     severity=WARNING,
                     description="our 766 figures agree with the national portal's within "
-                    f"{t.get('national766', {}).get('reconciliation_tolerance', 0.5)} points "
+                    f"{tolerance} points "
                     "(mart.reconciliation.reason says why not)",
                 ),
             ],

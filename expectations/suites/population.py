@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 from sources.population import constants as c
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
-def suites(t: dict) -> list[Suite]:
-    pop = t.get("population", {})
+class PopulationThresholds(Thresholds):
+    """expectations/thresholds/population.yml, section population (the values are there)."""
+
+    section: ClassVar[str] = "population"
+    commune_adults_min: Count
+    commune_adults_max: Count
+    complete_bands_mostly: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    pop = t[PopulationThresholds]
     return [
         Suite(
             "stg_population_age_band",
@@ -44,8 +55,8 @@ def suites(t: dict) -> list[Suite]:
                 E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
                 E.ExpectColumnValuesToBeBetween(
                     column="adults",
-                    min_value=pop.get("commune_adults_min", 1000),
-                    max_value=pop.get("commune_adults_max", 60000),
+                    min_value=pop.commune_adults_min,
+                    max_value=pop.commune_adults_max,
                     severity=CRITICAL,
                     description="a commune has a plausible number of adults",
                 ),
@@ -53,7 +64,7 @@ def suites(t: dict) -> list[Suite]:
                     column="n_bands",
                     min_value=len(c.AGE_BANDS),
                     max_value=len(c.AGE_BANDS),
-                    mostly=pop.get("complete_bands_mostly", 0.95),
+                    mostly=pop.complete_bands_mostly,
                     severity=WARNING,
                     description="every commune reports every age band",
                 ),

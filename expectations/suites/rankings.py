@@ -6,10 +6,12 @@ is not a failure (R01–R02 then show "no data").
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
@@ -38,8 +40,16 @@ def _staging(name: str, table: str) -> Suite:
     )
 
 
-def suites(t: dict) -> list[Suite]:
-    rankings = t.get("rankings", {})
+class RankingsThresholds(Thresholds):
+    """expectations/thresholds/rankings.yml, section rankings (the values are there)."""
+
+    section: ClassVar[str] = "rankings"
+    provinces_min: Count
+    rank_change_max: Count
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    rankings = t[RankingsThresholds]
     return [
         _staging("stg_rankings_dti", "stg.rankings_dti"),
         _staging("stg_rankings_ict", "stg.rankings_ict"),
@@ -69,15 +79,15 @@ def suites(t: dict) -> list[Suite]:
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="n_ranked",
-                    min_value=rankings.get("provinces_min", 63),
+                    min_value=rankings.provinces_min,
                     max_value=N_PROVINCES,
                     severity=WARNING,
                     description="a year's table ranks every province",
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="rank_change",
-                    min_value=-rankings.get("rank_change_max", 30),
-                    max_value=rankings.get("rank_change_max", 30),
+                    min_value=-rankings.rank_change_max,
+                    max_value=rankings.rank_change_max,
                     severity=WARNING,
                     description="a jump of more than this many places deserves a look",
                 ),

@@ -6,17 +6,21 @@ that is not a failure (T07 then shows "no data").
 
 from __future__ import annotations
 
+from typing import Annotated, ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
+from pydantic import Field
 
-from expectations.suites import Suite
+from expectations.suites import Share, Suite, Thresholds, ThresholdSet
 
 E = gx.expectations
+Amount = Annotated[int | float, Field(ge=0)]  # as written in the YAML
 CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 MEASURES = ["grdp", "digital_economy", "digital_core", "digital_sectors", "digital_share"]
 
 
-def _staging(name: str, table: str, t: dict) -> Suite:
+def _staging(name: str, table: str, t: StatsThresholds) -> Suite:
     return Suite(
         name,
         table,
@@ -36,7 +40,7 @@ def _staging(name: str, table: str, t: dict) -> Suite:
             E.ExpectColumnValuesToBeBetween(
                 column="value",
                 min_value=0,
-                max_value=t.get("max_billion_vnd", 2_000_000),
+                max_value=t.max_billion_vnd,
                 severity=CRITICAL,
             ),
             E.ExpectColumnValuesToBeUnique(
@@ -46,8 +50,20 @@ def _staging(name: str, table: str, t: dict) -> Suite:
     )
 
 
-def suites(t: dict) -> list[Suite]:
-    stats = t.get("stats", {})
+class StatsThresholds(Thresholds):
+    """expectations/thresholds/stats.yml, section stats (the values are there)."""
+
+    section: ClassVar[str] = "stats"
+    max_billion_vnd: Amount
+    grdp_min: Amount
+    grdp_max: Amount
+    digital_mostly: Share
+    share_gap_max: Amount
+    parts_gap_max: Amount
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    stats = t[StatsThresholds]
     return [
         _staging("stg_stats_grdp_quarterly", "stg.stats_grdp_quarterly", stats),
         _staging("stg_stats_grdp_yearly", "stg.stats_grdp_yearly", stats),
@@ -75,27 +91,27 @@ def suites(t: dict) -> list[Suite]:
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="grdp",
-                    min_value=stats.get("grdp_min", 5_000),
-                    max_value=stats.get("grdp_max", 200_000),
+                    min_value=stats.grdp_min,
+                    max_value=stats.grdp_max,
                     severity=WARNING,
                     description="a quarter's or year's GRDP at Hậu Giang's scale",
                 ),
                 E.ExpectColumnValuesToNotBeNull(
                     column="digital_economy_va",
-                    mostly=stats.get("digital_mostly", 0.9),
+                    mostly=stats.digital_mostly,
                     severity=WARNING,
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="share_gap",
                     min_value=0,
-                    max_value=stats.get("share_gap_max", 0.05),
+                    max_value=stats.share_gap_max,
                     severity=WARNING,
                     description="the published share agrees with value added / GRDP",
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="parts_gap",
                     min_value=0,
-                    max_value=stats.get("parts_gap_max", 0.5),
+                    max_value=stats.parts_gap_max,
                     severity=WARNING,
                     description="core + other sectors = digital economy (rounding)",
                 ),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Share, Suite, Thresholds, ThresholdSet
 from sources.tax import constants as c
 
 E = gx.expectations
@@ -13,8 +15,15 @@ CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> list[Suite]:
-    tax = t.get("tax", {})
+class TaxThresholds(Thresholds):
+    """expectations/thresholds/tax.yml, section tax (the values are there)."""
+
+    section: ClassVar[str] = "tax"
+    active_mostly: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    tax = t[TaxThresholds]
     return [
         Suite(
             "stg_tax_retail_store",
@@ -55,7 +64,7 @@ def suites(t: dict) -> list[Suite]:
                 E.ExpectColumnValuesToBeInSet(
                     column="is_active",
                     value_set=[True],
-                    mostly=tax.get("active_mostly", 0.8),
+                    mostly=tax.active_mostly,
                     severity=WARNING,
                     description="most stores in the register are active",
                 ),

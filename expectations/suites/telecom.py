@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
 from sources.telecom import constants as c
 
 E = gx.expectations
@@ -13,8 +15,16 @@ CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 
-def suites(t: dict) -> list[Suite]:
-    tel = t.get("telecom", {})
+class TelecomThresholds(Thresholds):
+    """expectations/thresholds/telecom.yml, section telecom (the values are there)."""
+
+    section: ClassVar[str] = "telecom"
+    min_households_per_commune: Count
+    communes_agree_mostly: Share
+
+
+def suites(t: ThresholdSet) -> list[Suite]:
+    tel = t[TelecomThresholds]
     return [
         Suite(
             "stg_telecom_fibre_address",
@@ -63,7 +73,7 @@ def suites(t: dict) -> list[Suite]:
                 ),
                 E.ExpectColumnValuesToBeBetween(
                     column="households",
-                    min_value=tel.get("min_households_per_commune", 1),
+                    min_value=tel.min_households_per_commune,
                     max_value=c.MAX_HOUSEHOLDS_PER_COMMUNE,
                     severity=WARNING,
                 ),
@@ -87,7 +97,7 @@ def suites(t: dict) -> list[Suite]:
                 E.ExpectColumnValuesToBeInSet(
                     column="communes_disagree",
                     value_set=[False],
-                    mostly=tel.get("communes_agree_mostly", 0.99),
+                    mostly=tel.communes_agree_mostly,
                     severity=WARNING,
                     description="operators agree on an address's commune",
                 ),

@@ -9,15 +9,23 @@ of that source when it fails. The rule reads ``core.delivery_volume_<source>``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 import great_expectations as gx
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from expectations.suites import Suite
+from expectations.suites import Share, Suite, Thresholds, ThresholdSet
 
 
-def suites(t: dict, sources: Iterable[str]) -> list[Suite]:
-    min_ratio = t["volume"]["min_ratio"]
+class VolumeThresholds(Thresholds):
+    """expectations/thresholds/volume.yml, section volume (the values are there)."""
+
+    section: ClassVar[str] = "volume"
+    min_ratio: Share
+
+
+def suites(t: ThresholdSet, sources: Iterable[str]) -> list[Suite]:
+    min_ratio = t[VolumeThresholds].min_ratio
     return [
         Suite(
             f"{name}_delivery_volume",

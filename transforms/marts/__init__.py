@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.marts.drilldown import compute_drilldowns
 from transforms.marts.indicators import Indicator, compute_indicators
 from transforms.marts.reconciliation import DEFAULT_TOLERANCE, build_reconciliation
 
@@ -19,9 +20,11 @@ def build_marts(
     blocked: dict[str, str],
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> dict[str, int]:
-    """The marts step of a run: every indicator's values (blocked ones keep their last), the
-    reconciliation with the national portal's figures (``tolerance`` in points), then the views."""
+    """The marts step of a run: every indicator's values (blocked ones keep their last), their
+    drill-downs, the reconciliation with the national portal's figures (``tolerance`` in
+    points), then the views."""
     rows = compute_indicators(con, catalogue, run_id, blocked)
+    compute_drilldowns(con, catalogue, run_id, blocked)
     build_reconciliation(con, tolerance)
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
     return rows

@@ -11,7 +11,7 @@ inputs failed a critical check keeps its last published values, marked
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -39,6 +39,49 @@ VALUE_COLUMNS = """
 
 class CatalogueError(ValueError):
     """The catalogue has an entry the engine cannot compute (one line: file, entry, field)."""
+
+
+class DrilldownSpec(BaseModel):
+    """A dimension below the unit (procedure, agency, school, ...) the values are broken down by.
+
+    ``column`` is a column of the indicator's rows; ``label`` names the member: a column of the
+    rows, or ``<schema>.<table>.<column>`` looked up on ``key`` (default: the same column name).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    column: str = Field(min_length=1, description="the column of `from` the rows are grouped by")
+    label: str | None = Field(
+        None, description="the member's name: a column of `from`, or schema.table.column"
+    )
+    key: str | None = Field(None, description="the label table's key column (default: `column`)")
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description="a finer table with the columns the definition reads, one row per member "
+        "(default: the indicator's `from`); the same numerator and denominator are computed on it",
+    )
+    additive: bool = Field(
+        True,
+        description="the members add up to the unit (false: they overlap, e.g. operators "
+        "serving the same address; each member's row is its own reach)",
+    )
+
+
+class Drilldown(BaseModel):
+    """A drill-down dimension with its name (``mart.indicator_drilldown.dimension``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dimension: str
+    column: str
+    label: str | None = None
+    key: str | None = None
+    from_: str | None = None
+    additive: bool = True
+
+
+Dimension = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 Comparator = Literal[">=", ">", "<=", "<"]
@@ -102,6 +145,20 @@ class Indicator(BaseModel):
         "rank), aggregated like the numerator",
     )
     lower_is_better: bool = Field(False, description="ranks: a lower value is better")
+    counted_en: str | None = Field(
+        None,
+        description="what the denominator counts, in plain words (finished dossiers): "
+        "reasons and drill-down gaps are worded with it",
+    )
+    counted_vi: str | None = Field(None, description="the same in Vietnamese (hồ sơ đã giải quyết)")
+    decimals: int | None = Field(
+        None, ge=0, le=6, description="display rounding (default 1 for percent, 0 otherwise)"
+    )
+    drilldown: dict[Dimension, DrilldownSpec] = Field(
+        default_factory=dict,
+        description="dimensions below the unit to split numerator and denominator by "
+        "(mart.indicator_drilldown)",
+    )
     variant_of: str | None = Field(
         None,
         description="another reading of a plan target (e.g. the 766 dashboard's T02): computed, "
@@ -112,7 +169,22 @@ class Indicator(BaseModel):
     def _flow_needs_date(self) -> Indicator:
         if self.period_join == "flow" and not self.date_column:
             raise ValueError("a flow indicator needs date_column")
+        if self.drilldown and (self.target_expr or self.unit != "percent"):
+            raise ValueError(
+                "drill-downs split a percentage's numerator and denominator; "
+                "not for ranks or data-dependent targets"
+            )
         return self
+
+    @property
+    def dimensions(self) -> tuple[Drilldown, ...]:
+        """The drill-down dimensions, in catalogue order."""
+        return tuple(Drilldown(dimension=k, **v.model_dump()) for k, v in self.drilldown.items())
+
+    @property
+    def drilldown_inputs(self) -> set[str]:
+        """Tables the drill-downs read beyond the definition's own (lineage, never blocking)."""
+        return {d.from_ for d in self.dimensions if d.from_}
 
     @property
     def inputs(self) -> set[str]:
@@ -127,6 +199,17 @@ class Indicator(BaseModel):
     @property
     def headline_period(self) -> str:
         return self.scorecard_period or ("ytd" if "ytd" in self.periods else self.periods[-1])
+
+    @property
+    def display_decimals(self) -> int:
+        if self.decimals is not None:
+            return self.decimals
+        return 1 if self.unit == "percent" else 0
+
+    @property
+    def no_data_reason(self) -> str:
+        """Why a unit and period has no value, in plain words."""
+        return f"no {self.counted_en or 'rows to count'} in this unit and period"
 
 
 def _problem(error: ErrorDetails) -> str:
@@ -172,8 +255,12 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def indicator_sql(ind: Indicator) -> str:
-    """The query giving numerator and denominator per period and unit, every unit of its levels included."""
+def rows_sql(ind: Indicator) -> str:
+    """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
+
+    The one definition of which rows count where and when: the headline values
+    (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it.
+    """
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
         if ind.period_join == "flow"
@@ -201,7 +288,12 @@ periods as (
 joined as (
     select p.period_type, p.period_start, p.period_end, b.*
     from base as b join periods as p {join}
-),
+)"""
+
+
+def indicator_sql(ind: Indicator) -> str:
+    """The query giving numerator and denominator per period and unit, every unit of its levels included."""
+    return f"""{rows_sql(ind)},
 
 aggregated as (
     select
@@ -242,6 +334,43 @@ select * from final
 """
 
 
+# the values as published: each unit's parent and validity, and the value rounded for display
+PUBLISHED_VALUES_SQL = """
+with
+
+units as (
+    select * from core.dim_unit
+),
+
+catalogue as (
+    select indicator_id, display_decimals from mart.indicator_catalogue
+),
+
+final as (
+    select
+        v.*,
+        round(v.value, c.display_decimals) as display_value,
+        case v.admin_level when 'commune' then u.district_code
+                           when 'district' then u.province_code end as parent_code,
+        case v.admin_level when 'commune' then u.district_name
+                           when 'district' then u.province_name end as parent_name,
+        u.valid_from as unit_valid_from,
+        u.valid_to as unit_valid_to
+    from _values as v
+    left join catalogue as c on c.indicator_id = v.indicator_id
+    left join units as u on u.unit_code = v.admin_code
+    -- a code reused by a later unit: the unit valid at the period's end
+    qualify row_number() over (
+        partition by v.indicator_id, v.period_type, v.period_end, v.admin_code
+        order by (v.period_end between u.valid_from and coalesce(u.valid_to, date '9999-12-31')) desc nulls last
+    ) = 1
+)
+
+select * from final
+order by indicator_id, period_type, period_end, admin_level, admin_code
+"""
+
+
 def met_sql(comparator: str) -> str:
     """Exact comparison, no floating division: numerator x factor {op} target x denominator."""
     return (
@@ -263,12 +392,12 @@ def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> 
             target, '{ind.comparator}' as comparator, '{ind.unit}' as unit,
             case when denominator > 0 then {met_sql(ind.comparator)} end as met,
             case when denominator > 0 then 'ok' else 'no_data' end as status,
-            case when denominator = 0 then 'zero denominator: nothing to count for this unit and period'
+            case when denominator = 0 then ?
                  when target is null then 'no target to compare with (no earlier value)' end as status_reason,
             ? as run_id, ? as value_run_id
         from scored
         """,
-        [run_id, run_id],
+        [ind.no_data_reason, run_id, run_id],
     )
 
 
@@ -354,10 +483,8 @@ def compute_indicators(
     if "core.fct_completeness" in present:
         for ind in indicators:
             mark_missing_source(con, ind)
-    con.execute(
-        "create or replace table mart.indicator_value as select * from _values order by all"
-    )
     write_catalogue(con, indicators)
+    con.execute(f"create or replace table mart.indicator_value as {PUBLISHED_VALUES_SQL}")
     return dict(con.execute("select indicator_id, count(*) from _values group by 1").fetchall())
 
 
@@ -378,43 +505,71 @@ def mark_missing_source(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
     )
 
 
+# mart.indicator_catalogue: every field of a catalogue entry (column name, type, value)
+CATALOGUE_COLUMNS: list[tuple[str, str, Callable[[Indicator], object]]] = [
+    ("indicator_id", "varchar primary key", lambda i: i.id),
+    ("name_vi", "varchar", lambda i: i.name_vi),
+    ("name_en", "varchar", lambda i: i.name_en),
+    ("target", "double", lambda i: i.target),
+    ("target_expr", "varchar", lambda i: i.target_expr),
+    ("comparator", "varchar", lambda i: i.comparator),
+    ("lower_is_better", "boolean", lambda i: i.lower_is_better),
+    ("unit", "varchar", lambda i: i.unit),
+    ("factor", "double", lambda i: i.factor),
+    ("decimals", "integer", lambda i: i.decimals),
+    ("display_decimals", "integer", lambda i: i.display_decimals),
+    ("source", "varchar", lambda i: i.source),
+    ("from_table", "varchar", lambda i: i.from_),
+    ("unit_column", "varchar", lambda i: i.unit_column),
+    ("period_join", "varchar", lambda i: i.period_join),
+    ("date_column", "varchar", lambda i: i.date_column),
+    ("row_filter", "varchar", lambda i: i.where),
+    ("numerator", "varchar", lambda i: i.numerator.strip()),
+    ("denominator", "varchar", lambda i: i.denominator.strip()),
+    ("counted_en", "varchar", lambda i: i.counted_en),
+    ("counted_vi", "varchar", lambda i: i.counted_vi),
+    ("periods", "varchar[]", lambda i: list(i.periods)),
+    ("levels", "varchar[]", lambda i: list(i.levels)),
+    ("headline_period", "varchar", lambda i: i.headline_period),
+    ("scorecard_period", "varchar", lambda i: i.scorecard_period),
+    ("tables", "varchar[]", lambda i: list(i.tables)),
+    ("inputs", "varchar[]", lambda i: sorted(i.inputs)),
+    (
+        "drilldown",
+        'struct(dimension varchar, "column" varchar, label varchar, "key" varchar, '
+        '"from" varchar, additive boolean)[]',
+        lambda i: [
+            {
+                "dimension": d.dimension,
+                "column": d.column,
+                "label": d.label,
+                "key": d.key,
+                "from": d.from_,
+                "additive": d.additive,
+            }
+            for d in i.dimensions
+        ],
+    ),
+    ("variant_of", "varchar", lambda i: i.variant_of),
+    ("definition", "varchar", lambda i: i.definition.strip()),
+    ("reference", "varchar", lambda i: i.reference.strip()),
+]
+# the model field each column carries (a test checks that none is left out)
+CATALOGUE_FIELDS = {
+    "id": "indicator_id",
+    "from_": "from_table",
+    "where": "row_filter",
+}
+
+
 def write_catalogue(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
-    con.execute(
-        """create or replace table mart.indicator_catalogue (
-            indicator_id varchar primary key, name_vi varchar, name_en varchar, target double,
-            comparator varchar, unit varchar, factor double, source varchar, from_table varchar,
-            period_join varchar, periods varchar[], levels varchar[], headline_period varchar,
-            lower_is_better boolean,
-            numerator varchar, denominator varchar, row_filter varchar, definition varchar, reference varchar,
-            variant_of varchar)"""
-    )
+    """``mart.indicator_catalogue``: one row per indicator with every field of its entry."""
+    columns = ", ".join(f'"{name}" {kind}' for name, kind, _ in CATALOGUE_COLUMNS)
+    con.execute(f"create or replace table mart.indicator_catalogue ({columns})")
     if not indicators:
         return
+    marks = ", ".join("?" for _ in CATALOGUE_COLUMNS)
     con.executemany(
-        "insert into mart.indicator_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [
-                i.id,
-                i.name_vi,
-                i.name_en,
-                i.target,
-                i.comparator,
-                i.unit,
-                i.factor,
-                i.source,
-                i.from_,
-                i.period_join,
-                list(i.periods),
-                list(i.levels),
-                i.headline_period,
-                i.lower_is_better,
-                i.numerator,
-                i.denominator,
-                i.where,
-                i.definition.strip(),
-                i.reference,
-                i.variant_of,
-            ]
-            for i in indicators
-        ],
+        f"insert into mart.indicator_catalogue values ({marks})",
+        [[value(i) for _, _, value in CATALOGUE_COLUMNS] for i in indicators],
     )

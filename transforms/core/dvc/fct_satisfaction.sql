@@ -14,6 +14,7 @@ ratings as (
 final as (
     select
         d.dossier_id,
+        d.procedure_code,
         d.unit_code,
         d.agency_code,
         d.finished_date,

@@ -1,0 +1,65 @@
+"""The GX side of the Data Docs site: views with local templates, a builder that copies the assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from great_expectations.render.renderer.site_builder import SiteBuilder
+from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from expectations.datadocs import SITE_DIR, STATIC, TEMPLATES
+
+
+def _templates_first(view: DefaultJinjaPageView) -> None:
+    assert view.env.loader is not None
+    view.env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), view.env.loader])
+
+
+class PageView(DefaultJinjaPageView):
+    """GX's page view, its templates looked up in ``templates/`` first (local assets)."""
+
+    def __init__(
+        self, custom_styles_directory: str | None = None, custom_views_directory: str | None = None
+    ) -> None:
+        super().__init__(custom_styles_directory, custom_views_directory)
+        _templates_first(self)
+
+
+class IndexView(DefaultJinjaIndexPageView):
+    """GX's index view, its templates looked up in ``templates/`` first (local assets)."""
+
+    def __init__(
+        self, custom_styles_directory: str | None = None, custom_views_directory: str | None = None
+    ) -> None:
+        super().__init__(custom_styles_directory, custom_views_directory)
+        _templates_first(self)
+
+
+class OfflineSiteBuilder(SiteBuilder):
+    """GX's site builder; after GX copies its own static assets, it copies the vendored ones."""
+
+    def build(self, resource_identifiers: Any = None, build_index: bool = True) -> Any:
+        built = super().build(resource_identifiers=resource_identifiers, build_index=build_index)
+        self.target_store.copy_static_assets(str(STATIC))
+        return built
+
+
+def site_config() -> dict[str, Any]:
+    """The project's Data Docs site (``data_docs_sites.local_site`` in great_expectations.yml)."""
+    view = {"module_name": __name__}
+    return {
+        "class_name": OfflineSiteBuilder.__name__,
+        "module_name": __name__,
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": SITE_DIR},
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "view": {**view, "class_name": IndexView.__name__},
+        },
+        "site_section_builders": {
+            "expectations": {"view": {**view, "class_name": PageView.__name__}},
+            "validations": {"view": {**view, "class_name": PageView.__name__}},
+            "profiling": "None",  # no profiling here
+        },
+    }

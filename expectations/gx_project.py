@@ -1,0 +1,185 @@
+"""The GX project: one persistent, file-backed project under the data home; one Checkpoint a run.
+
+    <home>/gx/great_expectations.yml       datasource, stores, the Data Docs site
+    <home>/gx/expectations/                 the suites (rewritten from the code each run)
+    <home>/gx/validation_definitions/       one per suite: its table's batch + the suite
+    <home>/gx/checkpoints/                  the checkpoint: every validation definition + actions
+    <home>/gx/uncommitted/validations/      results of the last KEEP_RUNS runs (the history)
+    <home>/gx/uncommitted/data_docs/local_site/   Data Docs, kept up to date by the checkpoint
+
+Each run points the datasource at its build file, writes the suites, runs ONE
+checkpoint whose action updates Data Docs (GX renders this run's pages and the
+index of every kept run), and returns GX's CheckpointResult. Retention: before
+a run, results of runs older than the newest ``KEEP_RUNS - 1`` are removed from
+the store; GX's index build then deletes their pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import great_expectations as gx
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+from expectations import datadocs
+from expectations.datadocs.site import site_config
+from expectations.gx_duckdb import add_datasource, close, for_duckdb, table_query
+
+DATASOURCE = "warehouse"
+BATCH = "whole_table"
+CHECKPOINT = "nightly"
+KEEP_RUNS = 30
+"""Runs whose results (and Data Docs pages) are kept: a month of nightlies."""
+RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
+
+_LOCK = threading.Lock()  # GX keeps global state: one checkpoint at a time per process
+
+
+class UpdateDataDocsOnce(UpdateDataDocsAction):
+    """GX's UpdateDataDocsAction, building the site once for the whole checkpoint.
+
+    The stock action rebuilds the site (static assets and the index over every
+    kept run) once per validation definition; with ~60 suites that is 60 index
+    builds. This one renders the run's pages, its suites' pages and the index once.
+    """
+
+    type: Literal["chiso_update_data_docs"] = "chiso_update_data_docs"  # type: ignore[assignment]
+
+    def run(self, checkpoint_result: Any, action_context: Any = None) -> dict:
+        keys = list(checkpoint_result.run_results)
+        suites = {
+            ExpectationSuiteIdentifier(name=r.suite_name)
+            for r in checkpoint_result.run_results.values()
+        }
+        self._build_data_docs(site_names=self.site_names, resource_identifiers=[*keys, *suites])
+        index = self._get_docs_sites_urls(site_names=self.site_names)  # one lookup, not one a page
+        return {site["site_name"]: site["site_url"] for site in index}
+
+
+@contextmanager
+def _exclusive(root: Path) -> Iterator[None]:
+    """One writer of the project at a time, across threads and processes."""
+    with _LOCK, open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_project(root: Path) -> Any:
+    """The file-backed project at ``root`` (created on first use), its Data Docs site offline."""
+    context = gx.get_context(mode="file", context_root_dir=str(root))
+    variables = context.variables
+    if variables.analytics_enabled is not False or variables.progress_bars is None:
+        variables.analytics_enabled = False
+        variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        variables.save()
+    sites: dict[str, Any] = dict(context.list_data_docs_sites())
+    site: Any = site_config()
+    if sites != {datadocs.SITE_NAME: site}:  # a new project, or an older site config
+        for name in sites:
+            context.delete_data_docs_site(name)
+        context.add_data_docs_site(datadocs.SITE_NAME, site)
+    return context
+
+
+def prune(context: Any, keep: int) -> int:
+    """Remove stored results of all but the ``keep`` newest runs (by run name); return how many."""
+    store = context.validation_results_store
+    keys = store.list_keys()
+    latest: dict[str, str] = {}
+    for k in keys:  # a run may hold several checkpoint runs: it is as new as its latest
+        latest[k.run_id.run_name] = max(latest.get(k.run_id.run_name, ""), str(k.run_id.run_time))
+    old = set(sorted(latest, key=lambda name: latest[name], reverse=True)[keep:])
+    removed = [k for k in keys if k.run_id.run_name in old]
+    for key in removed:
+        store.remove_key(key)
+    return len(removed)
+
+
+def _validation_definition(
+    datasource: Any, name: str, table: str, expectations: Sequence[Any]
+) -> Any:
+    """The suite's validation definition (saved with the checkpoint, suite included)."""
+    if table not in datasource.get_asset_names():
+        datasource.add_query_asset(name=table, query=table_query(table))
+    asset = datasource.get_asset(table)
+    if BATCH not in [b.name for b in asset.batch_definitions]:
+        asset.add_batch_definition_whole_table(name=BATCH)
+    suite = gx.ExpectationSuite(name=name, expectations=[for_duckdb(e) for e in expectations])
+    return gx.ValidationDefinition(name=name, data=asset.get_batch_definition(BATCH), suite=suite)
+
+
+def _in_memory() -> Any:
+    """A throwaway project (no Data Docs): for a validation nobody keeps."""
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+@contextmanager
+def _project(root: Path | None, keep_runs: int) -> Iterator[Any]:
+    if root is None:
+        with _LOCK:
+            yield _in_memory()
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    with _exclusive(root):
+        context = open_project(root)
+        prune(context, keep=max(keep_runs - 1, 0))
+        yield context
+
+
+def run_checkpoint(
+    root: Path | None,
+    db_path: Path,
+    suites: Mapping[str, tuple[str, Sequence[Any]]],
+    run_name: str,
+    keep_runs: int = KEEP_RUNS,
+) -> Any:
+    """Validate ``suites`` (name -> (schema.table, expectations)) on ``db_path`` in one checkpoint.
+
+    ``root``: the project folder (None: in memory, no Data Docs). Returns GX's
+    CheckpointResult. The datasource is closed before returning, so the file can
+    be reopened read-write in this process.
+    """
+    with _project(root, keep_runs) as context:
+        datasource = add_datasource(context, DATASOURCE, db_path)
+        try:
+            definitions = [
+                _validation_definition(datasource, name, table, expectations)
+                for name, (table, expectations) in suites.items()
+            ]
+            checkpoint = context.checkpoints.add_or_update(  # saves the definitions and suites
+                gx.Checkpoint(
+                    name=CHECKPOINT,
+                    validation_definitions=definitions,
+                    actions=[]
+                    if root is None
+                    else [
+                        UpdateDataDocsOnce(name="update_data_docs", site_names=[datadocs.SITE_NAME])
+                    ],
+                    result_format=RESULT_FORMAT,
+                )
+            )
+            run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+            return checkpoint.run(run_id=run_id)
+        finally:
+            close(datasource)

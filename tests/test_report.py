@@ -1,0 +1,81 @@
+"""The report opens in a real headless browser with one chart per target and nothing fetched from
+the network, and its PDF carries the Vietnamese text."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from conftest import CATALOGUE_FILES
+
+from transforms.marts.indicators import load_catalogue
+from warehouse.report import chromium, write_report
+
+needs_browser = pytest.mark.skipif(
+    chromium() is None and os.environ.get("CI") != "true",
+    reason="chromium not installed here (CI installs it: .ci/run)",
+)
+
+
+@pytest.fixture(scope="module")
+def report(small_warehouse, tmp_path_factory):
+    return write_report(
+        small_warehouse, tmp_path_factory.mktemp("report"), pdf=chromium() is not None
+    )
+
+
+@needs_browser
+def test_report_has_one_chart_per_target_and_fetches_nothing(report, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    ids = [
+        i.id for i in load_catalogue(CATALOGUE_FILES) if i.variant_of is None
+    ]  # the plan's targets
+    requests, failed, console_errors = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium(),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("requestfailed", lambda r: failed.append((r.url, r.failure)))
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        page.goto(report.html.resolve().as_uri(), wait_until="load")
+        charts = page.eval_on_selector_all(
+            "figure.chart",
+            "els => els.map(e => [e.dataset.indicator, e.querySelectorAll('svg').length])",
+        )
+        title = page.title()
+        text = page.inner_text("body")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
+        browser.close()
+    assert sorted(c[0] for c in charts) == sorted(ids) and all(n == 1 for _, n in charts)
+    assert failed == [] and console_errors == []
+    assert [u for u in requests if not u.startswith("file://")] == []
+    assert "Kế hoạch 190" in title
+    assert "Nguyên nhân chính của khoảng cách" in text and "Main drivers of the gap" in text
+    assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+@needs_browser
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None and os.environ.get("CI") != "true",
+    reason="pdftotext not installed here (CI installs poppler-utils: .ci/run)",
+)
+def test_pdf_renders_the_vietnamese_text(report):
+    assert report.pdf is not None, report.pdf_error
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(report.pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Báo cáo kết quả thực hiện Kế hoạch 190/KH-UBND" in first
+    assert "chuyển đổi số tỉnh Hậu Giang" in first
+    everything = subprocess.run(
+        ["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Tỷ lệ cấp kết quả giải quyết TTHC điện tử" in everything

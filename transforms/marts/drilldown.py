@@ -1,0 +1,255 @@
+"""Drill-downs: an indicator's numerator and denominator split by a dimension below the unit.
+
+"Which procedures drive T04's gap?" An indicator's catalogue entry names its
+drill-down dimensions (``drilldown: {procedure: {column: procedure_code, label: ...}}``);
+for each, the rows the headline counts (``indicators.rows_sql``, the one definition
+of which rows count where and when) are grouped by the dimension's column as well
+as by period and unit, with the same numerator and denominator expressions. So the
+members of a unit add up to the unit's headline numerator and denominator, and each
+member's share of the unit's gap adds up to the gap:
+
+    gap_count = numerator - target / factor x denominator   (items short (-) or ahead (+)
+                                                              of the target on its own rows)
+    gap_pp    = factor x gap_count / the unit's denominator (its part of value - target)
+
+A dimension may be computed on a finer table with the same columns (``from``: T12 by
+operator, one row per commune, quarter and operator); where members overlap
+(``additive: false``, an address two operators serve) each member's row is its own
+reach and the members do not add up.
+
+Computed for the province and district levels the indicator has (communes have one
+agency each, and the commune drill-downs would dwarf the rest). A blocked indicator
+keeps its last published drill-down, as its headline keeps its last values.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from transforms.marts.indicators import Drilldown, Indicator, rows_sql
+from warehouse.build import existing_tables
+
+DRILLDOWN_LEVELS = ("province", "district")
+UNIT_KEYS = {"province": "_province", "district": "_district", "commune": "_commune"}
+
+DRILLDOWN_COLUMNS = """
+    indicator_id varchar, dimension varchar, additive boolean, period_type varchar, period_start date, period_end date,
+    period_label varchar, admin_level varchar, admin_code varchar, admin_name varchar,
+    member_code varchar, member_name varchar, numerator double, denominator double, value double,
+    unit_numerator double, unit_denominator double, unit_value double, target double,
+    gap_count double, gap_pp double, gap_rank bigint, run_id varchar
+"""
+
+
+def _label_sql(d: Drilldown, present: set[str]) -> tuple[str, str]:
+    """(select expression of the member's name, join clause) for a drill-down's label."""
+    if d.label is None:
+        return "cast(null as varchar)", ""
+    if d.label.count(".") == 2:
+        table, column = d.label.rsplit(".", 1)
+        if table not in present:
+            return "cast(null as varchar)", ""
+        join = (
+            f"left join (select cast({d.key or d.column} as varchar) as _key, "
+            f"any_value({column}) as _label from {table} group by all) as lbl "
+            "on lbl._key = g.member_code"
+        )
+        return "cast(lbl._label as varchar)", join
+    return "g.member_label", ""
+
+
+def drilldown_sql(ind: Indicator, d: Drilldown, present: set[str]) -> str:
+    """Numerator and denominator per period, unit (province, district) and member of ``d``."""
+    levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
+    if not levels:
+        return ""
+    sets = []
+    for lvl in levels:
+        keys = ["_province"] + (["_district"] if lvl == "district" else [])
+        sets.append(f"(period_type, period_start, period_end, {', '.join(keys)}, _member)")
+    admin_code = (
+        "case when grouping(_district) = 0 then _district else _province end"
+        if "district" in levels
+        else "_province"
+    )
+    row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
+    label_expr, label_join = _label_sql(d, present)
+    rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
+    return f"""{rows_sql(rows)},
+
+grouped as (
+    select
+        period_type, period_start, period_end,
+        {admin_code} as admin_code,
+        _member as member_code,
+        cast({row_label} as varchar) as member_label,
+        cast({ind.numerator} as double) as numerator,
+        cast({ind.denominator} as double) as denominator
+    from (select *, cast({d.column} as varchar) as _member from joined)
+    group by grouping sets ({", ".join(sets)})
+),
+
+final as (
+    select
+        '{ind.id}' as indicator_id,
+        '{d.dimension}' as dimension,
+        {str(d.additive).lower()} as additive,
+        {str(d.additive).lower()} as additive,
+        g.period_type, g.period_start, g.period_end, p.period_label,
+        u.admin_level, g.admin_code, u.unit_name as admin_name,
+        g.member_code,
+        {label_expr} as member_name,
+        g.numerator, g.denominator
+    from grouped as g
+    join core.dim_period as p
+        on p.period_type = g.period_type and p.period_end = g.period_end
+    join (select distinct on (unit_code) * from core.dim_unit order by unit_code, valid_from desc) as u
+        on u.unit_code = g.admin_code
+    {label_join}
+    -- a member with nothing counted in a period (e.g. a facility of another snapshot) is left out
+    where coalesce(g.numerator, 0) <> 0 or coalesce(g.denominator, 0) <> 0
+)
+
+select * from final
+"""
+
+
+def compute_drilldowns(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    run_id: str,
+    blocked: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Rebuild ``mart.indicator_drilldown`` (after ``mart.indicator_value``); rows per indicator.
+
+    Each member row carries its unit's headline numerator, denominator and value
+    (from ``mart.indicator_value``) and its share of the unit's gap to the target.
+    """
+    blocked = blocked or {}
+    present = existing_tables(con)
+    had_previous = "mart.indicator_drilldown" in present
+    con.execute(f"create or replace temp table _drill_raw ({DRILLDOWN_COLUMNS})")
+    if had_previous:
+        con.execute(
+            "create or replace temp table _drill_previous as select * from mart.indicator_drilldown"
+        )
+    for ind in indicators:
+        if not ind.drilldown:
+            continue
+        if ind.id in blocked:
+            if had_previous:
+                con.execute(
+                    "insert into _drill_raw select * from _drill_previous where indicator_id = ?",
+                    [ind.id],
+                )
+            continue
+        if any(t not in present for t in ind.inputs if not t.startswith("source:")):
+            continue
+        for d in ind.dimensions:
+            if d.from_ and d.from_ not in present:
+                continue
+            sql = drilldown_sql(ind, d, present)
+            if not sql:
+                continue
+            con.execute(
+                f"""insert into _drill_raw
+                    select r.*, null, null, null, null, null, null, null, null
+                    from (
+                        with raw as ({sql})
+                        select indicator_id, dimension, additive, period_type, period_start, period_end,
+                               period_label, admin_level, admin_code, admin_name, member_code,
+                               member_name, numerator, denominator,
+                               case when denominator > 0
+                                   then {ind.factor} * numerator / denominator end as value
+                        from raw
+                    ) as r"""
+            )
+    fresh = [i.id for i in indicators if i.drilldown and i.id not in blocked]
+    con.execute(
+        """create or replace table mart.indicator_drilldown as
+            with
+
+            raw as (
+                select * from _drill_raw
+            ),
+
+            headline as (
+                select * from mart.indicator_value
+            ),
+
+            fresh as (
+                select
+                    r.* exclude (unit_numerator, unit_denominator, unit_value, target, gap_count,
+                                 gap_pp, gap_rank, run_id),
+                    h.numerator as unit_numerator,
+                    h.denominator as unit_denominator,
+                    h.value as unit_value,
+                    c.target,
+                    r.numerator - c.target / c.factor * r.denominator as gap_count,
+                    case when h.denominator > 0 then
+                        c.factor * (r.numerator - c.target / c.factor * r.denominator) / h.denominator
+                    end as gap_pp
+                from raw as r
+                join mart.indicator_catalogue as c on c.indicator_id = r.indicator_id
+                left join headline as h
+                    on h.indicator_id = r.indicator_id and h.period_type = r.period_type
+                    and h.period_end = r.period_end and h.admin_code = r.admin_code
+                where r.run_id is null
+            ),
+
+            ranked as (
+                select
+                    *,
+                    row_number() over (
+                        partition by indicator_id, dimension, period_type, period_end, admin_code
+                        order by gap_count asc, member_code asc
+                    ) as gap_rank,
+                    ? as run_id
+                from fresh
+            ),
+
+            kept as (
+                select * from raw where run_id is not null
+            ),
+
+            final as (
+                select * from ranked
+                union all by name
+                select * from kept
+            )
+
+            select * from final
+            order by indicator_id, dimension, period_type, period_end, admin_level, admin_code, gap_rank""",
+        [run_id],
+    )
+    make_dimension_views(con, indicators)
+    counts = dict(
+        con.execute(
+            "select indicator_id, count(*) from mart.indicator_drilldown group by 1"
+        ).fetchall()
+    )
+    for ind_id in fresh:
+        counts.setdefault(ind_id, 0)
+    return counts
+
+
+def make_dimension_views(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> list[str]:
+    """One view per dimension, ``mart.drilldown_<dimension>`` (procedure, agency, school, ...)."""
+    dimensions = sorted({d.dimension for i in indicators for d in i.dimensions})
+    stale = con.execute(
+        """select view_name from duckdb_views()
+           where schema_name = 'mart' and starts_with(view_name, 'drilldown_')"""
+    ).fetchall()
+    for (view,) in stale:
+        if view.removeprefix("drilldown_") not in dimensions:
+            con.execute(f"drop view mart.{view}")  # a dimension no longer in the catalogue
+    names = []
+    for dim in dimensions:
+        name = f"mart.drilldown_{dim}"
+        con.execute(
+            f"""create or replace view {name} as
+                select * exclude (dimension) from mart.indicator_drilldown
+                where dimension = '{dim}'"""
+        )
+        names.append(name)
+    return names

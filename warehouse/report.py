@@ -1,0 +1,491 @@
+"""The report an official sends upward: one self-contained HTML file (and a PDF of it).
+
+    chiso report [--out DIR]
+
+From the published warehouse only (read-only). For each target: its definition,
+the value against the target and the plan's comparator, the trend by month (or
+the indicator's periods) against the target line, the units furthest behind
+first, the gap's main drivers (``mart.indicator_drilldown``), completeness and
+data-quality notes; and the run it came from. Vietnamese first, English beside.
+
+Charts are SVG drawn by matplotlib and embedded in the page (text kept as text,
+so the browser's fonts render Vietnamese and a PDF keeps it searchable): no
+script, no CDN, nothing fetched. The PDF is the page printed by headless
+chromium (``/usr/bin/chromium``), when it is installed.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.build import connect_published
+
+LEVEL_VI = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
+DIMENSION_VI = {
+    "procedure": "thủ tục hành chính",
+    "agency": "cơ quan",
+    "school": "cơ sở giáo dục",
+    "facility": "cơ sở khám, chữa bệnh",
+    "information_system": "hệ thống thông tin",
+    "operator": "doanh nghiệp viễn thông",
+}
+STATUS_VI = {
+    "ok": "có số liệu / ok",
+    "no_data": "không có số liệu / no data",
+    "blocked": "bị chặn, giữ số cũ / blocked, last value kept",
+    "source_missing": "thiếu nguồn / source missing",
+    "invalid": "số liệu mâu thuẫn / inputs disagree",
+}
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+CSS = """
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 24px; color: #1b1b1b;
+       font-size: 13px; }
+h1 { font-size: 22px; margin-bottom: 2px; } h2 { font-size: 17px; margin: 0; }
+.en { color: #555; font-style: italic; }
+.run { color: #444; margin-bottom: 16px; }
+table { border-collapse: collapse; margin: 6px 0 10px 0; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eef3f8; } td.num { text-align: right; }
+.met { background: #c6efce; color: #006100; } .notmet { background: #ffc7ce; color: #9c0006; }
+section.target { border-top: 2px solid #1f4e78; padding-top: 10px; margin-top: 18px;
+                 page-break-inside: avoid; }
+.grid { display: flex; gap: 16px; flex-wrap: wrap; } .grid > div { flex: 1 1 420px; }
+figure.chart { margin: 4px 0; } figure.chart svg { width: 100%; height: auto; max-width: 640px; }
+.note { color: #444; font-size: 12px; }
+@media print { body { margin: 8mm; } section.target { page-break-before: always; } }
+"""
+
+
+@dataclass
+class Target:
+    """What the report shows for one indicator."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    definition: str
+    reference: str
+    comparator: str
+    target: float | None
+    unit: str
+    decimals: int
+    source: str
+    lower_is_better: bool
+    counted_en: str | None
+    counted_vi: str | None
+    headline: dict | None
+    trend: list[tuple[str, float | None, float | None]]  # (period label, value, target)
+    trend_period: str
+    ranked: list[dict]
+    drivers: dict[str, list[dict]]
+    additive: dict[str, bool]
+    completeness: dict[str, int]
+    quality: list[str]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def _fmt(x: float | None, decimals: int, unit: str = "") -> str:
+    if x is None:
+        return "–"
+    text = f"{x:,.{decimals}f}"
+    return text + ("%" if unit == "percent" else "")
+
+
+def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
+    """Everything the report shows, read from the published marts."""
+    run = _rows(
+        con,
+        """select run_id, started_at, finished_at, status, files_loaded, rows_read, rows_loaded,
+                  rows_quarantined, rows_duplicate
+           from audit.run where status like 'published%' order by finished_at desc limit 1""",
+    )
+    if run:
+        run[0].update(
+            _rows(
+                con,
+                """select count(*) as all_files, coalesce(sum(rows_read), 0) as all_rows_read,
+                          coalesce(sum(rows_quarantined), 0) as all_rows_quarantined,
+                          max(file_date) as latest_delivery
+                   from meta.manifest""",
+            )[0]
+        )
+    catalogue = _rows(
+        con,
+        # the plan's targets (other readings of a target, e.g. the 766 dashboard's, are beside it)
+        "select * from mart.indicator_catalogue where variant_of is null "
+        "order by indicator_id like 'R%', indicator_id",
+    )
+    headlines = {
+        r["indicator_id"]: r
+        for r in _rows(con, "select * from mart.scorecard where admin_level = 'province'")
+    }
+    targets = []
+    for c in catalogue:
+        ind = c["indicator_id"]
+        head = headlines.get(ind)
+        trend_period = "month" if "month" in c["periods"] else c["headline_period"]
+        trend = [
+            (r["period_label"], r["value"], r["target"])
+            for r in _rows(
+                con,
+                """select period_label, value, target from mart.indicator_value
+                   where indicator_id = ? and period_type = ? and admin_level = 'province'
+                     and period_start is not null order by period_end""",
+                [ind, trend_period],
+            )
+        ]
+        sign = "target - value" if c["lower_is_better"] else "value - target"
+        ranked = (
+            _rows(
+                con,
+                f"""select admin_level, admin_code, admin_name, parent_name, value, met, status,
+                           {sign} as gap
+                    from mart.indicator_value
+                    where indicator_id = ? and period_type = ? and period_end = ?
+                      and admin_level in ('district', 'commune') and value is not null
+                    -- every district, then the ten communes furthest behind
+                    qualify admin_level = 'district'
+                        or row_number() over (partition by admin_level order by gap asc, admin_code) <= 10
+                    order by admin_level desc, gap asc, admin_code""",
+                [ind, c["headline_period"], head["period_end"]],
+            )
+            if head and head["period_end"]
+            else []
+        )
+        drivers: dict[str, list[dict]] = {}
+        if head and head["period_end"] and c["drilldown"]:
+            for d in c["drilldown"]:
+                drivers[d["dimension"]] = _rows(
+                    con,
+                    """select member_code, member_name, numerator, denominator, value, gap_count, gap_pp
+                       from mart.indicator_drilldown
+                       where indicator_id = ? and dimension = ? and admin_level = 'province'
+                         and period_type = ? and period_end = ? and gap_count < 0
+                       order by gap_rank limit 5""",
+                    [ind, d["dimension"], c["headline_period"], head["period_end"]],
+                )
+        completeness = dict(
+            con.execute(
+                "select status, count(*) from core.fct_completeness where source = ? group by 1",
+                [c["source"]],
+            ).fetchall()
+        )
+        quality = [
+            f"{r['severity']}: {r['expectation']}"
+            + (f"({r['column']})" if r["column"] else "")
+            + f" on {r['table_name']}"
+            + (f", observed {r['observed_value']}" if r["observed_value"] else "")
+            for r in _rows(
+                con,
+                """select distinct k.severity, k.expectation, k."column", k.table_name, k.observed_value
+                   from mart.check_result_latest as k
+                   join mart.lineage as l on l.table_name = k.table_name
+                       or l.table_name = coalesce(k.scope, '')
+                   where l.indicator_id = ? and not k.success""",
+                [ind],
+            )
+        ]
+        quality += [
+            f"{r['n_rows']:,} {r['dataset']} rows quarantined ({r['rule']}), e.g. {r['example_reason']}"
+            for r in _rows(
+                con,
+                """select dataset, rule, sum(n_rows) as n_rows, any_value(example_reason) as example_reason
+                   from mart.quarantine_summary where source = ? and status = 'open'
+                   group by all order by n_rows desc limit 3""",
+                [c["source"]],
+            )
+        ]
+        targets.append(
+            Target(
+                id=ind,
+                name_vi=c["name_vi"],
+                name_en=c["name_en"],
+                definition=c["definition"],
+                reference=c["reference"],
+                comparator=c["comparator"],
+                target=c["target"],
+                unit=c["unit"],
+                decimals=c["display_decimals"],
+                source=c["source"],
+                lower_is_better=c["lower_is_better"],
+                counted_en=c["counted_en"],
+                counted_vi=c["counted_vi"],
+                headline=head,
+                trend=trend,
+                trend_period=trend_period,
+                ranked=ranked,
+                drivers=drivers,
+                additive={d["dimension"]: d["additive"] for d in c["drilldown"] or []},
+                completeness=completeness,
+                quality=quality,
+            )
+        )
+    return (run[0] if run else {}), targets
+
+
+STYLE: Any = {
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "svg.hashsalt": "chiso",
+}
+
+
+def trend_svg(t: Target) -> str:
+    """The trend at province level against the target line, as inline SVG (matplotlib, offline).
+
+    Text stays text (``svg.fonttype: none``): the browser's fonts draw the Vietnamese letters.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 2.6))
+        ax = fig.subplots()
+        labels = [p for p, _, _ in t.trend]
+        xs = list(range(len(labels)))
+        values = [v for _, v, _ in t.trend]
+        targets = [tg for _, _, tg in t.trend]
+        ax.plot(
+            xs,
+            [float("nan") if v is None else v for v in values],
+            marker="o",
+            color="#1f4e78",
+            label="Giá trị / value",
+        )
+        if any(tg is not None for tg in targets):
+            ax.step(
+                xs,
+                [float("nan") if tg is None else tg for tg in targets],
+                where="mid",
+                linestyle="--",
+                color="#c00000",
+                label=f"Chỉ tiêu / target {t.comparator} {_fmt(t.target, 0)}",
+            )
+        ax.set_xticks(xs)
+        ax.set_xticklabels(
+            labels,
+            rotation=45 if len(labels) > 6 else 0,
+            ha="right" if len(labels) > 6 else "center",
+        )
+        ax.set_ylabel("%" if t.unit == "percent" else "hạng / rank")
+        if t.lower_is_better:
+            ax.invert_yaxis()
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="best", fontsize=8, frameon=False)
+        ax.set_title(f"{t.id} — xu hướng / trend ({t.trend_period}, tỉnh / province)", fontsize=9)
+        fig.subplots_adjust(
+            left=0.09, right=0.98, top=0.88, bottom=0.3 if len(labels) > 6 else 0.14
+        )
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg")
+        svg = buf.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def _e(x: object) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def target_html(t: Target) -> str:
+    h = t.headline or {}
+    met = h.get("met")
+    cls = "met" if met else ("notmet" if met is False else "")
+    met_text = "Đạt / met" if met else ("Chưa đạt / not met" if met is False else "–")
+    target_text = f"{t.comparator} {_fmt(h.get('target', t.target), t.decimals if t.unit != 'percent' else 0, t.unit)}"
+    out = [
+        f'<section class="target" id="{_e(t.id)}">',
+        f"<h2>{_e(t.id)}. {_e(t.name_vi)}</h2>",
+        f'<div class="en">{_e(t.name_en)}</div>',
+        '<div class="grid"><div>',
+        "<table>",
+        f"<tr><th>Kỳ / Period</th><td>{_e(h.get('period_label') or '–')}</td></tr>",
+        f"<tr><th>Giá trị / Value</th><td class='num {cls}'>{_e(_fmt(h.get('value'), t.decimals, t.unit))}</td></tr>",
+        f"<tr><th>Chỉ tiêu kế hoạch / Target</th><td class='num'>{_e(target_text)}</td></tr>",
+        f"<tr><th>Đánh giá / Result</th><td class='{cls}'>{_e(met_text)}</td></tr>",
+        f"<tr><th>Chênh lệch / Gap</th><td class='num'>{_e(_fmt(h.get('gap'), t.decimals))}"
+        f"{' điểm % / pp' if t.unit == 'percent' and h.get('gap') is not None else ''}</td></tr>",
+        (
+            f"<tr><th>Cổng DVC quốc gia (766) / National portal (766)</th>"
+            f"<td>{_e(h.get('portal_766'))} ({_e(h.get('portal_766_status'))})</td></tr>"
+            if h.get("portal_766")
+            else ""
+        ),
+        f"<tr><th>Thay đổi / Change</th><td class='num'>{_e(_fmt(h.get('change'), t.decimals))}</td></tr>",
+        f"<tr><th>Trạng thái / Status</th><td>{_e(STATUS_VI.get(h.get('status') or '', h.get('status')))}"
+        f"{'<br><span class=note>' + _e(h.get('status_reason')) + '</span>' if h.get('status_reason') else ''}</td></tr>",
+        "</table>",
+        f"<p class='note'><b>Định nghĩa / Definition:</b> {_e(t.definition)}</p>",
+        f"<p class='note'><b>Căn cứ / Reference:</b> {_e(t.reference)}</p>",
+        "</div><div>",
+        f'<figure class="chart" data-indicator="{_e(t.id)}">{trend_svg(t)}</figure>',
+        "</div></div>",
+    ]
+    if t.ranked:
+        out += [
+            "<h3>Đơn vị xếp theo khoảng cách, xa chỉ tiêu nhất trước / Units, furthest behind first "
+            "(every district; the ten communes furthest behind)</h3>",
+            "<table><tr><th>Cấp / Level</th><th>Đơn vị / Unit</th><th>Trực thuộc / Parent</th>"
+            "<th>Giá trị / Value</th><th>Chênh lệch / Gap</th></tr>",
+        ]
+        for r in t.ranked:
+            rc = "met" if r["met"] else ("notmet" if r["met"] is False else "")
+            out.append(
+                f"<tr><td>{_e(LEVEL_VI.get(r['admin_level']))}</td><td>{_e(r['admin_name'])} ({_e(r['admin_code'])})</td>"
+                f"<td>{_e(r['parent_name'])}</td><td class='num {rc}'>{_e(_fmt(r['value'], t.decimals, t.unit))}</td>"
+                f"<td class='num'>{_e(_fmt(r['gap'], t.decimals))}</td></tr>"
+            )
+        out.append("</table>")
+    for dim, rows in t.drivers.items():
+        if not rows:
+            continue
+        counted = f"{t.counted_vi} / {t.counted_en}" if t.counted_en else ""
+        heading = (
+            f"Nguyên nhân chính của khoảng cách, theo {_e(DIMENSION_VI.get(dim, dim))} / "
+            f"Main drivers of the gap, by {_e(dim.replace('_', ' '))}"
+            if t.additive.get(dim, True)
+            else f"Mức phủ của từng {_e(DIMENSION_VI.get(dim, dim))} (chồng lấn, không cộng dồn) / "
+            f"Each {_e(dim.replace('_', ' '))}'s own reach (they overlap: not additive)"
+        )
+        out += [
+            f"<h3>{heading}</h3>",
+            "<table><tr><th>Mã / Code</th><th>Tên / Name</th><th>Tử số / Numerator</th>"
+            f"<th>Mẫu số / Denominator ({_e(counted)})</th><th>Giá trị / Value</th>"
+            "<th>Thiếu so với chỉ tiêu / Short of target</th><th>Đóng góp / Share of gap (pp)</th></tr>",
+        ]
+        for r in rows:
+            out.append(
+                f"<tr><td>{_e(r['member_code'])}</td><td>{_e(r['member_name'])}</td>"
+                f"<td class='num'>{_e(_fmt(r['numerator'], 0))}</td><td class='num'>{_e(_fmt(r['denominator'], 0))}</td>"
+                f"<td class='num'>{_e(_fmt(r['value'], t.decimals, t.unit))}</td>"
+                f"<td class='num'>{_e(_fmt(r['gap_count'], 0))}</td><td class='num'>{_e(_fmt(r['gap_pp'], 2))}</td></tr>"
+            )
+        out.append("</table>")
+    comp = ", ".join(f"{k}: {v}" for k, v in sorted(t.completeness.items())) or "–"
+    out.append(
+        f"<p class='note'><b>Tính đầy đủ / Completeness</b> (nguồn / source {_e(t.source)}): {_e(comp)}</p>"
+    )
+    quality = "; ".join(t.quality) if t.quality else "không có vấn đề / no issue"
+    out.append(f"<p class='note'><b>Chất lượng dữ liệu / Data quality:</b> {_e(quality)}</p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def render_html(run: dict, targets: list[Target]) -> str:
+    rows = []
+    for t in targets:
+        h = t.headline or {}
+        met = h.get("met")
+        cls = "met" if met else ("notmet" if met is False else "")
+        rows.append(
+            f"<tr><td><a href='#{_e(t.id)}'>{_e(t.id)}</a></td><td>{_e(t.name_vi)}<br><span class='en'>{_e(t.name_en)}</span></td>"
+            f"<td>{_e(h.get('period_label') or '–')}</td><td class='num'>{_e(t.comparator)} {_e(_fmt(h.get('target', t.target), 0))}</td>"
+            f"<td class='num {cls}'>{_e(_fmt(h.get('value'), t.decimals, t.unit))}</td>"
+            f"<td class='{cls}'>{_e('Đạt' if met else ('Chưa đạt' if met is False else '–'))}</td></tr>"
+        )
+    run_text = (
+        f"Lần chạy / Run <b>{_e(run.get('run_id'))}</b>, hoàn thành / finished {_e(run.get('finished_at'))}; "
+        f"lần này / this run: {_e(run.get('files_loaded'))} tệp / files, "
+        f"{run.get('rows_read') or 0:,} dòng / rows; kho dữ liệu / warehouse: "
+        f"{run.get('all_files', 0):,} tệp / files, {run.get('all_rows_read', 0):,} dòng đọc / rows read, "
+        f"{run.get('all_rows_quarantined', 0):,} dòng cách ly / quarantined, "
+        f"dữ liệu mới nhất / latest delivery {_e(run.get('latest_delivery'))}"
+        if run
+        else "Chưa có lần chạy / no published run"
+    )
+    return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>Báo cáo Kế hoạch 190/KH-UBND — Plan 190 report</title>
+<style>{CSS}</style></head>
+<body>
+<h1>Báo cáo kết quả thực hiện Kế hoạch 190/KH-UBND về chuyển đổi số tỉnh Hậu Giang</h1>
+<div class="en">Report on Hậu Giang province's Plan 190/KH-UBND digital-transformation targets</div>
+<p class="run">{run_text}</p>
+<table><tr><th>Mã / Id</th><th>Chỉ tiêu / Target</th><th>Kỳ / Period</th><th>Chỉ tiêu KH / Target</th>
+<th>Giá trị / Value</th><th>Đánh giá / Result</th></tr>
+{"".join(rows)}
+</table>
+{"".join(target_html(t) for t in targets)}
+<p class="note">Nguồn: kho dữ liệu chiso (bảng mart.*), chỉ đọc / Source: the chiso warehouse (mart.*), read-only.</p>
+</body></html>
+"""
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 120) -> Path:
+    """The page printed to PDF by headless chromium (fonts as the page uses them)."""
+    browser = chromium()
+    if browser is None:
+        raise FileNotFoundError("chromium is not installed (apt-get install chromium): no PDF")
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                browser,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf_path}",
+                html_path.resolve().as_uri(),
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=True,
+        )
+    if not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        raise RuntimeError(f"chromium wrote no PDF at {pdf_path}")
+    return pdf_path
+
+
+@dataclass
+class Report:
+    html: Path
+    pdf: Path | None
+    pdf_error: str | None = None
+
+
+def write_report(warehouse: Path, out_dir: Path, pdf: bool = True) -> Report:
+    """Write ``report.html`` (and ``report.pdf``) of the published warehouse into ``out_dir``."""
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no published warehouse at {warehouse}; run `chiso nightly` first")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect_published(warehouse)
+    try:
+        run, targets = gather(con)
+    finally:
+        con.close()
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(run, targets), encoding="utf-8")
+    if not pdf:
+        return Report(html_path, None)
+    try:
+        return Report(html_path, print_pdf(html_path, out_dir / "report.pdf"))
+    except (FileNotFoundError, RuntimeError, subprocess.SubprocessError) as exc:
+        return Report(html_path, None, str(exc))
