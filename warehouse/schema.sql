@@ -37,9 +37,9 @@ create table if not exists meta.manifest (
 -- the published warehouse). A retried run whose build file is still there keeps its work; one
 -- whose build was made anew recomputes everything (flows/caching.py keys on it).
 create table if not exists meta.build_generation (
-    generation  varchar not null,
-    run_id      varchar not null,
-    created_at  timestamp not null
+    generation  varchar not null,           -- a new random value for every build file made
+    run_id      varchar not null,           -- the run the build file was made for
+    created_at  timestamp not null          -- when the build file was made
 );
 
 -- One row per pipeline run that built this file.
