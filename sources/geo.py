@@ -38,12 +38,13 @@ def _read(name: str) -> list[dict]:
 
 @cache
 def units() -> tuple[dict, ...]:
-    return tuple(_read("admin_units_2024.csv"))
+    # the 2024 units, until the simulators follow the change of 1/7/2025 (issue 7)
+    return tuple(u for u in _read("admin_units.csv") if u["valid_from"] < "2025-07-01")
 
 
 @cache
 def agencies() -> tuple[dict, ...]:
-    return tuple(_read("agencies.csv"))
+    return tuple(a for a in _read("agencies.csv") if a["valid_from"] < "2025-07-01")
 
 
 def stable_fraction(*parts: object) -> float:

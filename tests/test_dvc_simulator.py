@@ -136,7 +136,9 @@ def test_single_day_equals_range_day(landing, tmp_path):
 
 def test_agencies_and_procedures_exist(dossiers, catalogue):
     procedures, provisions = catalogue
-    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False)
+    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False).filter(
+        pl.col("valid_from") < "2025-07-01"
+    )
     assert set(dossiers["DonViXuLy"]) <= set(agencies["agency_code"])
     assert set(provisions["MaDonVi"]) == set(agencies["agency_code"])
     assert set(provisions["MaTTHC"]) <= set(procedures["MaTTHC"])

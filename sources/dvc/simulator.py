@@ -1691,8 +1691,13 @@ class World:
 
 
 def _read_reference() -> tuple[pl.DataFrame, pl.DataFrame]:
-    units = pl.read_csv(REFERENCE_DIR / "admin_units_2024.csv", infer_schema=False)
-    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False)
+    # the 2024 units and their agencies, until the simulator follows the change of 1/7/2025
+    units = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False).filter(
+        pl.col("valid_from") < "2025-07-01"
+    )
+    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False).filter(
+        pl.col("valid_from") < "2025-07-01"
+    )
     return units, agencies
 
 

@@ -48,7 +48,8 @@ class StageSummary:
 def load_reference(con: duckdb.DuckDBPyConnection, folder: Path = REFERENCE) -> None:
     """(Re)load the committed reference lists into ``ref.*``."""
     for table, csv in [
-        ("ref.admin_unit", "admin_units_2024.csv"),
+        ("ref.admin_unit", "admin_units.csv"),
+        ("ref.unit_crosswalk", "crosswalk_2025.csv"),
         ("ref.agency", "agencies.csv"),
         ("ref.holiday", "holidays_vn.csv"),
     ]:

@@ -3,7 +3,8 @@
 with
 
 agencies as (
-    select * from ref.agency
+    -- the agencies of the 2024 units only, until codes are resolved by date (issue 7)
+    select * from ref.agency where cast(valid_from as date) < date '2025-07-01'
 ),
 
 units as (
