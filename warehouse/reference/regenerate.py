@@ -24,7 +24,7 @@ identify a unit: 31321 is Phường III until 30/6/2025 and Phường Vị Thanh
   files, with their validity: until 30/6/2025 the provincial departments, each
   district's and each commune's People's Committee; from 1/7/2025 the city's
   departments (after the 2025 merger of departments) and the People's Committees
-  of the 28 new units of the area. Agency codes follow the four-part pattern of
+  of its 103 new units (28 of them in the plan's area). Agency codes follow the four-part pattern of
   the national agency codes (``000.00.53.H48``); the numbers are synthetic, tied
   to the GSO codes, since the province's own code table is not public.
 
@@ -350,7 +350,7 @@ def crosswalk_rows(table: dict[int, tuple], old: list[dict], nested: list[dict])
 
 
 def new_agencies(units: list[dict]) -> list[dict]:
-    """The city's departments and the People's Committees of the area's new units."""
+    """The city's departments and the People's Committees of its 103 new units."""
     suffix = f"H{CITY_CODE}"
     common = {"valid_from": CHANGE_DATE, "valid_to": ""}
     rows = [
@@ -365,11 +365,7 @@ def new_agencies(units: list[dict]) -> list[dict]:
         for i, (vi, en) in enumerate(CITY_AGENCIES, start=1)
     ]
     for u in units:
-        if (
-            u["admin_level"] == "commune"
-            and u["province_code"] == str(CITY_CODE)
-            and u["plan_area_code"] == PLAN_AREA
-        ):
+        if u["admin_level"] == "commune" and u["province_code"] == str(CITY_CODE):
             rows.append(
                 {
                     "agency_code": f"{u['unit_code']}.00.00.{suffix}",
