@@ -132,6 +132,7 @@ def test_every_declared_fault_gets_its_rule_when_staged(source, landing, tmp_pat
     )
 
 
+@pytest.mark.slow  # injects twice into a full landing, ~30 s: `make test-slow`
 def test_injection_is_deterministic_and_takes_the_rate_of_every_dataset(clean_landing, tmp_path):
     copies = [Path(shutil.copytree(clean_landing, tmp_path / f"l{i}")) for i in range(3)]
     first = inject(copies[0], 0.05)

@@ -21,6 +21,9 @@ RUN_SOURCES = ["dvc", "docs", "tax", "enterprise"]
 CORRUPTED = ["dvc.rating", "docs", "tax", "enterprise"]  # dvc: ratings only, so T01-T04 cannot move
 RATE = 0.05
 
+# two nightlies (~60 s): `make test-slow`
+pytestmark = pytest.mark.slow
+
 
 def run_nightly(home: Path, landing: Path):  # noqa: ANN201 - a Prefect state
     from flows.nightly import nightly

@@ -59,6 +59,7 @@ def test_a_typo_in_a_setting_is_one_line_exit_1_and_help_still_works(
     assert not (tmp_path / "home" / "chiso.duckdb").exists()
 
 
+@pytest.mark.slow  # whole nightlies, 20-35 s: `make test-slow`
 def test_a_missing_landing_zone_or_a_bad_parameter_is_one_line_before_anything_runs(tmp_path):
     env = {"CHISO_HOME": str(tmp_path / "home"), "CHISO_LANDING_URL": str(tmp_path / "nowhere")}
     run = chiso("nightly", env=env)
@@ -177,6 +178,7 @@ def test_every_task_that_writes_the_build_does_it_in_a_session():
         assert "connect(" not in code.replace("wh.connect(settings.warehouse, read_only=True)", "")
 
 
+@pytest.mark.slow  # whole nightlies, 20-35 s: `make test-slow`
 def test_a_step_that_fails_rolls_back_names_its_cause_and_its_retry_completes(home, monkeypatch):
     import transforms.staging.run as staging
 
@@ -264,6 +266,7 @@ def _drop_district(landing: Path, district: str) -> dict[Path, str]:
     return complete
 
 
+@pytest.mark.slow  # whole nightlies, 20-35 s: `make test-slow`
 def test_retry_after_the_data_was_fixed_recomputes_checks_and_indicators(home):
     landing = Path(os.environ["CHISO_LANDING_URL"])
     complete = _drop_district(landing, "937")
@@ -297,6 +300,7 @@ def test_retry_after_the_data_was_fixed_recomputes_checks_and_indicators(home):
         assert "blocked" not in client.read_flow_run(run_id).tags
 
 
+@pytest.mark.slow  # whole nightlies, 20-35 s: `make test-slow`
 def test_a_restage_period_reads_the_archived_files_again_after_a_connector_fix(home, monkeypatch):
     """A connector bug read the channel of some dossiers as 0 (quarantined). After the fix, the
     operator re-stages the first half of January: those files are read again from raw/."""

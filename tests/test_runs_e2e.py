@@ -177,6 +177,7 @@ def interrupted_home(template: dict, tmp_path: Path) -> Path:
     return home
 
 
+@pytest.mark.slow  # three nightlies, ~40 s: `make test-slow`
 def test_a_kill_followed_by_a_retry_publishes_as_an_uninterrupted_run(
     template, tmp_path, prefect_server
 ):
