@@ -1,14 +1,19 @@
-"""Benchmark: the nightly end to end at province scale, with the figures an operator asks for.
+"""Benchmark: the nightly as users see it, at scales 1 and 8 (or ``--scale``), with the figures.
 
-    make bench            (= .venv/bin/chiso bench)
+    make bench                          (= .venv/bin/chiso bench: scales 1 and 8)
+    .venv/bin/chiso bench --scale 1     (one scale; CHISO_SIM_SCALE also picks it)
 
-Uses its own data home (``data/bench`` unless ``CHISO_HOME`` is set), keeps
-the simulated landing zone between runs (generated if missing, timed apart),
-and starts every run from an empty warehouse so the whole year is loaded.
-Prints: wall time per step and in all (Prefect start included), input rows
-and rows per second, peak memory, the time DuckDB takes just to read the
-same extract files once, with the ratio of the two, and the time ``chiso
-export`` and ``chiso report`` take on the warehouse just published.
+Each scale has its own data home (``data/bench`` for scale 1, ``data/bench/scale-8`` ...,
+under ``CHISO_HOME`` if set) and keeps its simulated landing zone between runs (generated
+if missing, timed apart). Then three nights, each in its own process so that its peak
+memory is its own: the **first load** from an empty warehouse (the whole year), a
+**no-op** night (nothing new), and a **one-day delta** (the simulators' next day of
+deliveries, taken out of the landing zone again afterwards). Printed side by side:
+seconds per step, the pipeline's own work (the sum of its tasks, Prefect's start
+excluded), the whole nightly, the ratio to DuckDB reading the same extract files once,
+peak memory; written to a JSON file (``--json``, else ``bench-<UTC time>.json`` in the
+bench home) to compare over time. Then ``chiso export`` and ``chiso report`` timed on
+the first scale's warehouse.
 
 ``chiso bench --api`` then runs the nightly again from an empty warehouse with
 the dossiers pulled from the replica of the integration platform
@@ -18,13 +23,15 @@ prints the API path's overhead over the file path, step by step.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import resource
 import shutil
 import sys
 import time
-from datetime import date
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flows.settings import REPO, Settings
@@ -209,72 +216,211 @@ def _by_step(timings: list[tuple[str, float]]) -> dict[str, float]:
     return {re.sub(r"-[0-9a-f]{3}$", "", name): seconds for name, seconds in timings}
 
 
-def main(scale: float = 1.0, api: bool = False) -> int:
-    home = Path(os.environ.get("CHISO_HOME") or REPO / "data" / "bench").resolve()
-    os.environ.update(
-        {"CHISO_HOME": str(home), "CHISO_SIM_SCALE": str(scale), "CHISO_SIMULATE": "1"}
-    )
-    os.environ["PREFECT_HOME"] = str(home / "prefect")
-    landing = home / "landing"
+@dataclass
+class Night:
+    """One nightly as the bench saw it (from inside its own process)."""
 
-    from flows.settings import load_settings
+    kind: str  # first load | no-op | one-day delta
+    state: str
+    message: str
+    wall_s: float  # the whole nightly, Prefect's temporary server start included
+    steps: dict[str, float]  # task run -> seconds
+    peak_mib: float  # the nightly process's own peak RSS (the Prefect server not included)
+    rows_read: int = 0  # input rows in the manifest after the night
+    files: int = 0
 
-    settings = load_settings()
-    from flows.nightly import active_sources
+    @property
+    def work_s(self) -> float:
+        """The pipeline's own work: the sum of its task runs (Prefect's start excluded)."""
+        return sum(self.steps.values())
 
-    names = active_sources(settings)
-    print(f"sources: {', '.join(names)}")
-    t0 = time.perf_counter()
-    # in a child process, so the simulator's memory does not count as the nightly's
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        made = pool.apply(
-            _simulate_all, (landing, settings.sim_start, settings.sim_end, scale, names)
-        )
-    sim_s = time.perf_counter() - t0
-    print(f"simulate: {f'{sim_s:.1f} s' if made else 'landing zone already there'} ({landing})")
 
-    _fresh(settings, home, prefect=True)
-
-    read_s, files_rows, skipped = duckdb_read_seconds([landing / n for n in names])
-
+def _night(kind: str, env: dict[str, str]) -> Night:
+    """Run one nightly in this (fresh) process with ``env``; report it."""
+    os.environ.update(env)
     from flows.nightly import nightly
+    from flows.settings import load_settings
 
     t0 = time.perf_counter()
     state = nightly(return_state=True)
     wall = time.perf_counter() - t0
     import duckdb
 
-    from warehouse.build import scalar
+    settings = load_settings()
+    rows = files = 0
+    if settings.warehouse.exists():
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        rows, files = con.execute(
+            "select coalesce(sum(rows_read), 0), count(*) from meta.manifest"
+        ).fetchall()[0]
+        con.close()
+    return Night(
+        kind=kind,
+        state=str(state.name),
+        message=str(state.message or ""),
+        wall_s=wall,
+        steps=_by_step(task_timings(str(state.state_details.flow_run_id))),
+        peak_mib=_peak_mib(resource.RUSAGE_SELF),
+        rows_read=int(rows),
+        files=int(files),
+    )
 
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    rows_read, files = con.execute("select sum(rows_read), count(*) from meta.manifest").fetchall()[
-        0
+
+def _in_child(kind: str, env: dict[str, str]) -> Night:
+    """A nightly in a process of its own, so each night's peak memory is its own."""
+    with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
+        return pool.apply(_night, (kind, env))
+
+
+def _delta_day(home: Path, landing: Path, day: date, scale: float, names: list[str]) -> list[Path]:
+    """One more day of deliveries into the landing zone; the files added (removed afterwards)."""
+    staging = home / "delta-landing"
+    if staging.exists():
+        shutil.rmtree(staging)
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        pool.apply(_simulate_all, (staging, day, day, scale, names))
+    added = []
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        if path.name.startswith("."):
+            continue  # the simulator's marker
+        target = landing / path.relative_to(staging)
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        added.append(target)
+    shutil.rmtree(staging)
+    return added
+
+
+def bench_scale(scale: float, base: Path, names: list[str]) -> dict:
+    """First load, a no-op night and a one-day-delta night at one scale; their figures."""
+    home = base if scale == 1 else base / f"scale-{scale:g}"
+    landing = home / "landing"
+    env = {
+        "CHISO_HOME": str(home),
+        "CHISO_SIM_SCALE": str(scale),
+        "CHISO_SIMULATE": "1",
+        "PREFECT_HOME": str(home / "prefect"),
+        "CHISO_SOURCES": ",".join(names),
+    }
+    os.environ.update(env)
+    (home / "prefect").mkdir(parents=True, exist_ok=True)
+    from flows.settings import load_settings
+
+    settings = load_settings()
+    t0 = time.perf_counter()
+    # in a child process, so the simulator's memory does not count as the nightly's
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        made = pool.apply(
+            _simulate_all, (landing, settings.sim_start, settings.sim_end, scale, names)
+        )
+    sim_s = time.perf_counter() - t0 if made else None
+    _fresh(settings, home, prefect=True)
+    read_s, read_rows, skipped = duckdb_read_seconds([landing / n for n in names])
+    nights = [_in_child("first load", env), _in_child("no-op", env)]
+    day = settings.sim_end + timedelta(days=1)
+    added = _delta_day(home, landing, day, scale, names)
+    try:
+        nights.append(_in_child("one-day delta", env))
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)
+    return {
+        "scale": scale,
+        "sources": names,
+        "simulate_s": sim_s,
+        "duckdb_read_s": read_s,
+        "duckdb_read_rows": read_rows,
+        "files_skipped_by_read": skipped,
+        "delta_day": day.isoformat(),
+        "delta_files": len(added),
+        "nights": [asdict(n) | {"work_s": n.work_s} for n in nights],
+    }
+
+
+def print_scale(result: dict) -> None:
+    """One scale's nights side by side: per-step seconds, whole, work, memory, ratio."""
+    nights = result["nights"]
+    print(
+        f"\nscale {result['scale']:g} ({', '.join(result['sources'])}): "
+        f"DuckDB reads the same files once in {result['duckdb_read_s']:.2f} s "
+        f"({result['duckdb_read_rows']:,} rows; {result['files_skipped_by_read']} workbooks "
+        "or unreadable files skipped)"
+    )
+    steps = list(dict.fromkeys(s for n in nights for s in n["steps"]))
+    print(f"{'step (s)':<30}" + "".join(f"{n['kind']:>16}" for n in nights))
+    for step in steps:
+        cells = "".join(
+            f"{n['steps'][step]:>16.2f}" if step in n["steps"] else f"{'-':>16}" for n in nights
+        )
+        print(f"{step:<30}{cells}")
+    rows = [
+        ("pipeline work (sum of tasks)", lambda n: f"{n['work_s']:.2f}"),
+        ("whole nightly (Prefect incl.)", lambda n: f"{n['wall_s']:.2f}"),
+        (
+            "ratio to the bare read",
+            lambda n: (
+                f"{n['wall_s'] / result['duckdb_read_s']:.1f}x"
+                if n["kind"] == "first load"
+                else "-"
+            ),
+        ),
+        ("peak memory (MiB)", lambda n: f"{n['peak_mib']:,.0f}"),
+        ("files / rows in the manifest", lambda n: f"{n['files']:,}/{n['rows_read']:,}"),
+        ("state", lambda n: n["state"]),
     ]
-    facts = scalar(con, "select count(*) from core.fct_dossier")
-    con.close()
+    for label, cell in rows:
+        print(f"{label:<30}" + "".join(f"{cell(n):>16}" for n in nights))
+    print(f"(one-day delta: {result['delta_files']} file(s) dated {result['delta_day']})")
 
-    print(f"\nnightly: {state.name}  ({state.message})")
-    print(f"{'step':<34}{'seconds':>9}")
-    flow_run_id = str(state.state_details.flow_run_id)
-    timings = task_timings(flow_run_id)
-    for name, seconds in timings:
+
+def pick_scales(asked: list[float] | None, env_scale: str | None) -> list[float]:
+    """``--scale`` values, else CHISO_SIM_SCALE, else 1 and 8."""
+    if asked:
+        return asked
+    return [float(env_scale)] if env_scale else [1.0, 8.0]
+
+
+def main(scales: list[float] | None = None, api: bool = False, json_out: Path | None = None) -> int:
+    """``make bench``: scales 1 and 8 unless told (``--scale``, else CHISO_SIM_SCALE)."""
+    base = Path(os.environ.get("CHISO_HOME") or REPO / "data" / "bench").resolve()
+    scales = pick_scales(scales, os.environ.get("CHISO_SIM_SCALE"))
+    os.environ.update({"CHISO_HOME": str(base), "CHISO_SIMULATE": "1"})
+    from flows.nightly import active_sources
+    from flows.settings import load_settings
+
+    names = active_sources(load_settings())
+    results = []
+    for scale in scales:
+        result = bench_scale(scale, base, names)
+        print_scale(result)
+        results.append(result)
+    first = results[0]
+    home = base if first["scale"] == 1 else base / f"scale-{first['scale']:g}"
+    os.environ.update({"CHISO_HOME": str(home), "CHISO_SIM_SCALE": str(first["scale"])})
+    from flows.settings import load_settings as reload
+
+    outputs = outputs_seconds(reload().warehouse, home / "bench-outputs")
+    for name, seconds in outputs.items():
         print(f"{name:<34}{seconds:>9.2f}")
-    print(f"{'whole nightly (Prefect start incl.)':<34}{wall:>9.2f}")
-    print(f"\ninput: {files:,} files, {rows_read:,} rows ({facts:,} dossiers in core.fct_dossier)")
-    print(f"throughput: {rows_read / wall:,.0f} rows/s over the whole nightly")
-    print(
-        f"peak memory: nightly process {_peak_mib(resource.RUSAGE_SELF):,.0f} MiB; "
-        f"largest child (Prefect server) {_peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB"
-    )
-    print(
-        f"DuckDB reading the same extract files once ({files_rows:,} rows; {skipped} workbooks or "
-        f"unreadable files skipped): {read_s:.2f} s; nightly / read = {wall / read_s:.1f}x"
-    )
-    for name, seconds in outputs_seconds(settings.warehouse, home / "bench-outputs").items():
-        print(f"{name:<34}{seconds:>9.2f}")
+    record = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "scales": results,
+        "outputs_s": outputs,
+    }
+    path = json_out or base / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
+    print(f"\nfigures written to {path}")
     if api:
-        api_overhead(home, landing, dict(timings), wall)
-    return 0 if state.is_completed() else 2
+        env = {"CHISO_HOME": str(home), "PREFECT_HOME": str(home / "prefect")}
+        os.environ.update(env)
+        night = first["nights"][0]
+        api_overhead(home, home / "landing", night["steps"], night["wall_s"])
+    ok = all(n["state"] == "Completed" for r in results for n in r["nights"])
+    return 0 if ok else 2
 
 
 def outputs_seconds(warehouse: Path, out: Path) -> dict[str, float]:
@@ -294,4 +440,4 @@ def outputs_seconds(warehouse: Path, out: Path) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0))
+    sys.exit(main([float(a) for a in sys.argv[1:]] or None))

@@ -7,7 +7,7 @@
     chiso retry RUN_ID       retry a failed (or crashed) flow run in place (resumes; loads nothing twice)
     chiso purge-raw          remove archived raw files past CHISO_RAW_RETENTION_DAYS whose rows are loaded
     chiso docs [--port N]    serve the GX Data Docs on http://127.0.0.1 (a free port by default)
-    chiso bench              benchmark the nightly at province scale
+    chiso bench              benchmark the nightly (first load, no-op, one-day delta; scales 1 and 8)
     chiso export [--out DIR] the published warehouse as Excel, CSV (UTF-8 BOM) and Parquet
     chiso report [--out DIR] the report (HTML with charts, and PDF) of the published warehouse
     chiso sql ["select …"]   read-only SQL on the published warehouse (no query: a prompt)
@@ -186,7 +186,7 @@ def cmd_purge_raw(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from flows.bench import main as bench
 
-    return bench(args.scale, api=args.api)
+    return bench(args.scale, api=args.api, json_out=Path(args.json) if args.json else None)
 
 
 def replica_credentials(home: Path, env: dict[str, str]) -> dict[str, str]:
@@ -356,8 +356,18 @@ def main(argv: list[str] | None = None) -> int:
         "--days", type=int, help="retention in days (default CHISO_RAW_RETENTION_DAYS)"
     )
     purge.set_defaults(fn=cmd_purge_raw)
-    bench = sub.add_parser("bench", help="benchmark at province scale")
-    bench.add_argument("--scale", type=float, default=1.0)
+    bench = sub.add_parser(
+        "bench", help="benchmark: first load, no-op and one-day-delta nights at scales 1 and 8"
+    )
+    bench.add_argument(
+        "--scale",
+        type=float,
+        action="append",
+        help="a scale to run (repeat for more; default CHISO_SIM_SCALE, else 1 and 8)",
+    )
+    bench.add_argument(
+        "--json", help="write the figures here (default <bench home>/bench-<UTC>.json)"
+    )
     bench.add_argument(
         "--api",
         action="store_true",

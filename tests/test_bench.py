@@ -1,0 +1,41 @@
+"""The benchmark's own logic: which scales it runs and how a scale's nights are printed."""
+
+from __future__ import annotations
+
+from flows.bench import pick_scales, print_scale
+
+
+def test_scales_come_from_the_option_else_the_environment_else_1_and_8():
+    assert pick_scales([2.0], "4") == [2.0]
+    assert pick_scales(None, "4") == [4.0]
+    assert pick_scales(None, None) == [1.0, 8.0]
+
+
+def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(capsys):
+    night = {
+        "state": "Completed",
+        "wall_s": 20.0,
+        "peak_mib": 900.0,
+        "files": 10,
+        "rows_read": 1000,
+    }
+    result = {
+        "scale": 1.0,
+        "sources": ["dvc"],
+        "duckdb_read_s": 2.0,
+        "duckdb_read_rows": 1000,
+        "files_skipped_by_read": 0,
+        "delta_day": "2026-01-01",
+        "delta_files": 2,
+        "nights": [
+            night | {"kind": "first load", "steps": {"stage-dvc": 5.0}, "work_s": 5.0},
+            night | {"kind": "no-op", "steps": {"stage-dvc": 0.1, "publish": 1.0}, "work_s": 1.1},
+        ],
+    }
+    print_scale(result)
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert lines["stage-dvc"].split()[1:] == ["5.00", "0.10"]
+    assert lines["publish"].split()[1:] == ["-", "1.00"]  # a step one night did not run
+    ratio = next(line for line in out.splitlines() if line.startswith("ratio"))
+    assert ratio.split()[-2:] == ["10.0x", "-"]
