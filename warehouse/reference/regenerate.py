@@ -268,11 +268,14 @@ def old_to_new(source: str) -> dict[int, tuple]:
     Each value is ``((old_code, district, province, is_partly_merged), ((new_code, province), ...))``.
     """
     for node in ast.parse(source).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign):
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == "OLD_TO_NEW":
-            assert isinstance(node, ast.AnnAssign | ast.Assign) and isinstance(node.value, ast.Dict)
+        if isinstance(node, ast.AnnAssign):
+            targets: list[ast.expr] = [node.target]
+        elif isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        else:
+            continue
+        named = any(isinstance(t, ast.Name) and t.id == "OLD_TO_NEW" for t in targets)
+        if named and isinstance(node.value, ast.Dict):
             return {
                 ast.literal_eval(k): _literal(v)  # type: ignore[arg-type,misc]
                 for k, v in zip(node.value.keys, node.value.values, strict=True)
