@@ -96,6 +96,28 @@ def indicators_state(params: dict[str, Any]) -> str:
     return _hash("indicators", read_state(params["build"], load_fingerprint), content_digest(rules))
 
 
+PACKAGES = ("flows", "sources", "transforms", "expectations", "warehouse")
+DEFINITION_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".json"}
+
+
+def definitions_fingerprint(settings: Any) -> str:
+    """A digest of everything but the data that makes the published values: the code, the SQL,
+    the rules and thresholds (and ``CHISO_QUALITY``), the catalogue, the reference data. A night
+    with no new file and the same digest has nothing to recompute."""
+    files = sorted(
+        path
+        for package in PACKAGES
+        for path in (REPO / package).rglob("*")
+        if path.suffix in DEFINITION_SUFFIXES and "__pycache__" not in path.parts
+    )
+    h = hashlib.sha256()
+    for path in files:  # named relative to the checkout: the same code anywhere, the same digest
+        h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    quality = [settings.quality_file] if settings.quality_file else []
+    h.update(content_digest(quality).encode())
+    return h.hexdigest()
+
+
 def pulled_sources(settings: Any) -> set[str]:
     """Sources whose extract pulls from an API (``CHISO_DVC_API_URL``, ``CHISO_NATIONAL766_URL``)."""
     return {

@@ -12,7 +12,8 @@
     restage     (asked for only: archived files of a period handed back to staging)
         |
     stage       per source: parse, type, hash, row rules -> stg.* and audit.quarantine
-        |
+        |       (nothing new — no file taken, same definitions: the build is dropped, the
+        |        published warehouse stands, the run ends as the published run did)
     build_core  dimensions and facts from stg.*; per-run views for source-scoped rules
         |
     validate    Great Expectations in DuckDB -> audit.check_result
@@ -69,6 +70,7 @@ from expectations.datadocs import docs_url, site_index
 from flows import registry
 from flows.caching import (
     core_state,
+    definitions_fingerprint,
     extract_state,
     indicators_state,
     reads,
@@ -98,7 +100,16 @@ from warehouse.run_report import (
     scorecard_artifact,
     unreadable_files,
 )
-from warehouse.state import StaleBuild, open_build, publish_build
+from warehouse.state import (
+    PublishedRun,
+    StaleBuild,
+    discard_build,
+    nothing_new,
+    open_build,
+    publish_build,
+    published_run,
+    stamp_definitions,
+)
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -319,6 +330,7 @@ def publish(
         if problems:
             raise wh.PublishError("audit failed, nothing published:\n- " + "\n- ".join(problems))
         finish_run(con, run_id, blocked)
+        stamp_definitions(con, run_id, definitions_fingerprint(settings))
     return str(publish_build(Path(build), settings.warehouse, base_run_id))
 
 
@@ -472,6 +484,12 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
             logger.warning(
                 "%s: unreadable, kept and taken again next run: %s", outcome.source, problem
             )
+    published = published_run(settings.warehouse)
+    if published and published.definitions == definitions_fingerprint(settings):
+        summaries = [staged[n]["summary"] for n in plan.sources]
+        extracts = [extracted[n] for n in plan.sources]
+        if nothing_new(extracts, summaries, prepared["fresh"], plan.restage is not None):
+            return _nothing_new(settings, build, published)
     build_core(build, run_id)
     checks = validate(settings, build, run_id)
     computed = indicators(settings, build, run_id, checks["failed"])
@@ -498,6 +516,41 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         computed["blocked"],
     )
     return final_state(computed["blocked"], notes, settings.warehouse)
+
+
+def _nothing_new(settings: Settings, build: str, published: PublishedRun) -> State:
+    """No file came and nothing that makes the values changed: the published warehouse stands.
+
+    The build is dropped unpublished (nothing to rebuild, check or copy); the artifacts show
+    the published values; the run ends as the published run did (blocked stays blocked).
+    """
+    logger = get_run_logger()
+    discard_build(Path(build))
+    logger.info(
+        "nothing new since run %s (no file delivered, same definitions): the published "
+        "warehouse stands; nothing rebuilt, checked again or copied",
+        published.run_id,
+    )
+    shown = report(settings)
+    create_table_artifact(
+        key="scorecard",
+        table=shown["scorecard"],
+        description=f"Plan 190 scorecard, latest period (unchanged since run {published.run_id})",
+    )
+    create_markdown_artifact(
+        key="data-quality",
+        markdown=f"Nothing new tonight: no source delivered a file, so the values and the "
+        f"checks of run `{published.run_id}` stand.",
+        description="Data quality of this run",
+    )
+    link_report(settings, reuse=True)
+    if published.blocked:
+        return final_state(published.blocked, [], settings.warehouse)
+    _tag_run([])
+    return Completed(
+        message=f"{PUBLISHED} {settings.warehouse} unchanged: nothing new since run "
+        f"{published.run_id}"
+    )
 
 
 __all__ = ["BLOCKED", "ATTENTION", "PUBLISHED", "StaleBuild", "nightly", "active_sources"]

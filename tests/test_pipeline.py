@@ -151,19 +151,36 @@ def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
         "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)",
     )
 
+    published = (home / "chiso.duckdb").read_bytes()
     second = run_nightly()
     assert second.is_completed()
+    # nothing new: nothing rebuilt, checked or copied; the published file is the same file
+    assert "nothing new since run" in second.message
+    assert (home / "chiso.duckdb").read_bytes() == published
+    assert not list((home / "build").glob("*.duckdb"))
     after = q(
         home,
         "select (select count(*) from meta.manifest), (select count(*) from stg.dvc_dossier), "
         "(select count(*) from core.fct_dossier), (select count(*) from audit.quarantine)",
     )
     assert after == before
-    runs = q(home, "select files_loaded from audit.run order by started_at")
-    assert [r[0] for r in runs][-1] == 0
-    # each run writes the report of what it published (linked on the flow run)
+    runs = q(home, "select status, definitions from audit.run order by started_at")
+    assert len(runs) == 1 and runs[0][0] == "published" and runs[0][1]
+    # the report of what is published (linked on each flow run), written once
     reports = sorted((home / "reports").glob("*/report.html"))
-    assert len(reports) == 2 and "Kế hoạch 190" in reports[-1].read_text(encoding="utf-8")
+    assert len(reports) == 1 and "Kế hoạch 190" in reports[-1].read_text(encoding="utf-8")
+
+
+def test_a_night_with_nothing_new_recomputes_when_the_definitions_changed(home, tmp_path):
+    assert run_nightly().is_completed()
+    override = tmp_path / "quality.yml"
+    override.write_text("{}\n", encoding="utf-8")  # an operator's (empty) override file
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CHISO_QUALITY", str(override))
+        second = run_nightly()
+    assert second.is_completed() and "nothing new" not in second.message
+    runs = q(home, "select files_loaded from audit.run order by started_at")
+    assert [r[0] for r in runs][-1] == 0 and len(runs) == 2
 
 
 def test_no_clear_citizen_id_anywhere_in_the_warehouse(home, base_landing):

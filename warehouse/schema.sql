@@ -56,6 +56,9 @@ create table if not exists audit.run (
     rows_duplicate   bigint,
     indicators_blocked varchar
 );
+-- a fingerprint of the code, rules, catalogue and reference data that built the values: a night
+-- with no new file and the same fingerprint has nothing to recompute (flows/nightly.py)
+alter table audit.run add column if not exists definitions varchar;
 
 -- Rows that broke a row rule, with the rule and the reason; never personal data in clear.
 create table if not exists audit.quarantine (

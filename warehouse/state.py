@@ -189,3 +189,54 @@ def content_digest(paths: list[Path]) -> str:
         h.update(str(path).encode())
         h.update(Path(path).read_bytes() if os.path.exists(path) else b"<missing>")
     return h.hexdigest()
+
+
+def stamp_definitions(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str) -> None:
+    """Record which definitions (code, rules, catalogue, reference data) built the run's values."""
+    con.execute("update audit.run set definitions = ? where run_id = ?", [fingerprint, run_id])
+
+
+@dataclass(frozen=True)
+class PublishedRun:
+    """The published warehouse's last run, as a night with nothing new reads it."""
+
+    run_id: str
+    definitions: str | None
+    blocked: dict[str, str]
+
+
+def published_run(path: Path) -> PublishedRun | None:
+    """The run the published warehouse holds (None when nothing is published yet)."""
+    import json
+
+    if not path.exists():
+        return None
+    con = connect(path, read_only=True)
+    try:
+        row = con.execute(
+            """select run_id, definitions, indicators_blocked from audit.run
+               where status like 'published%' order by finished_at desc limit 1"""
+        ).fetchone()
+    except duckdb.Error:  # a warehouse from before the column: recompute
+        return None
+    finally:
+        con.close()
+    if row is None:
+        return None
+    return PublishedRun(row[0], row[1], json.loads(row[2]) if row[2] else {})
+
+
+def nothing_new(
+    extracted: list[dict], staged: list[dict], fresh_build: bool, restaged: bool
+) -> bool:
+    """True when this night took no file at all and staged nothing: the published values stand.
+
+    Any file listed for the first time counts, whatever became of it (a duplicate, an empty
+    delivery, an unreadable file): each changes the manifest or completeness. A resumed build
+    (a retry) holds unpublished work, a re-stage re-reads files, and a pull from an API
+    always re-reads its overlap: none of them is nothing new.
+    """
+    if not fresh_build or restaged or any("pulled" in e for e in extracted):
+        return False
+    took = sum(e.get("taken", 0) + e.get("duplicates", 0) + e.get("errors", 0) for e in extracted)
+    return took == 0 and sum(s.get("files", 0) for s in staged) == 0
