@@ -108,7 +108,7 @@ intervals as (
         arg_max_null(eligible_full_process, n) as eligible_full_process,
         case when min(n) = 1 then date '2000-01-01' else min(observed_on) end as valid_from,
         cast(arg_max_null(next_observed_on, n) - interval 1 day as date) as valid_to,
-        max(snapshot_date) as snapshot_date,
+        min(snapshot_date) as snapshot_date,
         arg_max_null(_file_id, n) as source_file_id
     from islands
     group by agency_code, procedure_code, island
