@@ -220,3 +220,69 @@ def test_an_events_file_resent_under_another_name_loads_no_row_twice(wh):
     assert wh.con.execute("select count(*) from stg.dvc_dossier").fetchone() == (2,)
     assert wh.con.execute("select count(*) from core.fct_dossier").fetchone() == (2,)
     assert wh.value("T02", "2025-03") == (2, 2)
+
+
+def history(wh) -> list[tuple]:
+    return wh.con.execute(
+        """select indicator_id, strftime(period_start, '%Y-%m'), old_numerator, old_denominator,
+                  new_numerator, new_denominator, old_run_id, new_run_id, reason
+           from audit.indicator_history
+           where period_type = 'month' and admin_code = ? order by all""",
+        [COMMUNE],
+    ).fetchall()
+
+
+def test_indicator_history_records_a_changed_value_and_nothing_when_nothing_changes(wh):
+    wh.drop("catalogue/thutuc_20250101.csv", catalogue_csv({P1: 1, P2: 1}))
+    wh.drop(
+        "catalogue/cungcap_20250101.csv", provision_csv([(P1, 4, "20240601000000"), (P2, 3, "")])
+    )
+    wh.drop("hoso/2025/hoso_20250310.jsonl", dossier(1, "20250310", P1) + "\n")
+    wh.run()
+    wh.run()  # nothing new: nothing changed
+    assert history(wh) == []
+    # a dossier of March delivered while March is still being delivered
+    wh.drop("hoso/2025/hoso_20250320.jsonl", dossier(2, "20250320", P2) + "\n")
+    wh.run()
+    assert history(wh) == [
+        ("T02", "2025-03", 1, 1, 1, 2, "r2", "r3", "new data for an open period"),
+    ]
+    # in May, the March dossier of P2 is re-sent refused at reception (status 3): no longer received
+    refused = json.loads(dossier(2, "20250320", P2))
+    refused["TrangThaiHoSo"] = 3
+    wh.drop("hoso/2025/hoso_20250505.jsonl", json.dumps(refused, ensure_ascii=False) + "\n")
+    wh.run()
+    corrected = [h for h in history(wh) if h[7] == "r4"]
+    assert corrected == [
+        ("T02", "2025-03", 1, 2, 1, 1, "r3", "r4", "corrected by hoso_20250505.jsonl"),
+    ]
+
+
+def test_indicator_history_says_when_a_definition_changed(wh):
+    wh.drop("catalogue/thutuc_20250101.csv", catalogue_csv({P1: 1, P2: 1}))
+    wh.drop(
+        "catalogue/cungcap_20250101.csv", provision_csv([(P1, 4, "20240601000000"), (P2, 3, "")])
+    )
+    wh.run()
+    t01 = next(i for i in load_catalogue(CATALOGUE_FILES) if i.id == "T01")
+    # the same indicator counting every provided procedure, eligible or not
+    redefined = t01.model_copy(update={"denominator": "count(*)", "numerator": "count(*)"})
+    compute_indicators(wh.con, [redefined], "r2")
+    reasons = {h[8] for h in history(wh) if h[0] == "T01"}
+    assert reasons == {"definition changed"}
+
+
+def test_an_older_warehouse_keeps_its_values_by_run_under_their_new_name(tmp_path):
+    con = connect(tmp_path / "old.duckdb")
+    con.execute("create schema audit")
+    con.execute(
+        "create table audit.indicator_history (run_id varchar, indicator_id varchar, value double)"
+    )
+    con.execute("insert into audit.indicator_history values ('r0', 'T01', 50)")
+    ensure_schema(con)
+    assert con.execute("select * from audit.indicator_value_by_run").fetchall() == [
+        ("r0", "T01", 50.0)
+    ]
+    assert con.execute("select count(*) from audit.indicator_history").fetchone() == (0,)
+    ensure_schema(con)  # idempotent
+    con.close()
