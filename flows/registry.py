@@ -16,7 +16,7 @@ seeding a landing zone (``flows/seed.py``) does. Nothing here imports Prefect.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from expectations.suites import Suite, ThresholdSet
@@ -93,12 +93,21 @@ class Slice:
         return self.source.name
 
 
-def _slice(source: Source, staging: Steps, rules: Rules) -> Slice:
-    """A slice whose files follow the layout (every path is checked by ``check``)."""
+def _slice(source: Source, staging: Steps, rules: Rules, snapshots: tuple[str, ...] = ()) -> Slice:
+    """A slice whose files follow the layout (every path is checked by ``check``).
+
+    ``snapshots`` names the datasets whose files are snapshots of a state (a register, a list, an
+    inventory as of the file's date); the others are events (``StagingStep.kind``).
+    """
     name = source.name
+    unknown = set(snapshots) - set(staging)
+    if unknown:
+        raise ValueError(f"{name}: snapshot datasets {sorted(unknown)} have no staging step")
     return Slice(
         source=source,
-        staging=staging,
+        staging={
+            d: replace(s, kind="snapshot") if d in snapshots else s for d, s in staging.items()
+        },
         models=CORE / name,
         rules=rules,
         thresholds=THRESHOLDS / f"{name}.yml",
@@ -110,18 +119,23 @@ def _slice(source: Source, staging: Steps, rules: Rules) -> Slice:
 SLICES: dict[str, Slice] = {
     s.name: s
     for s in [
-        _slice(dvc.SOURCE, stg_dvc.STEPS, dvc_rules.suites),
+        _slice(dvc.SOURCE, stg_dvc.STEPS, dvc_rules.suites, ("procedure", "provision")),
         _slice(docs.SOURCE, stg_docs.STEPS, docs_rules.suites),
         _slice(stats.SOURCE, stg_stats.STEPS, stats_rules.suites),
         _slice(enterprise.SOURCE, stg_enterprise.STEPS, enterprise_rules.suites),
-        _slice(tax.SOURCE, stg_tax.STEPS, tax_rules.suites),
-        _slice(population.SOURCE, stg_population.STEPS, population_rules.suites),
+        _slice(tax.SOURCE, stg_tax.STEPS, tax_rules.suites, ("store",)),
+        _slice(population.SOURCE, stg_population.STEPS, population_rules.suites, ("age_band",)),
         _slice(certificates.SOURCE, stg_certificates.STEPS, certificates_rules.suites),
-        _slice(telecom.SOURCE, stg_telecom.STEPS, telecom_rules.suites),
-        _slice(education.SOURCE, stg_education.STEPS, education_rules.suites),
-        _slice(health.SOURCE, stg_health.STEPS, health_rules.suites),
-        _slice(ict.SOURCE, stg_ict.STEPS, ict_rules.suites),
-        _slice(rankings.SOURCE, stg_rankings.STEPS, rankings_rules.suites),
+        _slice(telecom.SOURCE, stg_telecom.STEPS, telecom_rules.suites, ("household", "coverage")),
+        _slice(
+            education.SOURCE,
+            stg_education.STEPS,
+            education_rules.suites,
+            ("institution", "enrolment"),
+        ),
+        _slice(health.SOURCE, stg_health.STEPS, health_rules.suites, ("facility",)),
+        _slice(ict.SOURCE, stg_ict.STEPS, ict_rules.suites, ("system",)),
+        _slice(rankings.SOURCE, stg_rankings.STEPS, rankings_rules.suites, ("dti", "ict")),
         _slice(national766.SOURCE, stg_national766.STEPS, national766_rules.suites),
     ]
 }

@@ -2,8 +2,10 @@
 
 Nothing is parsed here. A file already in the manifest (same URL, size and
 modification time) is not even read; a file whose content was taken before
-under another name is recorded as ``duplicate`` and will not be loaded; a
-file that failed to load on an earlier run is taken again.
+under another name is recorded as ``duplicate`` of that file (staging then
+settles it: a re-send of events loads nothing; a snapshot on another date is
+a new observation and is staged; an empty file is its own date's delivery);
+a file that failed to load on an earlier run is taken again.
 
 One file never stops the others: a file that cannot be listed, read or
 archived (a dangling link, a link out of the landing zone, a file that
@@ -100,8 +102,10 @@ def record_in_manifest(
     """Record one taken file (or API page) in ``meta.manifest``; its status, or None if known.
 
     A URL already recorded with the same content is left as it is (None); the
-    same content taken before under another URL is a ``duplicate``, never
-    loaded twice; anything else is ``extracted``, for staging to load.
+    same content taken before under another URL is a ``duplicate`` naming that
+    file (``duplicate_of``), which staging settles by the dataset's kind
+    (``transforms/staging/run.py``); anything else is ``extracted``, for staging
+    to load.
     """
     fid = file_id_for(url, sha)
     previous = con.execute(

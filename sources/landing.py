@@ -6,8 +6,10 @@ installed). Each file taken is copied into the immutable raw archive under the
 data home, named by its SHA-256, and recorded in the warehouse manifest
 (``meta.manifest``): checksum, size, rows, when, outcome. A file whose content
 was taken before (the same file re-sent under another name) is recorded as a
-duplicate and never loaded twice; a file that could not be read is kept and
-retried on the next run.
+duplicate of it: a re-send of events is never loaded twice, while a snapshot
+re-sent on a later date is a new observation at that date and an empty file
+is its own date's delivery (staging settles which); a file that could not be
+read is kept and retried on the next run.
 
 Listing never fails a source because of one entry. A local landing zone is
 walked without following symbolic links out of it: a link whose target does

@@ -246,6 +246,23 @@ def t11_model(con) -> None:
             "TongSo": "20",
             "NgayChotSoLieu": "28/02/2025",
         },
+        # an extract lists every commune: B and C unchanged on 28 February
+        {
+            "MaXa": COMMUNE_B,
+            "NhomTuoi": "45-59",
+            "Nam": "2",
+            "Nu": "3",
+            "TongSo": "5",
+            "NgayChotSoLieu": "28/02/2025",
+        },
+        {
+            "MaXa": COMMUNE_C,
+            "NhomTuoi": "60+",
+            "Nam": "1",
+            "Nu": "1",
+            "TongSo": "2",
+            "NgayChotSoLieu": "28/02/2025",
+        },
     ]
     population, _ = stage_age_bands(population_rows(bands, file_date=date(2025, 2, 28)), COMMUNES)
     con.register("_p", population)

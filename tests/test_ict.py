@@ -236,7 +236,7 @@ def test_bad_rows_go_to_quarantine_with_rule_and_reason(tmp_path, override, rule
 
 
 def inventories(con, tmp_path):
-    """Q1 and Q2 inventories; Q2 (the latest) is the one counted."""
+    """Q1 and Q2 inventories: Q1 answers for the days up to 29 June, Q2 from 30 June."""
     q1 = raw_frame(
         tmp_path,
         [
@@ -302,22 +302,34 @@ def inventories(con, tmp_path):
     build_model(con, "core.fct_information_system")
 
 
-def test_t16_t17_stock_at_each_period_end_from_the_latest_inventory(geo_db, tmp_path):
+def test_t16_t17_stock_at_each_period_end_from_the_inventory_of_that_day(geo_db, tmp_path):
     con = geo_db
     make_periods(con, ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06"])
     inventories(con, tmp_path)
-    assert con.execute("select count(*) from core.fct_information_system").fetchone()[0] == 8
+    # S1 unchanged in both inventories: one row; S9 until the day before Q2's; S2-S8 from Q2's
+    rows = con.execute(
+        "select system_code, cast(valid_from as varchar), cast(valid_to as varchar) "
+        "from core.fct_information_system where system_code in ('S1', 'S9', 'S2') order by 1"
+    ).fetchall()
+    assert rows == [
+        ("S1", "2000-01-01", None),
+        ("S2", "2025-06-30", None),
+        ("S9", "2000-01-01", "2025-06-29"),
+    ]
+    assert con.execute("select count(*) from core.fct_information_system").fetchone()[0] == 9
     compute_indicators(
         con, [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ("T16", "T17")], "run-1"
     )
-    # commune A, Q1 (31 March): S1, S2, S3, S5 in service (S4 from May); approved S1, S5; plan full S1
-    assert value(con, "T16", "commune", "31318", start="2025-01-01")[:2] == (2, 4)
-    assert value(con, "T17", "commune", "31318", start="2025-01-01")[:2] == (1, 4)
+    # commune A, Q1 (31 March), as the Q1 inventory listed it: S1 and S9; approved S1 (S9 has no
+    # approval); plan full both (the template's plan status)
+    assert value(con, "T16", "commune", "31318", start="2025-01-01")[:2] == (1, 2)
+    assert value(con, "T17", "commune", "31318", start="2025-01-01")[:2] == (2, 2)
     # commune A, Q2 (30 June): S1, S2, S3, S4 (S5 out of service); approved S1, S2, S4; plan full S1
     assert value(con, "T16", "commune", "31318")[:4] == (3, 4, 75.0, False)
     assert value(con, "T17", "commune", "31318")[:2] == (1, 4)
-    # commune B: approval and plan without dates count from the inventory's date (30 June)
-    assert value(con, "T16", "commune", "31321", start="2025-01-01")[:2] == (0, 1)
+    # commune B: S6 first listed on 30 June (none in Q1); approval and plan without dates count
+    # from the inventory's date
+    assert value(con, "T16", "commune", "31321", start="2025-01-01")[:2] == (0, 0)
     assert value(con, "T16", "commune", "31321")[:4] == (1, 1, 100.0, True)
     assert value(con, "T17", "commune", "31321")[:4] == (1, 1, 100.0, True)
     # district 930 pools its communes and its own system S7; the province adds the department's S8
@@ -359,9 +371,9 @@ def test_end_to_end_small(tmp_path):
         "from meta.manifest where source = 'ict' and status = 'loaded'"
     ).fetchone()
     assert balance == (3, 3)
-    # the latest inventory (30 June) is the one counted
+    # every system still listed by the latest inventory (30 June) is valid from then on
     assert con.execute(
-        "select distinct inventory_as_of from core.fct_information_system"
+        "select distinct inventory_as_of from core.fct_information_system where valid_to is null"
     ).fetchall() == [(date(2025, 6, 30),)]
     q2 = con.execute(
         "select indicator_id, numerator, denominator, status from mart.indicator_value "

@@ -189,10 +189,12 @@ def test_t01_stock_counts_procedures_full_process_by_period_end(geo_db):
     make_periods(con, ["2025-01", "2025-02"])
     con.execute(
         "create or replace table core.fct_provision (agency_code varchar, procedure_code varchar, unit_code varchar, "
-        "eligible_full_process boolean, is_full_process boolean, full_process_since date)"
+        "eligible_full_process boolean, is_full_process boolean, full_process_since date, "
+        "valid_from date default '2000-01-01', valid_to date)"
     )
     con.executemany(
-        "insert into core.fct_provision values (?, ?, ?, ?, ?, ?)",
+        "insert into core.fct_provision (agency_code, procedure_code, unit_code, eligible_full_process, "
+        "is_full_process, full_process_since) values (?, ?, ?, ?, ?, ?)",
         [
             ("a", "p1", COMMUNE_A, True, True, "2024-06-01"),
             ("a", "p2", COMMUNE_A, True, True, "2025-02-10"),  # full-process from February
@@ -305,10 +307,12 @@ def test_numerator_above_denominator_after_aggregation_shows_no_value(geo_db):
     make_periods(con, ["2025-01"])
     con.execute(
         "create or replace table core.fct_provision (agency_code varchar, procedure_code varchar, unit_code varchar, "
-        "eligible_full_process boolean, is_full_process boolean, full_process_since date)"
+        "eligible_full_process boolean, is_full_process boolean, full_process_since date, "
+        "valid_from date default '2000-01-01', valid_to date)"
     )
     con.execute(
-        "insert into core.fct_provision values ('a', 'p1', ?, true, true, '2024-01-01')",
+        "insert into core.fct_provision (agency_code, procedure_code, unit_code, eligible_full_process, "
+        "is_full_process, full_process_since) values ('a', 'p1', ?, true, true, '2024-01-01')",
         [COMMUNE_A],
     )
     broken = parse_indicator(

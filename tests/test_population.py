@@ -157,12 +157,12 @@ def test_adults_per_extract_and_the_days_each_extract_stands_for(geo_db):
     con.execute("create table stg.population_age_band as select * from _b")
     build_model(con, "core.fct_population")
     rows = con.execute(
-        "select snapshot_date, residents, adults, minors, applies_from, applies_to "
+        "select snapshot_date, residents, adults, minors, valid_from, valid_to "
         "from core.fct_population order by snapshot_date"
     ).fetchall()
     assert rows == [
         (date(2025, 3, 31), 300, 200, 100, date(2000, 1, 1), date(2025, 6, 29)),
-        (date(2025, 6, 30), 215, 215, 0, date(2025, 6, 30), date(9999, 12, 31)),
+        (date(2025, 6, 30), 215, 215, 0, date(2025, 6, 30), None),
     ]
 
 
@@ -227,8 +227,19 @@ def test_end_to_end_extract_stage_core_without_prefect(tmp_path):
     assert rules == {"code_outside_list": 6, "unknown_unit": 2}
     duplicates = con.execute("select sum(rows_duplicate) from meta.manifest").fetchone()[0]
     assert duplicates == 2  # one line sent twice per extract
-    n, bands = con.execute("select count(*), min(n_bands) from core.fct_population").fetchone()
-    assert (n, bands) == (150, 9)  # 75 communes x 2 extracts, every band
+    extracts = con.execute(
+        "select distinct snapshot_date from stg.population_age_band order by 1"
+    ).fetchall()
+    assert len(extracts) == 2
+    for (day,) in extracts:  # at each cut-off day, every commune once, with every band
+        n, units, bands = con.execute(
+            "select count(*), count(distinct unit_code), min(n_bands) from core.fct_population "
+            "where ? between valid_from and coalesce(valid_to, date '9999-12-31')",
+            [day],
+        ).fetchone()
+        assert (n, units, bands) == (75, 75, 9), day
+    # a commune counted the same in both extracts is one row (valid from the first)
+    assert con.execute("select count(*) from core.fct_population").fetchone()[0] < 150
     # T11 needs the certificates too: without them it says so
     status = con.execute(
         "select distinct status from mart.indicator_value where indicator_id = 'T11'"

@@ -112,9 +112,9 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, blocked: dict[str, s
             run_id,
         ],
     )
-    con.execute("delete from audit.indicator_history where run_id = ?", [run_id])
+    con.execute("delete from audit.indicator_value_by_run where run_id = ?", [run_id])
     con.execute(
-        """insert into audit.indicator_history
+        """insert into audit.indicator_value_by_run
            select run_id, indicator_id, period_type, period_start, period_end, admin_level, admin_code,
                   numerator, denominator, value, status
            from mart.indicator_value where period_start is not null and status <> 'blocked'"""

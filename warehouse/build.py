@@ -91,7 +91,22 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    rename_value_history(con)
     con.execute(SCHEMA_SQL.read_text())
+
+
+def rename_value_history(con: duckdb.DuckDBPyConnection) -> None:
+    """An older warehouse kept every run's values as ``audit.indicator_history``; that name is now
+    the log of changed values: the old table becomes ``audit.indicator_value_by_run``."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            """select column_name from information_schema.columns
+               where table_schema = 'audit' and table_name = 'indicator_history'"""
+        ).fetchall()
+    }
+    if columns and "reason" not in columns:
+        con.execute("alter table audit.indicator_history rename to indicator_value_by_run")
 
 
 def connect_published(path: str | Path) -> duckdb.DuckDBPyConnection:

@@ -106,7 +106,9 @@ create table if not exists audit.check_result (
 alter table audit.check_result add column if not exists scope varchar;
 
 -- The indicator values of every published run (mart.indicator_value holds the latest).
-create table if not exists audit.indicator_history (
+-- (Named audit.indicator_history before that name went to the log of changes below:
+-- warehouse/build.py ensure_schema renames an older warehouse's table.)
+create table if not exists audit.indicator_value_by_run (
     run_id        varchar not null,
     indicator_id  varchar not null,
     period_type   varchar not null,
@@ -118,6 +120,38 @@ create table if not exists audit.indicator_history (
     denominator   double,
     value         double,
     status        varchar not null
+);
+
+-- Every published value that changed: old and new, the runs, and why (transforms/marts/history.py).
+create table if not exists audit.indicator_history (
+    indicator_id     varchar not null,
+    period_type      varchar not null,
+    period_start     date not null,
+    period_end       date not null,
+    admin_level      varchar not null,
+    admin_code       varchar not null,
+    row_key          varchar,               -- other columns identifying the value (JSON); null when none
+    old_numerator    double,
+    old_denominator  double,
+    old_value        double,
+    old_status       varchar,
+    old_run_id       varchar,               -- the run that computed the old value
+    new_numerator    double,
+    new_denominator  double,
+    new_value        double,
+    new_status       varchar,               -- null: no longer published
+    new_run_id       varchar not null,      -- the run that published the new value
+    reason           varchar not null,
+    recorded_at      timestamp not null
+);
+
+-- The computation of each indicator as last published (hash of the catalogue fields that decide
+-- its value): a change is recorded in audit.indicator_history as 'definition changed'.
+create table if not exists meta.indicator_definition (
+    indicator_id     varchar primary key,
+    definition_hash  varchar not null,
+    run_id           varchar not null,      -- the run that published this definition first
+    recorded_at      timestamp not null
 );
 
 -- The source systems and when their extracts are expected (from the sources/ registry).

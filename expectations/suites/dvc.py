@@ -86,8 +86,8 @@ def suites(t: ThresholdSet) -> list[Suite]:
             "fct_provision",
             "core.fct_provision",
             [
-                E.ExpectCompoundColumnsToBeUnique(
-                    column_list=["agency_code", "procedure_code"], severity=CRITICAL
+                E.ExpectCompoundColumnsToBeUnique(  # one row per provision and interval
+                    column_list=["agency_code", "procedure_code", "valid_from"], severity=CRITICAL
                 ),
                 E.ExpectColumnValuesToBeInSet(
                     column="service_level", value_set=[2, 3, 4], severity=CRITICAL

@@ -52,8 +52,7 @@ def suites(t: ThresholdSet) -> list[Suite]:
                 E.ExpectCompoundColumnsToBeUnique(
                     column_list=["facility_code", "snapshot_date"], severity=CRITICAL
                 ),
-                E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
-                E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="valid_from", severity=CRITICAL),
                 E.ExpectTableRowCountToBeBetween(
                     min_value=health.facilities_min, severity=CRITICAL
                 ),

@@ -57,7 +57,9 @@ def suites(t: ThresholdSet) -> list[Suite]:
             "fct_information_system",
             "core.fct_information_system",
             [
-                E.ExpectColumnValuesToBeUnique(column="system_code", severity=CRITICAL),
+                E.ExpectCompoundColumnsToBeUnique(  # one row per system and interval
+                    column_list=["system_code", "valid_from"], severity=CRITICAL
+                ),
                 E.ExpectColumnValuesToNotBeNull(
                     column="unit_code",
                     severity=CRITICAL,

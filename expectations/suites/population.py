@@ -50,8 +50,7 @@ def suites(t: ThresholdSet) -> list[Suite]:
                 E.ExpectCompoundColumnsToBeUnique(
                     column_list=["unit_code", "snapshot_date"], severity=CRITICAL
                 ),
-                E.ExpectColumnValuesToNotBeNull(column="applies_from", severity=CRITICAL),
-                E.ExpectColumnValuesToNotBeNull(column="applies_to", severity=CRITICAL),
+                E.ExpectColumnValuesToNotBeNull(column="valid_from", severity=CRITICAL),
                 E.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
                 E.ExpectColumnValuesToBeBetween(
                     column="adults",

@@ -54,9 +54,9 @@ def suites(t: ThresholdSet) -> list[Suite]:
             "core.fct_retail_store",
             [
                 E.ExpectCompoundColumnsToBeUnique(
-                    column_list=["snapshot_date", "store_id"],
+                    column_list=["store_id", "valid_from"],
                     severity=CRITICAL,
-                    description="a store counts once in a snapshot",
+                    description="a store counts once on any day",
                 ),
                 E.ExpectColumnValuesToNotBeNull(column="unit_code", severity=CRITICAL),
                 E.ExpectColumnValuesToNotBeNull(column="valid_to", severity=CRITICAL),

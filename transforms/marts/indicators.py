@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from transforms.core import tables_read
+from transforms.marts.history import record_history
 from warehouse.build import scalar
 
 Level = Literal["province", "district", "commune"]
@@ -485,6 +486,7 @@ def compute_indicators(
             mark_missing_source(con, ind)
     write_catalogue(con, indicators)
     con.execute(f"create or replace table mart.indicator_value as {PUBLISHED_VALUES_SQL}")
+    record_history(con, run_id, "_previous" if previous_exists else None)
     return dict(con.execute("select indicator_id, count(*) from _values group by 1").fetchall())
 
 

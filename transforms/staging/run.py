@@ -5,6 +5,16 @@ as duplicates (the same row already staged, from this file or an earlier
 one), written to the manifest. A file that cannot be read at all is marked
 ``error`` with the message and taken again on the next run; the other files
 go on.
+
+A file whose bytes were taken before (extract records it ``duplicate``) is
+settled here by what its dataset is (``StagingStep.kind``): a re-sent file of
+events stays ``duplicate`` and loads nothing; a snapshot delivered on another
+date than the file it repeats is a new observation at its own date and is
+staged (``loaded``; ``duplicate_of`` still names the file it repeats), its rows
+deduplicated as any others (rows carrying the file's date are new rows). An
+empty delivery (no rows: a header only, a day without records) is that
+date's delivery, ``loaded`` with 0 rows, never a duplicate of another day's
+empty file.
 """
 
 from __future__ import annotations
@@ -60,12 +70,27 @@ def load_reference(con: duckdb.DuckDBPyConnection, folder: Path = REFERENCE) -> 
 
 
 def pending_files(con: duckdb.DuckDBPyConnection, source: str, dataset: str) -> list[tuple]:
+    """(file id, name, archive path, file date, status, date of the file it repeats) of each file
+    to stage, in date order."""
     return con.execute(
-        """select file_id, name, archive_path, file_date, status from meta.manifest
-           where source = ? and dataset = ? and (status = 'extracted' or (status = 'duplicate' and rows_read is null))
-           order by file_date nulls last, name""",
+        """select m.file_id, m.name, m.archive_path, m.file_date, m.status, o.file_date
+           from meta.manifest as m
+           left join meta.manifest as o on o.file_id = m.duplicate_of
+           where m.source = ? and m.dataset = ?
+             and (m.status = 'extracted' or (m.status = 'duplicate' and m.rows_read is null))
+           order by m.file_date nulls last, m.name""",
         [source, dataset],
     ).fetchall()
+
+
+def is_resend(file: tuple, step: StagingStep) -> bool:
+    """Whether a pending file is a re-send that loads nothing: the same bytes as a file taken
+    before, of events, or of a snapshot of the same date (a snapshot on a later date is a new
+    observation). Whether it is empty is decided once it is read (``stage_batch``)."""
+    status, file_date, repeated_date = file[4], file[3], file[5]
+    if status != "duplicate":
+        return False
+    return not step.is_snapshot or file_date == repeated_date
 
 
 def read_files(
@@ -74,7 +99,7 @@ def read_files(
     """Read each file; return its frame by file id, and the error of each unreadable file."""
     frames: dict[str, pl.DataFrame] = {}
     errors: dict[str, str] = {}
-    for file_id, name, path, fdate, _status in files:
+    for file_id, name, path, fdate, *_ in files:
         try:
             df = reader(path)
         except SourceFileError as exc:  # named by its landing name, not its archive path
@@ -225,7 +250,8 @@ def stage_batch(
     """Read, stage, load and account for one batch of a dataset's files."""
     frames, errors = read_files(files, source.readers[dataset])
     counts = {fid: df.height for fid, df in frames.items()}
-    duplicates_of_files = {f[0] for f in files if f[4] == "duplicate"}
+    # a re-send loads nothing; an empty file is its own date's delivery, whatever it repeats
+    duplicates_of_files = {f[0] for f in files if is_resend(f, step) and counts.get(f[0])}
     to_stage = [df for fid, df in frames.items() if fid not in duplicates_of_files and df.height]
     loaded: dict[str, int] = {}
     quarantined: dict[str, int] = {}
@@ -253,6 +279,8 @@ def stage_batch(
                rows_duplicate = ?, error = null, loaded_at = ? where file_id = ?""",
             [*values, now, fid],
         )
+        if read == 0:  # an empty delivery repeats no other file: it is its own date's delivery
+            con.execute("update meta.manifest set duplicate_of = null where file_id = ?", [fid])
         summary.files += 1
         summary.rows_read += values[1]
         summary.rows_loaded += values[2]

@@ -38,3 +38,13 @@ class StagingStep:
     # (field as sent, staged column) identifying a record: a corrected re-send of a
     # quarantined record, once loaded, marks the quarantine row superseded
     key: tuple[str, str] | None = None
+    # what a file of this dataset is: ``events`` (records that happen once: a file whose bytes
+    # were taken before is a re-send, loaded once) or ``snapshot`` (the state of a register on
+    # the file's date: the same bytes delivered on a later date are a new observation at that
+    # date, staged, so a register reverted by re-sending an earlier file takes effect). Declared
+    # per dataset in the slice registry (``flows/registry.py``).
+    kind: str = "events"
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.kind == "snapshot"

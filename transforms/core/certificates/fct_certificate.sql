@@ -2,7 +2,9 @@
 -- issuers re-send a certificate in the month it is revoked, so the latest
 -- delivery wins, and a revocation once reported stays. A certificate is valid
 -- from the day it is issued through its expiry day, or through the day before
--- its revocation.
+-- its revocation (valid_from .. valid_to, inclusive, as every state table names
+-- it; valid_through is the same day). A monthly report revokes from the day it
+-- names; the report itself never changes an earlier month's certificates.
 with
 
 versions as (
@@ -39,6 +41,9 @@ final as (
         coalesce(l.revoked_date, l.first_revoked_date) as revoked_date,
         least(l.expiry_date, cast(coalesce(l.revoked_date, l.first_revoked_date) - interval 1 day as date))
             as valid_through,
+        l.issued_date as valid_from,
+        least(l.expiry_date, cast(coalesce(l.revoked_date, l.first_revoked_date) - interval 1 day as date))
+            as valid_to,
         l._file_id as source_file_id
     from latest as l
     cross join province as p

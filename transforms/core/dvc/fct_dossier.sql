@@ -1,5 +1,8 @@
 -- One row per dossier in its latest state (the system re-sends a dossier when
 -- its status changes), with the flags the public-service targets T02–T04 count.
+-- The procedure's provision and catalogue entry are read as they stood on the
+-- dossier's received_date (T02: "procedure full-process when the dossier was
+-- filed"): a later provision snapshot does not change an earlier dossier.
 with
 
 versions as (
@@ -68,8 +71,14 @@ final as (
         d._file_id as source_file_id
     from latest as d
     left join agencies as a on a.agency_code = d.agency_code
-    left join provisions as p on p.agency_code = d.agency_code and p.procedure_code = d.procedure_code
-    left join procedures as pr on pr.procedure_code = d.procedure_code
+    left join provisions as p
+        on p.agency_code = d.agency_code and p.procedure_code = d.procedure_code
+        and cast(coalesce(d.received_at, d.submitted_at) as date)
+            between p.valid_from and coalesce(p.valid_to, date '9999-12-31')
+    left join procedures as pr
+        on pr.procedure_code = d.procedure_code
+        and cast(coalesce(d.received_at, d.submitted_at) as date)
+            between pr.valid_from and coalesce(pr.valid_to, date '9999-12-31')
 )
 
 select * from final

@@ -4,7 +4,8 @@
 -- from the latest report of the school year, placed in the institution's
 -- commune and level as that school year's institution list gives them (or its
 -- latest list). Preschool children have no school record: they are kept but
--- flagged out of T13 (`counts_for_t13`).
+-- flagged out of T13 (`counts_for_t13`). Each row describes its school year:
+-- valid from the day after the previous school year's end to its own end.
 with
 
 reports as (
@@ -45,7 +46,9 @@ final as (
                 then coalesce(e.students_with_digital_transcript, 0)
             else coalesce(e.pupils_with_digital_record, 0)
         end as with_digital_record,
-        coalesce(i.level, l.level) <> 'preschool' as counts_for_t13
+        coalesce(i.level, l.level) <> 'preschool' as counts_for_t13,
+        cast(e.school_year_end - interval 1 year + interval 1 day as date) as valid_from,
+        e.school_year_end as valid_to
     from latest as e
     left join institutions as i on i.institution_code = e.institution_code and i.school_year = e.school_year
     left join latest_institution as l on l.institution_code = e.institution_code

@@ -3,6 +3,8 @@
 -- start of year; a re-sent report replaces the earlier one). A school year is
 -- counted in the calendar year it ends in (2024-2025 -> 2025): T14 reads the
 -- public institutions and whether they take tuition without cash by that report.
+-- Each row describes its school year: valid from the day after the previous
+-- school year's end to its own end (valid_from .. valid_to, inclusive).
 with
 
 reports as (
@@ -31,7 +33,9 @@ final as (
         report_term,
         _file_date as report_date,
         cashless_since,
-        coalesce(cashless_since <= _file_date, false) as is_cashless
+        coalesce(cashless_since <= _file_date, false) as is_cashless,
+        cast(school_year_end - interval 1 year + interval 1 day as date) as valid_from,
+        school_year_end as valid_to
     from latest
 )
 
