@@ -158,7 +158,7 @@ def login_suffix(agency: dict) -> str:
 @cache
 def agencies(seed: int) -> tuple[Agencies, tuple[str, ...], tuple[str, ...]]:
     """The agencies with their rates, and the officer pool (names, logins) they draw from."""
-    rows = list(geo.agencies())
+    rows = list(geo.agencies(geo.LAST_OLD_DAY))
     population = {cm.code: cm.population for cm in geo.communes()}
     mean_pop = sum(population.values()) / len(population)
     rng = np.random.default_rng([seed, 6, 0])

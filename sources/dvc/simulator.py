@@ -1691,14 +1691,11 @@ class World:
 
 
 def _read_reference() -> tuple[pl.DataFrame, pl.DataFrame]:
-    # the 2024 units and their agencies, until the simulator follows the change of 1/7/2025
-    units = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False).filter(
-        pl.col("valid_from") < "2025-07-01"
+    """The simulated world's units and agencies: the 2024 ones, for every date (labels change)."""
+    return (
+        pl.DataFrame(list(geo.units(geo.LAST_OLD_DAY))),
+        pl.DataFrame(list(geo.agencies(geo.LAST_OLD_DAY))),
     )
-    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False).filter(
-        pl.col("valid_from") < "2025-07-01"
-    )
-    return units, agencies
 
 
 def _agency_table() -> tuple[pl.DataFrame, tuple[str, ...]]:

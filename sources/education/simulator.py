@@ -121,7 +121,7 @@ def institutions() -> list[Institution]:
                         cm.population * share / n,
                     )
                 )
-    districts = [u for u in geo.units() if u["admin_level"] == "district"]
+    districts = [u for u in geo.units(geo.LAST_OLD_DAY) if u["admin_level"] == "district"]
     for d in districts:
         communes = [cm for cm in geo.communes() if cm.district_code == d["unit_code"]]
         people = sum(cm.population for cm in communes)

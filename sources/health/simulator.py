@@ -79,7 +79,7 @@ def facilities(seed: int) -> list[Facility]:
         Facility(f"930{k + 60:02d}", name, "Bệnh viện", "Tư nhân", commune)
         for k, (name, commune) in enumerate(PRIVATE_HOSPITALS)
     ]
-    districts = [u for u in geo.units() if u["admin_level"] == "district"]
+    districts = [u for u in geo.units(geo.LAST_OLD_DAY) if u["admin_level"] == "district"]
     for k, d in enumerate(districts):
         seat = next(cm for cm in communes if cm.district_code == d["unit_code"])
         out.append(

@@ -202,7 +202,7 @@ def inventory(seed: int) -> tuple[System, ...]:
     """Every system the province will ever have listed, with its whole life (independent of any range)."""
     systems = []
     number = 0
-    for agency in geo.agencies():
+    for agency in geo.agencies(geo.LAST_OLD_DAY):
         if agency["agency_code"] in OUTSIDE_INVENTORY:
             continue
         rng = np.random.default_rng(
@@ -240,7 +240,7 @@ def contacts(seed: int) -> dict[str, tuple[str, str]]:
     """One contact officer (name, mobile) per owner agency: personal data the workbook carries."""
     rng = np.random.default_rng([seed, 16, 1])
     out = {}
-    for agency in geo.agencies():
+    for agency in geo.agencies(geo.LAST_OLD_DAY):
         name = f"{SURNAMES[rng.integers(len(SURNAMES))]} {MIDDLE[rng.integers(len(MIDDLE))]} {GIVEN[rng.integers(len(GIVEN))]}"
         out[agency["agency_code"]] = (name, f"09{int(rng.integers(10_000_000, 99_999_999))}")
     return out
