@@ -1,0 +1,108 @@
+"""Staging resolves unit and agency codes by code *and* the record's date (issue 7)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from conftest import stage_landing
+
+from sources.dvc.simulator import simulate
+from transforms.staging.rules import apply_rules, code_not_valid_at_date
+from warehouse.reference.regenerate import HERE as REFERENCE
+
+MARCH, AUGUST = date(2025, 3, 10), date(2025, 8, 14)
+
+
+def _units() -> pl.DataFrame:
+    return pl.read_csv(REFERENCE / "admin_units.csv", infer_schema=False).select(
+        "unit_code", "valid_from", "valid_to"
+    )
+
+
+def test_the_rule_names_the_code_the_date_and_the_validity() -> None:
+    frame = pl.DataFrame(
+        {
+            "code": ["930", "31321", "31321", "31318", "99999", None],
+            "_day": [AUGUST, MARCH, AUGUST, AUGUST, AUGUST, AUGUST],
+            "_file_id": ["f"] * 6,
+            "_row": list(range(1, 7)),
+        }
+    )
+    rule = code_not_valid_at_date("code", pl.col("_day"), _units(), "unit")
+    good, quarantine = apply_rules(frame, [rule], ["code"])
+    assert good["_row"].to_list() == [2, 3, 5, 6]  # unknown or empty codes: other rules' job
+    assert quarantine.select("_row", "rule", "reason").rows() == [
+        (
+            1,
+            "code_not_valid_at_date",
+            "unit code 930 is not valid on 2025-08-14 (valid 2004-01-01 to 2025-06-30)",
+        ),
+        (
+            4,
+            "code_not_valid_at_date",
+            "unit code 31318 is not valid on 2025-08-14 (valid 2004-01-01 to 2025-06-30)",
+        ),
+    ]
+
+
+def _edit(path: Path, day: date, edits: dict[int, dict]) -> list[str]:
+    """Change fields of some of the dossiers filed on ``day`` in that day's file (the i-th of
+    them); return their dossier ids."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    filed = [r for r in records if r["NgayNopHoSo"].startswith(f"{day:%Y%m%d}")]
+    for i, fields in edits.items():
+        filed[i].update(fields)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return [filed[i]["MaHoSo"] for i in edits]
+
+
+def test_a_file_of_august_2025_is_read_in_the_units_of_august(tmp_path) -> None:
+    landing = tmp_path / "landing"
+    for day in (MARCH, AUGUST):
+        simulate(landing, day, day, scale=0.03, seed=190)
+    hoso = landing / "dvc" / "hoso" / "2025"
+    (march_id,) = _edit(hoso / f"hoso_{MARCH:%Y%m%d}.jsonl", MARCH, {0: {"MaXaChuHoSo": "31321"}})
+    district, old_commune, august_id = _edit(
+        hoso / f"hoso_{AUGUST:%Y%m%d}.jsonl",
+        AUGUST,
+        {
+            0: {"DonViXuLy": "000.00.930.H93"},  # a district's People's Committee, gone in July
+            1: {"MaXaChuHoSo": "31318"},  # Phường I, merged into Phường Vị Thanh
+            2: {"MaXaChuHoSo": "31321"},  # Phường Vị Thanh (Phường III's code, reused)
+        },
+    )
+    con, _ = stage_landing(tmp_path, "dvc", landing)
+    reasons = dict(
+        con.execute(
+            "select json_extract_string(record, '$.MaHoSo'), reason from audit.quarantine "
+            "where rule = 'code_not_valid_at_date'"
+        ).fetchall()
+    )
+    assert reasons == {
+        district: "agency code 000.00.930.H93 is not valid on 2025-08-14 "
+        "(valid 2004-01-01 to 2025-06-30)",
+        old_commune: "unit code 31318 is not valid on 2025-08-14 (valid 2004-01-01 to 2025-06-30)",
+    }
+    # a code valid in both periods: staging keeps it with the record's date; by both it is
+    # the old unit in March and the new one in August
+    resolved = dict(
+        con.execute(
+            """select d.dossier_id, u.name_vi from stg.dvc_dossier as d
+               join ref.admin_unit as u on u.unit_code = d.applicant_unit_code
+                and cast(d.submitted_at as date) between cast(u.valid_from as date)
+                and coalesce(cast(nullif(u.valid_to, '') as date), date '9999-12-31')
+               where d.dossier_id in (?, ?)""",
+            [march_id, august_id],
+        ).fetchall()
+    )
+    assert resolved == {march_id: "Phường III", august_id: "Phường Vị Thanh"}
+    # the simulator's own records of both days pass the date check
+    assert con.execute(
+        "select count(*) from audit.quarantine where rule = 'code_not_valid_at_date'"
+    ).fetchone() == (2,)
+    con.close()
