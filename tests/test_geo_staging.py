@@ -106,3 +106,54 @@ def test_a_file_of_august_2025_is_read_in_the_units_of_august(tmp_path) -> None:
         "select count(*) from audit.quarantine where rule = 'code_not_valid_at_date'"
     ).fetchone() == (2,)
     con.close()
+
+
+def _validity(table: str, key: str) -> pl.DataFrame:
+    return pl.read_csv(REFERENCE / table, infer_schema=False).select(key, "valid_from", "valid_to")
+
+
+def test_docs_reports_across_the_change_name_the_agencies_of_the_opening_day(tmp_path) -> None:
+    from sources.docs import constants as c
+    from sources.docs.simulator import simulate
+
+    landing = tmp_path / "landing"
+    simulate(landing, date(2025, 7, 1), date(2025, 9, 30), scale=0.02, seed=7)
+    con, summary = stage_landing(tmp_path, "docs", landing)
+    assert summary.files == 3 and summary.files_failed == 0
+    assert con.execute(
+        "select count(*) from audit.quarantine where rule = 'code_not_valid_at_date'"
+    ).fetchone() == (0,)
+    levels = dict(
+        con.execute(
+            """select a.agency_level || ':' || right(w.agency_code, 3), count(*)
+               from stg.docs_work_file as w join ref.agency as a using (agency_code)
+               where w.opened_date >= date '2025-07-01' group by 1"""
+        ).fetchall()
+    )
+    assert set(levels) == {"province:H92", "commune:H92"}  # no district from July
+    con.close()
+    # an August report naming a district's People's Committee: quarantined, by the date rule
+    from transforms.staging.stg_docs import stage_work_files
+
+    path = next((landing / "docs").rglob("hscv_202508_*.csv"))
+    raw = pl.read_csv(path, infer_schema=False).with_columns(
+        pl.lit("f").alias("_file_id"),
+        pl.int_range(1, pl.len() + 1).alias("_row"),
+        pl.lit(date(2025, 9, 3)).alias("_file_date"),
+    )
+    row, opened = (
+        raw.filter(pl.col(c.OPENED).str.ends_with("/08/2025")).select("_row", c.OPENED).row(0)
+    )
+    raw = raw.with_columns(
+        pl.when(pl.col("_row") == row)
+        .then(pl.lit("000.00.930.H93"))
+        .otherwise(pl.col(c.AGENCY))
+        .alias(c.AGENCY)
+    )
+    agencies = _validity("agencies.csv", "agency_code")
+    _, quarantine = stage_work_files(raw, b"k", agencies["agency_code"], agencies)
+    dated = quarantine.filter(pl.col("rule") == "code_not_valid_at_date")
+    day = date(int(opened[6:]), int(opened[3:5]), int(opened[:2]))
+    assert dated.select("_row", "reason").rows() == [
+        (row, f"agency code 000.00.930.H93 is not valid on {day} (valid 2004-01-01 to 2025-06-30)")
+    ]
