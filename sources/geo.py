@@ -130,6 +130,22 @@ def agency_on(agency_code: str, day: date, applicant_commune: str | None = None)
     return commune_agency_code(unit)
 
 
+def owner_on(agency_code: str, day: date) -> str:
+    """The agency holding an agency's assets (systems, registers) on ``day``: its successor; a
+    district People's Committee's go to the new unit of the district's first commune (by code)."""
+    if not after_change(day) or agency_successors()[agency_code]:
+        return agency_on(agency_code, day)
+    district = agency_code.split(".")[2]
+    seat = min(cm.code for cm in communes() if cm.district_code == district)
+    return agency_on(agency_code, day, applicant_commune=seat)
+
+
+@cache
+def agency_name(agency_code: str) -> str:
+    """An agency's name (any validity)."""
+    return {a["agency_code"]: a["name_vi"] for a in _all_agencies()}[agency_code]
+
+
 def commune_agency_code(new_unit_code: str) -> str:
     """The People's Committee of a new (2025) unit."""
     return f"{new_unit_code}.00.00.H{CITY_CODE}"

@@ -157,3 +157,23 @@ def test_docs_reports_across_the_change_name_the_agencies_of_the_opening_day(tmp
     assert dated.select("_row", "reason").rows() == [
         (row, f"agency code 000.00.930.H93 is not valid on {day} (valid 2004-01-01 to 2025-06-30)")
     ]
+
+
+def test_ict_inventory_of_september_2025_names_the_owners_of_september(tmp_path) -> None:
+    from sources.ict.simulator import simulate
+
+    landing = tmp_path / "landing"
+    simulate(landing, date(2025, 7, 1), date(2025, 10, 31), scale=0.3, seed=7)
+    con, summary = stage_landing(tmp_path, "ict", landing)
+    assert summary.files == 2 and summary.files_failed == 0
+    assert con.execute(
+        "select count(*) from audit.quarantine where rule = 'code_not_valid_at_date'"
+    ).fetchone() == (0,)
+    owners = dict(
+        con.execute(
+            """select inventory_as_of, list(distinct right(owner_agency_code, 3))
+               from stg.ict_system group by 1"""
+        ).fetchall()
+    )
+    assert owners == {date(2025, 6, 30): ["H93"], date(2025, 9, 30): ["H92"]}
+    con.close()

@@ -10,7 +10,9 @@ the quarter's end. Approval and implementation depend on the owner's
 maturity (``geo.maturity``) and speed up in 2025 (the plan's deadline), so
 some units reach 100% and others do not. A few cells are spoilt the way
 hand-kept workbooks are (a level of 6, an impossible date, an unknown owner,
-a row copied twice).
+a row copied twice). From 1/7/2025 a workbook names the owner of that date
+(``geo.owner_on``: the successor department, the new unit's People's Committee;
+a district's systems go to the People's Committee of its first commune's new unit).
 """
 
 from __future__ import annotations
@@ -280,12 +282,13 @@ def row_of(system: System, as_of: date, seed: int) -> list:
     )
     contact_name, contact_phone = contacts(seed)[system.owner]
     note = None if approved else "Đang hoàn thiện hồ sơ đề xuất cấp độ"
+    owner = geo.owner_on(system.owner, as_of)  # the agency holding it at the quarter's end
     return [
         None,
         system.code,
         system.name,
-        system.owner,
-        system.owner_name,
+        owner,
+        system.owner_name if owner == system.owner else geo.agency_name(owner),
         system.operator,
         system.proposed,
         system.approved_level if approved else None,
@@ -376,7 +379,11 @@ def workbook_bytes(rows: list[list], as_of: date, stamp: datetime) -> bytes:
                 cell.number_format = "DD/MM/YYYY"
     ws.append([])
     ws.append([f"Tổng số: {len(rows)} hệ thống thông tin"])
-    wb.properties.creator = "Sở Thông tin và Truyền thông tỉnh Hậu Giang"
+    wb.properties.creator = (
+        "Sở Khoa học và Công nghệ thành phố Cần Thơ"
+        if geo.after_change(as_of)
+        else "Sở Thông tin và Truyền thông tỉnh Hậu Giang"
+    )
     wb.properties.created = stamp
     buffer = io.BytesIO()
     wb.save(buffer)
