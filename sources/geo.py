@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
+import polars as pl
+
 REFERENCE = Path(__file__).resolve().parent.parent / "warehouse" / "reference"
 PROVINCE_CODE = "93"
 CITY_CODE = "92"  # Cần Thơ, which Hậu Giang is part of from CHANGE_DATE
@@ -144,6 +146,49 @@ def owner_on(agency_code: str, day: date) -> str:
 def agency_name(agency_code: str) -> str:
     """An agency's name (any validity)."""
     return {a["agency_code"]: a["name_vi"] for a in _all_agencies()}[agency_code]
+
+
+@cache
+def unit_names(day: date) -> dict[str, str]:
+    """Code -> name of the units valid on ``day``."""
+    return {u["unit_code"]: u["name_vi"] for u in units(day)}
+
+
+def commune_label(old_commune_code: str, day: date) -> tuple[str, str]:
+    """(code, name) a record dated ``day`` carries for a commune of the simulated world."""
+    code = unit_code_on(old_commune_code, day)
+    return code, unit_names(day)[code]
+
+
+def unit_column(column: str, day: date) -> pl.Expr:
+    """A column of old commune codes as a record dated ``day`` writes it (unknown codes kept)."""
+    col = pl.col(column)
+    if not after_change(day):
+        return col
+    return col.replace_strict(crosswalk(), default=col, return_dtype=pl.String)
+
+
+def relabel_communes(
+    frame: pl.DataFrame, day: date, code: str, name: str | None = None, address: str | None = None
+) -> pl.DataFrame:
+    """A frame of the simulated world's communes as a record dated ``day`` writes them: ``code``
+    (old codes) the code of that day, ``name`` its name, ``address`` ("…, <commune name>") its
+    last part the name; nothing changes before ``CHANGE_DATE``."""
+    if not after_change(day):
+        return frame
+    names = unit_names(day)
+    frame = frame.with_columns(unit_column(code, day).alias(code))
+    new_name = pl.col(code).replace_strict(names, default=None, return_dtype=pl.String)
+    if name is not None:
+        frame = frame.with_columns(new_name.fill_null(pl.col(name)).alias(name))
+    if address is not None:
+        frame = frame.with_columns(
+            pl.when(new_name.is_not_null())
+            .then(pl.format("{}, {}", pl.col(address).str.replace(r",\s*[^,]*$", ""), new_name))
+            .otherwise(pl.col(address))
+            .alias(address)
+        )
+    return frame
 
 
 def commune_agency_code(new_unit_code: str) -> str:

@@ -177,3 +177,59 @@ def test_ict_inventory_of_september_2025_names_the_owners_of_september(tmp_path)
     )
     assert owners == {date(2025, 6, 30): ["H93"], date(2025, 9, 30): ["H92"]}
     con.close()
+
+
+ACROSS = (date(2025, 5, 1), date(2025, 10, 31))
+
+
+def _staged_across(tmp_path: Path, source: str, scale: float = 0.02):
+    """``source`` simulated from May to October 2025 and staged: (connection, summary)."""
+    from sources.simulate import simulator
+
+    landing = tmp_path / "landing"
+    simulator(f"sources.{source}.simulator")(landing, *ACROSS, scale=scale, seed=7)
+    con, summary = stage_landing(tmp_path, source, landing)
+    assert summary.files_failed == 0
+    assert con.execute(
+        "select count(*) from audit.quarantine where rule = 'code_not_valid_at_date'"
+    ).fetchone() == (0,)
+    return con, summary
+
+
+def _codes_by_half(con, sql: str) -> dict[bool, set[str]]:
+    """Codes of the rows before (False) and from (True) 1/7/2025, by a query of (day, code)."""
+    out: dict[bool, set[str]] = {False: set(), True: set()}
+    for day, code in con.execute(sql).fetchall():
+        out[day >= date(2025, 7, 1)].add(code)
+    return out
+
+
+def _old_communes() -> set[str]:
+    units = pl.read_csv(REFERENCE / "admin_units.csv", infer_schema=False)
+    return set(
+        units.filter((pl.col("valid_to") == "2025-06-30") & (pl.col("admin_level") == "commune"))[
+            "unit_code"
+        ]
+    )
+
+
+def _new_units() -> set[str]:
+    units = pl.read_csv(REFERENCE / "admin_units.csv", infer_schema=False)
+    return set(units.filter(pl.col("valid_from") == "2025-07-01")["unit_code"])
+
+
+def test_tax_registers_from_july_carry_the_new_units(tmp_path) -> None:
+    con, _ = _staged_across(tmp_path, "tax")
+    halves = _codes_by_half(con, "select snapshot_date, unit_code from stg.tax_retail_store")
+    assert halves[False] <= _old_communes() and halves[True] <= _new_units()
+    # the 28 new units reuse old codes: no other old code from July
+    assert len(halves[True]) <= 28 and len(halves[False]) > 28
+    con.close()
+
+
+def test_telecom_reports_from_july_carry_the_new_units(tmp_path) -> None:
+    con, _ = _staged_across(tmp_path, "telecom")
+    halves = _codes_by_half(con, "select as_of, unit_code from stg.telecom_fibre_address")
+    assert halves[False] <= _old_communes() and halves[True] <= _new_units()
+    assert len(halves[True]) == 28
+    con.close()

@@ -147,7 +147,8 @@ def report(
         .dt.strftime(date_format)
         .alias("NgaySanSang"),
     )
-    return _with_faults(out, _rng(seed, "faults", operator, quarter_end), quarter_end, date_format)
+    out = _with_faults(out, _rng(seed, "faults", operator, quarter_end), quarter_end, date_format)
+    return geo.relabel_communes(out, quarter_end, "MaXa", address="DiaChi")
 
 
 def _with_faults(
@@ -191,9 +192,10 @@ def _with_faults(
     return pl.concat([df, repeated])
 
 
-def household_file(year: int, scale: float) -> pl.DataFrame:
+def household_file(year: int, scale: float, delivered: date | None = None) -> pl.DataFrame:
+    """The household count of ``year``, with the commune codes and names of its delivery day."""
     communes = geo.communes()
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "NamSoLieu": [str(year)] * len(communes),
             "MaXa": [x.code for x in communes],
@@ -201,6 +203,17 @@ def household_file(year: int, scale: float) -> pl.DataFrame:
             "SoHoGiaDinh": [str(households(x, year, scale)) for x in communes],
             "NguonSoLieu": [SOURCE_NOTE] * len(communes),
         }
+    )
+    if delivered is None:
+        return frame
+    relabelled = geo.relabel_communes(frame, delivered, "MaXa", name="TenXa")
+    if not geo.after_change(delivered):
+        return relabelled
+    return (  # the new units' counts: the sums of the communes that formed them
+        relabelled.with_columns(pl.col("SoHoGiaDinh").cast(pl.Int64))
+        .group_by("NamSoLieu", "MaXa", "TenXa", "NguonSoLieu", maintain_order=True)
+        .agg(pl.col("SoHoGiaDinh").sum().cast(pl.String))
+        .select(frame.columns)
     )
 
 
@@ -219,7 +232,7 @@ def simulate(
     for year in range(start.year, end.year + 1):
         delivered = date(year, month, day)
         if start <= delivered <= end:
-            df = household_file(year, scale)
+            df = household_file(year, scale, delivered)
             _write(df, root / "hogiadinh" / f"sohogiadinh_{year}_{delivered:%Y%m%d}.csv")
             counts["files"] += 1
             counts["household"] += df.height

@@ -202,6 +202,11 @@ def code_not_valid_at_date(raw: str, day: pl.Expr, validity: pl.DataFrame, what:
     )
 
 
+def valid_at(raw: str, day: pl.Expr, validity: pl.DataFrame | None, what: str) -> list[RowRule]:
+    """``[code_not_valid_at_date(...)]``, or no rule when no validity periods are given."""
+    return [] if validity is None else [code_not_valid_at_date(raw, day, validity, what)]
+
+
 def unknown_reference(raw: str, known: pl.Series, what: str) -> RowRule:
     return RowRule(
         f"unknown_{what}",
