@@ -233,3 +233,18 @@ def test_telecom_reports_from_july_carry_the_new_units(tmp_path) -> None:
     assert halves[False] <= _old_communes() and halves[True] <= _new_units()
     assert len(halves[True]) == 28
     con.close()
+
+
+def test_enterprise_survey_closed_in_december_2025_carries_the_new_units(tmp_path) -> None:
+    from sources.enterprise.simulator import simulate
+
+    landing = tmp_path / "landing"
+    simulate(landing, date(2024, 1, 1), date(2025, 12, 31), scale=0.05, seed=7)
+    con, _ = stage_landing(tmp_path, "enterprise", landing)
+    assert con.execute(
+        "select count(*) from audit.quarantine where rule = 'code_not_valid_at_date'"
+    ).fetchone() == (0,)
+    halves = _codes_by_half(con, "select _file_date, unit_code from stg.enterprise_survey")
+    assert halves[False] <= _old_communes() and len(halves[False]) > 28
+    assert halves[True] <= _new_units() and len(halves[True]) <= 28
+    con.close()
