@@ -248,3 +248,21 @@ def test_enterprise_survey_closed_in_december_2025_carries_the_new_units(tmp_pat
     assert halves[False] <= _old_communes() and len(halves[False]) > 28
     assert halves[True] <= _new_units() and len(halves[True]) <= 28
     con.close()
+
+
+def test_population_extracts_from_september_2025_count_the_new_units(tmp_path) -> None:
+    con, _ = _staged_across(tmp_path, "population", scale=1.0)
+    halves = _codes_by_half(con, "select snapshot_date, unit_code from stg.population_age_band")
+    assert halves[False] <= _old_communes() and len(halves[False]) == 75
+    assert halves[True] <= _new_units() and len(halves[True]) == 28
+    rules = dict(con.execute("select rule, count(*) from audit.quarantine group by 1").fetchall())
+    assert "absurd_count" not in rules
+    # the same people on both sides: the province's residents within the register's growth
+    totals = dict(
+        con.execute(
+            "select snapshot_date, sum(residents) from stg.population_age_band group by 1"
+        ).fetchall()
+    )
+    june, september = totals[date(2025, 6, 30)], totals[date(2025, 9, 30)]
+    assert 1.0 <= september / june < 1.01
+    con.close()
