@@ -266,3 +266,11 @@ def test_population_extracts_from_september_2025_count_the_new_units(tmp_path) -
     june, september = totals[date(2025, 6, 30)], totals[date(2025, 9, 30)]
     assert 1.0 <= september / june < 1.01
     con.close()
+
+
+def test_health_lists_from_july_place_facilities_in_the_new_units(tmp_path) -> None:
+    con, _ = _staged_across(tmp_path, "health")
+    halves = _codes_by_half(con, "select snapshot_date, unit_code from stg.health_facility")
+    assert halves[False] <= _old_communes() and len(halves[False]) == 75
+    assert halves[True] <= _new_units() and len(halves[True]) == 28
+    con.close()
