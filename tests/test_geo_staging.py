@@ -274,3 +274,11 @@ def test_health_lists_from_july_place_facilities_in_the_new_units(tmp_path) -> N
     assert halves[False] <= _old_communes() and len(halves[False]) == 75
     assert halves[True] <= _new_units() and len(halves[True]) == 28
     con.close()
+
+
+def test_education_reports_from_july_place_institutions_in_the_new_units(tmp_path) -> None:
+    con, _ = _staged_across(tmp_path, "education")
+    halves = _codes_by_half(con, "select _file_date, unit_code from stg.education_institution")
+    assert halves[False] <= _old_communes() and len(halves[False]) == 75
+    assert halves[True] <= _new_units() and len(halves[True]) == 28
+    con.close()
