@@ -282,3 +282,13 @@ def test_education_reports_from_july_place_institutions_in_the_new_units(tmp_pat
     assert halves[False] <= _old_communes() and len(halves[False]) == 75
     assert halves[True] <= _new_units() and len(halves[True]) == 28
     con.close()
+
+
+def test_certificate_reports_from_july_name_the_residence_in_the_new_units(tmp_path) -> None:
+    con, _ = _staged_across(tmp_path, "certificates")
+    halves = _codes_by_half(
+        con, "select _file_date, unit_code from stg.certificates_certificate where unit_code <> ''"
+    )
+    assert halves[False] <= _old_communes() and len(halves[False]) > 28
+    assert halves[True] <= _new_units() and 0 < len(halves[True]) <= 28
+    con.close()
