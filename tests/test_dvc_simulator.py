@@ -462,6 +462,10 @@ def test_catalogue_from_july_names_the_new_agencies(across_change):
     committees = {f"{u}.00.00.H92" for u in crosswalk["new_code"]}
     assert set(provisions["MaDonVi"]) == set(departments) | committees
     assert provisions.select("MaDonVi", "MaTTHC").is_unique().all()
+    # the old system's last catalogue, under the old agencies, comes with a run across the change
+    before = read_table("provision", root / "dvc" / "catalogue" / "cungcap_20250630.csv")
+    old = agencies.filter(pl.col("valid_to") == "2025-06-30")["agency_code"]
+    assert set(before["MaDonVi"]) == set(old)
 
 
 def test_single_day_equals_range_day_after_the_change(across_change, tmp_path):

@@ -292,3 +292,14 @@ def test_certificate_reports_from_july_name_the_residence_in_the_new_units(tmp_p
     assert halves[False] <= _old_communes() and len(halves[False]) > 28
     assert halves[True] <= _new_units() and 0 < len(halves[True]) <= 28
     con.close()
+
+
+def test_household_counts_are_restated_in_the_new_units_on_the_change_day(tmp_path) -> None:
+    from sources.telecom.simulator import household_file
+
+    old = household_file(2025, 1.0, date(2025, 1, 15))
+    new = household_file(2025, 1.0, date(2025, 7, 1))
+    assert old.height == 75 and new.height == 28
+    assert set(new["MaXa"]) <= _new_units()
+    total = pl.col("SoHoGiaDinh").cast(pl.Int64).sum()
+    assert old.select(total).item() == new.select(total).item()

@@ -3,11 +3,12 @@
 Writes, below ``<landing_root>/dvc/``, the files the provincial system exports
 (layout and field names in ``constants.py``): one dossier file and one rating
 file per day, and one catalogue snapshot (procedures and provisions) dated on
-the last day simulated.
+the last day simulated (plus one dated 30/6/2025, under the old agencies, when
+the range runs across the change of 1/7/2025).
 
 The model, in short:
 
-- **World** (from the seed only): the 103 agencies of ``warehouse/reference``
+- **World** (from the seed only): the 103 agencies of ``warehouse/reference`` until 30/6/2025
   with a persistent "digital maturity" each (a district effect shared by the
   district's communes plus the agency's own, both from ``sources.geo`` which
   all simulators share, as are the commune sizes), a catalogue of about 350
@@ -27,6 +28,16 @@ The model, in short:
   that is a later day. A day's file therefore needs only the submissions of
   the ``LOOKBACK_DAYS`` before it, which makes ``simulate(d, d)`` write the
   same file for ``d`` as any range that contains ``d``.
+
+- **Geography** (``sources.geo``): the world stays the old communes and
+  agencies for every date (rates are continuous); a dossier carries the labels
+  of its filing day. From 1/7/2025: the successor agency (a department's city
+  department, a commune's new unit's People's Committee; a district's dossiers
+  go to the People's Committee of the applicant's new unit), ``MaXaChuHoSo``
+  the applicant's new unit (written for every date), and the city departments
+  also receive dossiers from the other 75 units of Cần Thơ
+  (``CITY_OUTSIDE_FACTOR`` times the area's, drawn from a generator of their
+  own). A catalogue snapshot from July names the new agencies.
 
 Only numpy and Polars are used; per-day loops run over days, never over
 records.
@@ -2896,8 +2907,8 @@ def simulate(
     """Write the ``dvc`` extract files for every day of ``start..end`` below ``<landing_root>/dvc/``.
 
     Files: ``hoso/YYYY/hoso_YYYYMMDD.jsonl`` (dossiers synchronised that day),
-    ``danhgia/YYYY/danhgia_YYYYMMDD.csv`` (ratings received that day), and one
-    catalogue snapshot dated ``end`` (``catalogue/thutuc_*.csv`` and
+    ``danhgia/YYYY/danhgia_YYYYMMDD.csv`` (ratings received that day), and the
+    catalogue snapshots of ``catalogue_days`` (``catalogue/thutuc_*.csv`` and
     ``catalogue/cungcap_*.csv``). Deterministic: the same seed gives the same
     bytes, and a day's files do not depend on the range they were written in.
     ``scale`` 1.0 is the province (about 640,000 dossiers a year).
@@ -2926,15 +2937,24 @@ def simulate(
         counts["files"] += _write_days(ratings, range(lo, hi + 1), root, "danhgia")
         counts["ratings"] += ratings.height
     counts["dossiers"] = len(distinct)
-    procedures, provisions = catalogue_frames(world, end)
     folder = root / "catalogue"
     folder.mkdir(parents=True, exist_ok=True)
-    procedures.write_csv(folder / f"thutuc_{_stamp(last)}.csv")
-    provisions.write_csv(folder / f"cungcap_{_stamp(last)}.csv")
-    counts["files"] += 2
+    for as_of in catalogue_days(start, end):
+        procedures, provisions = catalogue_frames(world, as_of)
+        procedures.write_csv(folder / f"thutuc_{as_of:%Y%m%d}.csv")
+        provisions.write_csv(folder / f"cungcap_{as_of:%Y%m%d}.csv")
+        counts["files"] += 2
     counts["procedures"] = procedures.height
     counts["provisions"] = provisions.height
     return counts
+
+
+def catalogue_days(start: date, end: date) -> list[date]:
+    """The days of the catalogue snapshots a run writes: ``end``, and the old system's last day
+    (30/6/2025, its agencies) when the range runs across the change."""
+    if start <= geo.LAST_OLD_DAY < end:
+        return [geo.LAST_OLD_DAY, end]
+    return [end]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -217,6 +217,15 @@ def household_file(year: int, scale: float, delivered: date | None = None) -> pl
     )
 
 
+def household_deliveries(start: date, end: date) -> list[tuple[int, date]]:
+    """(year counted, delivery day) of the household counts delivered in [start, end]: each
+    year's in January, and the year's count restated in the new units on 1/7/2025."""
+    month, day = c.HOUSEHOLD_DELIVERY
+    out = [(y, date(y, month, day)) for y in range(start.year, end.year + 1)]
+    out.append((geo.CHANGE_DATE.year, geo.CHANGE_DATE))
+    return sorted((y, d) for y, d in out if start <= d <= end)
+
+
 def _write(df: pl.DataFrame, path: Path, separator: str = ",", bom: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.write_csv(path, separator=separator, include_bom=bom)
@@ -228,14 +237,11 @@ def simulate(
     """Write the household counts and operators' reports delivered in [start, end]; return counts."""
     root = Path(landing_root) / c.SOURCE
     counts = {"files": 0, "household": 0, "coverage": 0}
-    month, day = c.HOUSEHOLD_DELIVERY
-    for year in range(start.year, end.year + 1):
-        delivered = date(year, month, day)
-        if start <= delivered <= end:
-            df = household_file(year, scale, delivered)
-            _write(df, root / "hogiadinh" / f"sohogiadinh_{year}_{delivered:%Y%m%d}.csv")
-            counts["files"] += 1
-            counts["household"] += df.height
+    for year, delivered in household_deliveries(start, end):
+        df = household_file(year, scale, delivered)
+        _write(df, root / "hogiadinh" / f"sohogiadinh_{year}_{delivered:%Y%m%d}.csv")
+        counts["files"] += 1
+        counts["household"] += df.height
     quarters = _quarter_ends(start, end)
     if not quarters:
         return counts
