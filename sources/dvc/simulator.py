@@ -1720,14 +1720,6 @@ class World:
     communes: tuple[str, ...]  # commune names (organisation names)
 
 
-def _read_reference() -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The simulated world's units and agencies: the 2024 ones, for every date (labels change)."""
-    return (
-        pl.DataFrame(list(geo.units(geo.LAST_OLD_DAY))),
-        pl.DataFrame(list(geo.agencies(geo.LAST_OLD_DAY))),
-    )
-
-
 def _agency_table() -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Agencies with district, maturity and share of the dossier volume.
 
@@ -1738,7 +1730,9 @@ def _agency_table() -> tuple[pl.DataFrame, tuple[str, ...]]:
     leading and lagging districts) + the agency's own (its shared maturity,
     scaled to unit variance).
     """
-    units, agencies = _read_reference()
+    # the simulated world: the 2024 units and agencies, for every date (records relabel them)
+    units = pl.DataFrame(list(geo.units(geo.LAST_OLD_DAY)))
+    agencies = pl.DataFrame(list(geo.agencies(geo.LAST_OLD_DAY)))
     unit_info = units.select("unit_code", "unit_type_vi", "district_code", "name_vi")
     df = agencies.join(unit_info, on="unit_code", how="left", maintain_order="left")
     districts = sorted(
