@@ -343,3 +343,135 @@ def test_rejects_bad_arguments(tmp_path):
         simulate(tmp_path, date(2025, 1, 2), date(2025, 1, 1))
     with pytest.raises(ValueError):
         simulate(tmp_path, date(2025, 1, 1), date(2025, 1, 1), scale=0)
+
+
+# --- the change of 1/7/2025: the same world, the labels of the record's date ----------------
+
+CHANGE_START, CHANGE_END = date(2025, 6, 2), date(2025, 7, 27)  # four weeks each side
+
+
+@pytest.fixture(scope="module")
+def across_change(tmp_path_factory) -> tuple[Path, pl.DataFrame]:
+    root = tmp_path_factory.mktemp("change")
+    simulate(root, CHANGE_START, CHANGE_END, scale=SCALE, seed=190)
+    frames = [
+        _read_jsonl(root / "dvc" / "hoso" / "2025" / f"hoso_{_stamp(day)}.jsonl")
+        for day in _days(CHANGE_START, CHANGE_END)
+    ]
+    records = pl.concat(frames).with_columns(
+        submitted=pl.col("NgayNopHoSo").str.slice(0, 8).str.to_date("%Y%m%d")
+    )
+    return root, records
+
+
+def _valid_on(kind: str, code_column: str, frame: pl.DataFrame) -> pl.Series:
+    """Whether each row's code is valid in the reference on its submission date."""
+    table = "admin_units.csv" if kind == "unit" else "agencies.csv"
+    key = "unit_code" if kind == "unit" else "agency_code"
+    ref = pl.read_csv(REFERENCE_DIR / table, infer_schema=False).select(
+        pl.col(key).alias(code_column),
+        pl.col("valid_from").str.to_date(),
+        pl.col("valid_to").str.to_date(),
+    )
+    rows = frame.select(code_column, "submitted").with_row_index("_i")
+    ok = (
+        rows.join(ref, on=code_column, how="left")
+        .group_by("_i")
+        .agg(
+            (
+                (pl.col("submitted") >= pl.col("valid_from"))
+                & (pl.col("valid_to").is_null() | (pl.col("submitted") <= pl.col("valid_to")))
+            )
+            .fill_null(False)
+            .any()
+        )
+        .sort("_i")
+    )
+    return ok["submitted"]
+
+
+def test_codes_are_those_of_the_submission_date(across_change):
+    _, records = across_change
+    assert _valid_on("agency", "DonViXuLy", records).all()
+    assert _valid_on("unit", "MaXaChuHoSo", records).all()
+    july = records.filter(pl.col("submitted") >= date(2025, 7, 1))
+    assert july.height > 0
+    assert july["DonViXuLy"].str.ends_with(".H92").all()
+    assert july["MaHoSo"].str.starts_with(july["DonViXuLy"]).all()
+    old = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False).filter(
+        pl.col("valid_to") == "2025-06-30"
+    )
+    new = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False).filter(
+        pl.col("valid_from") == "2025-07-01"
+    )
+    only_old = set(old["unit_code"]) - set(new["unit_code"])
+    assert not set(july["MaXaChuHoSo"]) & only_old  # no 2024-only unit code from July
+    # a new agency's dossier numbers stay unique although several old agencies feed it
+    first = july.unique("MaHoSo", keep="first")
+    assert first.group_by("MaHoSo").len()["len"].max() == 1
+
+
+def test_rates_are_continuous_across_the_change(across_change):
+    """T02's online share in the plan's area: June and July within noise."""
+    _, records = across_change
+    units = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False)
+    area = units.filter(pl.col("plan_area_code") == "93")["unit_code"]
+    dossiers = records.unique("MaHoSo", keep="first").filter(pl.col("MaXaChuHoSo").is_in(area))
+    share = (
+        dossiers.group_by(month=pl.col("submitted").dt.month())
+        .agg(online=(pl.col("KenhThucHien") == "2").mean(), n=pl.len())
+        .sort("month")
+    )
+    june, july = share.filter(pl.col("month") == 6), share.filter(pl.col("month") == 7)
+    assert june["n"][0] > 500 and abs(june["n"][0] - july["n"][0]) / june["n"][0] < 0.2
+    assert abs(june["online"][0] - july["online"][0]) < 0.05
+
+
+def test_city_departments_serve_the_whole_city_from_july(across_change):
+    _, records = across_change
+    units = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False)
+    outside = units.filter(
+        (pl.col("province_code") == "92")
+        & (pl.col("admin_level") == "commune")
+        & (pl.col("plan_area_code").is_null())
+    )["unit_code"]
+    dossiers = records.unique("MaHoSo", keep="first")
+    june = dossiers.filter(pl.col("submitted") < date(2025, 7, 1))
+    july = dossiers.filter(pl.col("submitted") >= date(2025, 7, 1))
+    assert not june["MaXaChuHoSo"].is_in(outside).any()
+    city = july.filter(pl.col("DonViXuLy").str.starts_with("000."))
+    from_outside = city["MaXaChuHoSo"].is_in(outside)
+    assert 1.5 < from_outside.sum() / (~from_outside).sum() < 2.6  # about twice the area's
+    assert (
+        not july.filter(~pl.col("DonViXuLy").str.starts_with("000."))["MaXaChuHoSo"]
+        .is_in(outside)
+        .any()
+    )
+
+
+def test_catalogue_from_july_names_the_new_agencies(across_change):
+    root, _ = across_change
+    provisions = read_table(
+        "provision", root / "dvc" / "catalogue" / f"cungcap_{_stamp(CHANGE_END)}.csv"
+    )
+    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False)
+    crosswalk = pl.read_csv(REFERENCE_DIR / "crosswalk_2025.csv", infer_schema=False)
+    departments = agencies.filter(
+        (pl.col("valid_from") == "2025-07-01") & (pl.col("agency_level") == "province")
+    )["agency_code"]
+    committees = {f"{u}.00.00.H92" for u in crosswalk["new_code"]}
+    assert set(provisions["MaDonVi"]) == set(departments) | committees
+    assert provisions.select("MaDonVi", "MaTTHC").is_unique().all()
+    # the old system's last catalogue, under the old agencies, comes with a run across the change
+    before = read_table("provision", root / "dvc" / "catalogue" / "cungcap_20250630.csv")
+    old = agencies.filter(pl.col("valid_to") == "2025-06-30")["agency_code"]
+    assert set(before["MaDonVi"]) == set(old)
+
+
+def test_single_day_equals_range_day_after_the_change(across_change, tmp_path):
+    root, _ = across_change
+    day = date(2025, 7, 9)
+    simulate(tmp_path, day, day, scale=SCALE, seed=190)
+    for kind, ext in (("hoso", "jsonl"), ("danhgia", "csv")):
+        rel = Path("dvc") / kind / f"{day.year}" / f"{kind}_{_stamp(day)}.{ext}"
+        assert (tmp_path / rel).read_bytes() == (root / rel).read_bytes()

@@ -437,9 +437,10 @@ def simulate(
             rng = np.random.default_rng(
                 [seed, k, window_end.year, window_end.month, window_end.day]
             )
-            export = with_defects(
-                as_export(report_rows(mine, window_start, window_end), issuer), rng
-            )
+            # the residence as the issuer's register names it on the file's day
+            stamp = start if window_start is None else window_end
+            export = as_export(report_rows(mine, window_start, window_end), issuer)
+            export = with_defects(geo.relabel_communes(export, stamp, "MaXaThuongTru"), rng)
             write_report(root / issuer / name, export, issuer)
             written[dataset] += export.height
     return written

@@ -10,6 +10,11 @@ that some units meet their target and others do not. A few files are state
 secrets (never handled on the network); a few rows are broken the way real
 exports are (unknown agency, impossible date, negative count, ...).
 
+From 1/7/2025 a file opened carries the agency of that day (``geo``): a
+department's successor, the People's Committee of a commune's new unit; the
+district People's Committees open no more files. A file keeps the agency (and
+code) of the day it was opened for its whole life.
+
 The files opened in a month are the same whatever range is asked for (the
 random stream of a month depends only on the seed and the month), so the
 same seed and range give byte-identical files.
@@ -158,7 +163,7 @@ def login_suffix(agency: dict) -> str:
 @cache
 def agencies(seed: int) -> tuple[Agencies, tuple[str, ...], tuple[str, ...]]:
     """The agencies with their rates, and the officer pool (names, logins) they draw from."""
-    rows = list(geo.agencies())
+    rows = list(geo.agencies(geo.LAST_OLD_DAY))
     population = {cm.code: cm.population for cm in geo.communes()}
     mean_pop = sum(population.values()) / len(population)
     rng = np.random.default_rng([seed, 6, 0])
@@ -291,8 +296,38 @@ def history(seed: int, first: date, last: date, scale: float) -> pl.DataFrame:
             opened_in(seed, year, month, scale).with_columns(pl.lit(month).alias("month"))
         )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    files = pl.concat(frames)
-    return files.with_columns((pl.int_range(pl.len()).over("agency_idx", "year") + 1).alias("seq"))
+    files = labelled(pl.concat(frames), seed)
+    return files.with_columns((pl.int_range(pl.len()).over("agency_code", "year") + 1).alias("seq"))
+
+
+def labelled(files: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """The agency (code and name) each work file carries: the one of its opening day.
+
+    From 1/7/2025 a department's files are its successor's and a commune People's
+    Committee's the new unit's; the district People's Committees open no more files.
+    """
+    ag, _, _ = agencies(seed)
+    names = {a["agency_code"]: a["name_vi"] for a in geo.agencies()}
+    successor = [geo.agency_successors()[code] for code in ag.codes]
+    frame = pl.DataFrame(
+        {
+            "agency_idx": np.arange(len(ag.codes)),
+            "_own": ag.codes,
+            "_own_name": ag.names,
+            "_next": successor,
+            "_next_name": [names.get(code, "") for code in successor],
+        }
+    )
+    new = pl.col("opened") >= datetime.combine(geo.CHANGE_DATE, time())
+    return (
+        files.join(frame, on="agency_idx", how="left", maintain_order="left")
+        .filter(~new | (pl.col("_next") != ""))
+        .with_columns(
+            agency_code=pl.when(new).then("_next").otherwise("_own"),
+            agency_name=pl.when(new).then("_next_name").otherwise("_own_name"),
+        )
+        .drop("_own", "_own_name", "_next", "_next_name")
+    )
 
 
 def end_of_month(first: date) -> date:
@@ -329,17 +364,13 @@ def lookups(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def report_rows(files: pl.DataFrame, seed: int, month_first: date) -> pl.DataFrame:
     """The month's report: files opened or closed in the month, in their state at the month's end."""
-    agency_frame, officer_frame = lookups(seed)
+    _, officer_frame = lookups(seed)
     start = datetime.combine(month_first, time())
     stop = datetime.combine(end_of_month(month_first) + timedelta(days=1), time())
-    in_month = (
-        files.filter(
-            pl.col("opened").is_between(start, stop, closed="left")
-            | pl.col("closed").is_between(start, stop, closed="left")
-        )
-        .join(agency_frame, on="agency_idx", how="left", maintain_order="left")
-        .join(officer_frame, on="officer", how="left", maintain_order="left")
-    )
+    in_month = files.filter(
+        pl.col("opened").is_between(start, stop, closed="left")
+        | pl.col("closed").is_between(start, stop, closed="left")
+    ).join(officer_frame, on="officer", how="left", maintain_order="left")
     is_closed = pl.col("closed") < stop
     return in_month.select(
         pl.format(

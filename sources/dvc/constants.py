@@ -73,6 +73,7 @@ DOSSIER_SCALAR_FIELDS = [
     "NgayTuChoi",
     "TrangThaiHoSo",
     "DonViXuLy",  # handling agency code
+    "MaXaChuHoSo",  # GSO code of the ward/commune of the applicant's address (2025 record)
     "HinhThuc",  # 0 not requested, 1 result at the office, 2 by post, 3 online
     "TaiKhoanDuocXacThucVoiVNeID",  # 1 applicant account authenticated with VNeID, 0 not
     "HoSoCoThanhPhanSoHoa",  # 1 has digitised components

@@ -3,11 +3,12 @@
 Writes, below ``<landing_root>/dvc/``, the files the provincial system exports
 (layout and field names in ``constants.py``): one dossier file and one rating
 file per day, and one catalogue snapshot (procedures and provisions) dated on
-the last day simulated.
+the last day simulated (plus one dated 30/6/2025, under the old agencies, when
+the range runs across the change of 1/7/2025).
 
 The model, in short:
 
-- **World** (from the seed only): the 103 agencies of ``warehouse/reference``
+- **World** (from the seed only): the 103 agencies of ``warehouse/reference`` until 30/6/2025
   with a persistent "digital maturity" each (a district effect shared by the
   district's communes plus the agency's own, both from ``sources.geo`` which
   all simulators share, as are the commune sizes), a catalogue of about 350
@@ -27,6 +28,16 @@ The model, in short:
   that is a later day. A day's file therefore needs only the submissions of
   the ``LOOKBACK_DAYS`` before it, which makes ``simulate(d, d)`` write the
   same file for ``d`` as any range that contains ``d``.
+
+- **Geography** (``sources.geo``): the world stays the old communes and
+  agencies for every date (rates are continuous); a dossier carries the labels
+  of its filing day. From 1/7/2025: the successor agency (a department's city
+  department, a commune's new unit's People's Committee; a district's dossiers
+  go to the People's Committee of the applicant's new unit), ``MaXaChuHoSo``
+  the applicant's new unit (written for every date), and the city departments
+  also receive dossiers from the other 75 units of Cần Thơ
+  (``CITY_OUTSIDE_FACTOR`` times the area's, drawn from a generator of their
+  own). A catalogue snapshot from July names the new agencies.
 
 Only numpy and Polars are used; per-day loops run over days, never over
 records.
@@ -91,6 +102,25 @@ DEPARTMENT_WEIGHT = {
 }
 
 DISTRICT_SPREAD = 1.2  # district maturity effects range over [-1.2, 1.2]
+# From 1/7/2025 the city's departments serve the whole of Cần Thơ: dossiers from the other 75
+# new units, this many times the area's own volume at the departments (counted in no plan row).
+CITY_OUTSIDE_FACTOR = 2.0
+_CHANGE_DAY = geo.CHANGE_DATE.toordinal()
+_NEW_LABELS = 200  # label index of the first agency of the new geography (old ones: agency_i)
+
+
+@cache
+def _new_agency_codes() -> tuple[str, ...]:
+    """The agencies from 1/7/2025, in reference order (label ``_NEW_LABELS + i``)."""
+    return tuple(a["agency_code"] for a in geo.agencies(geo.CHANGE_DATE))
+
+
+def _label_codes(world: World) -> dict[int, str]:
+    """Label index -> the agency code a record writes (old agencies, then the new ones)."""
+    codes = dict(enumerate(world.agencies["agency_code"].to_list()))
+    codes.update({_NEW_LABELS + i: a for i, a in enumerate(_new_agency_codes())})
+    return codes
+
 
 # Logistic rate models: (intercept, maturity coefficient, trend coefficient per year).
 RATE_ONLINE = (1.1, 0.75, 1.25)  # online filing of a full-process procedure (T02)
@@ -1690,17 +1720,6 @@ class World:
     communes: tuple[str, ...]  # commune names (organisation names)
 
 
-def _read_reference() -> tuple[pl.DataFrame, pl.DataFrame]:
-    # the 2024 units and their agencies, until the simulator follows the change of 1/7/2025
-    units = pl.read_csv(REFERENCE_DIR / "admin_units.csv", infer_schema=False).filter(
-        pl.col("valid_from") < "2025-07-01"
-    )
-    agencies = pl.read_csv(REFERENCE_DIR / "agencies.csv", infer_schema=False).filter(
-        pl.col("valid_from") < "2025-07-01"
-    )
-    return units, agencies
-
-
 def _agency_table() -> tuple[pl.DataFrame, tuple[str, ...]]:
     """Agencies with district, maturity and share of the dossier volume.
 
@@ -1711,7 +1730,9 @@ def _agency_table() -> tuple[pl.DataFrame, tuple[str, ...]]:
     leading and lagging districts) + the agency's own (its shared maturity,
     scaled to unit variance).
     """
-    units, agencies = _read_reference()
+    # the simulated world: the 2024 units and agencies, for every date (records relabel them)
+    units = pl.DataFrame(list(geo.units(geo.LAST_OLD_DAY)))
+    agencies = pl.DataFrame(list(geo.agencies(geo.LAST_OLD_DAY)))
     unit_info = units.select("unit_code", "unit_type_vi", "district_code", "name_vi")
     df = agencies.join(unit_info, on="unit_code", how="left", maintain_order="left")
     districts = sorted(
@@ -1953,11 +1974,27 @@ class _Arrays:
     fee: np.ndarray
     business: np.ndarray
     organisation: np.ndarray
+    province_provs: np.ndarray  # provisions of the provincial departments
+    province_p: np.ndarray  # their draw probabilities (summing to 1)
+    province_share: float  # their share of all dossiers
+    agency_commune: np.ndarray  # a commune PC's commune (index in geo.communes()), else -1
+    agency_level: np.ndarray  # 0 commune, 1 district, 2 province
+    agency_district: np.ndarray  # a district PC's district code, else ''
+    commune_cum: np.ndarray  # cumulative population shares of the communes (province-wide)
+    successor_label: np.ndarray  # per agency: the label of its successor from 1/7/2025, else -1
+    commune_label: np.ndarray  # per commune: the label of its new unit's People's Committee
 
     @classmethod
     def of(cls, world: World) -> _Arrays:
         pv, pr, ag = world.provisions, world.procedures, world.agencies
         p = pv["p"].to_numpy()
+        level = ag["agency_level"].replace_strict(
+            {"commune": 0, "district": 1, "province": 2}, return_dtype=pl.Int8
+        )
+        on_province = level.to_numpy()[pv["agency_i"].to_numpy()] == 2
+        province_provs = np.flatnonzero(on_province)
+        index = {cm.code: i for i, cm in enumerate(geo.communes())}
+        population = np.array([cm.population for cm in geo.communes()], dtype=float)
         return cls(
             p / p.sum(),
             pv["agency_i"].to_numpy(),
@@ -1969,14 +2006,64 @@ class _Arrays:
             pr["fee"].to_numpy(),
             pr["business"].to_numpy(),
             pr["organisation"].to_numpy(),
+            province_provs,
+            p[province_provs] / p[province_provs].sum(),
+            float(p[province_provs].sum() / p.sum()),
+            np.array([index.get(u, -1) for u in ag["unit_code"].to_list()]),
+            level.to_numpy(),
+            np.array(
+                [
+                    d if lv == "district" else ""
+                    for d, lv in zip(ag["district"], ag["agency_level"], strict=True)
+                ]
+            ),
+            np.cumsum(population) / population.sum(),
+            np.array([_label_of(geo.agency_successors()[a]) for a in ag["agency_code"]]),
+            np.array(
+                [_label_of(geo.commune_agency_code(geo.new_code(cm.code))) for cm in geo.communes()]
+            ),
         )
 
 
-def _daily_count(rng: np.random.Generator, world: World, day: int) -> int:
+def _label_of(new_agency_code: str) -> int:
+    """The label index of an agency of the new geography (-1 for none)."""
+    if not new_agency_code:
+        return -1
+    return _NEW_LABELS + _new_agency_codes().index(new_agency_code)
+
+
+def _daily_mean(world: World, day: int) -> float:
     t = (day - TREND_ORIGIN.toordinal()) / 365.0
     growth = 0.95 + 0.1 * min(max(t, 0.0), 1.0)
-    mean = DOSSIERS_PER_YEAR * world.scale / _WEIGHT_PER_YEAR * day_weight(day) * growth
-    return int(rng.poisson(mean))
+    return DOSSIERS_PER_YEAR * world.scale / _WEIGHT_PER_YEAR * day_weight(day) * growth
+
+
+def _daily_count(rng: np.random.Generator, world: World, day: int) -> int:
+    return int(rng.poisson(_daily_mean(world, day)))
+
+
+def _applicant_communes(
+    rng: np.random.Generator, arrays: _Arrays, agency: np.ndarray
+) -> np.ndarray:
+    """The commune (index in ``geo.communes()``) of each applicant's address.
+
+    A commune's People's Committee: its own commune; a district's: one of the
+    district's communes, by population; a provincial department: any commune, by
+    population. Drawn from a generator of its own, so the other draws stay as they were.
+    """
+    u = rng.random(len(agency))
+    anywhere = np.minimum(
+        np.searchsorted(arrays.commune_cum, u, side="right"), len(arrays.commune_cum) - 1
+    )
+    out = np.where(arrays.agency_level[agency] == 0, arrays.agency_commune[agency], anywhere)
+    districts = arrays.agency_district[agency]
+    for d in np.unique(districts[arrays.agency_level[agency] == 1]):
+        members = np.array([i for i, cm in enumerate(geo.communes()) if cm.district_code == d])
+        weights = np.diff(np.r_[0.0, arrays.commune_cum])[members]
+        cum = np.cumsum(weights) / weights.sum()
+        mask = districts == d
+        out[mask] = members[np.minimum(np.searchsorted(cum, u[mask], side="right"), len(cum) - 1)]
+    return out
 
 
 def _draw_applicants(
@@ -2140,6 +2227,44 @@ def submissions_of_day(
     """
     rng = np.random.default_rng([world.seed, day])
     n = _daily_count(rng, world, day)
+    prov = rng.choice(len(arrays.prov_p), size=n, p=arrays.prov_p)
+    cols = _dossier_lives(rng, world, arrays, cal, day, prov)
+    cols["outside_i"] = np.full(n, -1, dtype=np.int64)
+    if day >= _CHANGE_DAY:  # the city's departments: applicants from the whole city
+        city = np.random.default_rng([world.seed, day, int(geo.CITY_CODE)])
+        mean = CITY_OUTSIDE_FACTOR * _daily_mean(world, day) * arrays.province_share
+        extra_prov = arrays.province_provs[
+            city.choice(
+                len(arrays.province_provs), size=int(city.poisson(mean)), p=arrays.province_p
+            )
+        ]
+        extra = _dossier_lives(city, world, arrays, cal, day, extra_prov)
+        extra["applicant_key"] = extra["applicant_key"] + world.citizens + world.companies
+        extra["outside_i"] = city.integers(0, len(geo.city_units_outside_area()), len(extra_prov))
+        cols = {k: np.concatenate([v, extra[k]]) for k, v in cols.items()}
+    where = np.random.default_rng([world.seed, day, int(geo.PROVINCE_CODE)])
+    cols["applicant_commune_i"] = _applicant_communes(where, arrays, cols["agency_i"])
+    label = cols["agency_i"]
+    if day >= _CHANGE_DAY:  # the successor, or the People's Committee of the applicant's new unit
+        successor = arrays.successor_label[label]
+        label = np.where(
+            successor >= 0, successor, arrays.commune_label[cols["applicant_commune_i"]]
+        )
+    cols["label_i"] = label
+    cols["seq"] = sequence_numbers(label, cols["ts_sub"])
+    return cols
+
+
+def _dossier_lives(
+    rng: np.random.Generator,
+    world: World,
+    arrays: _Arrays,
+    cal: Calendar,
+    day: int,
+    prov: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The whole life of the dossiers submitted on ``day`` for the provisions ``prov``."""
+    n = len(prov)
     t = float(np.clip((day - TREND_ORIGIN.toordinal()) / 365.0, -2.0, 2.0))
     working = is_working_day(day)
     saturday = date.fromordinal(day).weekday() == 5 and day not in holidays(
@@ -2147,7 +2272,6 @@ def submissions_of_day(
     )
     closed = not working and not saturday  # Sunday or holiday
 
-    prov = rng.choice(len(arrays.prov_p), size=n, p=arrays.prov_p)
     agency = arrays.prov_agency[prov]
     proc = arrays.prov_proc[prov]
     m = arrays.maturity[agency]
@@ -2209,7 +2333,6 @@ def submissions_of_day(
     received = ~refused
     return {
         "sub_day": np.full(n, day, dtype=np.int64),
-        "seq": sequence_numbers(agency, sub_clock),
         "agency_i": agency,
         "proc_i": proc,
         "applicant_type": applicant_type,
@@ -2438,6 +2561,29 @@ def _first_document() -> pl.Expr:
     )
 
 
+def _with_labels(world: World, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add what a record carries for the date of its submission (``sub_day``).
+
+    ``agency_code``: the handling agency (its successor from 1/7/2025, a district's
+    People's Committee then being the applicant's new unit's); ``applicant_unit``:
+    the GSO code of the applicant's commune (the new unit's from 1/7/2025; one of
+    the city's other units for the departments' applicants from outside the area).
+    """
+    old = [cm.code for cm in geo.communes()]
+    codes = _label_codes(world)
+    unit = (
+        pl.when(pl.col("outside_i") >= 0)
+        .then(_lookup("outside_i", geo.city_units_outside_area()))
+        .when(pl.col("sub_day") >= _CHANGE_DAY)
+        .then(_lookup("applicant_commune_i", [geo.new_code(x) for x in old]))
+        .otherwise(_lookup("applicant_commune_i", old))
+    )
+    return frame.with_columns(
+        applicant_unit=unit,
+        agency_code=pl.col("label_i").replace_strict(codes, return_dtype=pl.String),
+    )
+
+
 def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     """The records synced on days ``first..last``: first sendings and re-sendings at the end of handling."""
     in_range = pl.col("sync_day").is_between(first, last)
@@ -2459,7 +2605,7 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
     )
     uid = (
         (records["sub_day"].to_numpy().astype(np.uint64) << np.uint64(24))
-        | (records["agency_i"].to_numpy().astype(np.uint64) << np.uint64(14))
+        | (records["label_i"].to_numpy().astype(np.uint64) << np.uint64(14))
         | records["seq"].to_numpy().astype(np.uint64)
     )
     file_ids = {
@@ -2497,12 +2643,7 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
         .with_row_index("proc_i")
         .with_columns(pl.col("proc_i").cast(pl.Int64))
     )
-    agencies = (
-        world.agencies.select("agency_code")
-        .with_row_index("agency_i")
-        .with_columns(pl.col("agency_i").cast(pl.Int64))
-    )
-    records = records.join(procs, on="proc_i", how="left").join(agencies, on="agency_i", how="left")
+    records = _with_labels(world, records.join(procs, on="proc_i", how="left"))
     status = pl.col("status")
     received = ~status.is_in(list(c.NOT_RECEIVED_STATUSES))
     ended = status.is_in([7, 8, *c.FINISHED_STATUSES])
@@ -2534,7 +2675,9 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
             else pl.lit("Bản sao điện tử ") + pl.col("result_name"),
             MaGiayToKetQua=pl.concat_str(
                 [
-                    pl.lit("KQ.H93."),
+                    pl.when(pl.col("sub_day") >= _CHANGE_DAY)
+                    .then(pl.lit(f"KQ.H{geo.CITY_CODE}."))
+                    .otherwise(pl.lit(f"KQ.H{geo.PROVINCE_CODE}.")),
                     sub_date.dt.strftime("%Y"),
                     pl.lit("."),
                     pl.col(f"res{j}").cast(pl.String).str.zfill(12),
@@ -2542,7 +2685,9 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
             ),
             DuongDanTepTinKetQua=pl.concat_str(
                 [
-                    pl.lit("https://dichvucong.haugiang.gov.vn/ketqua/"),
+                    pl.when(pl.col("sub_day") >= _CHANGE_DAY)
+                    .then(pl.lit("https://dichvucong.cantho.gov.vn/ketqua/"))
+                    .otherwise(pl.lit("https://dichvucong.haugiang.gov.vn/ketqua/")),
                     sub_date.dt.strftime("%Y/%m/"),
                     pl.col(f"res{j}").cast(pl.String).str.zfill(12),
                     pl.lit(".pdf"),
@@ -2573,6 +2718,7 @@ def _dossier_records(world: World, dossiers: pl.DataFrame, first: int, last: int
         NgayTuChoi=_date_text("ts_refuse", status == 3),
         TrangThaiHoSo=status.cast(pl.Int64),
         DonViXuLy="agency_code",
+        MaXaChuHoSo="applicant_unit",
         HinhThuc=pl.col("form").cast(pl.Int64),
         TaiKhoanDuocXacThucVoiVNeID=pl.col("vneid").cast(pl.Int64),
         HoSoCoThanhPhanSoHoa=pl.col("digitised_any").cast(pl.Int64),
@@ -2614,14 +2760,9 @@ def _empty_dossier_frame() -> pl.DataFrame:
 
 def _rating_records(world: World, dossiers: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     """Ratings received on days ``first..last``."""
-    agencies = (
-        world.agencies.select("agency_code")
-        .with_row_index("agency_i")
-        .with_columns(pl.col("agency_i").cast(pl.Int64))
-    )
     rated = dossiers.filter(pl.col("rated") & pl.col("rating_day").is_between(first, last))
     return (
-        rated.join(agencies, on="agency_i", how="left")
+        _with_labels(world, rated)
         .select(
             MaHoSo=pl.concat_str(
                 [
@@ -2669,15 +2810,55 @@ def catalogue_frames(world: World, as_of: date) -> tuple[pl.DataFrame, pl.DataFr
         )
     )
     full = pl.col("full_day") <= day
+    provisions = provisions.with_columns(
+        MucDo=pl.when(full).then(4).otherwise(pl.col("pre_level")).cast(pl.Int64),
+        full_ts=pl.when(full).then(pl.col("full_ts")).otherwise(None),
+    )
+    if as_of >= geo.CHANGE_DATE:
+        provisions = _successor_provisions(world, provisions)
     provisions = provisions.select(
         MaDonVi="agency_code",
         MaTTHC="MaTTHC",
-        MucDo=pl.when(full).then(4).otherwise(pl.col("pre_level")).cast(pl.Int64),
-        NgayCungCapToanTrinh=pl.when(full)
-        .then(pl.from_epoch(pl.col("full_ts"), time_unit="s").dt.strftime(c.DATE_FORMAT))
-        .otherwise(None),
+        MucDo="MucDo",
+        NgayCungCapToanTrinh=pl.from_epoch(pl.col("full_ts"), time_unit="s").dt.strftime(
+            c.DATE_FORMAT
+        ),
     ).sort("MaDonVi", "MaTTHC")
     return procedures, provisions
+
+
+def _successor_provisions(world: World, provisions: pl.DataFrame) -> pl.DataFrame:
+    """The provisions under the agencies of 1/7/2025: each old agency's go to its successor (a
+    district's to the People's Committees of the new units its communes went into). A new
+    agency offers a procedure at the lowest level any of its predecessors did, full-process
+    from the day the last of them was (so a dossier's procedure level stays what it was)."""
+    arrays = _Arrays.of(world)
+    codes = _label_codes(world)
+    pairs = []
+    for i, succ in enumerate(arrays.successor_label):
+        if succ >= 0:
+            pairs.append((i, codes[int(succ)]))
+        else:  # a district: the new units of its communes
+            district = arrays.agency_district[i]
+            for j, cm in enumerate(geo.communes()):
+                if cm.district_code == district:
+                    pairs.append((i, codes[int(arrays.commune_label[j])]))
+    successors = pl.DataFrame(
+        {"agency_i": [i for i, _ in pairs], "successor": [a for _, a in pairs]},
+        schema={"agency_i": pl.Int64, "successor": pl.String},
+    ).unique()
+    return (
+        provisions.join(successors, on="agency_i", how="inner")
+        .group_by("successor", "MaTTHC")
+        .agg(
+            pl.col("MucDo").min(),
+            pl.when(pl.col("full_ts").is_null().any())
+            .then(None)
+            .otherwise(pl.col("full_ts").max())
+            .alias("full_ts"),
+        )
+        .rename({"successor": "agency_code"})
+    )
 
 
 # --- writing -------------------------------------------------------------------
@@ -2720,8 +2901,8 @@ def simulate(
     """Write the ``dvc`` extract files for every day of ``start..end`` below ``<landing_root>/dvc/``.
 
     Files: ``hoso/YYYY/hoso_YYYYMMDD.jsonl`` (dossiers synchronised that day),
-    ``danhgia/YYYY/danhgia_YYYYMMDD.csv`` (ratings received that day), and one
-    catalogue snapshot dated ``end`` (``catalogue/thutuc_*.csv`` and
+    ``danhgia/YYYY/danhgia_YYYYMMDD.csv`` (ratings received that day), and the
+    catalogue snapshots of ``catalogue_days`` (``catalogue/thutuc_*.csv`` and
     ``catalogue/cungcap_*.csv``). Deterministic: the same seed gives the same
     bytes, and a day's files do not depend on the range they were written in.
     ``scale`` 1.0 is the province (about 640,000 dossiers a year).
@@ -2750,15 +2931,24 @@ def simulate(
         counts["files"] += _write_days(ratings, range(lo, hi + 1), root, "danhgia")
         counts["ratings"] += ratings.height
     counts["dossiers"] = len(distinct)
-    procedures, provisions = catalogue_frames(world, end)
     folder = root / "catalogue"
     folder.mkdir(parents=True, exist_ok=True)
-    procedures.write_csv(folder / f"thutuc_{_stamp(last)}.csv")
-    provisions.write_csv(folder / f"cungcap_{_stamp(last)}.csv")
-    counts["files"] += 2
+    for as_of in catalogue_days(start, end):
+        procedures, provisions = catalogue_frames(world, as_of)
+        procedures.write_csv(folder / f"thutuc_{as_of:%Y%m%d}.csv")
+        provisions.write_csv(folder / f"cungcap_{as_of:%Y%m%d}.csv")
+        counts["files"] += 2
     counts["procedures"] = procedures.height
     counts["provisions"] = provisions.height
     return counts
+
+
+def catalogue_days(start: date, end: date) -> list[date]:
+    """The days of the catalogue snapshots a run writes: ``end``, and the old system's last day
+    (30/6/2025, its agencies) when the range runs across the change."""
+    if start <= geo.LAST_OLD_DAY < end:
+        return [geo.LAST_OLD_DAY, end]
+    return [end]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

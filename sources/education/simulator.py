@@ -121,7 +121,7 @@ def institutions() -> list[Institution]:
                         cm.population * share / n,
                     )
                 )
-    districts = [u for u in geo.units() if u["admin_level"] == "district"]
+    districts = [u for u in geo.units(geo.LAST_OLD_DAY) if u["admin_level"] == "district"]
     for d in districts:
         communes = [cm for cm in geo.communes() if cm.district_code == d["unit_code"]]
         people = sum(cm.population for cm in communes)
@@ -213,7 +213,7 @@ def institution_rows(
                 inst.name,
                 inst.level_vi,
                 inst.ownership_vi,
-                inst.commune,
+                geo.unit_code_on(inst.commune, when),  # the new unit's code from 1/7/2025
                 shown,
                 year,
                 term,
@@ -227,7 +227,7 @@ def institution_rows(
             "Trường Trung cấp Kinh tế - Kỹ thuật",
             "Trung cấp",
             "Công lập",
-            insts[0].commune,
+            geo.unit_code_on(insts[0].commune, when),
             "",
             year,
             term,

@@ -297,7 +297,8 @@ def simulate(
     pool = _pool(scale, seed)
     for year in years:
         delivered = date(year, month, day)
-        df = survey_rows(pool, year, seed)
+        # the survey is closed on its delivery day: the head office's commune of that day
+        df = geo.relabel_communes(survey_rows(pool, year, seed), delivered, "MaXa")
         path = (
             Path(landing_root)
             / c.SOURCE

@@ -79,7 +79,7 @@ def facilities(seed: int) -> list[Facility]:
         Facility(f"930{k + 60:02d}", name, "Bệnh viện", "Tư nhân", commune)
         for k, (name, commune) in enumerate(PRIVATE_HOSPITALS)
     ]
-    districts = [u for u in geo.units() if u["admin_level"] == "district"]
+    districts = [u for u in geo.units(geo.LAST_OLD_DAY) if u["admin_level"] == "district"]
     for k, d in enumerate(districts):
         seat = next(cm for cm in communes if cm.district_code == d["unit_code"])
         out.append(
@@ -163,7 +163,8 @@ def list_rows(all_facilities: list[Facility], day: date, seed: int) -> list[list
             continue
         since = live_since(f, seed)
         shown = since.strftime(c.DATE_FORMAT) if since is not None and since <= day else ""
-        rows.append([f.code, f.name, f.type_vi, f.ownership_vi, f.commune, shown])
+        commune = geo.unit_code_on(f.commune, day)  # the new unit's code from 1/7/2025
+        rows.append([f.code, f.name, f.type_vi, f.ownership_vi, commune, shown])
     rows.append(
         ["93900", "Nhà thuốc Hồng Phát", "Nhà thuốc", "Tư nhân", rows[0][4], ""]
     )  # not a facility type

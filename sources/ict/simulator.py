@@ -10,7 +10,9 @@ the quarter's end. Approval and implementation depend on the owner's
 maturity (``geo.maturity``) and speed up in 2025 (the plan's deadline), so
 some units reach 100% and others do not. A few cells are spoilt the way
 hand-kept workbooks are (a level of 6, an impossible date, an unknown owner,
-a row copied twice).
+a row copied twice). From 1/7/2025 a workbook names the owner of that date
+(``geo.owner_on``: the successor department, the new unit's People's Committee;
+a district's systems go to the People's Committee of its first commune's new unit).
 """
 
 from __future__ import annotations
@@ -202,7 +204,7 @@ def inventory(seed: int) -> tuple[System, ...]:
     """Every system the province will ever have listed, with its whole life (independent of any range)."""
     systems = []
     number = 0
-    for agency in geo.agencies():
+    for agency in geo.agencies(geo.LAST_OLD_DAY):
         if agency["agency_code"] in OUTSIDE_INVENTORY:
             continue
         rng = np.random.default_rng(
@@ -240,7 +242,7 @@ def contacts(seed: int) -> dict[str, tuple[str, str]]:
     """One contact officer (name, mobile) per owner agency: personal data the workbook carries."""
     rng = np.random.default_rng([seed, 16, 1])
     out = {}
-    for agency in geo.agencies():
+    for agency in geo.agencies(geo.LAST_OLD_DAY):
         name = f"{SURNAMES[rng.integers(len(SURNAMES))]} {MIDDLE[rng.integers(len(MIDDLE))]} {GIVEN[rng.integers(len(GIVEN))]}"
         out[agency["agency_code"]] = (name, f"09{int(rng.integers(10_000_000, 99_999_999))}")
     return out
@@ -280,12 +282,13 @@ def row_of(system: System, as_of: date, seed: int) -> list:
     )
     contact_name, contact_phone = contacts(seed)[system.owner]
     note = None if approved else "Đang hoàn thiện hồ sơ đề xuất cấp độ"
+    owner = geo.owner_on(system.owner, as_of)  # the agency holding it at the quarter's end
     return [
         None,
         system.code,
         system.name,
-        system.owner,
-        system.owner_name,
+        owner,
+        system.owner_name if owner == system.owner else geo.agency_name(owner),
         system.operator,
         system.proposed,
         system.approved_level if approved else None,
@@ -376,7 +379,11 @@ def workbook_bytes(rows: list[list], as_of: date, stamp: datetime) -> bytes:
                 cell.number_format = "DD/MM/YYYY"
     ws.append([])
     ws.append([f"Tổng số: {len(rows)} hệ thống thông tin"])
-    wb.properties.creator = "Sở Thông tin và Truyền thông tỉnh Hậu Giang"
+    wb.properties.creator = (
+        "Sở Khoa học và Công nghệ thành phố Cần Thơ"
+        if geo.after_change(as_of)
+        else "Sở Thông tin và Truyền thông tỉnh Hậu Giang"
+    )
     wb.properties.created = stamp
     buffer = io.BytesIO()
     wb.save(buffer)

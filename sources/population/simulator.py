@@ -79,25 +79,31 @@ def quarter_ends(start: date, end: date) -> list[date]:
     return days
 
 
+def labels(commune: geo.Commune, day: date) -> list[str]:
+    """MaTinh, MaHuyen, MaXa, TenXa of a commune in an extract cut off on ``day``: from 1/7/2025
+    Cần Thơ (92), no district, the new unit the commune went into."""
+    code, name = geo.commune_label(commune.code, day)
+    return [
+        geo.province_code_on(day),
+        geo.district_code_on(commune.district_code, day),
+        code,
+        name,
+    ]
+
+
 def extract_rows(day: date, scale: float) -> list[list[str]]:
+    """One row per unit of ``day`` and age band (a new unit: the sum of the communes it took in)."""
     stamp = day.strftime(c.DATE_FORMAT)
-    rows = []
+    counts: dict[tuple[str, ...], list[int]] = {}
     for commune in geo.communes():
         for band, (male, female) in band_counts(commune, day, scale).items():
-            rows.append(
-                [
-                    geo.PROVINCE_CODE,
-                    commune.district_code,
-                    commune.code,
-                    commune.name,
-                    band,
-                    str(male),
-                    str(female),
-                    str(male + female),
-                    stamp,
-                ]
-            )
-    return rows
+            total = counts.setdefault((*labels(commune, day), band), [0, 0])
+            total[0] += male
+            total[1] += female
+    return [
+        [*key, str(male), str(female), str(male + female), stamp]
+        for key, (male, female) in counts.items()
+    ]
 
 
 def with_defects(rows: list[list[str]], day: date) -> list[list[str]]:
@@ -109,10 +115,7 @@ def with_defects(rows: list[list[str]], day: date) -> list[list[str]]:
         commune = communes[(day.month * 7 + i * 23) % len(communes)]
         out.append(
             [
-                geo.PROVINCE_CODE,
-                commune.district_code,
-                commune.code,
-                commune.name,
+                *labels(commune, day),
                 "Chưa xác định",
                 "2",
                 "1",

@@ -247,6 +247,7 @@ def snapshot(pool: pl.DataFrame, day: date, seed: int) -> pl.DataFrame:
         .otherwise(pl.lit(""))
         .alias("NgayDangKyHDDTMTT"),
     )
+    out = geo.relabel_communes(out, day, "MaXa", address="DiaChiKinhDoanh")
     return _with_faults(out, _rng(seed, "faults", day), day)
 
 

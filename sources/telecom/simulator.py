@@ -147,7 +147,8 @@ def report(
         .dt.strftime(date_format)
         .alias("NgaySanSang"),
     )
-    return _with_faults(out, _rng(seed, "faults", operator, quarter_end), quarter_end, date_format)
+    out = _with_faults(out, _rng(seed, "faults", operator, quarter_end), quarter_end, date_format)
+    return geo.relabel_communes(out, quarter_end, "MaXa", address="DiaChi")
 
 
 def _with_faults(
@@ -191,9 +192,10 @@ def _with_faults(
     return pl.concat([df, repeated])
 
 
-def household_file(year: int, scale: float) -> pl.DataFrame:
+def household_file(year: int, scale: float, delivered: date | None = None) -> pl.DataFrame:
+    """The household count of ``year``, with the commune codes and names of its delivery day."""
     communes = geo.communes()
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "NamSoLieu": [str(year)] * len(communes),
             "MaXa": [x.code for x in communes],
@@ -202,6 +204,26 @@ def household_file(year: int, scale: float) -> pl.DataFrame:
             "NguonSoLieu": [SOURCE_NOTE] * len(communes),
         }
     )
+    if delivered is None:
+        return frame
+    relabelled = geo.relabel_communes(frame, delivered, "MaXa", name="TenXa")
+    if not geo.after_change(delivered):
+        return relabelled
+    return (  # the new units' counts: the sums of the communes that formed them
+        relabelled.with_columns(pl.col("SoHoGiaDinh").cast(pl.Int64))
+        .group_by("NamSoLieu", "MaXa", "TenXa", "NguonSoLieu", maintain_order=True)
+        .agg(pl.col("SoHoGiaDinh").sum().cast(pl.String))
+        .select(frame.columns)
+    )
+
+
+def household_deliveries(start: date, end: date) -> list[tuple[int, date]]:
+    """(year counted, delivery day) of the household counts delivered in [start, end]: each
+    year's in January, and the year's count restated in the new units on 1/7/2025."""
+    month, day = c.HOUSEHOLD_DELIVERY
+    out = [(y, date(y, month, day)) for y in range(start.year, end.year + 1)]
+    out.append((geo.CHANGE_DATE.year, geo.CHANGE_DATE))
+    return sorted((y, d) for y, d in out if start <= d <= end)
 
 
 def _write(df: pl.DataFrame, path: Path, separator: str = ",", bom: bool = False) -> None:
@@ -215,14 +237,11 @@ def simulate(
     """Write the household counts and operators' reports delivered in [start, end]; return counts."""
     root = Path(landing_root) / c.SOURCE
     counts = {"files": 0, "household": 0, "coverage": 0}
-    month, day = c.HOUSEHOLD_DELIVERY
-    for year in range(start.year, end.year + 1):
-        delivered = date(year, month, day)
-        if start <= delivered <= end:
-            df = household_file(year, scale)
-            _write(df, root / "hogiadinh" / f"sohogiadinh_{year}_{delivered:%Y%m%d}.csv")
-            counts["files"] += 1
-            counts["household"] += df.height
+    for year, delivered in household_deliveries(start, end):
+        df = household_file(year, scale, delivered)
+        _write(df, root / "hogiadinh" / f"sohogiadinh_{year}_{delivered:%Y%m%d}.csv")
+        counts["files"] += 1
+        counts["household"] += df.height
     quarters = _quarter_ends(start, end)
     if not quarters:
         return counts

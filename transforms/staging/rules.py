@@ -17,6 +17,7 @@ and so does any value shaped like personal data, in the reason and the record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -143,6 +144,67 @@ def outside_code_list(raw: str, codes: list[int]) -> RowRule:
         pl.col(raw).is_not_null() & ~parsed.is_in(codes).fill_null(False),
         pl.concat_str([pl.lit(f"{raw}="), pl.col(raw), pl.lit(f" outside code list [{allowed}]")]),
     )
+
+
+OPEN_END = date(9999, 12, 31)
+
+
+def _validity_text(intervals: list[tuple[date, date | None]]) -> str:
+    return " and ".join(
+        f"{start} to {end}" if end is not None else f"from {start}" for start, end in intervals
+    )
+
+
+def code_not_valid_at_date(raw: str, day: pl.Expr, validity: pl.DataFrame, what: str) -> RowRule:
+    """A known code used on a date outside every validity period the reference gives it.
+
+    ``validity``: one row per (code, valid_from, valid_to) of the reference (ISO text or
+    dates; an empty or null ``valid_to`` is still valid); its first column is the code.
+    ``day``: the date the record is about (a Date or Datetime expression). A code the
+    reference does not know is left to ``unknown_reference`` / ``code_outside_list``; a
+    row without a date is left to the date rules. Reason, e.g. "unit code 930 is not
+    valid on 2025-08-14 (valid 2004-01-01 to 2025-06-30)".
+    """
+    intervals: dict[str, list[tuple[date, date | None]]] = {}
+    for code, start, end in validity.select(
+        pl.all().cast(pl.String).str.strip_chars().replace("", None)
+    ).iter_rows():
+        if code is not None and start is not None:
+            intervals.setdefault(code, []).append(
+                (date.fromisoformat(start), date.fromisoformat(end) if end else None)
+            )
+    codes = sorted(intervals)
+    value = pl.col(raw).str.strip_chars()
+    on = day.cast(pl.Date)
+    valid = pl.lit(False)
+    for k in range(max((len(v) for v in intervals.values()), default=0)):
+        have = [c for c in codes if len(intervals[c]) > k]
+        start = value.replace_strict(
+            have, [intervals[c][k][0] for c in have], default=None, return_dtype=pl.Date
+        )
+        end = value.replace_strict(
+            have,
+            [intervals[c][k][1] or OPEN_END for c in have],
+            default=None,
+            return_dtype=pl.Date,
+        )
+        valid = valid | ((on >= start) & (on <= end)).fill_null(False)
+    texts = [_validity_text(sorted(intervals[c], key=lambda i: i[0])) for c in codes]
+    return RowRule(
+        "code_not_valid_at_date",
+        value.is_in(codes) & on.is_not_null() & ~valid,
+        pl.format(
+            what + " code {} is not valid on {} (valid {})",
+            value,
+            on.dt.strftime("%Y-%m-%d"),
+            value.replace_strict(codes, texts, default=None, return_dtype=pl.String),
+        ),
+    )
+
+
+def valid_at(raw: str, day: pl.Expr, validity: pl.DataFrame | None, what: str) -> list[RowRule]:
+    """``[code_not_valid_at_date(...)]``, or no rule when no validity periods are given."""
+    return [] if validity is None else [code_not_valid_at_date(raw, day, validity, what)]
 
 
 def unknown_reference(raw: str, known: pl.Series, what: str) -> RowRule:

@@ -27,6 +27,17 @@ class StageContext:
             dtype=pl.String,
         )
 
+    def validity(self, table: str, column: str) -> pl.DataFrame:
+        """(code, valid_from, valid_to) of a reference table, one row per unit or agency."""
+        schema = {column: pl.String, "valid_from": pl.String, "valid_to": pl.String}
+        if not table_exists(self.con, table):
+            return pl.DataFrame(schema=schema)
+        rows = self.con.execute(
+            f"select distinct {column}, cast(valid_from as varchar), cast(valid_to as varchar)"
+            f" from {table}"
+        ).fetchall()
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
 
 StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFrame]]
 

@@ -22,6 +22,7 @@ from transforms.staging.rules import (
     missing,
     outside_code_list,
     unknown_reference,
+    valid_at,
 )
 from transforms.staging.step import StageContext, StagingStep
 from transforms.staging.stg_population import commune_codes
@@ -80,7 +81,11 @@ def _out_of_range(field: str) -> RowRule:
     )
 
 
-def certificate_rules(communes: pl.Series) -> list[RowRule]:
+def certificate_rules(
+    communes: pl.Series, unit_validity: pl.DataFrame | None = None
+) -> list[RowRule]:
+    """With the reference's validity periods, the residence's commune must be valid on the
+    report's day (the issuer names it as its register holds it then)."""
     issued, expiry, revoked = (
         parse_date("NgayCap"),
         parse_date("NgayHetHan"),
@@ -125,6 +130,7 @@ def certificate_rules(communes: pl.Series) -> list[RowRule]:
         ),
         holder_id_rule(),
         unknown_reference("MaXaThuongTru", communes, "unit"),
+        *valid_at("MaXaThuongTru", pl.col("_file_date"), unit_validity, "unit"),
     ]
 
 
@@ -134,7 +140,10 @@ def record_columns() -> list[str]:
 
 
 def stage_certificates(
-    raw: pl.DataFrame, pii_key: bytes, communes: pl.Series
+    raw: pl.DataFrame,
+    pii_key: bytes,
+    communes: pl.Series,
+    unit_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw report rows -> ``stg.certificates_certificate`` rows and quarantine rows."""
     raw = raw.with_columns(
@@ -144,7 +153,8 @@ def stage_certificates(
         .then(pl.col("MaXaThuongTru").str.strip_chars())
         .alias("MaXaThuongTru"),
     )
-    good, quarantine = apply_rules(raw, certificate_rules(communes), record_columns())
+    rules = certificate_rules(communes, unit_validity)
+    good, quarantine = apply_rules(raw, rules, record_columns())
     good = hash_column(good, "SoGiayTo", pii_key, "holder_hash")
     individual = is_individual()
     staged = good.select(
@@ -165,7 +175,9 @@ def stage_certificates(
 
 
 def _step(raw: pl.DataFrame, ctx: StageContext) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return stage_certificates(raw, ctx.pii_key, commune_codes(ctx))
+    return stage_certificates(
+        raw, ctx.pii_key, commune_codes(ctx), ctx.validity("ref.admin_unit", "unit_code")
+    )
 
 
 # the register and every issuer's monthly reports share one template and one table

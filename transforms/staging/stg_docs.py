@@ -16,6 +16,7 @@ from transforms.staging.dates import parse_date, parse_datetime
 from transforms.staging.rules import (
     RowRule,
     apply_rules,
+    code_not_valid_at_date,
     date_out_of_range,
     invalid_date,
     missing,
@@ -55,7 +56,11 @@ def status_of() -> pl.Expr:
     return pl.col(c.STATUS).replace_strict(c.STATUS_CODES, default=None, return_dtype=pl.String)
 
 
-def work_file_rules(agencies: pl.Series) -> list[RowRule]:
+def work_file_rules(
+    agencies: pl.Series, agency_validity: pl.DataFrame | None = None
+) -> list[RowRule]:
+    """The rules of a work-file row; with the reference's validity periods, the agency must be
+    valid on the day the file was opened (a file keeps its agency's code for its whole life)."""
     opened, closed = parse_date(c.OPENED), parse_date(c.CLOSED)
     is_open = status_of().is_in(list(c.OPEN_STATUSES))
     has_closed = pl.col(c.CLOSED).is_not_null() & (pl.col(c.CLOSED) != "")
@@ -91,6 +96,11 @@ def work_file_rules(agencies: pl.Series) -> list[RowRule]:
         ),
         count_rule(c.N_DOCUMENTS, c.MAX_DOCUMENTS),
         unknown_reference(c.AGENCY, agencies, "agency"),
+        *(
+            []
+            if agency_validity is None
+            else [code_not_valid_at_date(c.AGENCY, opened, agency_validity, "agency")]
+        ),
     ]
 
 
@@ -101,10 +111,14 @@ def record_columns(df: pl.DataFrame) -> list[str]:
 
 
 def stage_work_files(
-    raw: pl.DataFrame, pii_key: bytes, agencies: pl.Series
+    raw: pl.DataFrame,
+    pii_key: bytes,
+    agencies: pl.Series,
+    agency_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw report rows -> ``stg.docs_work_file`` rows and quarantine rows."""
-    good, quarantine = apply_rules(raw, work_file_rules(agencies), record_columns(raw))
+    rules = work_file_rules(agencies, agency_validity)
+    good, quarantine = apply_rules(raw, rules, record_columns(raw))
     good = hash_column(
         good.with_columns(pl.col(c.OFFICER_ACCOUNT).str.to_lowercase()),
         c.OFFICER_ACCOUNT,
@@ -136,6 +150,11 @@ def stage_work_files(
 STEPS = {
     "work_file": StagingStep(
         "stg.docs_work_file",
-        lambda raw, ctx: stage_work_files(raw, ctx.pii_key, ctx.codes("ref.agency", "agency_code")),
+        lambda raw, ctx: stage_work_files(
+            raw,
+            ctx.pii_key,
+            ctx.codes("ref.agency", "agency_code"),
+            ctx.validity("ref.agency", "agency_code"),
+        ),
     ),
 }

@@ -22,6 +22,7 @@ from transforms.staging.dates import (
 from transforms.staging.rules import (
     RowRule,
     apply_rules,
+    code_not_valid_at_date,
     date_out_of_range,
     invalid_date,
     missing,
@@ -52,8 +53,18 @@ def _int(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
 
 
-def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
-    """Row rules of a dossier; dates must have been parsed by ``with_parsed`` first."""
+def dossier_rules(
+    agencies: pl.Series,
+    procedures: pl.Series,
+    agency_validity: pl.DataFrame | None = None,
+    unit_validity: pl.DataFrame | None = None,
+) -> list[RowRule]:
+    """Row rules of a dossier; dates must have been parsed by ``with_parsed`` first.
+
+    With the reference's validity periods, the handling agency (DonViXuLy) and the
+    applicant's commune (MaXaChuHoSo) must be valid on the day the dossier was filed
+    (a dossier keeps the labels of its filing day when it is re-sent later).
+    """
     received = pl.col(parsed_name("NgayTiepNhan"))
     submitted = pl.col(parsed_name("NgayNopHoSo"))
     finished = pl.col(parsed_name("NgayKetThucXuLy"))
@@ -88,6 +99,7 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
         ),
         unknown_reference("DonViXuLy", agencies, "agency"),
         unknown_reference("MaTTHC", procedures, "procedure"),
+        *_validity_rules(agency_validity, unit_validity),
         RowRule(
             "invalid_applicant_id",
             pl.col("SoGiayToChuHoSo").is_not_null() & ~valid_id("SoGiayToChuHoSo"),
@@ -98,6 +110,29 @@ def dossier_rules(agencies: pl.Series, procedures: pl.Series) -> list[RowRule]:
     ]
 
 
+def _applicant_unit(df: pl.DataFrame) -> pl.Expr:
+    """MaXaChuHoSo (the applicant's ward or commune): a field of the 2025 record, null before."""
+    if "MaXaChuHoSo" not in df.columns:
+        return pl.lit(None, dtype=pl.String)
+    return pl.col("MaXaChuHoSo").str.strip_chars().replace("", None)
+
+
+def _validity_rules(
+    agency_validity: pl.DataFrame | None, unit_validity: pl.DataFrame | None
+) -> list[RowRule]:
+    filed = pl.col(parsed_name("NgayNopHoSo"))
+    rules = []
+    if agency_validity is not None:
+        rules.append(code_not_valid_at_date("DonViXuLy", filed, agency_validity, "agency"))
+    if unit_validity is not None:
+        units = unit_validity.to_series(0)
+        rules += [
+            unknown_reference("MaXaChuHoSo", units, "unit"),
+            code_not_valid_at_date("MaXaChuHoSo", filed, unit_validity, "unit"),
+        ]
+    return rules
+
+
 def _record_columns(df: pl.DataFrame) -> list[str]:
     """What a quarantine row keeps of the record: everything but personal fields and the raw ID."""
     hidden = set(c.PERSONAL_FIELDS) | {"SoGiayToChuHoSo"}
@@ -105,17 +140,30 @@ def _record_columns(df: pl.DataFrame) -> list[str]:
 
 
 def stage_dossiers(
-    raw: pl.DataFrame, pii_key: bytes, agencies: pl.Series, procedures: pl.Series
+    raw: pl.DataFrame,
+    pii_key: bytes,
+    agencies: pl.Series,
+    procedures: pl.Series,
+    agency_validity: pl.DataFrame | None = None,
+    unit_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Raw dossier records -> ``stg.dvc_dossier`` rows and quarantine rows."""
+    """Raw dossier records -> ``stg.dvc_dossier`` rows and quarantine rows.
+
+    ``agency_validity`` / ``unit_validity`` (code, valid_from, valid_to): when given,
+    codes are checked against the day the dossier was filed (``code_not_valid_at_date``).
+    """
     raw = with_parsed(raw, list(DOSSIER_DATES))
-    good, quarantine = apply_rules(raw, dossier_rules(agencies, procedures), _record_columns(raw))
+    if unit_validity is not None and "MaXaChuHoSo" not in raw.columns:
+        raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias("MaXaChuHoSo"))
+    rules = dossier_rules(agencies, procedures, agency_validity, unit_validity)
+    good, quarantine = apply_rules(raw, rules, _record_columns(raw))
     good = hash_column(good, "SoGiayToChuHoSo", pii_key, "applicant_hash")
     docs = pl.col("TaiLieuNop")
     staged = good.select(
         pl.col("MaHoSo").str.strip_chars().alias("dossier_id"),
         pl.col("MaTTHC").str.strip_chars().alias("procedure_code"),
         pl.col("DonViXuLy").str.strip_chars().alias("agency_code"),
+        _applicant_unit(good).alias("applicant_unit_code"),
         _int("KenhThucHien").cast(pl.Int8).alias("channel"),
         _int("TrangThaiHoSo").cast(pl.Int8).alias("status"),
         _int("LoaiDoiTuong").cast(pl.Int8).alias("applicant_type"),
@@ -196,14 +244,24 @@ def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def stage_provisions(
-    raw: pl.DataFrame, agencies: pl.Series, procedures: pl.Series
+    raw: pl.DataFrame,
+    agencies: pl.Series,
+    procedures: pl.Series,
+    agency_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Raw provisions -> ``stg.dvc_provision``; an agency must be valid on the snapshot's date."""
+    dated = (
+        []
+        if agency_validity is None
+        else [code_not_valid_at_date("MaDonVi", pl.col("_file_date"), agency_validity, "agency")]
+    )
     rules = [
         missing("MaDonVi"),
         missing("MaTTHC"),
         outside_code_list("MucDo", [2, 3, 4]),
         invalid_date("NgayCungCapToanTrinh"),
         unknown_reference("MaDonVi", agencies, "agency"),
+        *dated,
         unknown_reference("MaTTHC", procedures, "procedure"),
     ]
     good, quarantine = apply_rules(raw, rules, c.PROVISION_COLUMNS)
@@ -253,6 +311,7 @@ STEPS = {
             raw,
             ctx.codes("ref.agency", "agency_code"),
             ctx.codes("stg.dvc_procedure", "procedure_code"),
+            ctx.validity("ref.agency", "agency_code"),
         ),
     ),
     "dossier": StagingStep(
@@ -262,6 +321,8 @@ STEPS = {
             ctx.pii_key,
             ctx.codes("ref.agency", "agency_code"),
             ctx.codes("stg.dvc_procedure", "procedure_code"),
+            ctx.validity("ref.agency", "agency_code"),
+            ctx.validity("ref.admin_unit", "unit_code"),
         ),
         key=("MaHoSo", "dossier_id"),
     ),

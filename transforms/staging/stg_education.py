@@ -16,7 +16,14 @@ import polars as pl
 
 from sources.education import constants as c
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, whole_number
+from transforms.staging.rules import (
+    RowRule,
+    apply_rules,
+    missing,
+    unknown_reference,
+    valid_at,
+    whole_number,
+)
 from transforms.staging.step import StageContext, StagingStep
 from transforms.staging.stg_population import commune_codes, count_rules
 
@@ -72,7 +79,10 @@ def school_year_columns() -> list[pl.Expr]:
     ]
 
 
-def institution_rules(communes: pl.Series) -> list[RowRule]:
+def institution_rules(
+    communes: pl.Series, unit_validity: pl.DataFrame | None = None
+) -> list[RowRule]:
+    """With the reference's validity periods, the commune must be valid on the report's day."""
     since = "NgayApDungThanhToanKhongDungTienMat"
     return [
         *[
@@ -99,13 +109,17 @@ def institution_rules(communes: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference("MaXa", communes, "unit"),
+        *valid_at("MaXa", pl.col("_file_date"), unit_validity, "unit"),
     ]
 
 
-def stage_institutions(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_institutions(
+    raw: pl.DataFrame, communes: pl.Series, unit_validity: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw institution rows -> ``stg.education_institution`` rows and quarantine rows."""
     raw = raw.with_columns(pl.col("MaTruong").str.strip_chars(), pl.col("MaXa").str.strip_chars())
-    good, quarantine = apply_rules(raw, institution_rules(communes), c.INSTITUTION_COLUMNS)
+    rules = institution_rules(communes, unit_validity)
+    good, quarantine = apply_rules(raw, rules, c.INSTITUTION_COLUMNS)
     ownership = pl.col("LoaiHinh").str.strip_chars().replace_strict(c.OWNERSHIP, default=None)
     staged = good.select(
         pl.col("MaTruong").alias("institution_code"),
@@ -166,7 +180,10 @@ def _institutions(ctx: StageContext) -> pl.Series:
 
 STEPS = {
     "institution": StagingStep(
-        "stg.education_institution", lambda raw, ctx: stage_institutions(raw, commune_codes(ctx))
+        "stg.education_institution",
+        lambda raw, ctx: stage_institutions(
+            raw, commune_codes(ctx), ctx.validity("ref.admin_unit", "unit_code")
+        ),
     ),
     "enrolment": StagingStep(
         "stg.education_enrolment", lambda raw, ctx: stage_enrolment(raw, _institutions(ctx))

@@ -15,7 +15,7 @@ import polars as pl
 
 from sources.enterprise import constants as c
 from transforms.pii import hash_column, normalise_id
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, valid_at
 from transforms.staging.step import StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -69,7 +69,9 @@ def _is_known_platform(item: pl.Expr) -> pl.Expr:
     return item.is_in(list(_lower_keys(c.PLATFORMS))) | item.str.starts_with("khác")
 
 
-def survey_rules(units: pl.Series) -> list[RowRule]:
+def survey_rules(units: pl.Series, unit_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """With the reference's validity periods, the commune must be valid on the delivery day
+    (the survey is closed then, in the units of that day)."""
     year = _integer("NamKhaoSat")
     employees = _integer("SoLaoDong")
     unknown_items = _platform_items().list.eval(
@@ -123,6 +125,7 @@ def survey_rules(units: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference("MaXa", units, "unit"),
+        *valid_at("MaXa", pl.col("_file_date"), unit_validity, "unit"),
     ]
 
 
@@ -132,10 +135,14 @@ def _record_columns(df: pl.DataFrame) -> list[str]:
 
 
 def stage_survey(
-    raw: pl.DataFrame, pii_key: bytes, units: pl.Series
+    raw: pl.DataFrame,
+    pii_key: bytes,
+    units: pl.Series,
+    unit_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw survey rows -> ``stg.enterprise_survey`` rows and quarantine rows."""
-    good, quarantine = apply_rules(raw, survey_rules(units), _record_columns(raw))
+    rules = survey_rules(units, unit_validity)
+    good, quarantine = apply_rules(raw, rules, _record_columns(raw))
     good = hash_column(good, "MaSoThue", pii_key, "tax_code_hash")
     platforms = (
         _platform_items()
@@ -165,6 +172,11 @@ def stage_survey(
 STEPS = {
     "survey": StagingStep(
         "stg.enterprise_survey",
-        lambda raw, ctx: stage_survey(raw, ctx.pii_key, ctx.codes("ref.admin_unit", "unit_code")),
+        lambda raw, ctx: stage_survey(
+            raw,
+            ctx.pii_key,
+            ctx.codes("ref.admin_unit", "unit_code"),
+            ctx.validity("ref.admin_unit", "unit_code"),
+        ),
     ),
 }

@@ -16,7 +16,7 @@ import polars as pl
 
 from sources.health import constants as c
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, valid_at
 from transforms.staging.step import StagingStep
 from transforms.staging.stg_education import outside_labels
 from transforms.staging.stg_population import commune_codes
@@ -25,7 +25,8 @@ META = ["_file_id", "_row", "_file_date"]
 LIVE = "NgayTrienKhaiSoSKDTVNeID"
 
 
-def facility_rules(communes: pl.Series) -> list[RowRule]:
+def facility_rules(communes: pl.Series, unit_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """With the reference's validity periods, the commune must be valid on the list's day."""
     live = parse_date(LIVE)
     return [
         *[missing(f) for f in ("MaCSKCB", "TenCSKCB", "LoaiHinh", "HinhThucSoHuu", "MaXa")],
@@ -52,13 +53,17 @@ def facility_rules(communes: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference("MaXa", communes, "unit"),
+        *valid_at("MaXa", pl.col("_file_date"), unit_validity, "unit"),
     ]
 
 
-def stage_facilities(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_facilities(
+    raw: pl.DataFrame, communes: pl.Series, unit_validity: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw list rows -> ``stg.health_facility`` rows and quarantine rows."""
     raw = raw.with_columns(pl.col("MaCSKCB").str.strip_chars(), pl.col("MaXa").str.strip_chars())
-    good, quarantine = apply_rules(raw, facility_rules(communes), c.COLUMNS)
+    rules = facility_rules(communes, unit_validity)
+    good, quarantine = apply_rules(raw, rules, c.COLUMNS)
     ownership = pl.col("HinhThucSoHuu").str.strip_chars().replace_strict(c.OWNERSHIP, default=None)
     staged = good.select(
         pl.col("MaCSKCB").alias("facility_code"),
@@ -79,6 +84,9 @@ def stage_facilities(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFra
 
 STEPS = {
     "facility": StagingStep(
-        "stg.health_facility", lambda raw, ctx: stage_facilities(raw, commune_codes(ctx))
+        "stg.health_facility",
+        lambda raw, ctx: stage_facilities(
+            raw, commune_codes(ctx), ctx.validity("ref.admin_unit", "unit_code")
+        ),
     ),
 }

@@ -19,6 +19,7 @@ from transforms.staging.dates import parse_date
 from transforms.staging.rules import (
     RowRule,
     apply_rules,
+    code_not_valid_at_date,
     date_out_of_range,
     invalid_date,
     missing,
@@ -36,7 +37,13 @@ def present(col: str) -> pl.Expr:
     return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
 
 
-def system_rules(agencies: pl.Series) -> list[RowRule]:
+def as_of() -> pl.Expr:
+    """The date an inventory row is about: its own as-of date, else the file's."""
+    return pl.coalesce(parse_date(c.AS_OF), pl.col("_file_date"))
+
+
+def system_rules(agencies: pl.Series, agency_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """With the reference's validity periods, the owner must be valid at the inventory's date."""
     labels = list(c.PLAN_STATUS_CODES)
     return [
         missing(c.CODE),
@@ -77,6 +84,11 @@ def system_rules(agencies: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference(c.OWNER, agencies, "agency"),
+        *(
+            []
+            if agency_validity is None
+            else [code_not_valid_at_date(c.OWNER, as_of(), agency_validity, "agency")]
+        ),
     ]
 
 
@@ -90,9 +102,12 @@ def level(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().cast(pl.Int8, strict=False)
 
 
-def stage_systems(raw: pl.DataFrame, agencies: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_systems(
+    raw: pl.DataFrame, agencies: pl.Series, agency_validity: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw inventory rows -> ``stg.ict_system`` rows and quarantine rows."""
-    good, quarantine = apply_rules(raw, system_rules(agencies), record_columns(raw))
+    rules = system_rules(agencies, agency_validity)
+    good, quarantine = apply_rules(raw, rules, record_columns(raw))
     staged = good.select(
         pl.col(c.CODE).alias("system_code"),
         pl.col(c.NAME).alias("system_name"),
@@ -110,7 +125,7 @@ def stage_systems(raw: pl.DataFrame, agencies: pl.Series) -> tuple[pl.DataFrame,
         parse_date(c.PLAN_DATE).alias("plan_status_date"),
         parse_date(c.IN_SERVICE_FROM).alias("in_service_from"),
         parse_date(c.IN_SERVICE_TO).alias("in_service_to"),
-        pl.coalesce(parse_date(c.AS_OF), pl.col("_file_date")).alias("inventory_as_of"),
+        as_of().alias("inventory_as_of"),
         *META,
     )
     return staged, quarantine
@@ -119,6 +134,8 @@ def stage_systems(raw: pl.DataFrame, agencies: pl.Series) -> tuple[pl.DataFrame,
 STEPS = {
     "system": StagingStep(
         "stg.ict_system",
-        lambda raw, ctx: stage_systems(raw, ctx.codes("ref.agency", "agency_code")),
+        lambda raw, ctx: stage_systems(
+            raw, ctx.codes("ref.agency", "agency_code"), ctx.validity("ref.agency", "agency_code")
+        ),
     ),
 }

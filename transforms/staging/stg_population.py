@@ -15,7 +15,14 @@ import polars as pl
 
 from sources.population import constants as c
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, whole_number
+from transforms.staging.rules import (
+    RowRule,
+    apply_rules,
+    missing,
+    unknown_reference,
+    valid_at,
+    whole_number,
+)
 from transforms.staging.step import StageContext, StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -60,7 +67,8 @@ def count_rules(columns: list[str], maximum: int) -> list[RowRule]:
     return rules
 
 
-def age_band_rules(communes: pl.Series) -> list[RowRule]:
+def age_band_rules(communes: pl.Series, unit_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """With the reference's validity periods, the commune must be valid on the cut-off day."""
     cutoff = parse_date("NgayChotSoLieu")
     return [
         missing("MaXa"),
@@ -99,13 +107,17 @@ def age_band_rules(communes: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference("MaXa", communes, "unit"),
+        *valid_at("MaXa", cutoff, unit_validity, "unit"),
     ]
 
 
-def stage_age_bands(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_age_bands(
+    raw: pl.DataFrame, communes: pl.Series, unit_validity: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw extract rows -> ``stg.population_age_band`` rows and quarantine rows."""
     raw = raw.with_columns(pl.col("MaXa").str.strip_chars(), pl.col("NhomTuoi").str.strip_chars())
-    good, quarantine = apply_rules(raw, age_band_rules(communes), c.COLUMNS)
+    rules = age_band_rules(communes, unit_validity)
+    good, quarantine = apply_rules(raw, rules, c.COLUMNS)
     band = pl.col("NhomTuoi")
     staged = good.select(
         pl.col("MaXa").alias("unit_code"),
@@ -125,6 +137,9 @@ def stage_age_bands(raw: pl.DataFrame, communes: pl.Series) -> tuple[pl.DataFram
 
 STEPS = {
     "age_band": StagingStep(
-        "stg.population_age_band", lambda raw, ctx: stage_age_bands(raw, commune_codes(ctx))
+        "stg.population_age_band",
+        lambda raw, ctx: stage_age_bands(
+            raw, commune_codes(ctx), ctx.validity("ref.admin_unit", "unit_code")
+        ),
     ),
 }

@@ -13,7 +13,7 @@ import polars as pl
 from sources.tax import constants as c
 from transforms.pii import hash_column, normalise_id
 from transforms.staging.dates import EARLIEST, parse_date, unparseable
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference
+from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, valid_at
 from transforms.staging.step import StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -51,7 +51,8 @@ def _after_snapshot(col: str) -> RowRule:
     )
 
 
-def store_rules(units: pl.Series) -> list[RowRule]:
+def store_rules(units: pl.Series, unit_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """With the reference's validity periods, the commune must be valid on the snapshot's date."""
     snap = parse_date("NgayChotSoLieu")
     return [
         missing("NgayChotSoLieu"),
@@ -92,6 +93,7 @@ def store_rules(units: pl.Series) -> list[RowRule]:
         ),
         in_list("TrangThaiMST", list(c.STATUS), "TMS taxpayer status"),
         unknown_reference("MaXa", units, "unit"),
+        *valid_at("MaXa", snap, unit_validity, "unit"),
     ]
 
 
@@ -101,10 +103,14 @@ def _record_columns(df: pl.DataFrame) -> list[str]:
 
 
 def stage_stores(
-    raw: pl.DataFrame, pii_key: bytes, units: pl.Series
+    raw: pl.DataFrame,
+    pii_key: bytes,
+    units: pl.Series,
+    unit_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw register rows -> ``stg.tax_retail_store`` rows and quarantine rows."""
-    good, quarantine = apply_rules(raw, store_rules(units), _record_columns(raw))
+    rules = store_rules(units, unit_validity)
+    good, quarantine = apply_rules(raw, rules, _record_columns(raw))
     good = hash_column(good, "MaSoThue", pii_key, "taxpayer_hash")
     status = _code("TrangThaiMST").replace_strict(c.STATUS, default=None)
     staged = good.select(
@@ -131,6 +137,11 @@ def stage_stores(
 STEPS = {
     "store": StagingStep(
         "stg.tax_retail_store",
-        lambda raw, ctx: stage_stores(raw, ctx.pii_key, ctx.codes("ref.admin_unit", "unit_code")),
+        lambda raw, ctx: stage_stores(
+            raw,
+            ctx.pii_key,
+            ctx.codes("ref.admin_unit", "unit_code"),
+            ctx.validity("ref.admin_unit", "unit_code"),
+        ),
     ),
 }

@@ -13,7 +13,14 @@ import polars as pl
 from sources.telecom import constants as c
 from transforms.pii import hash_column
 from transforms.staging.dates import EARLIEST, parse_date
-from transforms.staging.rules import RowRule, apply_rules, missing, unknown_reference, whole_number
+from transforms.staging.rules import (
+    RowRule,
+    apply_rules,
+    missing,
+    unknown_reference,
+    valid_at,
+    whole_number,
+)
 from transforms.staging.step import StagingStep
 
 META = ["_file_id", "_row", "_file_date"]
@@ -57,8 +64,9 @@ def with_decoded(raw: pl.DataFrame) -> pl.DataFrame:
     return _decode_distinct(df, "MaNhaMang", _operator(), "_operator")
 
 
-def coverage_rules(units: pl.Series) -> list[RowRule]:
-    """Rules over the raw rows decoded by ``with_decoded``."""
+def coverage_rules(units: pl.Series, unit_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """Rules over the raw rows decoded by ``with_decoded``; with the reference's validity
+    periods, the commune must be valid at the quarter's end."""
     as_of, ready = pl.col("_as_of"), pl.col("_ready")
     sent_date = pl.col("NgaySanSang").is_not_null() & (_text("NgaySanSang") != "")
     return [
@@ -119,6 +127,7 @@ def coverage_rules(units: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference("MaXa", units, "unit"),
+        *valid_at("MaXa", as_of, unit_validity, "unit"),
     ]
 
 
@@ -128,11 +137,14 @@ def _coverage_record_columns(df: pl.DataFrame) -> list[str]:
 
 
 def stage_coverage(
-    raw: pl.DataFrame, pii_key: bytes, units: pl.Series
+    raw: pl.DataFrame,
+    pii_key: bytes,
+    units: pl.Series,
+    unit_validity: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw report rows -> ``stg.telecom_fibre_address`` rows and quarantine rows."""
     good, quarantine = apply_rules(
-        with_decoded(raw), coverage_rules(units), _coverage_record_columns(raw)
+        with_decoded(raw), coverage_rules(units, unit_validity), _coverage_record_columns(raw)
     )
     good = good.with_columns(_text("MaDiaChi").str.to_uppercase().alias("MaDiaChi"))
     good = hash_column(good, "MaDiaChi", pii_key, "address_hash")
@@ -148,7 +160,8 @@ def stage_coverage(
     return staged, quarantine
 
 
-def household_rules(units: pl.Series) -> list[RowRule]:
+def household_rules(units: pl.Series, unit_validity: pl.DataFrame | None = None) -> list[RowRule]:
+    """With the reference's validity periods, the commune must be valid on the delivery day."""
     year = _text("NamSoLieu").cast(pl.Int32, strict=False)
     count = whole_number("SoHoGiaDinh")
     return [
@@ -170,6 +183,7 @@ def household_rules(units: pl.Series) -> list[RowRule]:
             ),
         ),
         unknown_reference("MaXa", units, "unit"),
+        *valid_at("MaXa", pl.col("_file_date"), unit_validity, "unit"),
         RowRule(
             "not_a_commune",
             _text("MaXa").str.len_chars() != 5,
@@ -181,9 +195,12 @@ def household_rules(units: pl.Series) -> list[RowRule]:
     ]
 
 
-def stage_households(raw: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_households(
+    raw: pl.DataFrame, units: pl.Series, unit_validity: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Raw household counts -> ``stg.telecom_household`` rows and quarantine rows."""
-    good, quarantine = apply_rules(raw, household_rules(units), c.HOUSEHOLD_COLUMNS)
+    rules = household_rules(units, unit_validity)
+    good, quarantine = apply_rules(raw, rules, c.HOUSEHOLD_COLUMNS)
     staged = good.select(
         _text("NamSoLieu").cast(pl.Int32).alias("year"),
         _text("MaXa").alias("unit_code"),
@@ -197,10 +214,19 @@ def stage_households(raw: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame,
 STEPS = {
     "household": StagingStep(
         "stg.telecom_household",
-        lambda raw, ctx: stage_households(raw, ctx.codes("ref.admin_unit", "unit_code")),
+        lambda raw, ctx: stage_households(
+            raw,
+            ctx.codes("ref.admin_unit", "unit_code"),
+            ctx.validity("ref.admin_unit", "unit_code"),
+        ),
     ),
     "coverage": StagingStep(
         "stg.telecom_fibre_address",
-        lambda raw, ctx: stage_coverage(raw, ctx.pii_key, ctx.codes("ref.admin_unit", "unit_code")),
+        lambda raw, ctx: stage_coverage(
+            raw,
+            ctx.pii_key,
+            ctx.codes("ref.admin_unit", "unit_code"),
+            ctx.validity("ref.admin_unit", "unit_code"),
+        ),
     ),
 }

@@ -24,7 +24,10 @@ identify a unit: 31321 is Phường III until 30/6/2025 and Phường Vị Thanh
   files, with their validity: until 30/6/2025 the provincial departments, each
   district's and each commune's People's Committee; from 1/7/2025 the city's
   departments (after the 2025 merger of departments) and the People's Committees
-  of its 103 new units (28 of them in the plan's area). Agency codes follow the four-part pattern of
+  of its 103 new units (28 of them in the plan's area).
+- ``agency_successors.csv``: for each agency ending on 30/6/2025, the agency that
+  took over its work (``SUCCESSOR_BY_NAME``; ``--successors`` rewrites only this
+  file, offline, from the committed agencies and crosswalk). Agency codes follow the four-part pattern of
   the national agency codes (``000.00.53.H48``); the numbers are synthetic, tied
   to the GSO codes, since the province's own code table is not public.
 
@@ -98,6 +101,24 @@ PROVINCIAL_AGENCIES: list[tuple[str, str]] = [
     ("Ban Quản lý các khu công nghiệp", "Industrial Zones Management Board"),
     ("Công an tỉnh", "Provincial Police"),
 ]
+
+# Which city department took over each provincial department's work on 1/7/2025 (by
+# function, after the 2025 merger of departments); a department absent here went to the
+# city department of the same name.
+SUCCESSOR_BY_NAME: dict[str, str] = {
+    "Văn phòng Ủy ban nhân dân tỉnh": "Văn phòng Ủy ban nhân dân thành phố",
+    "Sở Kế hoạch và Đầu tư": "Sở Tài chính",
+    "Sở Thông tin và Truyền thông": "Sở Khoa học và Công nghệ",
+    "Sở Giao thông vận tải": "Sở Xây dựng",
+    "Sở Tài nguyên và Môi trường": "Sở Nông nghiệp và Môi trường",
+    "Sở Nông nghiệp và Phát triển nông thôn": "Sở Nông nghiệp và Môi trường",
+    "Sở Lao động - Thương binh và Xã hội": "Sở Nội vụ",
+    "Ban Dân tộc": "Sở Dân tộc và Tôn giáo",
+    "Thanh tra tỉnh": "Thanh tra thành phố",
+    "Ban Quản lý các khu công nghiệp": "Ban Quản lý các khu chế xuất và công nghiệp",
+    "Công an tỉnh": "Công an thành phố",
+}
+SUCCESSOR_FIELDS = ["agency_code", "successor_code", "rule"]
 
 UNIT_FIELDS = [
     "unit_code",
@@ -382,6 +403,39 @@ def new_agencies(units: list[dict]) -> list[dict]:
     return rows
 
 
+def agency_successors(agencies: list[dict], crosswalk: list[dict]) -> list[dict]:
+    """Each agency that ends on 30/6/2025 and the agency that took over its work from 1/7/2025.
+
+    A provincial department -> the city department with its function
+    (``SUCCESSOR_BY_NAME``, else the same name); a commune's People's Committee ->
+    the People's Committee of the new unit its commune went into; a district's
+    People's Committee -> no single successor (``successor_code`` empty): each of its
+    cases goes to the People's Committee of the applicant's new unit.
+    """
+    new = [a for a in agencies if a["valid_from"] == CHANGE_DATE]
+    city = {a["name_vi"]: a["agency_code"] for a in new if a["agency_level"] == "province"}
+    by_unit = {a["unit_code"]: a["agency_code"] for a in new if a["agency_level"] == "commune"}
+    new_unit = {r["old_code"]: r["new_code"] for r in crosswalk}
+    rows = []
+    for a in agencies:
+        if a["valid_to"] != VALID_TO:
+            continue
+        if a["agency_level"] == "province":
+            successor = city[SUCCESSOR_BY_NAME.get(a["name_vi"], a["name_vi"])]
+            rule = "department taking over its function"
+        elif a["agency_level"] == "commune":
+            successor, rule = by_unit[new_unit[a["unit_code"]]], "new unit's People's Committee"
+        else:
+            successor, rule = "", "People's Committee of the applicant's new unit"
+        rows.append({"agency_code": a["agency_code"], "successor_code": successor, "rule": rule})
+    return rows
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def check(crosswalk: list[dict], units: list[dict], folder: Path) -> list[str]:
     """Differences between what was derived and the official table's copy in ``folder``."""
     problems: list[str] = []
@@ -438,7 +492,19 @@ def derive() -> tuple[list[dict], list[dict], list[dict]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", type=Path, help="compare with a copy of the official table")
+    parser.add_argument(
+        "--successors",
+        action="store_true",
+        help="only rewrite agency_successors.csv from the committed agencies and crosswalk",
+    )
     args = parser.parse_args(argv)
+    if args.successors:
+        rows = agency_successors(
+            read_csv(HERE / "agencies.csv"), read_csv(HERE / "crosswalk_2025.csv")
+        )
+        write_csv(HERE / "agency_successors.csv", SUCCESSOR_FIELDS, rows)
+        print(f"wrote {len(rows)} agency successors to {HERE}")
+        return 0
     units, crosswalk, agencies = derive()
     if args.check:
         problems = check(crosswalk, units, args.check)
@@ -452,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(HERE / "admin_units.csv", UNIT_FIELDS, units)
     write_csv(HERE / "crosswalk_2025.csv", CROSSWALK_FIELDS, crosswalk)
     write_csv(HERE / "agencies.csv", AGENCY_FIELDS, agencies)
+    write_csv(
+        HERE / "agency_successors.csv", SUCCESSOR_FIELDS, agency_successors(agencies, crosswalk)
+    )
     print(
         f"wrote {len(units)} units, {len(crosswalk)} crosswalk rows, {len(agencies)} agencies to {HERE}"
     )

@@ -39,6 +39,7 @@ final as (
         d.status,
         d.applicant_type,
         d.applicant_hash,
+        d.applicant_unit_code,
         d.submitted_at,
         cast(d.submitted_at as date) as submitted_date,
         d.received_at,
