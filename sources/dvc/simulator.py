@@ -2944,10 +2944,11 @@ def simulate(
 
 
 def catalogue_days(start: date, end: date) -> list[date]:
-    """The days of the catalogue snapshots a run writes: ``end``, and the old system's last day
-    (30/6/2025, its agencies) when the range runs across the change."""
+    """The days of the catalogue snapshots a run writes: ``end``, and when the range runs across
+    the change the old system's last day (30/6/2025, its agencies) and the new one's first
+    (1/7/2025, the catalogue re-published under the city's agencies)."""
     if start <= geo.LAST_OLD_DAY < end:
-        return [geo.LAST_OLD_DAY, end]
+        return sorted({geo.LAST_OLD_DAY, geo.CHANGE_DATE, end})
     return [end]
 
 
