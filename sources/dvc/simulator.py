@@ -2830,8 +2830,9 @@ def catalogue_frames(world: World, as_of: date) -> tuple[pl.DataFrame, pl.DataFr
 def _successor_provisions(world: World, provisions: pl.DataFrame) -> pl.DataFrame:
     """The provisions under the agencies of 1/7/2025: each old agency's go to its successor (a
     district's to the People's Committees of the new units its communes went into). A new
-    agency offers a procedure at the lowest level any of its predecessors did, full-process
-    from the day the last of them was (so a dossier's procedure level stays what it was)."""
+    agency offers a procedure full-process where the predecessors that handled most of its
+    dossiers (by volume share) did, from the earliest of their days; else at the highest level
+    below full-process any of them offered."""
     arrays = _Arrays.of(world)
     codes = _label_codes(world)
     pairs = []
@@ -2847,17 +2848,25 @@ def _successor_provisions(world: World, provisions: pl.DataFrame) -> pl.DataFram
         {"agency_i": [i for i, _ in pairs], "successor": [a for _, a in pairs]},
         schema={"agency_i": pl.Int64, "successor": pl.String},
     ).unique()
+    weights = world.agencies.select(pl.col("share").cast(pl.Float64)).with_row_index("agency_i")
+    full = pl.col("MucDo") == 4
     return (
         provisions.join(successors, on="agency_i", how="inner")
+        .join(weights.with_columns(pl.col("agency_i").cast(pl.Int64)), on="agency_i", how="left")
         .group_by("successor", "MaTTHC")
         .agg(
-            pl.col("MucDo").min(),
-            pl.when(pl.col("full_ts").is_null().any())
-            .then(None)
-            .otherwise(pl.col("full_ts").max())
-            .alias("full_ts"),
+            # full-process where most of the predecessors' dossiers were (by volume): the area's
+            # rate stays what it was across the change
+            ((pl.col("share").filter(full).sum() / pl.col("share").sum()) >= 0.5).alias("full"),
+            pl.col("MucDo").filter(~full).max().alias("below"),
+            pl.col("full_ts").filter(full).min().alias("first_full"),
         )
-        .rename({"successor": "agency_code"})
+        .select(
+            agency_code="successor",
+            MaTTHC="MaTTHC",
+            MucDo=pl.when("full").then(4).otherwise(pl.col("below").fill_null(3)).cast(pl.Int64),
+            full_ts=pl.when("full").then("first_full").otherwise(None),
+        )
     )
 
 
