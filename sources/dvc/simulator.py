@@ -49,7 +49,7 @@ import argparse
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -2953,12 +2953,21 @@ def simulate(
 
 
 def catalogue_days(start: date, end: date) -> list[date]:
-    """The days of the catalogue snapshots a run writes: ``end``, and when the range runs across
-    the change the old system's last day (30/6/2025, its agencies) and the new one's first
-    (1/7/2025, the catalogue re-published under the city's agencies)."""
+    """The days of the catalogue snapshots a run writes: every month's last day in the range and
+    ``end`` (the system exports its catalogue monthly), and when the range runs across the change
+    the old system's last day (30/6/2025, its agencies) and the new one's first (1/7/2025, the
+    catalogue re-published under the city's agencies)."""
+    days = {end}
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        last = following - timedelta(days=1)
+        if start <= last <= end:
+            days.add(last)
+        month = following
     if start <= geo.LAST_OLD_DAY < end:
-        return sorted({geo.LAST_OLD_DAY, geo.CHANGE_DATE, end})
-    return [end]
+        days |= {geo.LAST_OLD_DAY, geo.CHANGE_DATE}
+    return sorted(days)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
