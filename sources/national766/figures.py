@@ -53,7 +53,8 @@ PROVISIONAL_DAYS = (
 @dataclass(frozen=True)
 class DvcRecords:
     """What the portal holds of a province: dossier records and ratings (with the day each was
-    synchronised, ``_day``), and the procedure catalogue and provisions of the latest snapshot."""
+    synchronised, ``_day``), and every snapshot of the procedure catalogue and provisions (the
+    day of each, ``_day``: a period's figure reads the snapshot that stood at its end)."""
 
     dossiers: pl.DataFrame
     ratings: pl.DataFrame
@@ -90,8 +91,14 @@ def load_landing(landing: str | Path) -> DvcRecords:
         sorted(root.glob("danhgia/**/danhgia_*.csv")),
         lambda p: dvc_connector.read_table("rating", p),
     )
-    catalogue = sorted(root.glob("catalogue/thutuc_*.csv"))
-    provision = sorted(root.glob("catalogue/cungcap_*.csv"))
+    catalogue = _read_all(
+        sorted(root.glob("catalogue/thutuc_*.csv")),
+        lambda p: dvc_connector.read_table("procedure", p),
+    )
+    provision = _read_all(
+        sorted(root.glob("catalogue/cungcap_*.csv")),
+        lambda p: dvc_connector.read_table("provision", p),
+    )
     return DvcRecords(
         dossiers
         if dossiers is not None
@@ -99,13 +106,25 @@ def load_landing(landing: str | Path) -> DvcRecords:
         ratings
         if ratings is not None
         else pl.DataFrame(schema={k: pl.String for k in dvc.RATING_COLUMNS} | {"_day": pl.Date}),
-        dvc_connector.read_table("procedure", catalogue[-1])
-        if catalogue
+        catalogue
+        if catalogue is not None
         else pl.DataFrame(schema={k: pl.String for k in dvc.PROCEDURE_COLUMNS}),
-        dvc_connector.read_table("provision", provision[-1])
-        if provision
+        provision
+        if provision is not None
         else pl.DataFrame(schema={k: pl.String for k in dvc.PROVISION_COLUMNS}),
     )
+
+
+def as_of(snapshots: pl.DataFrame, end: date | None) -> pl.DataFrame:
+    """The snapshot that stood at ``end``: the latest dated on or before it (else the earliest);
+    all of the frame when it has no snapshot day, or when ``end`` is None (the latest)."""
+    if "_day" not in snapshots.columns or not snapshots.height:
+        return snapshots
+    days = sorted(d for d in snapshots["_day"].unique().to_list() if d is not None)
+    if not days:
+        return snapshots
+    before = [d for d in days if end is None or d <= end]
+    return snapshots.filter(pl.col("_day") == (before[-1] if before else days[0]))
 
 
 def periods_between(first: date, last: date) -> list[tuple[str, date, date]]:
@@ -140,10 +159,14 @@ def _ts(col: str) -> pl.Expr:
 
 def latest_dossiers(records: DvcRecords) -> pl.DataFrame:
     """One row per dossier in its latest version, with the flags the 766 rules read."""
-    requires = records.procedures.select(
-        pl.col("MaTTHC").str.strip_chars(),
-        (_int("YeuCauGiayToKetQua") != 0).fill_null(True).alias("requires_result"),
-    ).unique("MaTTHC", keep="first")
+    requires = (
+        as_of(records.procedures, None)
+        .select(
+            pl.col("MaTTHC").str.strip_chars(),
+            (_int("YeuCauGiayToKetQua") != 0).fill_null(True).alias("requires_result"),
+        )
+        .unique("MaTTHC", keep="first")
+    )
     results = pl.col("DanhSachGiayToKetQua")
     linked = (
         results.list.eval(
@@ -275,14 +298,16 @@ def _flow_metrics(d: pl.DataFrame, start: date, end: date) -> dict[str, tuple]:
 
 def _provision_metric(records: DvcRecords, end: date) -> tuple:
     eligible = (
-        records.procedures.select(
+        as_of(records.procedures, end)
+        .select(
             pl.col("MaTTHC").str.strip_chars(), (_int("DuDieuKienToanTrinh") == 1).alias("eligible")
         )
         .group_by("MaTTHC")
         .agg(pl.col("eligible").any())
     )
     p = (
-        records.provisions.with_columns(
+        as_of(records.provisions, end)
+        .with_columns(
             _int("MucDo").alias("level"),
             pl.col("NgayCungCapToanTrinh")
             .str.strip_chars()
