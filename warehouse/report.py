@@ -154,7 +154,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                 con,
                 """select period_label, value, target from mart.indicator_value
                    where indicator_id = ? and period_type = ? and admin_level = 'province'
-                     and period_start is not null order by period_end""",
+                     and period_start is not null and geo_view = 'as_it_was' order by period_end""",
                 [ind, trend_period],
             )
         ]
@@ -167,6 +167,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                     from mart.indicator_value
                     where indicator_id = ? and period_type = ? and period_end = ?
                       and admin_level in ('district', 'commune') and value is not null
+                      and geo_view = 'as_it_was'
                     -- every district, then the ten communes furthest behind
                     qualify admin_level = 'district'
                         or row_number() over (partition by admin_level order by gap asc, admin_code) <= 10
