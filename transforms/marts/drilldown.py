@@ -33,8 +33,9 @@ from transforms.marts.indicators import (
     AREA_NAME,
     Drilldown,
     Indicator,
-    has_validity,
     rows_sql,
+    shape,
+    table_columns,
 )
 from warehouse.build import existing_tables
 
@@ -67,7 +68,9 @@ def _label_sql(d: Drilldown, present: set[str]) -> tuple[str, str]:
     return "g.member_label", ""
 
 
-def drilldown_sql(ind: Indicator, d: Drilldown, present: set[str], state: bool = False) -> str:
+def drilldown_sql(
+    ind: Indicator, d: Drilldown, present: set[str], state: bool = False, area: bool = True
+) -> str:
     """Numerator and denominator per period, unit (province, district) and member of ``d``."""
     levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
     if not levels:
@@ -84,7 +87,7 @@ def drilldown_sql(ind: Indicator, d: Drilldown, present: set[str], state: bool =
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
     rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
-    return f"""{rows_sql(rows, state)},
+    return f"""{rows_sql(rows, state, area)},
 
 grouped as (
     select
@@ -163,7 +166,9 @@ def compute_drilldowns(
         for d in ind.dimensions:
             if d.from_ and d.from_ not in present:
                 continue
-            sql = drilldown_sql(ind, d, present, has_validity(con, d.from_ or ind.from_))
+            sql = drilldown_sql(
+                ind, d, present, **shape(ind, table_columns(con, d.from_ or ind.from_))
+            )
             if not sql:
                 continue
             con.execute(

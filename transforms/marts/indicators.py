@@ -312,7 +312,7 @@ def _valid_at(alias: str, day: str) -> str:
     return f"{day} between {alias}.valid_from and coalesce({alias}.valid_to, date '9999-12-31')"
 
 
-def _resolved_sql(ind: Indicator, source: str, state: bool) -> str:
+def _resolved_sql(ind: Indicator, source: str, state: bool, area: bool = True) -> str:
     """The rows of ``source`` (with ``_as_of``) each resolved to its unit as of ``_as_of``.
 
     Adds the roll-up keys: ``_province`` (the plan area, for every counted row), ``_district``
@@ -324,7 +324,9 @@ def _resolved_sql(ind: Indicator, source: str, state: bool) -> str:
     province row by the catalogue's area rule.
     """
     area_join = area_cond = ""
-    if ind.area_column:
+    if ind.area_column and not area:
+        area_cond = "and false"
+    elif ind.area_column:
         area_join = (
             f"left join core.dim_unit as au on au.unit_code = r.{ind.area_column} "
             f"and {_valid_at('au', 'r._as_of')}"
@@ -356,13 +358,14 @@ def _resolved_sql(ind: Indicator, source: str, state: bool) -> str:
         {state_cond}"""
 
 
-def rows_sql(ind: Indicator, state: bool = False) -> str:
+def rows_sql(ind: Indicator, state: bool = False, area: bool = True) -> str:
     """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
 
     The one definition of which rows count where and when: the headline values
     (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it.
     ``state``: the table has ``valid_from``/``valid_to`` (state as history); only the rows
-    valid as of ``as_of`` count.
+    valid as of ``as_of`` count. ``area``: the table has the catalogue's ``area_column`` (a
+    table built before it existed: no city-level row can be placed in the area, none counts).
     """
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
@@ -377,7 +380,7 @@ stamped as (
     from base as b join periods as p {join}
 ),
 
-joined as ({_resolved_sql(ind, "stamped", state)}
+joined as ({_resolved_sql(ind, "stamped", state, area)}
 )"""
     else:
         # the state as of a date of the row: resolve each row once, then join the periods
@@ -386,7 +389,7 @@ stamped as (
     select b.*, cast(b.{ind.as_of_column} as date) as _as_of from base as b
 ),
 
-resolved as ({_resolved_sql(ind, "stamped", state)}
+resolved as ({_resolved_sql(ind, "stamped", state, area)}
 ),
 
 joined as (
@@ -458,7 +461,7 @@ def _overlaps(ind: Indicator) -> str:
     )
 
 
-def indicator_sql(ind: Indicator, state: bool = False) -> str:
+def indicator_sql(ind: Indicator, state: bool = False, area: bool = True) -> str:
     """Numerator and denominator per period, view and unit, every unit of its levels included.
 
     ``as_it_was``: province (the plan area), districts and communes in the periods they
@@ -489,7 +492,7 @@ def indicator_sql(ind: Indicator, state: bool = False) -> str:
         cast({ind.numerator} as double) as numerator,
         cast({ind.denominator} as double) as denominator,
         cast({ind.target_expr or "null"} as double) as dynamic_target"""
-    return f"""{rows_sql(ind, state)},
+    return f"""{rows_sql(ind, state, area)},
 
 as_it_was as (
     select
@@ -652,28 +655,37 @@ def met_sql(comparator: str) -> str:
     )
 
 
-def has_validity(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """The table keeps state as history: it has ``valid_from`` and ``valid_to``."""
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    """The column names of ``schema.table`` (empty if it does not exist)."""
     schema, _, name = table.partition(".")
-    return (
-        scalar(
-            con,
-            """select count(*) from information_schema.columns
-               where table_schema = ? and table_name = ? and column_name in ('valid_from', 'valid_to')""",
-            [schema, name],
-        )
-        == 2
-    )
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def shape(ind: Indicator, columns: frozenset[str]) -> dict[str, bool]:
+    """How ``rows_sql`` reads the indicator's table: ``state`` (it has valid_from/valid_to)
+    and ``area`` (it has the area column; without it no city-level row counts)."""
+    return {
+        "state": {"valid_from", "valid_to"} <= columns,
+        "area": not ind.area_column or ind.area_column in columns,
+    }
 
 
 def compute_one(
-    con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str, state: bool = False
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    run_id: str,
+    state: bool = False,
+    area: bool = True,
 ) -> None:
     """Append the indicator's values to the temp table ``_values``."""
     con.execute(
         f"""
         insert into _values
-        with raw as ({indicator_sql(ind, state)}),
+        with raw as ({indicator_sql(ind, state, area)}),
         scored as (select *, {ind.factor} as factor from raw)
         select
             indicator_id, period_type, period_start, period_end, period_label,
@@ -789,7 +801,7 @@ def compute_indicators(
                 run_id,
             )
         else:
-            compute_one(con, ind, run_id, has_validity(con, ind.from_))
+            compute_one(con, ind, run_id, **shape(ind, table_columns(con, ind.from_)))
     con.execute(
         """update _values set status = 'invalid', met = null, value = null,
                status_reason = 'numerator ' || numerator || ' above denominator ' || denominator
