@@ -360,3 +360,39 @@ def test_the_area_rule_is_written_with_its_column():
     assert ind.as_of_column == "period_end"
     t02 = catalogue("T02")[0]
     assert (t02.as_of_column, t02.area_column) == ("received_date", "applicant_unit_code")
+
+
+def test_a_state_observed_before_july_and_not_resent_counts_in_its_successor(geo_db):
+    con = geo_db
+    make_periods(con, MONTHS)
+    load(
+        con,
+        [
+            ("31318", "2025-05-01", None, True),  # Phường I: in Phường Vị Thanh (31321) from July
+            ("930", "2025-05-01", None, True),  # a district's own row: the province only
+            ("31318", "2025-08-01", None, False),  # an old code observed in August: nowhere
+        ],
+        "core.t_state",
+        "unit_code varchar, valid_from date, valid_to date, ok boolean",
+    )
+    ind = parse_indicator(
+        {
+            "id": "S1", "name_vi": "s", "name_en": "s", "target": 50, "comparator": ">=",
+            "unit": "percent", "source": "x", "from": "core.t_state", "unit_column": "unit_code",
+            "numerator": "count(*) filter (where ok)", "denominator": "count(*)",
+            "definition": "s", "reference": "s", "period_join": "stock", "periods": ["month"],
+        }
+    )  # fmt: skip
+    compute_indicators(con, [ind], "run-1")
+    got = con.execute(
+        """select month(period_end), admin_code, unit_valid_from, numerator, denominator
+           from mart.indicator_value where geo_view = 'as_it_was' and denominator > 0
+             and month(period_end) in (5, 8) order by 1, 2"""
+    ).fetchall()
+    assert got == [
+        (5, "31318", date(2004, 1, 1), 1, 1),
+        (5, "93", date(2004, 1, 1), 2, 2),
+        (5, "930", date(2004, 1, 1), 2, 2),
+        (8, "31321", date(2025, 7, 1), 1, 1),
+        (8, "93", date(2004, 1, 1), 2, 2),
+    ]

@@ -69,7 +69,12 @@ def _label_sql(d: Drilldown, present: set[str]) -> tuple[str, str]:
 
 
 def drilldown_sql(
-    ind: Indicator, d: Drilldown, present: set[str], state: bool = False, area: bool = True
+    ind: Indicator,
+    d: Drilldown,
+    present: set[str],
+    state: bool = False,
+    area: bool = True,
+    observed: bool = False,
 ) -> str:
     """Numerator and denominator per period, unit (province, district) and member of ``d``."""
     levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
@@ -87,7 +92,7 @@ def drilldown_sql(
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
     rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
-    return f"""{rows_sql(rows, state, area)},
+    return f"""{rows_sql(rows, state, area, observed)},
 
 grouped as (
     select

@@ -312,7 +312,35 @@ def _valid_at(alias: str, day: str) -> str:
     return f"{day} between {alias}.valid_from and coalesce({alias}.valid_to, date '9999-12-31')"
 
 
-def _resolved_sql(ind: Indicator, source: str, state: bool, area: bool = True) -> str:
+def _carried_sql(ind: Indicator, source: str) -> str:
+    """``source``'s rows with the key of their unit as of ``_as_of`` (``_unit_code``,
+    ``_unit_from``), a state observed under the old geography carried forward.
+
+    A state row (it has ``valid_from``) whose code names no unit at ``_as_of`` but named one
+    when the row began (a register observed before 1/7/2025 and not re-sent since) counts in
+    the successor: an old commune's row in the new unit it went into (ref.unit_crosswalk), an
+    old district's or the province's row in the plan area's province row only.
+    """
+    col = ind.unit_column
+    return f"""(
+        select
+            r.*,
+            coalesce(u0.unit_code, un.unit_code, uo.unit_code) as _unit_code,
+            coalesce(u0.valid_from, un.valid_from, uo.valid_from) as _unit_from
+        from {source} as r
+        left join core.dim_unit as u0 on u0.unit_code = r.{col} and {_valid_at("u0", "r._as_of")}
+        left join core.dim_unit as uo
+            on u0.unit_code is null and uo.unit_code = r.{col}
+            and {_valid_at("uo", "r.valid_from")} and uo.valid_to < r._as_of
+        left join ref.unit_crosswalk as cf
+            on cf.old_code = uo.commune_code and uo.valid_to < cast(cf.effective_date as date)
+        left join core.dim_unit as un on un.unit_code = cf.new_code and {_valid_at("un", "r._as_of")}
+    )"""
+
+
+def _resolved_sql(
+    ind: Indicator, source: str, state: bool, area: bool = True, observed: bool = False
+) -> str:
     """The rows of ``source`` (with ``_as_of``) each resolved to its unit as of ``_as_of``.
 
     Adds the roll-up keys: ``_province`` (the plan area, for every counted row), ``_district``
@@ -321,7 +349,8 @@ def _resolved_sql(ind: Indicator, source: str, state: bool, area: bool = True) -
     forward to, or the new unit's own code) and ``_former`` (the former district a new unit's
     row rolls up to). Rows of units outside the plan area count in no row; a city-level row
     (a province-level unit outside the area, e.g. Cần Thơ's departments) counts in the
-    province row by the catalogue's area rule.
+    province row by the catalogue's area rule. ``observed``: the table has ``valid_from`` (a
+    state): a row observed under the old geography is carried forward (``_carried_sql``).
     """
     area_join = area_cond = ""
     if ind.area_column and not area:
@@ -333,6 +362,17 @@ def _resolved_sql(ind: Indicator, source: str, state: bool, area: bool = True) -
         )
         area_cond = f"and au.plan_area_code = '{PLAN_AREA}'"
     state_cond = f"and {_valid_at('r', 'r._as_of')}" if state else ""
+    if observed:
+        rows = _carried_sql(ind, source)
+        unit_join = (
+            "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
+        )
+    else:
+        rows = source
+        unit_join = (
+            f"join core.dim_unit as u on u.unit_code = r.{ind.unit_column} "
+            f"and {_valid_at('u', 'r._as_of')}"
+        )
     return f"""
     select
         r.*,
@@ -346,8 +386,8 @@ def _resolved_sql(ind: Indicator, source: str, state: bool, area: bool = True) -
              when u.valid_from >= date '{CHANGE_DATE}' then u.commune_code end as _today,
         case when u.commune_code is not null and u.valid_from >= date '{CHANGE_DATE}'
              then fd.district_code end as _former
-    from {source} as r
-    join core.dim_unit as u on u.unit_code = r.{ind.unit_column} and {_valid_at("u", "r._as_of")}
+    from {rows} as r
+    {unit_join}
     left join core.dim_unit as du on du.unit_code = u.district_code and {_valid_at("du", "r._as_of")}
     left join ref.unit_crosswalk as cw
         on cw.old_code = u.commune_code and u.valid_to < cast(cw.effective_date as date)
@@ -358,7 +398,7 @@ def _resolved_sql(ind: Indicator, source: str, state: bool, area: bool = True) -
         {state_cond}"""
 
 
-def rows_sql(ind: Indicator, state: bool = False, area: bool = True) -> str:
+def rows_sql(ind: Indicator, state: bool = False, area: bool = True, observed: bool = False) -> str:
     """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
 
     The one definition of which rows count where and when: the headline values
@@ -366,6 +406,8 @@ def rows_sql(ind: Indicator, state: bool = False, area: bool = True) -> str:
     ``state``: the table has ``valid_from``/``valid_to`` (state as history); only the rows
     valid as of ``as_of`` count. ``area``: the table has the catalogue's ``area_column`` (a
     table built before it existed: no city-level row can be placed in the area, none counts).
+    ``observed``: the table has ``valid_from``: a state row observed before the change and not
+    re-observed since counts in its successor unit.
     """
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
@@ -380,7 +422,7 @@ stamped as (
     from base as b join periods as p {join}
 ),
 
-joined as ({_resolved_sql(ind, "stamped", state, area)}
+joined as ({_resolved_sql(ind, "stamped", state, area, observed)}
 )"""
     else:
         # the state as of a date of the row: resolve each row once, then join the periods
@@ -389,7 +431,7 @@ stamped as (
     select b.*, cast(b.{ind.as_of_column} as date) as _as_of from base as b
 ),
 
-resolved as ({_resolved_sql(ind, "stamped", state, area)}
+resolved as ({_resolved_sql(ind, "stamped", state, area, observed)}
 ),
 
 joined as (
@@ -461,7 +503,9 @@ def _overlaps(ind: Indicator) -> str:
     )
 
 
-def indicator_sql(ind: Indicator, state: bool = False, area: bool = True) -> str:
+def indicator_sql(
+    ind: Indicator, state: bool = False, area: bool = True, observed: bool = False
+) -> str:
     """Numerator and denominator per period, view and unit, every unit of its levels included.
 
     ``as_it_was``: province (the plan area), districts and communes in the periods they
@@ -492,7 +536,7 @@ def indicator_sql(ind: Indicator, state: bool = False, area: bool = True) -> str
         cast({ind.numerator} as double) as numerator,
         cast({ind.denominator} as double) as denominator,
         cast({ind.target_expr or "null"} as double) as dynamic_target"""
-    return f"""{rows_sql(ind, state, area)},
+    return f"""{rows_sql(ind, state, area, observed)},
 
 as_it_was as (
     select
@@ -666,11 +710,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
 
 
 def shape(ind: Indicator, columns: frozenset[str]) -> dict[str, bool]:
-    """How ``rows_sql`` reads the indicator's table: ``state`` (it has valid_from/valid_to)
-    and ``area`` (it has the area column; without it no city-level row counts)."""
+    """How ``rows_sql`` reads the indicator's table: ``state`` (it has valid_from/valid_to),
+    ``area`` (it has the area column; without it no city-level row counts) and ``observed``
+    (it has valid_from: a state observed under the old geography is carried forward)."""
     return {
         "state": {"valid_from", "valid_to"} <= columns,
         "area": not ind.area_column or ind.area_column in columns,
+        "observed": "valid_from" in columns,
     }
 
 
@@ -680,12 +726,13 @@ def compute_one(
     run_id: str,
     state: bool = False,
     area: bool = True,
+    observed: bool = False,
 ) -> None:
     """Append the indicator's values to the temp table ``_values``."""
     con.execute(
         f"""
         insert into _values
-        with raw as ({indicator_sql(ind, state, area)}),
+        with raw as ({indicator_sql(ind, state, area, observed)}),
         scored as (select *, {ind.factor} as factor from raw)
         select
             indicator_id, period_type, period_start, period_end, period_label,
