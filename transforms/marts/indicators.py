@@ -312,16 +312,18 @@ def _valid_at(alias: str, day: str) -> str:
     return f"{day} between {alias}.valid_from and coalesce({alias}.valid_to, date '9999-12-31')"
 
 
-def _carried_sql(ind: Indicator, source: str) -> str:
+def _carried_sql(ind: Indicator, source: str, observed: bool) -> str:
     """``source``'s rows with the key of their unit as of ``_as_of`` (``_unit_code``,
     ``_unit_from``), a state observed under the old geography carried forward.
 
-    A state row (it has ``valid_from``) whose code names no unit at ``_as_of`` but named one
-    when the row began (a register observed before 1/7/2025 and not re-sent since) counts in
-    the successor: an old commune's row in the new unit it went into (ref.unit_crosswalk), an
-    old district's or the province's row in the plan area's province row only.
+    A state row whose code names no unit at ``_as_of`` but named one before (a register
+    observed before 1/7/2025 and not re-sent since) counts in the successor: an old commune's
+    row in the new unit it went into (ref.unit_crosswalk), an old district's or the province's
+    row in the plan area's province row only. ``observed``: the row has ``valid_from``, and its
+    code must have named a unit on that day (an old code observed after the change: no unit).
     """
     col = ind.unit_column
+    seen = f"and {_valid_at('uo', 'r.valid_from')}" if observed else ""
     return f"""(
         select
             r.*,
@@ -331,7 +333,7 @@ def _carried_sql(ind: Indicator, source: str) -> str:
         left join core.dim_unit as u0 on u0.unit_code = r.{col} and {_valid_at("u0", "r._as_of")}
         left join core.dim_unit as uo
             on u0.unit_code is null and uo.unit_code = r.{col}
-            and {_valid_at("uo", "r.valid_from")} and uo.valid_to < r._as_of
+            {seen} and uo.valid_to < r._as_of
         left join ref.unit_crosswalk as cf
             on cf.old_code = uo.commune_code and uo.valid_to < cast(cf.effective_date as date)
         left join core.dim_unit as un on un.unit_code = cf.new_code and {_valid_at("un", "r._as_of")}
@@ -349,8 +351,10 @@ def _resolved_sql(
     forward to, or the new unit's own code) and ``_former`` (the former district a new unit's
     row rolls up to). Rows of units outside the plan area count in no row; a city-level row
     (a province-level unit outside the area, e.g. Cần Thơ's departments) counts in the
-    province row by the catalogue's area rule. ``observed``: the table has ``valid_from`` (a
-    state): a row observed under the old geography is carried forward (``_carried_sql``).
+    province row by the catalogue's area rule. A state (``observed``: the table has
+    ``valid_from``; or a stock taken at the period's end) observed under the old geography is
+    carried forward to the successor unit (``_carried_sql``); a flow record is not: its code
+    must name a unit on its own date.
     """
     area_join = area_cond = ""
     if ind.area_column and not area:
@@ -362,8 +366,8 @@ def _resolved_sql(
         )
         area_cond = f"and au.plan_area_code = '{PLAN_AREA}'"
     state_cond = f"and {_valid_at('r', 'r._as_of')}" if state else ""
-    if observed:
-        rows = _carried_sql(ind, source)
+    if observed or (ind.period_join == "stock" and ind.as_of_column == "period_end"):
+        rows = _carried_sql(ind, source, observed)
         unit_join = (
             "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
         )
