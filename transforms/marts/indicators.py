@@ -319,11 +319,12 @@ def _carried_sql(ind: Indicator, source: str, observed: bool) -> str:
     A state row whose code names no unit at ``_as_of`` but named one before (a register
     observed before 1/7/2025 and not re-sent since) counts in the successor: an old commune's
     row in the new unit it went into (ref.unit_crosswalk), an old district's or the province's
-    row in the plan area's province row only. ``observed``: the row has ``valid_from``, and its
-    code must have named a unit on that day (an old code observed after the change: no unit).
+    row in the plan area's province row only. ``observed``: the row has ``valid_from``, and it
+    must have begun before its code's old unit ended (an old code observed after the change:
+    no unit).
     """
     col = ind.unit_column
-    seen = f"and {_valid_at('uo', 'r.valid_from')}" if observed else ""
+    seen = "and r.valid_from <= uo.valid_to" if observed else ""
     return f"""(
         select
             r.*,
