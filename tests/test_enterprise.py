@@ -165,7 +165,7 @@ def survey(con, rows: list[tuple]) -> None:
     for i, r in enumerate(rows):
         tax, unit, size, section, status, contract, platforms = r[:7]
         con.execute(
-            "insert into stg.enterprise_survey values (2025, ?, ?, ?, ?, ?, 5, ?, ?, ?, 'f1', ?, date '2025-12-15')",
+            "insert into stg.enterprise_survey values (2024, ?, ?, ?, ?, ?, 5, ?, ?, ?, 'f1', ?, date '2024-12-15')",
             [
                 tax,
                 unit,
@@ -185,7 +185,7 @@ def value(con, ind, level, code):
     return con.execute(
         """select numerator, denominator, value, met from mart.indicator_value
            where indicator_id = ? and admin_level = ? and admin_code = ? and period_type = 'year'
-             and period_start = date '2025-01-01'""",
+             and period_start = date '2024-01-01'""",
         [ind, level, code],
     ).fetchone()
 
@@ -196,7 +196,7 @@ def catalogue(*ids):
 
 def test_t08_counts_active_commerce_enterprises_using_e_contracts(geo_db):
     con = geo_db
-    make_periods(con, ["2025-11", "2025-12"])
+    make_periods(con, ["2024-11", "2024-12"])  # the 2024 survey: the 2024 units and districts
     survey(
         con,
         [
@@ -242,7 +242,7 @@ def test_t08_counts_active_commerce_enterprises_using_e_contracts(geo_db):
 
 def test_t09_counts_active_smes_using_at_least_one_platform(geo_db):
     con = geo_db
-    make_periods(con, ["2025-12"])
+    make_periods(con, ["2024-12"])
     survey(
         con,
         [

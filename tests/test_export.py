@@ -9,6 +9,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from transforms.marts.indicators import AREA_NAME
 from warehouse.export import SCORECARD_HEADERS, ExportError, export
 
 
@@ -39,8 +40,8 @@ def test_workbook_scorecard_equals_the_warehouse_with_vietnamese_headers_and_col
     assert all(ref.startswith("A4:") for ref in rules.values())
 
     col = {en: i for i, en in enumerate(headers_en)}
-    sheet = {
-        (r[col["Indicator"]], r[col["Unit code"]]): r
+    sheet = {  # a code names two units in 2025 (reused from 1/7/2025): keyed with the name
+        (r[col["Indicator"]], r[col["Unit code"]], r[col["Unit"]]): r
         for r in ws.iter_rows(min_row=4, values_only=True)
     }
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -53,13 +54,14 @@ def test_workbook_scorecard_equals_the_warehouse_with_vietnamese_headers_and_col
                join (select distinct indicator_id, period_end from mart.scorecard) as s
                  using (indicator_id, period_end)
                join mart.indicator_catalogue as c using (indicator_id)
-               where v.admin_level = 'commune' and v.period_type = c.headline_period"""
+               where v.admin_level = 'commune' and v.period_type = c.headline_period
+                 and v.geo_view = 'as_it_was'"""
         ).fetchall()[0][0]
     finally:
         con.close()
     assert card
     for ind, code, value, target, met, gap, name in card:
-        row = sheet[(ind, code)]
+        row = sheet[(ind, code, name)]
         assert row[col["Value"]] == pytest.approx(value, abs=0.051), (ind, code)
         assert row[col["Target"]] == target
         assert row[col["Met"]] == {True: "Đạt", False: "Chưa đạt", None: None}[met]
@@ -69,10 +71,11 @@ def test_workbook_scorecard_equals_the_warehouse_with_vietnamese_headers_and_col
     # province first, then districts, then communes
     levels = [r[col["Level"]] for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "T02"]
     assert levels[0] == "Tỉnh" and levels[1:9] == ["Huyện"] * 8 and set(levels[9:]) == {"Xã"}
-    assert sum(1 for r in sheet.values() if r[col["Level"]] == "Xã") == communes > 0
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert sum(1 for r in rows if r[col["Level"]] == "Xã") == communes > 0
     # one sheet per target, the definitions and the data quality
     assert {"T01", "T04", "T06a", "T17", "R01"} <= set(wb.sheetnames)
-    assert wb["T04"]["A3"].value == "Cấp / Level" and wb["T04"]["C4"].value == "Tỉnh Hậu Giang"
+    assert wb["T04"]["A3"].value == "Cấp / Level" and wb["T04"]["C4"].value == AREA_NAME
     assert "Định nghĩa - Definitions" in wb.sheetnames and "Chất lượng - Quality" in wb.sheetnames
 
 
@@ -81,7 +84,7 @@ def test_csv_starts_with_a_bom_and_parquet_reads_back(exported):
     for path in done.csv:
         assert path.read_bytes().startswith(codecs.BOM_UTF8), path
     text = (done.workbook.parent / "csv" / "scorecard.csv").read_bytes().decode("utf-8-sig")
-    assert "Tỉnh Hậu Giang" in text
+    assert AREA_NAME in text
     values = pl.read_parquet(done.workbook.parent / "parquet" / "indicator_value.parquet")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

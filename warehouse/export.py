@@ -26,6 +26,12 @@ from warehouse.build import connect_published
 
 LEVEL_VI = {"province": "Tỉnh", "district": "Huyện", "commune": "Xã"}
 MET_VI = {True: "Đạt", False: "Chưa đạt"}
+# the geography view of a row (mart.indicator_value.geo_view)
+GEO_VIEW_VI = {
+    "as_it_was": "Theo đơn vị hành chính tại thời điểm",
+    "todays_units": "Theo đơn vị hành chính hiện nay",
+    "former_district": "Theo huyện cũ",
+}
 STATUS_VI = {
     "ok": "Có số liệu",
     "no_data": "Không có số liệu",
@@ -54,6 +60,7 @@ SCORECARD_HEADERS: dict[str, tuple[str, str]] = {
     "denominator": ("Mẫu số", "Denominator"),
     "status_vi": ("Trạng thái", "Status"),
     "status_reason": ("Ghi chú", "Reason"),
+    "geo_view_vi": ("Cách tính theo địa giới", "Geography view"),
 }
 
 # every unit of every indicator at the period the scorecard shows for it (province, districts, communes)
@@ -72,7 +79,8 @@ values_with_previous as (
     select
         v.*,
         lag(v.value) over (
-            partition by v.indicator_id, v.period_type, v.admin_code order by v.period_end
+            partition by v.indicator_id, v.period_type, v.geo_view, v.admin_code, v.unit_valid_from
+            order by v.period_end
         ) as previous_value
     from mart.indicator_value as v
 ),
@@ -97,12 +105,17 @@ final as (
         v.numerator,
         v.denominator,
         v.status,
-        v.status_reason
+        v.status_reason,
+        v.geo_view,
+        v.exact,
+        v.unit_valid_from,
+        v.unit_valid_to
     from values_with_previous as v
     join catalogue as c on c.indicator_id = v.indicator_id
     join chosen as s
         on s.indicator_id = v.indicator_id and s.period_end is not distinct from v.period_end
-    where v.period_type = c.headline_period or v.period_start is null
+    -- the default display: each unit as it was (the other views: sheet indicator_value)
+    where (v.period_type = c.headline_period or v.period_start is null) and v.geo_view = 'as_it_was'
 )
 
 select * from final
@@ -111,7 +124,8 @@ order by
     indicator_id,
     case admin_level when 'province' then 0 when 'district' then 1 else 2 end,
     coalesce(parent_name, ''),
-    admin_code
+    admin_code,
+    unit_valid_from
 """
 
 DEFINITIONS_SQL = """
@@ -203,6 +217,9 @@ def scorecard_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         pl.col("admin_level").replace_strict(LEVEL_VI, default=None).alias("level_vi"),
         pl.col("met").replace_strict(MET_VI, default="", return_dtype=pl.String).alias("met_vi"),
         pl.col("status").replace_strict(STATUS_VI, default=pl.col("status")).alias("status_vi"),
+        pl.col("geo_view")
+        .replace_strict(GEO_VIEW_VI, default=pl.col("geo_view"))
+        .alias("geo_view_vi"),
     )
 
 
@@ -221,7 +238,7 @@ def target_frame(con: duckdb.DuckDBPyConnection, indicator_id: str) -> tuple[pl.
         f"""select admin_level, admin_code, admin_name, period_label, period_end, display_value
             from mart.indicator_value
             where indicator_id = '{indicator_id}' and period_type = '{period_type}'
-              and period_start is not null
+              and period_start is not null and geo_view = 'as_it_was'
             order by period_end""",
     )
     if long.is_empty():

@@ -154,7 +154,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                 con,
                 """select period_label, value, target from mart.indicator_value
                    where indicator_id = ? and period_type = ? and admin_level = 'province'
-                     and period_start is not null order by period_end""",
+                     and period_start is not null and geo_view = 'as_it_was' order by period_end""",
                 [ind, trend_period],
             )
         ]
@@ -167,6 +167,7 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                     from mart.indicator_value
                     where indicator_id = ? and period_type = ? and period_end = ?
                       and admin_level in ('district', 'commune') and value is not null
+                      and geo_view = 'as_it_was'
                     -- every district, then the ten communes furthest behind
                     qualify admin_level = 'district'
                         or row_number() over (partition by admin_level order by gap asc, admin_code) <= 10
@@ -426,6 +427,10 @@ def render_html(run: dict, targets: list[Target]) -> str:
 <h1>Báo cáo kết quả thực hiện Kế hoạch 190/KH-UBND về chuyển đổi số tỉnh Hậu Giang</h1>
 <div class="en">Report on Hậu Giang province's Plan 190/KH-UBND digital-transformation targets</div>
 <p class="run">{run_text}</p>
+<p class="note">Địa bàn: tỉnh Hậu Giang cũ (từ 1/7/2025 thuộc thành phố Cần Thơ); đơn vị hành chính theo
+địa giới tại thời điểm của số liệu (huyện, xã cũ đến 30/6/2025; 28 xã, phường mới từ 1/7/2025) /
+Area: the former Hậu Giang province (part of Cần Thơ from 1/7/2025); units as they were at the time
+(geo_view as_it_was: districts and old communes to 30/6/2025, the 28 new units from 1/7/2025).</p>
 <table><tr><th>Mã / Id</th><th>Chỉ tiêu / Target</th><th>Kỳ / Period</th><th>Chỉ tiêu KH / Target</th>
 <th>Giá trị / Value</th><th>Đánh giá / Result</th></tr>
 {"".join(rows)}

@@ -8,10 +8,11 @@ MARK = {True: "met", False: "NOT met", None: "-"}
 
 
 def scorecard_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """``mart.scorecard`` as a list of dicts (province and district rows)."""
+    """``mart.scorecard`` as a list of dicts (province and district rows, view ``as_it_was``)."""
     cur = con.execute(
         """select indicator_id, admin_level, admin_code, admin_name, period_label, value, target,
-                  comparator, met, gap, change, status, status_reason, portal_766, portal_766_status
+                  comparator, met, gap, change, status, status_reason, portal_766, portal_766_status,
+                  geo_view
            from mart.scorecard"""
     )
     names = [d[0] for d in cur.description]
@@ -54,7 +55,8 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
         f"{'gap':>7}{'change':>7} " + "".join(f"{code:>7}" for code, _ in districts)
     )
     lines = [
-        "Plan 190/KH-UBND scorecard — Hậu Giang (province 93 and its districts)",
+        "Plan 190/KH-UBND scorecard — the former Hậu Giang area (93; in Cần Thơ from 1/7/2025)"
+        " and its districts, units as they were (geo_view as_it_was)",
         header,
         "-" * len(header),
     ]
@@ -79,6 +81,10 @@ def format_scorecard(con: duckdb.DuckDBPyConnection) -> str:
         )
     lines.append("")
     lines.append("Districts: " + "; ".join(f"{c} {n}" for c, n in districts))
+    lines.append(
+        "Districts exist until 30/6/2025: in a period running past it a district counts its "
+        "first half; mart.indicator_value has the other views (todays_units, former_district)"
+    )
     lines.append(
         "* below target   B blocked (last published value kept)   - no data   "
         "gap: ahead (+) or behind (-) the target   change: since the previous period"

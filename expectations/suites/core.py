@@ -37,7 +37,11 @@ def suites(t: ThresholdSet) -> list[Suite]:
             "dim_unit",
             "core.dim_unit",
             [
-                E.ExpectColumnValuesToBeUnique(column="unit_code", severity=CRITICAL),
+                # a unit is a code and its validity: codes are reused (28 from 1/7/2025)
+                E.ExpectCompoundColumnsToBeUnique(
+                    column_list=["unit_code", "valid_from"], severity=CRITICAL
+                ),
+                E.ExpectColumnValuesToNotBeNull(column="valid_from", severity=CRITICAL),
                 E.ExpectTableRowCountToBeBetween(
                     min_value=geo.units,
                     max_value=geo.units,

@@ -18,7 +18,10 @@ operator, one row per commune, quarter and operator); where members overlap
 reach and the members do not add up.
 
 Computed for the province and district levels the indicator has (communes have one
-agency each, and the commune drill-downs would dwarf the rest). A blocked indicator
+agency each, and the commune drill-downs would dwarf the rest), in the ``as_it_was``
+geography view (``geo_view``): the province row is the plan's area for every period
+(from 1/7/2025 the new units formed from it and the city-level rows its area rule gives
+it), districts through June 2025. A blocked indicator
 keeps its last published drill-down, as its headline keeps its last values.
 """
 
@@ -26,7 +29,14 @@ from __future__ import annotations
 
 import duckdb
 
-from transforms.marts.indicators import Drilldown, Indicator, rows_sql
+from transforms.marts.indicators import (
+    AREA_NAME,
+    Drilldown,
+    Indicator,
+    rows_sql,
+    shape,
+    table_columns,
+)
 from warehouse.build import existing_tables
 
 DRILLDOWN_LEVELS = ("province", "district")
@@ -37,7 +47,7 @@ DRILLDOWN_COLUMNS = """
     period_label varchar, admin_level varchar, admin_code varchar, admin_name varchar,
     member_code varchar, member_name varchar, numerator double, denominator double, value double,
     unit_numerator double, unit_denominator double, unit_value double, target double,
-    gap_count double, gap_pp double, gap_rank bigint, run_id varchar
+    gap_count double, gap_pp double, gap_rank bigint, run_id varchar, geo_view varchar
 """
 
 
@@ -58,7 +68,14 @@ def _label_sql(d: Drilldown, present: set[str]) -> tuple[str, str]:
     return "g.member_label", ""
 
 
-def drilldown_sql(ind: Indicator, d: Drilldown, present: set[str]) -> str:
+def drilldown_sql(
+    ind: Indicator,
+    d: Drilldown,
+    present: set[str],
+    state: bool = False,
+    area: bool = True,
+    observed: bool = False,
+) -> str:
     """Numerator and denominator per period, unit (province, district) and member of ``d``."""
     levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
     if not levels:
@@ -75,7 +92,7 @@ def drilldown_sql(ind: Indicator, d: Drilldown, present: set[str]) -> str:
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
     rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
-    return f"""{rows_sql(rows)},
+    return f"""{rows_sql(rows, state, area, observed)},
 
 grouped as (
     select
@@ -96,14 +113,17 @@ final as (
         {str(d.additive).lower()} as additive,
         {str(d.additive).lower()} as additive,
         g.period_type, g.period_start, g.period_end, p.period_label,
-        u.admin_level, g.admin_code, u.unit_name as admin_name,
+        u.admin_level, g.admin_code,
+        case when u.admin_level = 'province' then '{AREA_NAME}' else u.unit_name end as admin_name,
         g.member_code,
         {label_expr} as member_name,
         g.numerator, g.denominator
     from grouped as g
     join core.dim_period as p
         on p.period_type = g.period_type and p.period_end = g.period_end
-    join (select distinct on (unit_code) * from core.dim_unit order by unit_code, valid_from desc) as u
+    -- the province (the plan's area: its first validity) and the districts (codes not reused)
+    join (select distinct on (unit_code) * from core.dim_unit where plan_area_code is not null
+          order by unit_code, valid_from) as u
         on u.unit_code = g.admin_code
     {label_join}
     -- a member with nothing counted in a period (e.g. a facility of another snapshot) is left out
@@ -133,13 +153,16 @@ def compute_drilldowns(
         con.execute(
             "create or replace temp table _drill_previous as select * from mart.indicator_drilldown"
         )
+        con.execute(  # drill-downs published before the views existed are the as-it-was view
+            "alter table _drill_previous add column if not exists geo_view varchar default 'as_it_was'"
+        )
     for ind in indicators:
         if not ind.drilldown:
             continue
         if ind.id in blocked:
             if had_previous:
                 con.execute(
-                    "insert into _drill_raw select * from _drill_previous where indicator_id = ?",
+                    "insert into _drill_raw by name select * from _drill_previous where indicator_id = ?",
                     [ind.id],
                 )
             continue
@@ -148,12 +171,14 @@ def compute_drilldowns(
         for d in ind.dimensions:
             if d.from_ and d.from_ not in present:
                 continue
-            sql = drilldown_sql(ind, d, present)
+            sql = drilldown_sql(
+                ind, d, present, **shape(ind, table_columns(con, d.from_ or ind.from_))
+            )
             if not sql:
                 continue
             con.execute(
-                f"""insert into _drill_raw
-                    select r.*, null, null, null, null, null, null, null, null
+                f"""insert into _drill_raw by name
+                    select r.*, 'as_it_was' as geo_view
                     from (
                         with raw as ({sql})
                         select indicator_id, dimension, additive, period_type, period_start, period_end,
@@ -194,6 +219,7 @@ def compute_drilldowns(
                 left join headline as h
                     on h.indicator_id = r.indicator_id and h.period_type = r.period_type
                     and h.period_end = r.period_end and h.admin_code = r.admin_code
+                    and h.geo_view = r.geo_view
                 where r.run_id is null
             ),
 

@@ -7,6 +7,15 @@ the province) and for every period, then divided there. A unit with no
 denominator gets a row with no value and the reason. An indicator whose
 inputs failed a critical check keeps its last published values, marked
 ``blocked`` with the reason.
+
+Geography over time: a row's unit is the unit with its code valid *as of* the date the
+catalogue names (``as_of``). The province row (admin_code ``93``) is the plan's area (the
+former Hậu Giang area) for every period; from 1/7/2025 it is the 28 new units formed from
+it plus the city-level agencies' rows its ``area_column`` rule gives to it. Each value row
+says which view it is in (``geo_view``): ``as_it_was`` (every unit in the periods it
+existed), ``todays_units`` (periods straddling the change, old units mapped forward along
+``ref.unit_crosswalk``) and ``former_district`` (periods from July, new units rolled up to
+the former districts; ``exact`` false where a new unit spans two).
 """
 
 from __future__ import annotations
@@ -30,11 +39,22 @@ LEVELS: tuple[Level, ...] = ("province", "district", "commune")
 PERIOD_TYPES: tuple[PeriodType, ...] = ("month", "quarter", "year", "ytd")
 COMPARATORS = {">=": ">=", ">": ">", "<=": "<=", "<": "<"}
 
+# the plan's area (plan_area_code of its units) and the day the 2025 geography took effect
+PLAN_AREA = "93"
+CHANGE_DATE = "2025-07-01"
+AREA_NAME = "Hậu Giang (former area; in Cần Thơ from 1/7/2025)"
+GEO_VIEWS = ("as_it_was", "todays_units", "former_district")
+DEFAULT_AREA_RULE = (
+    "city-level rows (agencies of the whole city, unit 92, from 1/7/2025) count wholly "
+    "in the plan area's province row"
+)
+
 VALUE_COLUMNS = """
     indicator_id varchar, period_type varchar, period_start date, period_end date, period_label varchar,
     admin_level varchar, admin_code varchar, admin_name varchar,
     numerator double, denominator double, value double, target double, comparator varchar,
-    unit varchar, met boolean, status varchar, status_reason varchar, run_id varchar, value_run_id varchar
+    unit varchar, met boolean, status varchar, status_reason varchar, run_id varchar, value_run_id varchar,
+    geo_view varchar, exact boolean, unit_valid_from date
 """
 
 
@@ -166,10 +186,31 @@ class Indicator(BaseModel):
         "published and reconciled with the national portal, but not a row of the scorecard",
     )
 
+    as_of: str | None = Field(
+        None,
+        description="the date the row's unit is resolved at (a unit is a code and its validity) "
+        "and, when `from` has valid_from/valid_to, the date its state rows must be valid on: "
+        "`period_end` or a date column of `from` (default: date_column for flow, period_end "
+        "for stock)",
+    )
+    area_column: str | None = Field(
+        None,
+        description="a column of `from` holding a unit code: a city-level row (agency of the "
+        "whole city, from 1/7/2025) counts in the plan area's province row iff that code, "
+        "resolved at as_of, is a unit of the plan area (without it: wholly)",
+    )
+    area_rule: str | None = Field(
+        None,
+        description="the rule by which city-level rows count in the plan area, in plain words "
+        "(required with area_column)",
+    )
+
     @model_validator(mode="after")
     def _flow_needs_date(self) -> Indicator:
         if self.period_join == "flow" and not self.date_column:
             raise ValueError("a flow indicator needs date_column")
+        if self.area_column and not self.area_rule:
+            raise ValueError("area_column needs area_rule (the rule in plain words)")
         if self.drilldown and (self.target_expr or self.unit != "percent"):
             raise ValueError(
                 "drill-downs split a percentage's numerator and denominator; "
@@ -196,6 +237,17 @@ class Indicator(BaseModel):
             )
         )
         return tables_read(text) | {self.from_} | set(self.tables) | {f"source:{self.source}"}
+
+    @property
+    def as_of_column(self) -> str:
+        """The date a row's unit (and state) is taken at: ``period_end`` or a column of ``from``."""
+        if self.as_of:
+            return self.as_of
+        return self.date_column if self.period_join == "flow" and self.date_column else "period_end"
+
+    @property
+    def area_rule_text(self) -> str:
+        return self.area_rule or DEFAULT_AREA_RULE
 
     @property
     def headline_period(self) -> str:
@@ -256,66 +308,322 @@ def _in_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def rows_sql(ind: Indicator) -> str:
+def _valid_at(alias: str, day: str) -> str:
+    """``day`` falls in the validity of ``alias`` (valid_to inclusive, null = still valid)."""
+    return f"{day} between {alias}.valid_from and coalesce({alias}.valid_to, date '9999-12-31')"
+
+
+def _carried_sql(ind: Indicator, source: str, observed: bool) -> str:
+    """``source``'s rows with the key of their unit as of ``_as_of`` (``_unit_code``,
+    ``_unit_from``), a state observed under the old geography carried forward.
+
+    A state row whose code names no unit at ``_as_of`` but named one before (a register
+    observed before 1/7/2025 and not re-sent since) counts in the successor: an old commune's
+    row in the new unit it went into (ref.unit_crosswalk), an old district's or the province's
+    row in the plan area's province row only. ``observed``: the row has ``valid_from``, and it
+    must have begun before its code's old unit ended (an old code observed after the change:
+    no unit).
+    """
+    col = ind.unit_column
+    seen = "and r.valid_from <= uo.valid_to" if observed else ""
+    return f"""(
+        select
+            r.*,
+            coalesce(u0.unit_code, un.unit_code, uo.unit_code) as _unit_code,
+            coalesce(u0.valid_from, un.valid_from, uo.valid_from) as _unit_from
+        from {source} as r
+        left join core.dim_unit as u0 on u0.unit_code = r.{col} and {_valid_at("u0", "r._as_of")}
+        left join core.dim_unit as uo
+            on u0.unit_code is null and uo.unit_code = r.{col}
+            {seen} and uo.valid_to < r._as_of
+        left join ref.unit_crosswalk as cf
+            on cf.old_code = uo.commune_code and uo.valid_to < cast(cf.effective_date as date)
+        left join core.dim_unit as un on un.unit_code = cf.new_code and {_valid_at("un", "r._as_of")}
+    )"""
+
+
+def _resolved_sql(
+    ind: Indicator, source: str, state: bool, area: bool = True, observed: bool = False
+) -> str:
+    """The rows of ``source`` (with ``_as_of``) each resolved to its unit as of ``_as_of``.
+
+    Adds the roll-up keys: ``_province`` (the plan area, for every counted row), ``_district``
+    and ``_commune`` with the validity start of the unit (``_district_from``, ``_commune_from``:
+    a code alone does not name a unit), ``_today`` (the new unit an old commune's row maps
+    forward to, or the new unit's own code) and ``_former`` (the former district a new unit's
+    row rolls up to). Rows of units outside the plan area count in no row; a city-level row
+    (a province-level unit outside the area, e.g. Cần Thơ's departments) counts in the
+    province row by the catalogue's area rule. A state (``observed``: the table has
+    ``valid_from``; or a stock taken at the period's end) observed under the old geography is
+    carried forward to the successor unit (``_carried_sql``); a flow record is not: its code
+    must name a unit on its own date.
+    """
+    area_join = area_cond = ""
+    if ind.area_column and not area:
+        area_cond = "and false"
+    elif ind.area_column:
+        area_join = (
+            f"left join core.dim_unit as au on au.unit_code = r.{ind.area_column} "
+            f"and {_valid_at('au', 'r._as_of')}"
+        )
+        area_cond = f"and au.plan_area_code = '{PLAN_AREA}'"
+    state_cond = f"and {_valid_at('r', 'r._as_of')}" if state else ""
+    if observed or (ind.period_join == "stock" and ind.as_of_column == "period_end"):
+        rows = _carried_sql(ind, source, observed)
+        unit_join = (
+            "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
+        )
+    else:
+        rows = source
+        unit_join = (
+            f"join core.dim_unit as u on u.unit_code = r.{ind.unit_column} "
+            f"and {_valid_at('u', 'r._as_of')}"
+        )
+    return f"""
+    select
+        r.*,
+        '{PLAN_AREA}' as _province,
+        u.district_code as _district,
+        du.valid_from as _district_from,
+        u.commune_code as _commune,
+        case when u.commune_code is not null then u.valid_from end as _commune_from,
+        case when u.commune_code is null then null
+             when cw.new_code is not null then cw.new_code
+             when u.valid_from >= date '{CHANGE_DATE}' then u.commune_code end as _today,
+        case when u.commune_code is not null and u.valid_from >= date '{CHANGE_DATE}'
+             then fd.district_code end as _former
+    from {rows} as r
+    {unit_join}
+    left join core.dim_unit as du on du.unit_code = u.district_code and {_valid_at("du", "r._as_of")}
+    left join ref.unit_crosswalk as cw
+        on cw.old_code = u.commune_code and u.valid_to < cast(cw.effective_date as date)
+    left join _former_district as fd on fd.new_code = u.commune_code
+    {area_join}
+    where (u.plan_area_code = '{PLAN_AREA}'
+           or (u.admin_level = 'province' and u.plan_area_code is null {area_cond}))
+        {state_cond}"""
+
+
+def rows_sql(ind: Indicator, state: bool = False, area: bool = True, observed: bool = False) -> str:
     """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
 
     The one definition of which rows count where and when: the headline values
     (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it.
+    ``state``: the table has ``valid_from``/``valid_to`` (state as history); only the rows
+    valid as of ``as_of`` count. ``area``: the table has the catalogue's ``area_column`` (a
+    table built before it existed: no city-level row can be placed in the area, none counts).
+    ``observed``: the table has ``valid_from``: a state row observed before the change and not
+    re-observed since counts in its successor unit.
     """
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
         if ind.period_join == "flow"
         else "on true"
     )
-    return f"""
-with
-
-base as (
-    select f.*, u.province_code as _province, u.district_code as _district, u.commune_code as _commune
-    from {ind.from_} as f
-    join core.dim_unit as u on u.unit_code = f.{ind.unit_column}
-    where {ind.where or "true"}
+    if ind.as_of_column == "period_end":
+        # the state as of each period's end: resolve after the period join
+        rows = f"""
+stamped as (
+    select p.period_type, p.period_start, p.period_end, b.*, p._state_day as _as_of
+    from base as b join periods as p {join}
 ),
 
-periods as (
-    -- from the first period the source delivered for (no empty history before it)
-    select * from core.dim_period
-    where period_type in ({_in_list(ind.periods)})
-      and period_end >= (
-          select coalesce(min(period_start), date '1900-01-01') from meta.manifest
-          where source = '{ind.source}' and status = 'loaded')
+joined as ({_resolved_sql(ind, "stamped", state, area, observed)}
+)"""
+    else:
+        # the state as of a date of the row: resolve each row once, then join the periods
+        rows = f"""
+stamped as (
+    select b.*, cast(b.{ind.as_of_column} as date) as _as_of from base as b
+),
+
+resolved as ({_resolved_sql(ind, "stamped", state, area, observed)}
 ),
 
 joined as (
     select p.period_type, p.period_start, p.period_end, b.*
-    from base as b join periods as p {join}
+    from resolved as b join periods as p {join}
+)"""
+    return f"""
+with
+
+base as (
+    select f.* from {ind.from_} as f
+    where {ind.where or "true"}
+),
+
+delivered as (
+    select min(period_start) as first_start, max(period_end) as last_end from meta.manifest
+    where source = '{ind.source}' and status = 'loaded'
+),
+
+periods as (
+    -- from the first period the source delivered for (no empty history before it); a state is
+    -- taken at the period's end, or at the end of the latest delivery while the period runs
+    select d.*, least(d.period_end, coalesce(x.last_end, d.period_end)) as _state_day
+    from core.dim_period as d cross join delivered as x
+    where d.period_type in ({_in_list(ind.periods)})
+      and d.period_end >= coalesce(x.first_start, date '1900-01-01')
+),
+
+{FORMER_DISTRICT_CTES},
+{rows}"""
+
+
+# each new unit of the plan area -> the former district holding most of its old units (tie:
+# the lowest code); ``exact`` false for a district touched by a new unit spanning two
+FORMER_DISTRICT_CTES = """
+_crosswalk_counts as (
+    select new_code, old_district_code, count(*) as n_old
+    from ref.unit_crosswalk
+    group by new_code, old_district_code
+),
+
+_split as (
+    select new_code from _crosswalk_counts group by new_code having count(*) > 1
+),
+
+_former_district as (
+    select new_code, old_district_code as district_code
+    from _crosswalk_counts
+    qualify row_number() over (partition by new_code order by n_old desc, old_district_code) = 1
+),
+
+_district_exact as (
+    select
+        c.old_district_code as district_code,
+        bool_and(s.new_code is null) as exact,
+        string_agg(distinct s.new_code, ', ' order by s.new_code) as split_units
+    from _crosswalk_counts as c
+    left join _split as s using (new_code)
+    group by c.old_district_code
 )"""
 
 
-def indicator_sql(ind: Indicator) -> str:
-    """The query giving numerator and denominator per period and unit, every unit of its levels included."""
-    return f"""{rows_sql(ind)},
+def _overlaps(ind: Indicator) -> str:
+    """A unit gets rows for the periods it existed in (a stock: valid at the period's end)."""
+    if ind.period_join == "stock" and ind.as_of_column == "period_end":
+        return _valid_at("u", "p._state_day")
+    return (
+        "u.valid_from <= p.period_end and coalesce(u.valid_to, date '9999-12-31') >= p.period_start"
+    )
 
-aggregated as (
-    select
-        period_type, period_start, period_end,
-        case when grouping(_commune) = 0 then _commune
-             when grouping(_district) = 0 then _district else _province end as admin_code,
+
+def indicator_sql(
+    ind: Indicator, state: bool = False, area: bool = True, observed: bool = False
+) -> str:
+    """Numerator and denominator per period, view and unit, every unit of its levels included.
+
+    ``as_it_was``: province (the plan area), districts and communes in the periods they
+    existed. ``todays_units``: periods straddling the change, province and the new units,
+    old communes' rows mapped forward. ``former_district``: periods from the change, the new
+    units' rows rolled up to the former districts.
+    """
+    levels = set(ind.levels)
+    straddles = f"p.period_start < date '{CHANGE_DATE}' and p.period_end >= date '{CHANGE_DATE}'"
+    after = f"p.period_start >= date '{CHANGE_DATE}'"
+    today_sets = [
+        "(period_type, period_start, period_end, _province)" if "province" in levels else "",
+        "(period_type, period_start, period_end, _province, _today)" if "commune" in levels else "",
+    ]
+    today_sets = [t for t in today_sets if t] or [
+        "(period_type, period_start, period_end, _province)"
+    ]
+    by_today = "commune" in levels
+    today_code = (
+        "case when grouping(_today) = 0 then _today else _province end" if by_today else "_province"
+    )
+    today_from = (
+        f"case when grouping(_today) = 0 then date '{CHANGE_DATE}' end"
+        if by_today
+        else "cast(null as date)"
+    )
+    aggregate = f"""
         cast({ind.numerator} as double) as numerator,
         cast({ind.denominator} as double) as denominator,
-        cast({ind.target_expr or "null"} as double) as dynamic_target
+        cast({ind.target_expr or "null"} as double) as dynamic_target"""
+    return f"""{rows_sql(ind, state, area, observed)},
+
+as_it_was as (
+    select
+        'as_it_was' as geo_view, period_type, period_start, period_end,
+        case when grouping(_commune) = 0 then _commune
+             when grouping(_district) = 0 then _district else _province end as admin_code,
+        case when grouping(_commune) = 0 then _commune_from
+             when grouping(_district) = 0 then _district_from end as unit_from,{aggregate}
     from joined
     group by grouping sets (
         (period_type, period_start, period_end, _province),
-        (period_type, period_start, period_end, _province, _district),
-        (period_type, period_start, period_end, _province, _district, _commune)
+        (period_type, period_start, period_end, _province, _district, _district_from),
+        (period_type, period_start, period_end, _province, _district, _district_from, _commune, _commune_from)
     )
 ),
 
+todays_units as (
+    select
+        'todays_units' as geo_view, period_type, period_start, period_end,
+        {today_code} as admin_code,
+        {today_from} as unit_from,{aggregate}
+    from joined as p
+    where {straddles}
+    group by grouping sets ({", ".join(today_sets)})
+),
+
+former_district as (
+    select
+        'former_district' as geo_view, period_type, period_start, period_end,
+        _former as admin_code,
+        cast(null as date) as unit_from,{aggregate}
+    from joined as p
+    where {after} and _former is not null and {"true" if "district" in levels else "false"}
+    group by period_type, period_start, period_end, _former
+),
+
+aggregated as (
+    select * from as_it_was where admin_code is not null
+    union all
+    select * from todays_units where admin_code is not null
+    union all
+    select * from former_district
+),
+
+area as (
+    select valid_from from core.dim_unit
+    where unit_code = '{PLAN_AREA}' and admin_level = 'province'
+    order by valid_from limit 1
+),
+
 grid as (
-    select p.*, u.unit_code as admin_code, u.admin_level, u.unit_name as admin_name
-    from periods as p cross join core.dim_unit as u
-    where u.admin_level in ({_in_list(ind.levels)})
+    -- the plan area's province row, every period
+    select 'as_it_was' as geo_view, p.*, '{PLAN_AREA}' as admin_code, 'province' as admin_level,
+           '{AREA_NAME}' as admin_name,
+           cast(null as date) as unit_from, a.valid_from as unit_valid_from
+    from periods as p cross join area as a
+    where {"true" if "province" in levels else "false"}
+    union all
+    -- districts and communes of the area in the periods they existed
+    select 'as_it_was', p.*, u.unit_code, u.admin_level, u.unit_name, u.valid_from, u.valid_from
+    from periods as p join core.dim_unit as u
+        on u.plan_area_code = '{PLAN_AREA}' and u.admin_level in ({_in_list(ind.levels)})
+        and u.admin_level <> 'province' and {_overlaps(ind)}
+    union all
+    -- periods straddling the change, in today's units: the province and the new units
+    select 'todays_units', p.*, '{PLAN_AREA}', 'province', '{AREA_NAME}', null, a.valid_from
+    from periods as p cross join area as a
+    where {straddles} and {"true" if "province" in levels else "false"}
+    union all
+    select 'todays_units', p.*, u.unit_code, u.admin_level, u.unit_name, u.valid_from, u.valid_from
+    from periods as p join core.dim_unit as u
+        on u.plan_area_code = '{PLAN_AREA}' and u.admin_level = 'commune'
+        and u.valid_from >= date '{CHANGE_DATE}' and {_valid_at("u", "p.period_end")}
+    where {straddles} and {"true" if "commune" in levels else "false"}
+    union all
+    -- periods from the change: the new units rolled up to the former districts
+    select 'former_district', p.*, u.unit_code, u.admin_level, u.unit_name || ' (former district)',
+           null, u.valid_from
+    from periods as p join core.dim_unit as u
+        on u.plan_area_code = '{PLAN_AREA}' and u.admin_level = 'district'
+    where {after} and {"true" if "district" in levels else "false"}
 ),
 
 final as (
@@ -325,17 +633,26 @@ final as (
         g.admin_level, g.admin_code, g.admin_name,
         coalesce(a.numerator, 0) as numerator,
         coalesce(a.denominator, 0) as denominator,
-        {"a.dynamic_target" if ind.target_expr else ("null" if ind.target is None else ind.target)} as target
+        {"a.dynamic_target" if ind.target_expr else ("null" if ind.target is None else ind.target)} as target,
+        g.geo_view,
+        case when g.geo_view = 'former_district' then e.exact else true end as exact,
+        e.split_units,
+        g.unit_valid_from
     from grid as g
     left join aggregated as a
-        on a.admin_code = g.admin_code and a.period_type = g.period_type and a.period_end = g.period_end
+        on a.geo_view = g.geo_view and a.admin_code = g.admin_code
+        and a.unit_from is not distinct from g.unit_from
+        and a.period_type = g.period_type and a.period_end = g.period_end
+    left join _district_exact as e
+        on g.geo_view = 'former_district' and e.district_code = g.admin_code
 )
 
 select * from final
 """
 
 
-# the values as published: each unit's parent and validity, and the value rounded for display
+# the values as published: each unit's parent and validity (the unit of the row's code whose
+# validity starts at unit_valid_from: codes are reused), and the value rounded for display
 PUBLISHED_VALUES_SQL = """
 with
 
@@ -349,27 +666,36 @@ catalogue as (
 
 final as (
     select
-        v.*,
+        v.* exclude (unit_valid_from, geo_view, exact),
+        v.geo_view,
+        v.exact,
         round(v.value, c.display_decimals) as display_value,
-        case v.admin_level when 'commune' then u.district_code
-                           when 'district' then u.province_code end as parent_code,
-        case v.admin_level when 'commune' then u.district_name
-                           when 'district' then u.province_name end as parent_name,
-        u.valid_from as unit_valid_from,
-        u.valid_to as unit_valid_to
+        case when v.admin_level = 'commune' then coalesce(u.district_code, '{PLAN_AREA}')
+             when v.admin_level = 'district' then '{PLAN_AREA}' end as parent_code,
+        case when v.admin_level = 'commune' and u.district_code is not null then u.district_name
+             when v.admin_level in ('commune', 'district') then area.admin_name end as parent_name,
+        v.unit_valid_from,
+        -- the province row is the plan's area: it has no end
+        case when v.admin_level <> 'province' then u.valid_to end as unit_valid_to
     from _values as v
     left join catalogue as c on c.indicator_id = v.indicator_id
-    left join units as u on u.unit_code = v.admin_code
-    -- a code reused by a later unit: the unit valid at the period's end
-    qualify row_number() over (
-        partition by v.indicator_id, v.period_type, v.period_end, v.admin_code
-        order by (v.period_end between u.valid_from and coalesce(u.valid_to, date '9999-12-31')) desc nulls last
-    ) = 1
+    left join units as u on u.unit_code = v.admin_code and u.valid_from = v.unit_valid_from
+    left join _values as area
+        on area.indicator_id = v.indicator_id and area.geo_view = 'as_it_was'
+        and area.period_type = v.period_type and area.period_end = v.period_end
+        and area.admin_level = 'province'
 )
 
 select * from final
-order by indicator_id, period_type, period_end, admin_level, admin_code
-"""
+order by indicator_id, period_type, period_end, geo_view, admin_level, admin_code, unit_valid_from
+""".replace("{PLAN_AREA}", PLAN_AREA)
+
+
+INEXACT_REASON = (
+    "former district not exact: new unit(s) ",
+    " take communes of two former districts; each new unit is counted whole in the former "
+    "district holding most of its old units (a tie: the lowest district code)",
+)
 
 
 def met_sql(comparator: str) -> str:
@@ -379,12 +705,40 @@ def met_sql(comparator: str) -> str:
     )
 
 
-def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> None:
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    """The column names of ``schema.table`` (empty if it does not exist)."""
+    schema, _, name = table.partition(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def shape(ind: Indicator, columns: frozenset[str]) -> dict[str, bool]:
+    """How ``rows_sql`` reads the indicator's table: ``state`` (it has valid_from/valid_to),
+    ``area`` (it has the area column; without it no city-level row counts) and ``observed``
+    (it has valid_from: a state observed under the old geography is carried forward)."""
+    return {
+        "state": {"valid_from", "valid_to"} <= columns,
+        "area": not ind.area_column or ind.area_column in columns,
+        "observed": "valid_from" in columns,
+    }
+
+
+def compute_one(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    run_id: str,
+    state: bool = False,
+    area: bool = True,
+    observed: bool = False,
+) -> None:
     """Append the indicator's values to the temp table ``_values``."""
     con.execute(
         f"""
         insert into _values
-        with raw as ({indicator_sql(ind)}),
+        with raw as ({indicator_sql(ind, state, area, observed)}),
         scored as (select *, {ind.factor} as factor from raw)
         select
             indicator_id, period_type, period_start, period_end, period_label,
@@ -393,12 +747,28 @@ def compute_one(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> 
             target, '{ind.comparator}' as comparator, '{ind.unit}' as unit,
             case when denominator > 0 then {met_sql(ind.comparator)} end as met,
             case when denominator > 0 then 'ok' else 'no_data' end as status,
-            case when denominator = 0 then ?
-                 when target is null then 'no target to compare with (no earlier value)' end as status_reason,
-            ? as run_id, ? as value_run_id
+            concat_ws('; ',
+                case when denominator = 0 then ?
+                     when target is null then 'no target to compare with (no earlier value)' end,
+                case when not exact then ? || split_units || ? end
+            ) as status_reason,
+            ? as run_id, ? as value_run_id, geo_view, exact, unit_valid_from
         from scored
         """,
-        [ind.no_data_reason, run_id, run_id],
+        [ind.no_data_reason, INEXACT_REASON[0], INEXACT_REASON[1], run_id, run_id],
+    )
+    con.execute(
+        """update _values set status_reason = concat_ws('; ', nullif(status_reason, ''),
+               'the unit existed until ' || u.valid_to || ': its part of the period only')
+           from core.dim_unit as u
+           where _values.indicator_id = ? and u.unit_code = _values.admin_code
+             and u.valid_from = _values.unit_valid_from and u.valid_to < _values.period_end
+             and _values.geo_view = 'as_it_was' and _values.admin_level <> 'province'""",
+        [ind.id],
+    )
+    con.execute(
+        "update _values set status_reason = null where indicator_id = ? and status_reason = ''",
+        [ind.id],
     )
 
 
@@ -413,7 +783,7 @@ def carry_blocked(
             """insert into _values
                select indicator_id, period_type, period_start, period_end, period_label, admin_level,
                       admin_code, admin_name, numerator, denominator, value, target, comparator, unit,
-                      met, 'blocked', ?, ?, value_run_id
+                      met, 'blocked', ?, ?, value_run_id, geo_view, exact, unit_valid_from
                from _previous where indicator_id = ?""",
             [reason, run_id, ind.id],
         )
@@ -429,8 +799,9 @@ def placeholder(
         f"""insert into _values
             select '{ind.id}', '{ind.headline_period}', null, null, null, 'province', u.unit_code, u.unit_name,
                    null, null, null, {"null" if ind.target is None else ind.target}, '{ind.comparator}',
-                   '{ind.unit}', null, ?, ?, ?, null
-            from core.dim_unit as u where u.admin_level = 'province'""",
+                   '{ind.unit}', null, ?, ?, ?, null, 'as_it_was', true, u.valid_from
+            from core.dim_unit as u where u.admin_level = 'province' and u.unit_code = '{PLAN_AREA}'
+            order by u.valid_from limit 1""",
         [status, reason, run_id],
     )
 
@@ -454,6 +825,15 @@ def compute_indicators(
         con.execute(
             "create or replace temp table _previous as select * from mart.indicator_value where period_start is not null"
         )
+        # values published before the views existed are the as-it-was view
+        for column, kind, default in [
+            ("geo_view", "varchar", "'as_it_was'"),
+            ("exact", "boolean", "true"),
+            ("unit_valid_from", "date", "null"),
+        ]:
+            con.execute(
+                f"alter table _previous add column if not exists {column} {kind} default {default}"
+            )
     present = {
         r[0]
         for r in con.execute(
@@ -474,7 +854,7 @@ def compute_indicators(
                 run_id,
             )
         else:
-            compute_one(con, ind, run_id)
+            compute_one(con, ind, run_id, **shape(ind, table_columns(con, ind.from_)))
     con.execute(
         """update _values set status = 'invalid', met = null, value = null,
                status_reason = 'numerator ' || numerator || ' above denominator ' || denominator
@@ -525,6 +905,9 @@ CATALOGUE_COLUMNS: list[tuple[str, str, Callable[[Indicator], object]]] = [
     ("unit_column", "varchar", lambda i: i.unit_column),
     ("period_join", "varchar", lambda i: i.period_join),
     ("date_column", "varchar", lambda i: i.date_column),
+    ("as_of", "varchar", lambda i: i.as_of_column),
+    ("area_column", "varchar", lambda i: i.area_column),
+    ("area_rule", "varchar", lambda i: i.area_rule_text),
     ("row_filter", "varchar", lambda i: i.where),
     ("numerator", "varchar", lambda i: i.numerator.strip()),
     ("denominator", "varchar", lambda i: i.denominator.strip()),

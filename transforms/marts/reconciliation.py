@@ -80,7 +80,7 @@ ours_all as (
            numerator, denominator, value, status
     from mart.indicator_value
     where admin_level = 'province' and period_type in ('month', 'quarter', 'year')
-        and period_start is not null
+        and period_start is not null and geo_view = 'as_it_was'  -- the plan's area, as it was
 ),
 
 ours as (

@@ -3,6 +3,10 @@
 -- Each indicator against its target for the latest headline period
 -- (year-to-date where the source allows), province and every district,
 -- with the gap to the target and the change since the previous period.
+-- Geography view 'as_it_was' (geo_view): the province row is the plan's area (the former
+-- Hậu Giang area, in Cần Thơ from 1/7/2025) for every period; a district counts the part
+-- of the period it existed in (through 30/6/2025). The other views are in
+-- mart.indicator_value (todays_units, former_district).
 create or replace view mart.scorecard as
 with
 
@@ -17,6 +21,7 @@ values_with_previous as (
             partition by v.indicator_id, v.period_type, v.admin_code order by v.period_end
         ) as previous_value
     from mart.indicator_value as v
+    where v.geo_view = 'as_it_was'
 ),
 
 headline as (
@@ -77,6 +82,9 @@ final as (
         round(value - previous_value, 2) as change,
         status,
         status_reason,
+        geo_view,
+        unit_valid_from,
+        unit_valid_to,
         case when admin_level = 'province' then portal_766 end as portal_766,
         case when admin_level = 'province' then portal_766_status end as portal_766_status
     from latest

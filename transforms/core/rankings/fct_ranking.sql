@@ -29,7 +29,8 @@ latest as (
 ),
 
 units as (
-    select unit_code from core.dim_unit where admin_level = 'province'
+    -- the plan's province (its area keeps code 93 for every period: the former Hậu Giang area)
+    select distinct unit_code from core.dim_unit where admin_level = 'province' and unit_code = plan_area_code
 ),
 
 with_previous as (

@@ -67,7 +67,11 @@ matched as (
 final as (
     select
         m.source,
-        (select unit_code from core.dim_unit where admin_level = 'province') as unit_code,
+        -- the plan's area (its province row, admin_code 93, across the 2025 change)
+        (
+            select distinct plan_area_code from core.dim_unit
+            where admin_level = 'province' and plan_area_code is not null
+        ) as unit_code,
         m.period_start,
         m.period_end,
         m.due_date,

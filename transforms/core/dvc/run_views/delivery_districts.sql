@@ -16,11 +16,18 @@ total as (
     select count(*) as n_delivered from delivered
 ),
 
+period as (
+    select min(_file_date) as first_day, max(_file_date) as last_day from delivered
+),
+
 per_district as (
+    -- the districts that existed during the delivered days (none from 1/7/2025)
     select a.district_code, count(d.dossier_id) as n_rows
     from core.dim_agency as a
+    cross join period as p
     left join delivered as d on d.agency_code = a.agency_code
     where a.district_code is not null
+        and a.valid_from <= p.last_day and coalesce(a.valid_to, date '9999-12-31') >= p.first_day
     group by a.district_code
 ),
 
