@@ -22,7 +22,8 @@ population as (
 ),
 
 province as (
-    select unit_code from core.dim_unit where admin_level = 'province'
+    -- the plan's area: a certificate with no commune counts in the province row (plan_area_code)
+    select unit_code from core.dim_unit where admin_level = 'province' and unit_code = plan_area_code
 ),
 
 homes as (
