@@ -92,9 +92,9 @@ def key_columns(con: duckdb.DuckDBPyConnection, previous: str) -> list[str]:
         and c not in STANDARD_KEY
         and not new[c].startswith(NUMERIC)
         and not c.endswith(DESCRIBING)
-        and not c.startswith(
-            ("parent_", "unit_valid")
-        )  # describe the unit, do not identify the row
+        # parent and last day describe the unit; its first day tells apart the two units of a
+        # reused code in a period that runs across 1/7/2025
+        and not c.startswith(("parent_", "unit_valid_to"))
     )
     return STANDARD_KEY + extra
 

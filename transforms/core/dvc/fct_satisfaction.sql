@@ -17,6 +17,7 @@ final as (
         d.procedure_code,
         d.unit_code,
         d.agency_code,
+        d.applicant_unit_code,
         d.finished_date,
         r.satisfaction,
         coalesce(r.is_dissatisfied, false) as is_dissatisfied,
