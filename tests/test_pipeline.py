@@ -171,6 +171,7 @@ def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
     assert len(reports) == 1 and "Kế hoạch 190" in reports[-1].read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # two nightlies, 12-15 s: `make test-slow`
 def test_a_night_with_nothing_new_recomputes_when_the_definitions_changed(home, tmp_path):
     assert run_nightly().is_completed()
     override = tmp_path / "quality.yml"
@@ -332,6 +333,7 @@ def _task_states(flow_run_id):
     return states
 
 
+@pytest.mark.slow  # two nightlies, 12-15 s: `make test-slow`
 def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes(home, monkeypatch):
     assert run_nightly().is_completed()
     published = home / "chiso.duckdb"
@@ -369,6 +371,7 @@ def test_a_run_failing_before_publish_leaves_the_warehouse_and_its_retry_resumes
     assert not list((home / "build").glob("*.duckdb"))
 
 
+@pytest.mark.slow  # two nightlies, 12-15 s: `make test-slow`
 def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home):
     assert run_nightly().is_completed()
     reader = duckdb.connect(str(home / "chiso.duckdb"), read_only=True)
