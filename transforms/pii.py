@@ -12,7 +12,6 @@ recomputed by someone holding only the warehouse.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from typing import Any
@@ -43,7 +42,8 @@ def valid_id(col: str) -> pl.Expr:
 
 
 def keyed_hash(value: str, key: bytes) -> str:
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    # the one-shot C implementation: the same HMAC-SHA256 as hmac.new(...).hexdigest(), ~3x faster
+    return hmac.digest(key, value.encode("utf-8"), "sha256").hex()
 
 
 def hash_column(df: pl.DataFrame, col: str, key: bytes, out: str) -> pl.DataFrame:
