@@ -145,7 +145,7 @@ def test_every_drilldown_adds_up_to_its_headline_for_every_period_and_unit(small
                  and (coalesce(s.n, 0) <> v.numerator or coalesce(s.d, 0) <> v.denominator
                       or (v.denominator > 0 and abs(s.gap_pp - (v.value - v.target)) > 1e-6))"""
         ).fetchall()
-        assert mismatches == []
+        assert mismatches == [], mismatches[:6]
         # T12 by operator overlaps: each operator's own reach over the unit's households; the
         # addresses only one operator serves plus those several serve are the unit's numerator
         overlap = con.execute(

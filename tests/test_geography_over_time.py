@@ -396,3 +396,24 @@ def test_a_state_observed_before_july_and_not_resent_counts_in_its_successor(geo
         (8, "31321", date(2025, 7, 1), 1, 1),
         (8, "93", date(2004, 1, 1), 2, 2),
     ]
+
+
+def test_a_dossier_a_district_received_in_june_and_finished_in_july_counts_in_july(geo_db):
+    con = geo_db
+    make_periods(con, MONTHS)
+    june, july = date(2025, 6, 20), date(2025, 7, 3)
+    rows = [
+        # received by district 930 and by old commune 31318 in June, finished in July
+        ("D1", "930", "a", None, june, july, *[True] * 6, False, False, False),
+        ("D2", "31318", "a", None, june, july, *[True] * 5, False, False, False, False),
+        # a new unit's own dossier of July
+        ("D3", "31321", "a", None, july, july, *[True] * 6, False, False, False),
+    ]
+    load(con, rows)
+    compute_indicators(con, catalogue("T04"), "run-1")
+    month = values(con, "T04", "as_it_was", "province", "month", "2025-07-31")
+    assert list(month.values()) == [(2, 3)]  # all three finished in July, D2 without a result
+    communes = values(con, "T04", "as_it_was", "commune", "month", "2025-07-31")
+    # the old commune's dossier counts in the new unit it went into (31318 -> 31321)
+    assert communes[("31321", "2025-07-01")] == (1, 2)
+    assert not values(con, "T04", "as_it_was", "district", "month", "2025-07-31")

@@ -355,8 +355,8 @@ def _resolved_sql(
     (a province-level unit outside the area, e.g. Cần Thơ's departments) counts in the
     province row by the catalogue's area rule. A state (``observed``: the table has
     ``valid_from``; or a stock taken at the period's end) observed under the old geography is
-    carried forward to the successor unit (``_carried_sql``); a flow record is not: its code
-    must name a unit on its own date.
+    carried forward to the successor unit (``_carried_sql``); so is a flow record whose unit
+    ended before its ``as_of`` (received by a district PC in June, finished in July).
     """
     area_join = area_cond = ""
     if ind.area_column and not area:
@@ -368,22 +368,19 @@ def _resolved_sql(
         )
         area_cond = f"and au.plan_area_code = '{PLAN_AREA}'"
     state_cond = f"and {_valid_at('r', 'r._as_of')}" if state else ""
-    if observed or (ind.period_join == "stock" and ind.as_of_column == "period_end"):
-        rows = _carried_sql(ind, source, observed)
-        unit_join = (
-            "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
-        )
-    else:
-        rows = source
-        unit_join = (
-            f"join core.dim_unit as u on u.unit_code = r.{ind.unit_column} "
-            f"and {_valid_at('u', 'r._as_of')}"
-        )
+    # a flow's code named a unit on the record's own date (staging checked it), but its as_of
+    # may be later (a dossier received by a district in June, finished in July): such a row
+    # counts in the successor the same way as a state observed before the change
+    rows = _carried_sql(ind, source, observed)
+    unit_join = (
+        "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
+    )
     return f"""
     select
         r.*,
         '{PLAN_AREA}' as _province,
-        u.district_code as _district,
+        -- a district that no longer exists at as_of (a row carried past 30/6/2025): province only
+        case when du.unit_code is not null then u.district_code end as _district,
         du.valid_from as _district_from,
         u.commune_code as _commune,
         case when u.commune_code is not null then u.valid_from end as _commune_from,
