@@ -323,14 +323,19 @@ def describe(build: str) -> list[str]:
 
 @task(cache_policy=NO_CACHE)
 def publish(
-    settings: Settings, build: str, base_run_id: str | None, run_id: str, blocked: dict
+    settings: Settings,
+    build: str,
+    base_run_id: str | None,
+    run_id: str,
+    blocked: dict,
+    definitions: str,
 ) -> str:
     with session(build) as con:
         problems = audit_problems(con)
         if problems:
             raise wh.PublishError("audit failed, nothing published:\n- " + "\n- ".join(problems))
         finish_run(con, run_id, blocked)
-        stamp_definitions(con, run_id, definitions_fingerprint(settings))
+        stamp_definitions(con, run_id, definitions)
     return str(publish_build(Path(build), settings.warehouse, base_run_id))
 
 
@@ -485,7 +490,8 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
                 "%s: unreadable, kept and taken again next run: %s", outcome.source, problem
             )
     published = published_run(settings.warehouse)
-    if published and published.definitions == definitions_fingerprint(settings):
+    definitions = definitions_fingerprint(settings)  # once a run: read by the check and publish
+    if published and published.definitions == definitions:
         summaries = [staged[n]["summary"] for n in plan.sources]
         extracts = [extracted[n] for n in plan.sources]
         if nothing_new(extracts, summaries, prepared["fresh"], plan.restage is not None):
@@ -494,7 +500,7 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     checks = validate(settings, build, run_id)
     computed = indicators(settings, build, run_id, checks["failed"])
     describe(build)
-    publish(settings, build, base, run_id, computed["blocked"])
+    publish(settings, build, base, run_id, computed["blocked"], definitions)
     from expectations.run import load_thresholds
     from expectations.suites.core import RunThresholds
 
