@@ -290,6 +290,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_rows_balance(home):
     assert bal == [(4, 1, 3, 0)]
 
 
+@pytest.mark.slow  # two nightlies, 12-13 s: `make test-slow`
 def test_same_file_under_another_name_is_not_loaded_twice(home):
     landing = Path(os.environ["CHISO_LANDING_URL"]) / "dvc" / "hoso" / "2025"
     first = sorted(landing.glob("hoso_*.jsonl"))[3]
@@ -402,6 +403,7 @@ def test_a_reader_holding_the_published_file_keeps_working_during_a_publish(home
     )  # new readers see the new file
 
 
+@pytest.mark.slow  # two nightlies, 12-13 s: `make test-slow`
 def test_a_corrected_resend_loads_and_supersedes_the_quarantined_rows(home):
     landing = Path(os.environ["CHISO_LANDING_URL"]) / "dvc" / "hoso" / "2025"
     rows = [
