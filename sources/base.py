@@ -62,6 +62,11 @@ class Source:
     # file names match the datasets' globs whatever their case (the systems export from Windows,
     # where HOSO_20250101.JSONL and hoso_20250101.jsonl are the same name)
     names_ignore_case: bool = True
+    # optional: a reader of many files at once (one engine pass) for a big dataset, giving each
+    # file's frame as ``readers`` would, or None where the file must be read alone by ``readers``
+    batch_readers: Mapping[str, Callable[[list[str]], list[pl.DataFrame | None]]] = field(
+        default_factory=dict
+    )
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from datetime import date
 
@@ -12,7 +13,7 @@ from conftest import encode_cp1258
 from sources.base import SourceFileError
 from sources.dvc import constants as c
 from sources.dvc.connector import read_dossiers, read_table
-from transforms.pii import keyed_hash
+from transforms.pii import keyed_hash, keyed_hashes
 from transforms.staging.stg_dvc import stage_dossiers
 
 KEY = b"test-key"
@@ -160,3 +161,14 @@ def test_csv_missing_column_is_an_error_naming_it_and_encodings_are_decoded(tmp_
         df = read_table("procedure", q)
         assert df["TenTTHC"][0] == "Đăng ký khai sinh", enc
         assert df["CapThucHien"][0] == "Cấp Xã", enc
+
+
+@pytest.mark.parametrize(
+    "key", [b"k" * 32, b"a key longer than one block of sixty-four bytes " * 2, b""]
+)
+def test_the_column_hash_is_the_hmac_of_each_value(key: bytes) -> None:
+    values = pl.Series(["093085001234", None, "0301234567-001", "", "ắ"])
+    expected = [
+        None if v is None else hmac.new(key, v.encode(), "sha256").hexdigest() for v in values
+    ]
+    assert keyed_hashes(values, key).to_list() == expected

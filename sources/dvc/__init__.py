@@ -22,6 +22,7 @@ SOURCE = Source(
     title_en="Provincial one-stop system and public-service portal",
     datasets=constants.DATASETS,
     readers=connector.READERS,
+    batch_readers=connector.BATCH_READERS,
     cadence="daily",
     order=("procedure", "provision", "dossier", "rating"),
     tracked_dataset="dossier",

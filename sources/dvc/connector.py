@@ -14,6 +14,7 @@ import polars as pl
 
 from sources.base import SourceFileError, json_lines_frame, read_csv_text, read_json_lines
 from sources.dvc import constants as c
+from sources.json_batch import read_json_lines_batch
 
 DOSSIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **{f: pl.String for f in c.DOSSIER_READ_FIELDS},
@@ -77,9 +78,21 @@ def read_table(dataset: str, path: str | Path) -> pl.DataFrame:
     return read_csv_text(path, CSV_COLUMNS[dataset], optional=optional)
 
 
+def read_dossier_files(paths: list[str]) -> list[pl.DataFrame | None]:
+    """Many dossier files in one pass (``sources/json_batch.py``): each JSON-lines file's frame as
+    ``read_dossier_file`` gives it, or None (an API page, or a file to read alone)."""
+    lines = [i for i, p in enumerate(paths) if not str(p).endswith(".json")]
+    frames = read_json_lines_batch([paths[i] for i in lines], DOSSIER_SCHEMA)
+    out: list[pl.DataFrame | None] = [None] * len(paths)
+    for i, frame in zip(lines, frames, strict=True):
+        out[i] = frame
+    return out
+
+
 READERS = {
     "dossier": read_dossier_file,
     "procedure": lambda p: read_table("procedure", p),
     "provision": lambda p: read_table("provision", p),
     "rating": lambda p: read_table("rating", p),
 }
+BATCH_READERS = {"dossier": read_dossier_files}

@@ -94,14 +94,26 @@ def is_resend(file: tuple, step: StagingStep) -> bool:
 
 
 def read_files(
-    files: list[tuple], reader: Callable[[str], pl.DataFrame]
+    files: list[tuple],
+    reader: Callable[[str], pl.DataFrame],
+    batch_reader: Callable[[list[str]], list[pl.DataFrame | None]] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
-    """Read each file; return its frame by file id, and the error of each unreadable file."""
+    """Read each file; return its frame by file id, and the error of each unreadable file.
+
+    With a ``batch_reader`` (a source's one-pass reader of many files), the files it reads
+    are taken from it and only the others are read one by one."""
     frames: dict[str, pl.DataFrame] = {}
     errors: dict[str, str] = {}
-    for file_id, name, path, fdate, *_ in files:
+    together: list[pl.DataFrame | None] = []
+    if batch_reader and files:
         try:
-            df = reader(path)
+            together = batch_reader([f[2] for f in files])
+        except Exception:  # noqa: BLE001 - each file is then read alone and its error named
+            together = []
+    for number, (file_id, name, path, fdate, *_) in enumerate(files):
+        try:
+            read = together[number] if together else None
+            df = read if read is not None else reader(path)
         except SourceFileError as exc:  # named by its landing name, not its archive path
             errors[file_id] = str(exc).replace(str(path), name, 1)
             continue
@@ -248,7 +260,9 @@ def stage_batch(
     summary: StageSummary,
 ) -> None:
     """Read, stage, load and account for one batch of a dataset's files."""
-    frames, errors = read_files(files, source.readers[dataset])
+    frames, errors = read_files(
+        files, source.readers[dataset], source.batch_readers.get(dataset)
+    )
     counts = {fid: df.height for fid, df in frames.items()}
     # a re-send loads nothing; an empty file is its own date's delivery, whatever it repeats
     duplicates_of_files = {f[0] for f in files if is_resend(f, step) and counts.get(f[0])}

@@ -1,0 +1,120 @@
+"""Many JSON-lines files read in one DuckDB pass, each exactly as ``read_json_lines`` reads it.
+
+``read_json_lines`` (``sources/base.py``) parses a file with Polars and is the
+definition of what a file means: text as sent, trimmed; a line number per
+record; a field sent as an object where text is expected nulled and named in
+``_nested``; a file that is not JSON lines an error naming the line. Polars
+parses JSON at about a third of DuckDB's speed, and the big extracts (a year
+of dossiers is 1.5 GB at the province's scale) spend most of their staging
+time there.
+
+``read_json_lines_batch`` reads a batch of files with DuckDB's ``read_json``
+and explicit columns (fields outside the schema, the personal ones among
+them, are never materialised), and returns for each file either its frame,
+equal to what ``read_json_lines`` gives, or ``None`` where this pass cannot
+vouch for that: the caller then reads the file alone with the exact reader.
+A file falls back when
+
+- it is empty or looks like UTF-16 (encodings are the exact reader's business);
+- DuckDB returns fewer records than the file has lines (a blank line: the
+  line numbers would differ);
+- a text field was sent as an object or a list (``_nested`` needs the raw
+  record), or as a number with a fraction, an exponent or beyond 64 bits
+  (Polars writes ``10000.0`` as ``10000``, DuckDB keeps ``10000.0``): every
+  value is read as its JSON token, so its type is known, and text is taken
+  out of it.
+
+If DuckDB refuses the batch (a malformed line, a duplicate key, a field of
+the wrong shape, bytes that are not UTF-8) every file of it falls back, so
+the exact reader names the file and the line as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sources.base import JsonSchema, trimmed
+
+MEMORY_LIMIT = "800MB"
+# a value the exact reader may read otherwise: an object or a list where text is expected, or a
+# number DuckDB would write otherwise than Polars (a fraction, an exponent, beyond 64 bits)
+ODD = "('DOUBLE', 'OBJECT', 'ARRAY')"
+
+
+def _leaf_type(dtype: pl.DataType | type[pl.DataType]) -> str:
+    if dtype == pl.String:
+        return "JSON"
+    if isinstance(dtype, pl.List) and isinstance(dtype.inner, pl.Struct):
+        return "STRUCT(" + ", ".join(f'"{f.name}" JSON' for f in dtype.inner.fields) + ")[]"
+    raise ValueError(f"no JSON-lines reading for {dtype}")
+
+
+def batch_query(schema: JsonSchema) -> str:
+    """The one-pass query: every value read as its JSON token, text taken out of it (``->>``),
+    and ``_suspect`` true where a token's type means the exact reader may read it otherwise."""
+    columns = "{" + ", ".join(f"'{n}': '{_leaf_type(t)}'" for n, t in schema.items()) + "}"
+    values, odd = [], []
+    for name, dtype in schema.items():
+        if dtype == pl.String:
+            values.append(f"\"{name}\" ->> '$' as \"{name}\"")
+            odd.append(f"""coalesce(json_type("{name}") in {ODD}, false)""")
+            continue
+        fields = [f.name for f in dtype.inner.fields]  # type: ignore[union-attr]
+        packed = ", ".join(f""""{f}" := x."{f}" ->> '$'""" for f in fields)
+        values.append(f"list_transform(\"{name}\", lambda x: case when x is not null then struct_pack({packed}) end) as \"{name}\"")
+        any_odd = " or ".join(f"""coalesce(json_type(x."{f}") in {ODD}, false)""" for f in fields)
+        odd.append(f"""coalesce(list_bool_or(list_transform("{name}", lambda x: {any_odd})), false)""")
+    return f"""select {", ".join(values)}, {" or ".join(odd)} as _suspect, _path
+               from read_json(?, format = 'newline_delimited', filename = '_path',
+                              columns = {columns})"""
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _eligible(data: bytes) -> bool:
+    """Not empty, not UTF-16 (a byte-order mark opening a later line makes DuckDB refuse the
+    batch; one opening the file it reads as the exact reader does)."""
+    return bool(data) and not data.isspace() and b"\x00" not in data[:4096]
+
+
+def read_json_lines_batch(
+    paths: Sequence[str | Path], schema: JsonSchema
+) -> list[pl.DataFrame | None]:
+    """Each file's frame as ``read_json_lines(path, schema)`` gives it, or ``None`` (read it alone)."""
+    out: list[pl.DataFrame | None] = [None] * len(paths)
+    lines: dict[str, tuple[int, int]] = {}  # path as given to DuckDB -> (position, line count)
+    for position, path in enumerate(paths):
+        data = Path(path).read_bytes()
+        if _eligible(data):
+            lines[str(path)] = (position, _line_count(data))
+        del data
+    if not lines:
+        return out
+    con = duckdb.connect()
+    try:
+        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+        table = con.sql(batch_query(schema), params=[list(lines)]).to_arrow_table()
+    except duckdb.Error:  # the exact reader names the file and line
+        return out
+    finally:
+        con.close()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    del table
+    text = [name for name, dtype in schema.items() if dtype == pl.String]
+    for (path,), part in frame.partition_by("_path", maintain_order=True, as_dict=True).items():
+        position, count = lines[str(path)]
+        if part.height != count or part["_suspect"].any():
+            continue
+        out[position] = part.select(
+            *[trimmed(pl.col(n)) if n in text else pl.col(n) for n in schema],
+            pl.int_range(1, part.height + 1, dtype=pl.Int64).alias("_row"),
+            pl.lit(None, dtype=pl.String).alias("_nested"),
+        )
+    return out

@@ -1,0 +1,99 @@
+"""The one-pass JSON-lines reader gives each file exactly what the exact reader gives, or None."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sources.base import SourceFileError
+from sources.dvc.connector import read_dossier_file, read_dossier_files
+
+PLAIN = '{"MaHoSo":"a1","MaTTHC":"1.007679","KenhThucHien":2,"DanhSachLePhi":[{"MucPhi":8000}]}\n'
+CASES: dict[str, bytes] = {
+    "plain": (PLAIN * 3).encode(),
+    "no_final_newline": PLAIN.encode() + PLAIN.rstrip().encode(),
+    "crlf": PLAIN.replace("\n", "\r\n").encode() * 2,
+    "bom_first": codecs.BOM_UTF8 + PLAIN.encode(),
+    "bom_later": PLAIN.encode() + codecs.BOM_UTF8 + PLAIN.encode(),
+    "blank_lines": (PLAIN + "\n   \n" + PLAIN).encode(),
+    "fraction": b'{"MaHoSo":"a","KenhThucHien":1.5,"DanhSachLePhi":[{"MucPhi":10000.0}]}\n',
+    "exponent": b'{"MaHoSo":"a","LoaiDoiTuong":1E+2}\n',
+    "big_integer": b'{"MaHoSo":123456789012345678901234567890}\n',
+    "minus_zero": b'{"MaHoSo":"a","MaTTHC":-0,"KenhThucHien":"-0"}\n',
+    "booleans": b'{"MaHoSo":"a","KenhThucHien":true,"DanhSachLePhi":[{"MucPhi":false}]}\n',
+    "object_in_text": b'{"MaHoSo":{"x":"y"},"KenhThucHien":[1,2]}\n',
+    "object_in_list_text": b'{"MaHoSo":"a","TaiLieuNop":[{"DuocSoHoa":{"x":1}}]}\n',
+    "escapes_and_blanks": b'{"MaHoSo":"\\u00e1 b\\n","MaTTHC":"\\u00a0 x  "}\n',
+    "null_lists": b'{"MaHoSo":"a","TaiLieuNop":null,"DanhSachLePhi":[null,{"MucPhi":null}]}\n',
+    "list_as_text": b'{"MaHoSo":"a","TaiLieuNop":"x"}\n',
+    "not_json": b'{"MaHoSo":"a"\n',
+    "array_line": b"[1,2]\n",
+    "duplicate_key": b'{"MaHoSo":"a","MaHoSo":"b"}\n',
+    "windows_1258": '{"MaHoSo":"á"}\n'.encode("cp1258"),
+    "empty": b"",
+    "utf16": PLAIN.encode("utf-16"),
+    "wrong_case_field": b'{"mahoso":"a","MaHoSo":"b"}\n',
+}
+
+
+def exact(path: Path) -> pl.DataFrame | str:
+    try:
+        return read_dossier_file(path)
+    except SourceFileError as exc:
+        return f"error: {exc}"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_file_alone_is_read_as_the_exact_reader_reads_it_or_left_to_it(
+    tmp_path: Path, case: str
+) -> None:
+    path = tmp_path / f"hoso_{case}.jsonl"
+    path.write_bytes(CASES[case])
+    (fast,) = read_dossier_files([str(path)])
+    if fast is not None:
+        expected = exact(path)
+        assert isinstance(expected, pl.DataFrame), expected
+        assert fast.schema == expected.schema
+        assert fast.equals(expected)
+
+
+def test_plain_files_take_the_fast_path(tmp_path: Path) -> None:
+    paths = []
+    for case in ("plain", "no_final_newline", "crlf", "minus_zero", "escapes_and_blanks"):
+        paths.append(tmp_path / f"hoso_{case}.jsonl")
+        paths[-1].write_bytes(CASES[case])
+    frames = read_dossier_files([str(p) for p in paths])
+    assert all(f is not None for f in frames)
+    for path, frame in zip(paths, frames, strict=True):
+        assert frame is not None and frame.equals(read_dossier_file(path))
+    assert frames[2] is not None and frames[2]["_row"].to_list() == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "case", ["blank_lines", "fraction", "exponent", "big_integer", "object_in_text", "utf16"]
+)
+def test_a_file_the_fast_path_cannot_vouch_for_is_left_to_the_exact_reader(
+    tmp_path: Path, case: str
+) -> None:
+    good, odd = tmp_path / "hoso_plain.jsonl", tmp_path / f"hoso_{case}.jsonl"
+    good.write_bytes(CASES["plain"])
+    odd.write_bytes(CASES[case])
+    frames = read_dossier_files([str(good), str(odd)])
+    assert frames[0] is not None and frames[1] is None
+
+
+def test_a_file_duckdb_refuses_sends_its_whole_batch_to_the_exact_reader(tmp_path: Path) -> None:
+    good, bad = tmp_path / "hoso_plain.jsonl", tmp_path / "hoso_bad.jsonl"
+    good.write_bytes(CASES["plain"])
+    bad.write_bytes(CASES["not_json"])
+    assert read_dossier_files([str(good), str(bad)]) == [None, None]
+    assert "line 1" in str(exact(bad))
+
+
+def test_an_api_page_is_left_to_the_exact_reader(tmp_path: Path) -> None:
+    page = tmp_path / "hoso_20250101_p1.json"
+    page.write_text('{"data": [{"MaHoSo": "a"}]}')
+    assert read_dossier_files([str(page)]) == [None]
