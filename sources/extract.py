@@ -87,6 +87,104 @@ def register_sources(con: duckdb.DuckDBPyConnection, sources: dict[str, Source])
     )
 
 
+MANIFEST_COLUMNS = [
+    "file_id", "source", "dataset", "url", "name", "size", "modified", "sha256", "archive_path",
+    "file_date", "period_start", "period_end", "status", "duplicate_of", "run_id", "extracted_at",
+]  # fmt: skip
+
+
+class ManifestBook:
+    """Records taken files in ``meta.manifest``, looking up what is known once and writing the
+    new entries in one statement (``flush``): a source of hundreds of daily files pays one
+    query, not four per file.
+
+    Each file is settled as ``record_in_manifest`` says; the entries recorded since the last
+    ``flush`` count as known (a second file with the same content is their duplicate).
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Source,
+        run_id: str,
+        only: tuple[str, str] | None = None,
+    ) -> None:
+        """``only``: (file id, content sha256) of the one file to be recorded: look up just it."""
+        self.con, self.source, self.run_id = con, source, run_id
+        fid, sha = only or ("", "")
+        self.status = dict(
+            con.execute(
+                "select file_id, status from meta.manifest where ? or file_id = ?",
+                [only is None, fid],
+            ).fetchall()
+        )
+        self.first_with: dict[str, str] = {}  # content sha256 -> the first file taken with it
+        for content, first in con.execute(
+            """select sha256, file_id from meta.manifest
+               where status in ('loaded', 'extracted') and (? or sha256 = ?)
+               order by extracted_at desc""",
+            [only is None, sha],
+        ).fetchall():
+            self.first_with[content] = first
+        self.rows: list[list[Any]] = []
+        self.settled_urls: list[str] = []
+
+    def record(
+        self, dataset: str, url: str, name: str, size: int, modified: str, sha: str, archived: Path
+    ) -> str | None:
+        """Record one taken file (or API page); its status, or None if known."""
+        fid = file_id_for(url, sha)
+        self.settled_urls.append(url)  # an earlier error entry of this URL is settled
+        if fid in self.status and self.status[fid] != "error":
+            return None
+        same_content = self.first_with.get(sha)
+        status = "duplicate" if same_content else "extracted"
+        self.status[fid] = status
+        if status == "extracted":
+            self.first_with[sha] = fid
+        self.rows.append(
+            [
+                fid,
+                self.source.name,
+                dataset,
+                url,
+                name,
+                size,
+                modified,
+                sha,
+                str(archived),
+                file_date(name),
+                *covered_period(self.source, name),
+                status,
+                same_content,
+                self.run_id,
+                datetime.now(),
+            ]
+        )
+        return status
+
+    def flush(self) -> None:
+        """Write what was recorded: error entries it settles removed, its entries inserted."""
+        if self.settled_urls:
+            self.con.execute(
+                "delete from meta.manifest where sha256 = '' and url in (select unnest(?))",
+                [self.settled_urls],
+            )
+        if self.rows:
+            fids = [r[0] for r in self.rows]
+            self.con.execute(
+                "delete from meta.manifest where file_id in (select unnest(?))", [fids]
+            )
+            columns = list(zip(*self.rows, strict=True))
+            values = ", ".join(f"unnest(?) as {c}" for c in MANIFEST_COLUMNS)
+            self.con.execute(
+                f"""insert into meta.manifest ({", ".join(MANIFEST_COLUMNS)})
+                    select {", ".join(MANIFEST_COLUMNS)} from (select {values})""",
+                [list(c) for c in columns],
+            )
+        self.rows, self.settled_urls = [], []
+
+
 def record_in_manifest(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -107,42 +205,9 @@ def record_in_manifest(
     (``transforms/staging/run.py``); anything else is ``extracted``, for staging
     to load.
     """
-    fid = file_id_for(url, sha)
-    previous = con.execute(
-        "select file_id, status from meta.manifest where file_id = ?", [fid]
-    ).fetchone()
-    if previous and previous[1] != "error":
-        return None
-    same_content = con.execute(
-        """select file_id from meta.manifest where sha256 = ? and status in ('loaded', 'extracted')
-           and file_id <> ? order by extracted_at limit 1""",
-        [sha, fid],
-    ).fetchone()
-    status = "duplicate" if same_content else "extracted"
-    con.execute("delete from meta.manifest where file_id = ?", [fid])
-    con.execute(
-        """insert into meta.manifest (file_id, source, dataset, url, name, size, modified, sha256,
-               archive_path, file_date, period_start, period_end, status, duplicate_of, run_id,
-               extracted_at)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            fid,
-            source.name,
-            dataset,
-            url,
-            name,
-            size,
-            modified,
-            sha,
-            str(archived),
-            file_date(name),
-            *covered_period(source, name),
-            status,
-            same_content[0] if same_content else None,
-            run_id,
-            datetime.now(),
-        ],
-    )
+    book = ManifestBook(con, source, run_id, only=(file_id_for(url, sha), sha))
+    status = book.record(dataset, url, name, size, modified, sha, archived)
+    book.flush()
     return status
 
 
@@ -162,6 +227,7 @@ def extract(
     listing = list_landing(landing_url, source.name, datasets, source.names_ignore_case)
     todo = files_to_take(listing, known_files(con, source.name))
     taken = duplicates = errors = 0
+    book = ManifestBook(con, source, run_id)
     for f in todo:
         try:
             if f.problem:
@@ -171,15 +237,14 @@ def extract(
             record_unreadable(con, source, f, cause(exc), run_id)
             errors += 1
             continue
-        # taken: an error entry of this URL from an earlier listing or archiving failure is settled
-        con.execute("delete from meta.manifest where url = ? and sha256 = ''", [f.url])
-        status = record_in_manifest(
-            con, source, f.dataset, f.url, f.name, f.size, f.modified, sha, archived, run_id
-        )
+        # taken: an error entry of this URL from an earlier listing or archiving failure is
+        # settled when the book is written
+        status = book.record(f.dataset, f.url, f.name, f.size, f.modified, sha, archived)
         if status is None:
             continue  # same URL, same content: only its timestamp changed
         taken += 1
         duplicates += status == "duplicate"
+    book.flush()
     return ExtractSummary(source.name, len(listing), taken, duplicates, errors)
 
 

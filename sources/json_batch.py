@@ -60,14 +60,18 @@ def batch_query(schema: JsonSchema) -> str:
     values, odd = [], []
     for name, dtype in schema.items():
         if dtype == pl.String:
-            values.append(f"\"{name}\" ->> '$' as \"{name}\"")
+            values.append(f'"{name}" ->> \'$\' as "{name}"')
             odd.append(f"""coalesce(json_type("{name}") in {ODD}, false)""")
             continue
         fields = [f.name for f in dtype.inner.fields]  # type: ignore[union-attr]
         packed = ", ".join(f""""{f}" := x."{f}" ->> '$'""" for f in fields)
-        values.append(f"list_transform(\"{name}\", lambda x: case when x is not null then struct_pack({packed}) end) as \"{name}\"")
+        values.append(
+            f'list_transform("{name}", lambda x: case when x is not null then struct_pack({packed}) end) as "{name}"'
+        )
         any_odd = " or ".join(f"""coalesce(json_type(x."{f}") in {ODD}, false)""" for f in fields)
-        odd.append(f"""coalesce(list_bool_or(list_transform("{name}", lambda x: {any_odd})), false)""")
+        odd.append(
+            f"""coalesce(list_bool_or(list_transform("{name}", lambda x: {any_odd})), false)"""
+        )
     return f"""select {", ".join(values)}, {" or ".join(odd)} as _suspect, _path
                from read_json(?, format = 'newline_delimited', filename = '_path',
                               columns = {columns})"""

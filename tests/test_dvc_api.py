@@ -297,8 +297,10 @@ def test_small_pages_share_a_staging_batch_and_large_files_do_not():
     pages = [(f"p{i}",) for i in range(900)]
     sizes = {f"p{i}": 700_000 for i in range(900)}  # a 500-record page
     grouped = run.batches(pages, sizes)
-    assert [len(b) for b in grouped] == [95, 95, 95, 95, 95, 95, 95, 95, 95, 45]
-    days = [(f"d{i}",) for i in range(40)]
-    grouped = run.batches(days, {f"d{i}": 4_000_000 for i in range(40)})  # a day of the province
-    assert [len(b) for b in grouped] == [16, 16, 8]
+    assert [len(b) for b in grouped] == [383, 383, 134]
+    days = [(f"d{i}",) for i in range(100)]
+    grouped = run.batches(days, {f"d{i}": 4_000_000 for i in range(100)})  # a day of the province
+    assert [len(b) for b in grouped] == [67, 33]
+    tiny = [(f"t{i}",) for i in range(900)]
+    assert [len(b) for b in run.batches(tiny, {f"t{i}": 10 for i in range(900)})] == [400, 400, 100]
     assert run.batches([("big",)], {"big": 10**9}) == [[("big",)]]

@@ -149,13 +149,19 @@ def load_deduplicated(
     if not table_exists(con, table):
         con.execute(f"create table {table} as select * from _new limit 0")
     add_new_columns(con, table, "_new")
-    con.execute(
-        f"""create or replace temp table _load as
+    files = [r[0] for r in con.execute("select distinct _file_id from _new").fetchall()]
+    con.execute(  # the first of equal rows, and only if not staged before
+        f"""insert into {table} by name
             select * from _new n
             where not exists (select 1 from {table} s where s._row_hash = n._row_hash)
             qualify row_number() over (partition by _row_hash order by _file_date, _file_id, _row) = 1"""
     )
-    con.execute(f"insert into {table} by name select * from _load")
+    con.execute(
+        f"""create or replace temp table _load as
+            select _file_id, _row from {table}
+            where _run_id = ? and _file_id in (select unnest(?::varchar[]))""",
+        [run_id, files],
+    )
     con.execute(  # every row not loaded is accounted for: which row of which file, and its content hash
         """insert into audit.duplicate_row
            select n._file_id, n._row, n._row_hash, n._run_id from _new as n
@@ -226,7 +232,7 @@ def stage_source(
     return summary
 
 
-BATCH_BYTES = 64 << 20  # bytes of files staged together: bounds memory (~16 days of dossiers)
+BATCH_BYTES = 256 << 20  # bytes of files staged together: bounds memory (~2 months of dossiers at scale 1)
 BATCH_FILES = 400  # and files: many small ones (pages of an API pull) still share a batch
 
 
