@@ -172,3 +172,19 @@ def test_the_column_hash_is_the_hmac_of_each_value(key: bytes) -> None:
         None if v is None else hmac.new(key, v.encode(), "sha256").hexdigest() for v in values
     ]
     assert keyed_hashes(values, key).to_list() == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["20250410070008", None, "", "20250229000000"],  # every sent value in the first format
+        ["20250410070008", "2025-04-10 07:00:08", "10/04/2025", "2025-04-10", " 20250410 ", "x"],
+    ],
+)
+def test_dates_parsed_once_equal_every_format_tried_in_order(values: list[str | None]) -> None:
+    from transforms.staging.dates import parse_datetime, parsed_name, with_parsed
+
+    df = pl.DataFrame({"d": values}, schema={"d": pl.String})
+    assert with_parsed(df, ["d"])[parsed_name("d")].equals(
+        df.select(parse_datetime("d")).to_series().alias(parsed_name("d"))
+    )

@@ -42,8 +42,22 @@ def parsed_name(col: str) -> str:
 
 
 def with_parsed(df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
-    """Parse each date column once into ``_dt_<col>``; rules and the staged select reuse it."""
-    return df.with_columns(parse_datetime(c).alias(parsed_name(c)) for c in cols)
+    """Parse each date column once into ``_dt_<col>``; rules and the staged select reuse it.
+
+    The same values as ``parse_datetime``, cheaper: every column is read with the first
+    format (the national integration's, which nearly every value has), and only a column
+    where a sent value did not fit it is read again with every format (``parse_datetime``
+    tries the formats in order, so a value the first format reads is read the same)."""
+    first = DATETIME_FORMATS[0]
+    df = df.with_columns(
+        pl.col(c)
+        .str.strip_chars()
+        .str.strptime(pl.Datetime("us"), first, strict=False)
+        .alias(parsed_name(c))
+        for c in cols
+    )
+    missed = df.select(unparseable_parsed(c).any().alias(c) for c in cols).row(0, named=True)
+    return df.with_columns(parse_datetime(c).alias(parsed_name(c)) for c in cols if missed[c])
 
 
 def unparseable_parsed(col: str) -> pl.Expr:
