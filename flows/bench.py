@@ -254,7 +254,7 @@ def _night(kind: str, env: dict[str, str]) -> Night:
             "select coalesce(sum(rows_read), 0), count(*) from meta.manifest"
         ).fetchall()[0]
         con.close()
-    return Night(
+    night = Night(
         kind=kind,
         state=str(state.name),
         message=str(state.message or ""),
@@ -264,6 +264,16 @@ def _night(kind: str, env: dict[str, str]) -> Night:
         rows_read=int(rows),
         files=int(files),
     )
+    _stop_temporary_server()
+    return night
+
+
+def _stop_temporary_server() -> None:
+    """Stop the Prefect server this process started: a pool worker ends without running exit
+    handlers, and a server left behind would run on beside the next nights' measurements."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().stop()
 
 
 def _in_child(kind: str, env: dict[str, str]) -> Night:

@@ -104,6 +104,7 @@ from warehouse.state import (
     PublishedRun,
     StaleBuild,
     discard_build,
+    landing_has_news,
     nothing_new,
     open_build,
     publish_build,
@@ -159,6 +160,14 @@ def transient(_task: Any, _task_run: Any, state: State) -> bool:
     except Exception:  # noqa: BLE001 - anything else is not transient
         return False
     return False
+
+
+@task(cache_policy=NO_CACHE)
+def look_for_news(settings: Settings, sources: list[str]) -> bool:
+    """Whether the landing zone holds a file the published warehouse has not taken."""
+    return landing_has_news(
+        settings.warehouse, [registry.SLICES[n].source for n in sources], settings.landing_url
+    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -460,6 +469,13 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         except SettingsError as exc:
             logger.error("the run cannot go on: %s", exc)
             return Failed(message=str(exc))
+    published = published_run(settings.warehouse)
+    definitions = definitions_fingerprint(settings)  # once a run: read by the checks and publish
+    unchanged = published is not None and published.definitions == definitions
+    if unchanged and plan.restage is None and not pulled_datasets(settings):
+        if not settings.build_path(run_id).exists() and not look_for_news(settings, plan.sources):
+            assert published is not None
+            return _nothing_new(settings, None, published)
     prepared = prepare(settings, run_id)
     build, base = prepared["build"], prepared["base_run_id"]
     if not prepared["fresh"]:
@@ -489,9 +505,7 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
             logger.warning(
                 "%s: unreadable, kept and taken again next run: %s", outcome.source, problem
             )
-    published = published_run(settings.warehouse)
-    definitions = definitions_fingerprint(settings)  # once a run: read by the check and publish
-    if published and published.definitions == definitions:
+    if unchanged and published is not None:
         summaries = [staged[n]["summary"] for n in plan.sources]
         extracts = [extracted[n] for n in plan.sources]
         if nothing_new(extracts, summaries, prepared["fresh"], plan.restage is not None):
@@ -524,14 +538,15 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     return final_state(computed["blocked"], notes, settings.warehouse)
 
 
-def _nothing_new(settings: Settings, build: str, published: PublishedRun) -> State:
+def _nothing_new(settings: Settings, build: str | None, published: PublishedRun) -> State:
     """No file came and nothing that makes the values changed: the published warehouse stands.
 
     The build is dropped unpublished (nothing to rebuild, check or copy); the artifacts show
     the published values; the run ends as the published run did (blocked stays blocked).
     """
     logger = get_run_logger()
-    discard_build(Path(build))
+    if build is not None:  # else no build was made: the landing zone held nothing new
+        discard_build(Path(build))
     logger.info(
         "nothing new since run %s (no file delivered, same definitions): the published "
         "warehouse stands; nothing rebuilt, checked again or copied",

@@ -211,6 +211,16 @@ def record_in_manifest(
     return status
 
 
+def anything_to_take(
+    con: duckdb.DuckDBPyConnection, source: Source, landing_url: str, skip: tuple[str, ...] = ()
+) -> bool:
+    """Whether ``extract`` would take a file of ``source``: one listed that the manifest in
+    ``con`` has not settled (new, changed since, failed before, or unlistable). Reads no file."""
+    datasets = {k: v for k, v in source.datasets.items() if k not in skip}
+    listing = list_landing(landing_url, source.name, datasets, source.names_ignore_case)
+    return bool(files_to_take(listing, known_files(con, source.name)))
+
+
 def extract(
     con: duckdb.DuckDBPyConnection,
     source: Source,

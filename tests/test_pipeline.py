@@ -157,6 +157,12 @@ def test_nightly_publishes_scorecard_and_a_second_run_loads_nothing(home):
     # nothing new: nothing rebuilt, checked or copied; the published file is the same file
     assert "nothing new since run" in second.message
     assert (home / "chiso.duckdb").read_bytes() == published
+    from flows.bench import task_timings
+
+    tasks = [name for name, _ in task_timings(str(second.state_details.flow_run_id))]
+    # it listed the landing zone against the published manifest and stopped: no copy was made
+    assert any(t.startswith("look_for_news") for t in tasks)
+    assert not [t for t in tasks if t.startswith(("prepare", "extract-", "stage-"))], tasks
     assert not list((home / "build").glob("*.duckdb"))
     after = q(
         home,

@@ -27,6 +27,8 @@ from typing import TypeVar
 
 import duckdb
 
+from sources.base import Source
+from sources.extract import anything_to_take
 from warehouse import build as wh
 from warehouse.audit import start_run
 from warehouse.build import (
@@ -224,6 +226,17 @@ def published_run(path: Path) -> PublishedRun | None:
     if row is None:
         return None
     return PublishedRun(row[0], row[1], json.loads(row[2]) if row[2] else {})
+
+
+def landing_has_news(published: Path, sources: list[Source], landing_url: str) -> bool:
+    """Whether the landing zone holds a file of ``sources`` that the published warehouse has not
+    taken (its manifest): the question a night asks before it copies the warehouse, so that a
+    night with nothing new costs a listing, not a copy of the whole history. Reads no file."""
+    con = connect(published, read_only=True)
+    try:
+        return any(anything_to_take(con, s, landing_url) for s in sources)
+    finally:
+        con.close()
 
 
 def nothing_new(
