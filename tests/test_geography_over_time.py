@@ -408,12 +408,17 @@ def test_a_dossier_a_district_received_in_june_and_finished_in_july_counts_in_ju
         ("D2", "31318", "a", None, june, july, *[True] * 5, False, False, False, False),
         # a new unit's own dossier of July
         ("D3", "31321", "a", None, july, july, *[True] * 6, False, False, False),
+        # received by district 930 in June from an applicant of old commune 31318
+        ("D4", "930", "a", "31318", june, july, *[True] * 6, False, False, False),
     ]
     load(con, rows)
     compute_indicators(con, catalogue("T04"), "run-1")
     month = values(con, "T04", "as_it_was", "province", "month", "2025-07-31")
-    assert list(month.values()) == [(2, 3)]  # all three finished in July, D2 without a result
+    assert list(month.values()) == [(3, 4)]  # all four finished in July, D2 without a result
     communes = values(con, "T04", "as_it_was", "commune", "month", "2025-07-31")
-    # the old commune's dossier counts in the new unit it went into (31318 -> 31321)
-    assert communes[("31321", "2025-07-01")] == (1, 2)
+    # the old commune's dossier counts in the new unit it went into (31318 -> 31321), and so
+    # does the district's dossier of an applicant from there; the district's dossier without
+    # an applicant's commune counts in the province row only
+    assert communes[("31321", "2025-07-01")] == (2, 3)
+    assert sum(v[1] for v in communes.values()) == 3
     assert not values(con, "T04", "as_it_was", "district", "month", "2025-07-31")

@@ -313,24 +313,41 @@ def _valid_at(alias: str, day: str) -> str:
     return f"{day} between {alias}.valid_from and coalesce({alias}.valid_to, date '9999-12-31')"
 
 
-def _carried_sql(ind: Indicator, source: str, observed: bool) -> str:
+def _carried_sql(ind: Indicator, source: str, observed: bool, area: bool = True) -> str:
     """``source``'s rows with the key of their unit as of ``_as_of`` (``_unit_code``,
     ``_unit_from``), a state observed under the old geography carried forward.
 
     A state row whose code names no unit at ``_as_of`` but named one before (a register
     observed before 1/7/2025 and not re-sent since) counts in the successor: an old commune's
     row in the new unit it went into (ref.unit_crosswalk), an old district's or the province's
-    row in the plan area's province row only. ``observed``: the row has ``valid_from``, and it
+    row in the plan area's province row only, unless the row names the applicant's commune
+    (the catalogue's ``area_column``): then in the new unit the applicant's old commune went
+    into, so that the new units and the city's share sum to the area's row exactly.
+    ``observed``: the row has ``valid_from``, and it
     must have begun before its code's old unit ended (an old code observed after the change:
     no unit).
     """
     col = ind.unit_column
     seen = "and r.valid_from <= uo.valid_to" if observed else ""
+    # a district's row (no commune of its own) with the applicant's commune on it (the area
+    # column): it goes where the applicant's old commune went, so the new units sum to the area
+    applicant, by_applicant = "", ""
+    if ind.area_column and area:
+        applicant = "una.unit_code, "
+        by_applicant = f"""
+        left join core.dim_unit as ua
+            on uo.unit_code is not null and uo.commune_code is null
+            and ua.unit_code = r.{ind.area_column} and ua.commune_code is not null
+            and ua.valid_to < r._as_of
+        left join ref.unit_crosswalk as ca
+            on ca.old_code = ua.commune_code and ua.valid_to < cast(ca.effective_date as date)
+        left join core.dim_unit as una
+            on una.unit_code = ca.new_code and {_valid_at("una", "r._as_of")}"""
     return f"""(
         select
             r.*,
-            coalesce(u0.unit_code, un.unit_code, uo.unit_code) as _unit_code,
-            coalesce(u0.valid_from, un.valid_from, uo.valid_from) as _unit_from
+            coalesce(u0.unit_code, un.unit_code, {applicant}uo.unit_code) as _unit_code,
+            coalesce(u0.valid_from, un.valid_from, {applicant.replace("unit_code", "valid_from")}uo.valid_from) as _unit_from
         from {source} as r
         left join core.dim_unit as u0 on u0.unit_code = r.{col} and {_valid_at("u0", "r._as_of")}
         left join core.dim_unit as uo
@@ -338,7 +355,7 @@ def _carried_sql(ind: Indicator, source: str, observed: bool) -> str:
             {seen} and uo.valid_to < r._as_of
         left join ref.unit_crosswalk as cf
             on cf.old_code = uo.commune_code and uo.valid_to < cast(cf.effective_date as date)
-        left join core.dim_unit as un on un.unit_code = cf.new_code and {_valid_at("un", "r._as_of")}
+        left join core.dim_unit as un on un.unit_code = cf.new_code and {_valid_at("un", "r._as_of")}{by_applicant}
     )"""
 
 
@@ -371,7 +388,7 @@ def _resolved_sql(
     # a flow's code named a unit on the record's own date (staging checked it), but its as_of
     # may be later (a dossier received by a district in June, finished in July): such a row
     # counts in the successor the same way as a state observed before the change
-    rows = _carried_sql(ind, source, observed)
+    rows = _carried_sql(ind, source, observed, area)
     unit_join = (
         "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
     )
