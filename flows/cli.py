@@ -49,6 +49,8 @@ def nightly_parameters(args: argparse.Namespace) -> dict:
                 "(e.g. dvc:2025-01-01:2025-01-31)"
             )
         params["restage"] = {"sources": parts[0].split(","), "start": parts[1], "end": parts[2]}
+    if getattr(args, "full", False):
+        params["full"] = True
     return params
 
 
@@ -328,6 +330,11 @@ def main(argv: list[str] | None = None) -> int:
         "--restage",
         metavar="SOURCE[,SOURCE]:START:END",
         help="stage the archived raw files of these sources dated START..END again",
+    )
+    night.add_argument(
+        "--full",
+        action="store_true",
+        help="a full rebuild: stage every archived file again (gives what the nightly gives)",
     )
     night.set_defaults(fn=cmd_nightly)
     sub.add_parser("scorecard", help="print the published scorecard").set_defaults(

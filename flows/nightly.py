@@ -432,6 +432,7 @@ def nightly(
     sources: list[SourceName] | None = None,
     simulate: bool | None = None,
     restage: RestagePeriod | None = None,
+    full: bool = False,
 ) -> State:
     """Load what the sources delivered, check it, compute the Plan 190 indicators and publish them.
 
@@ -442,11 +443,13 @@ def nightly(
             empty = CHISO_SIMULATE (on unless CHISO_LANDING_URL is set).
         restage: Re-read the archived raw files of some sources for a date range (after a
             connector fix): their staged rows are replaced, their old quarantine superseded.
+        full: A full rebuild: every archived file of the run's sources staged again, then
+            everything built from it (the nightly gives the same values incrementally).
     """
     logger = get_run_logger()
     try:
         settings = load_settings()
-        plan = plan_run(settings, sources, simulate, restage)
+        plan = plan_run(settings, sources, simulate, restage, full)
         check_inputs(settings, plan)
     except SettingsError as exc:  # configuration: one line, no task, no retry
         logger.error("the run cannot start: %s", exc)
@@ -484,6 +487,16 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     if plan.restage is not None:
         for name in plan.restage.sources:
             done = restage_source(build, name, plan.restage, run_id)
+            if plan.full:
+                logger.info(
+                    "%s: full rebuild: re-staging all %d archived file(s) (%d staged rows "
+                    "replaced, %d quarantine rows superseded)",
+                    name,
+                    done["files"],
+                    done["rows_removed"],
+                    done["quarantine_superseded"],
+                )
+                continue
             logger.info(
                 "%s: re-staging %d archived file(s) dated %s..%s (%d staged rows replaced, "
                 "%d quarantine rows superseded)",

@@ -64,6 +64,10 @@ class RunPlan:
     simulate: bool
     restage: RestagePeriod | None = None
     notes: list[str] = field(default_factory=list)
+    full: bool = False  # every archived file of the run's sources staged again
+
+
+EVERY_DATE = (date.min, date.max)  # a re-stage over these takes every file, undated ones too
 
 
 def _known(names: list[str], said: str) -> None:
@@ -79,11 +83,17 @@ def plan_run(
     sources: list[str] | None = None,
     simulate: bool | None = None,
     restage: RestagePeriod | dict | None = None,
+    full: bool = False,
 ) -> RunPlan:
     """Join the run's parameters with the settings (parameters win); check the names.
 
-    A re-staged source is run even if it is not among ``sources``.
+    A re-staged source is run even if it is not among ``sources``. ``full``: every archived
+    file of the run's sources is staged again (a full rebuild; the nightly is incremental).
     """
+    if full and restage is not None:
+        raise PreflightError(
+            "parameters full and restage together: a full rebuild re-stages every file already"
+        )
     if sources:
         _known(list(sources), f"parameter sources={list(sources)}")
         names = list(sources)
@@ -103,11 +113,15 @@ def plan_run(
             notes.append(f"re-staged source(s) {extra} added to the run")
             names += extra
     chosen = [s.name for s in registry.select(names)]
+    if full:
+        restage = RestagePeriod(sources=chosen, start=EVERY_DATE[0], end=EVERY_DATE[1])
+        notes.append(f"full rebuild: every archived file of {', '.join(chosen)} staged again")
     return RunPlan(
         sources=chosen,
         simulate=bool(settings.simulate if simulate is None else simulate),
         restage=restage,
         notes=notes,
+        full=full,
     )
 
 

@@ -45,7 +45,7 @@ def test_the_deployment_runs_one_at_a_time_with_typed_parameters_tags_and_a_vers
     assert "blocked:" in d.description and "One run at a time" in d.description
     schema = d._parameter_openapi_schema.model_dump()
     props = schema["properties"]
-    assert set(props) == {"sources", "simulate", "restage"}
+    assert set(props) == {"sources", "simulate", "restage", "full"}
     assert all(props[p]["description"] for p in props)  # the Custom run form explains each
     assert props["sources"]["anyOf"][0]["items"]["enum"][:2] == ["dvc", "docs"]
     period = schema["definitions"]["RestagePeriod"]["properties"]

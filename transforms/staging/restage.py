@@ -50,13 +50,16 @@ class RestageError(Exception):
 def restage_candidates(
     con: duckdb.DuckDBPyConnection, source: str, start: date, end: date
 ) -> list[ArchivedFile]:
-    """The files of ``source`` dated in ``start..end`` that a re-stage reads again."""
+    """The files of ``source`` dated in ``start..end`` that a re-stage reads again; over
+    ``date.min..date.max`` (a full rebuild) every file, undated ones too."""
+    every = start == date.min and end == date.max
     rows = con.execute(
         """select file_id, name, archive_path, status from meta.manifest
            where source = ? and status in (select unnest(?))
-             and coalesce(file_date, period_start) between ? and ?
-           order by coalesce(file_date, period_start), name""",
-        [source, list(RESTAGED), start, end],
+             and (coalesce(file_date, period_start) between ? and ?
+                  or (? and coalesce(file_date, period_start) is null))
+           order by coalesce(file_date, period_start) nulls last, name""",
+        [source, list(RESTAGED), start, end, every],
     ).fetchall()
     return [ArchivedFile(*r) for r in rows]
 

@@ -240,7 +240,9 @@ def stage_source(
     return summary
 
 
-BATCH_BYTES = 256 << 20  # bytes of files staged together: bounds memory (~2 months of dossiers at scale 1)
+BATCH_BYTES = (
+    256 << 20
+)  # bytes of files staged together: bounds memory (~2 months of dossiers at scale 1)
 BATCH_FILES = 400  # and files: many small ones (pages of an API pull) still share a batch
 
 
@@ -274,9 +276,7 @@ def stage_batch(
     summary: StageSummary,
 ) -> None:
     """Read, stage, load and account for one batch of a dataset's files."""
-    frames, errors = read_files(
-        files, source.readers[dataset], source.batch_readers.get(dataset)
-    )
+    frames, errors = read_files(files, source.readers[dataset], source.batch_readers.get(dataset))
     counts = {fid: df.height for fid, df in frames.items()}
     # a re-send loads nothing; an empty file is its own date's delivery, whatever it repeats
     duplicates_of_files = {f[0] for f in files if is_resend(f, step) and counts.get(f[0])}
