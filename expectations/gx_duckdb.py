@@ -44,6 +44,8 @@ from great_expectations.execution_engine import (  # noqa: E402
 )
 from great_expectations.expectations.metadata_types import FailureSeverity  # noqa: E402
 
+from warehouse.build import MEMORY_LIMIT  # noqa: E402
+
 GX_VERSION_TESTED = "1.24.1"
 EMULATES = "chiso_emulates"  # meta key of an emulated expectation: what it stands for
 CLOSE_OTHERS = (
@@ -106,7 +108,9 @@ def add_datasource(context: Any, name: str, db_path: Path) -> Any:
         datasource = context.data_sources.add_or_update_sql(
             name=name,
             connection_string=f"duckdb:///{db_path}",
-            kwargs={"connect_args": {"read_only": True}},
+            # read-only, and held to the writer's memory cap (without it GX's reads of a big
+            # table take as much memory as DuckDB likes: 2.2 GiB at scale 8)
+            kwargs={"connect_args": {"read_only": True, "config": {"memory_limit": MEMORY_LIMIT}}},
             assets=assets,
         )
         pool = datasource.get_execution_engine().engine.pool

@@ -27,6 +27,22 @@ class StageContext:
             dtype=pl.String,
         )
 
+    def known(self, values: pl.Series, table: str, column: str) -> pl.Series:
+        """The distinct ``values`` that ``table.column`` holds: what ``codes`` would give for
+        an ``is_in`` test of these values, looked up in DuckDB, so a table of millions of keys
+        (the dossiers a rating refers to) never comes into Python."""
+        if not table_exists(self.con, table):
+            return pl.Series(column, [], dtype=pl.String)
+        asked = values.drop_nulls().unique().cast(pl.String).rename("v").to_frame()
+        self.con.register("_asked", asked)
+        try:
+            rows = self.con.execute(
+                f"select v from _asked where v in (select {column} from {table})"
+            ).fetchall()
+        finally:
+            self.con.unregister("_asked")
+        return pl.Series(column, [r[0] for r in rows], dtype=pl.String)
+
     def validity(self, table: str, column: str) -> pl.DataFrame:
         """(code, valid_from, valid_to) of a reference table, one row per unit or agency."""
         schema = {column: pl.String, "valid_from": pl.String, "valid_to": pl.String}

@@ -328,7 +328,9 @@ STEPS = {
     ),
     "rating": StagingStep(
         "stg.dvc_rating",
-        lambda raw, ctx: stage_ratings(raw, ctx.codes("stg.dvc_dossier", "dossier_id")),
+        lambda raw, ctx: stage_ratings(
+            raw, ctx.known(raw["MaHoSo"], "stg.dvc_dossier", "dossier_id")
+        ),
         key=("MaHoSo", "dossier_id"),
     ),
 }
