@@ -237,7 +237,21 @@ def stage_source(
         )
         for batch in batches(files, sizes):
             stage_batch(con, source, steps[dataset], dataset, batch, ctx, run_id, summary)
+            commit_batch(con)
     return summary
+
+
+def commit_batch(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit a staged batch (its rows, quarantine and manifest entries together) and go on in
+    a new transaction. One transaction for a whole year of files held its uncommitted rows in
+    memory (2.4 GiB of the 5 GiB peak at scale 8); batch by batch, a failure keeps the batches
+    done and a retry stages the files still pending. Without an open transaction (autocommit),
+    every statement is committed already."""
+    try:
+        con.execute("commit")  # (``con.commit()`` would not say whether one was open)
+    except duckdb.TransactionException:
+        return
+    con.begin()
 
 
 BATCH_BYTES = (
