@@ -304,3 +304,14 @@ def test_small_pages_share_a_staging_batch_and_large_files_do_not():
     tiny = [(f"t{i}",) for i in range(900)]
     assert [len(b) for b in run.batches(tiny, {f"t{i}": 10 for i in range(900)})] == [400, 400, 100]
     assert run.batches([("big",)], {"big": 10**9}) == [[("big",)]]
+
+
+def test_denser_formats_are_staged_in_smaller_batches():
+    from transforms.staging import run
+
+    assert run.batch_bytes("hoso/**/hoso_*.jsonl") == run.BATCH_BYTES
+    assert run.batch_bytes("danhgia/**/danhgia_*.csv") == run.DENSE_BATCH_BYTES < run.BATCH_BYTES
+    days = [(f"d{i}",) for i in range(365)]
+    sizes = {f"d{i}": 300_000 for i in range(365)}  # a year of ratings at scale 8: 110 MB
+    grouped = run.batches(days, sizes, run.DENSE_BATCH_BYTES)
+    assert [len(b) for b in grouped] == [223, 142]

@@ -235,7 +235,7 @@ def stage_source(
                 [source.name, dataset],
             ).fetchall()
         )
-        for batch in batches(files, sizes):
+        for batch in batches(files, sizes, batch_bytes(source.datasets[dataset])):
             stage_batch(con, source, steps[dataset], dataset, batch, ctx, run_id, summary)
             commit_batch(con)
     return summary
@@ -254,14 +254,23 @@ def commit_batch(con: duckdb.DuckDBPyConnection) -> None:
     con.begin()
 
 
-BATCH_BYTES = (
-    256 << 20
-)  # bytes of files staged together: bounds memory (~2 months of dossiers at scale 1)
+# bytes of files staged together, which bounds memory: JSON lines (keys repeated on every
+# line: ~2 months of dossiers at scale 1), and other formats, denser (a CSV byte is more of a
+# row: 106 MB of ratings in one batch took 0.7 GiB at scale 8)
+BATCH_BYTES = 256 << 20
+DENSE_BATCH_BYTES = 64 << 20
 BATCH_FILES = 400  # and files: many small ones (pages of an API pull) still share a batch
 
 
-def batches(files: list[tuple], sizes: Mapping[str, int | None]) -> list[list[tuple]]:
-    """Consecutive groups of ``files`` of at most ``BATCH_BYTES`` (a larger file alone) and
+def batch_bytes(pattern: str) -> int:
+    """The batch size for a dataset by its files' pattern (``Source.datasets``)."""
+    return BATCH_BYTES if pattern.lower().endswith((".jsonl", ".json")) else DENSE_BATCH_BYTES
+
+
+def batches(
+    files: list[tuple], sizes: Mapping[str, int | None], limit: int = BATCH_BYTES
+) -> list[list[tuple]]:
+    """Consecutive groups of ``files`` of at most ``limit`` bytes (a larger file alone) and
     ``BATCH_FILES`` files: each batch is checked against the staged table once, so fewer, fuller
     batches cost less, and a bounded batch bounds memory."""
     out: list[list[tuple]] = []
@@ -269,7 +278,7 @@ def batches(files: list[tuple], sizes: Mapping[str, int | None]) -> list[list[tu
     size = 0
     for f in files:
         n = sizes.get(f[0]) or 0
-        if current and (size + n > BATCH_BYTES or len(current) >= BATCH_FILES):
+        if current and (size + n > limit or len(current) >= BATCH_FILES):
             out.append(current)
             current, size = [], 0
         current.append(f)
