@@ -211,14 +211,22 @@ def record_in_manifest(
     return status
 
 
+def listed_and_to_take(
+    con: duckdb.DuckDBPyConnection, source: Source, landing_url: str, skip: tuple[str, ...] = ()
+) -> tuple[list[LandingFile], list[LandingFile]]:
+    """The landing zone's files of ``source`` (datasets in ``skip`` not listed), and those of
+    them the manifest in ``con`` has not settled (new, changed since, failed before, or
+    unlistable). Reads no file."""
+    datasets = {k: v for k, v in source.datasets.items() if k not in skip}
+    listing = list_landing(landing_url, source.name, datasets, source.names_ignore_case)
+    return listing, files_to_take(listing, known_files(con, source.name))
+
+
 def anything_to_take(
     con: duckdb.DuckDBPyConnection, source: Source, landing_url: str, skip: tuple[str, ...] = ()
 ) -> bool:
-    """Whether ``extract`` would take a file of ``source``: one listed that the manifest in
-    ``con`` has not settled (new, changed since, failed before, or unlistable). Reads no file."""
-    datasets = {k: v for k, v in source.datasets.items() if k not in skip}
-    listing = list_landing(landing_url, source.name, datasets, source.names_ignore_case)
-    return bool(files_to_take(listing, known_files(con, source.name)))
+    """Whether ``extract`` would take a file of ``source``."""
+    return bool(listed_and_to_take(con, source, landing_url, skip)[1])
 
 
 def extract(
@@ -233,9 +241,7 @@ def extract(
 
     Datasets in ``skip`` are not listed (they are pulled from an API instead).
     """
-    datasets = {k: v for k, v in source.datasets.items() if k not in skip}
-    listing = list_landing(landing_url, source.name, datasets, source.names_ignore_case)
-    todo = files_to_take(listing, known_files(con, source.name))
+    listing, todo = listed_and_to_take(con, source, landing_url, skip)
     taken = duplicates = errors = 0
     book = ManifestBook(con, source, run_id)
     for f in todo:
