@@ -15,10 +15,12 @@
         |       (nothing new — no file taken, same definitions: the build is dropped, the
         |        published warehouse stands, the run ends as the published run did)
     build_core  dimensions and facts from stg.*; per-run views for source-scoped rules
+        |       (a night: kept / merged by key / rebuilt as the new rows need)
         |
     validate    Great Expectations in DuckDB -> audit.check_result
         |
     indicators  the gate (failed critical checks -> blocked indicators), the catalogue -> marts
+        |       (a night: the periods the merged keys touch, the rest kept)
         |
     describe    mart.lineage and a comment on every table, view and column
         |
@@ -92,6 +94,8 @@ from transforms.staging.run import load_reference, stage_source
 from warehouse import build as wh
 from warehouse.audit import audit_problems, finish_run, record_checks
 from warehouse.build import session
+from warehouse.delta import changes as core_changes
+from warehouse.delta import drop_delta
 from warehouse.reports import reconciliation_rows
 from warehouse.run_report import (
     SourceOutcome,
@@ -256,9 +260,13 @@ def stage(settings: Settings, build: str, source: str, run_id: str) -> dict:
 
 
 @task(cache_policy=reads(core_state))
-def build_core(build: str, run_id: str) -> dict[str, str]:
+def build_core(build: str, run_id: str, incremental: bool = False) -> dict[str, str]:
     with session(build) as con:
-        return core.build(con, registry.model_folders(), registry.run_view_folders(), run_id)
+        outcome = core.build(
+            con, registry.model_folders(), registry.run_view_folders(), run_id, incremental
+        )
+    get_run_logger().info("core tables: %s", core.outcome_line(outcome))
+    return outcome
 
 
 @task(cache_policy=reads(validate_state))
@@ -293,7 +301,7 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
 
     tolerance = thresholds[National766Thresholds].reconciliation_tolerance
     with session(build) as con:
-        rows = build_marts(con, catalogue, run_id, blocked, tolerance)
+        rows = build_marts(con, catalogue, run_id, blocked, tolerance, core_changes(con, run_id))
     # rules over the marts (the reconciliation with the national portal: warnings, never a block)
     marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
     results = run_checks(build, marts, settings.gx_dir, run_id)
@@ -340,9 +348,10 @@ def publish(
     definitions: str,
 ) -> str:
     with session(build) as con:
-        problems = audit_problems(con)
+        problems = audit_problems(con, run_id)
         if problems:
             raise wh.PublishError("audit failed, nothing published:\n- " + "\n- ".join(problems))
+        drop_delta(con)  # the run's changes describe its build, not the published warehouse
         finish_run(con, run_id, blocked)
         stamp_definitions(con, run_id, definitions)
     return str(publish_build(Path(build), settings.warehouse, base_run_id))
@@ -523,7 +532,9 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         extracts = [extracted[n] for n in plan.sources]
         if nothing_new(extracts, summaries, prepared["fresh"], plan.restage is not None):
             return _nothing_new(settings, build, published)
-    build_core(build, run_id)
+    # a night on the published warehouse with the same definitions touches what changed; a
+    # first load, new definitions, a restage or --full rebuild everything
+    build_core(build, run_id, incremental=unchanged and plan.restage is None)
     checks = validate(settings, build, run_id)
     computed = indicators(settings, build, run_id, checks["failed"])
     describe(build)

@@ -467,12 +467,23 @@ def test_a_full_rebuild_gives_the_values_the_incremental_nights_gave(home):
                        period_type, period_start, numerator, denominator, status
                 from mart.indicator_value order by all"""
     staged = "select count(*), count(distinct _row_hash) from stg.dvc_dossier"
+    drilled = """select indicator_id, dimension, period_type, period_end, admin_code, geo_view,
+                        member_code, numerator, denominator, unit_numerator, gap_rank
+                 from mart.indicator_drilldown order by all"""
+    facts = "select * from core.fct_dossier order by dossier_id"
     incremental, rows = q(home, values), q(home, staged)
     assert len(incremental) > 100 and rows[0][0] == rows[0][1]
+    drills, dossiers = q(home, drilled), q(home, facts)
+    # the second night merged the new dossiers and computed only the periods they touch
+    assert q(
+        home, "select count(*) from information_schema.schemata where schema_name = 'delta'"
+    ) == [(0,)]
 
     full = nightly(full=True, return_state=True)
     assert full.is_completed(), full.message
     assert q(home, values) == incremental
+    assert q(home, drilled) == drills
+    assert q(home, facts) == dossiers
     assert q(home, staged) == rows
     balance = q(home, "select count(*), count(*) filter (where balanced) from mart.file_balance")
     assert balance[0][0] == balance[0][1]

@@ -10,7 +10,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from warehouse.build import append_frame, scalar
+from warehouse.build import append_frame, existing_tables, scalar
 
 # Shapes of personal data in clear, as regular expressions both DuckDB (RE2) and Polars (Rust)
 # read. Digits count only standing alone: not a segment of a code or path (000.00.930.H93-...).
@@ -38,10 +38,14 @@ def row_balance_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
+def clear_id_problems(
+    con: duckdb.DuckDBPyConnection, only: dict[str, str | None] | None = None
+) -> list[str]:
     """String columns of stored tables holding something shaped like a clear citizen ID, phone
     number or e-mail address. Staging quarantines such values (``transforms.pii``), so this last
-    line fires only if a transform lets one through."""
+    line fires only if a transform lets one through. ``only``: table -> the filter of the rows
+    to read (None: skip the table); tables not named are read whole."""
+    only = only or {}
     columns = con.execute(
         """select table_schema, table_name, column_name from information_schema.columns
            where data_type = 'VARCHAR' and table_schema in ('stg', 'core', 'mart', 'audit')
@@ -50,9 +54,13 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()
     problems = []
     for schema, table, column in columns:
+        name = f"{schema}.{table}"
+        if name in only and only[name] is None:
+            continue
+        rows = f"({only[name]}) and " if only.get(name) else ""
         n = scalar(
             con,
-            f'select count(*) from {schema}.{table} where regexp_matches("{column}", ?)',
+            f'select count(*) from {name} where {rows}regexp_matches("{column}", ?)',
             [PERSONAL],
         )
         if n:
@@ -63,13 +71,45 @@ def clear_id_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     return problems
 
 
-def audit_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Everything that forbids publishing this build (empty list = publishable)."""
+def audit_problems(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:
+    """Everything that forbids publishing this build (empty list = publishable).
+
+    With ``run_id`` of an incremental run, the scan for personal data reads what the run
+    wrote (``changed_rows``): the rest was scanned when it was published."""
     problems = row_balance_problems(con)
     if not scalar(con, "select count(*) from mart.indicator_value"):
         problems.append("mart.indicator_value is empty")
-    problems += clear_id_problems(con)
+    problems += clear_id_problems(con, changed_rows(con, run_id) if run_id else {})
     return problems
+
+
+def changed_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str | None]:
+    """Table -> the filter of the rows an incremental run wrote there (None: none at all).
+
+    Empty unless the core step was incremental (``transforms.core.incremental``): staged and
+    audit rows carry their run, a kept core table has none, a merged one has its keys'."""
+    from warehouse.delta import KEPT, MERGED, changes, delta_table
+
+    done = changes(con, run_id)
+    if not done:
+        return {}
+    run = run_id.replace("'", "''")
+    filters: dict[str, str | None] = {}
+    for schema, table, column in con.execute(
+        """select table_schema, table_name, column_name from information_schema.columns
+           where table_schema in ('stg', 'audit') and column_name in ('_run_id', 'run_id')"""
+    ).fetchall():
+        filters[f"{schema}.{table}"] = f"{column} = '{run}'"
+    for table, change in done.items():
+        if change.how == KEPT and not change.changed:
+            filters[table] = None
+        elif change.how == MERGED and change.key:
+            keys = delta_table(table, "keys")
+            if keys in existing_tables(con):
+                filters[table] = f"{change.key} in (select {change.key} from {keys})"
+            else:  # no key changed
+                filters[table] = None
+    return filters
 
 
 def record_checks(con: duckdb.DuckDBPyConnection, run_id: str, results: Iterable) -> int:

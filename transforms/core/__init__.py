@@ -7,9 +7,11 @@ per-run views its source-scoped rules read in ``<source>/run_views/``. Which
 folders make up the warehouse is said once, in the slice registry
 (``flows/registry.py``); the functions here take the folders they are given.
 
-Every run rebuilds the tables from ``stg.*`` and ``ref.*`` (they are derived,
-never edited). The order and the lineage (which tables each one reads) are
-taken from the SQL itself, so adding a model is adding a file.
+The tables are derived from ``stg.*`` and ``ref.*``, never edited. A full run
+rebuilds them all; a night keeps those whose inputs did not change and merges
+the changed keys of key-local models (``incremental.py``), with the same result.
+The order and the lineage (which tables each one reads) are taken from the SQL
+itself, so adding a model is adding a file.
 """
 
 from __future__ import annotations
@@ -122,10 +124,35 @@ def build_run_views(
 
 
 def build(
-    con: duckdb.DuckDBPyConnection, folders: Iterable[Path], run_views: dict[str, Path], run_id: str
+    con: duckdb.DuckDBPyConnection,
+    folders: Iterable[Path],
+    run_views: dict[str, Path],
+    run_id: str,
+    incremental: bool = False,
 ) -> dict[str, str]:
-    """The core step of a run: every table of ``folders``, then the run views of ``run_views``."""
-    outcome = build_core(con, folders)
+    """The core step of a run: every table of ``folders`` (rebuilt, or kept / merged / rebuilt
+    as the run's new rows need when ``incremental``), then the run views of ``run_views``."""
+    if incremental:
+        from transforms.core.incremental import build_incremental
+
+        folders = list(folders)
+        deps = lineage(folders)
+        done = build_incremental(con, models(folders), deps, build_order(deps), run_id)
+        outcome = {name: c.how for name, c in done.items()}
+    else:
+        outcome = build_core(con, folders)
     for view in build_run_views(con, run_views, run_id):
         outcome[view] = "view"
     return outcome
+
+
+def outcome_line(outcome: dict[str, str]) -> str:
+    """``3 merged (core.fct_dossier, ...); 20 kept; ...`` for the run's log (views left out)."""
+    groups: dict[str, list[str]] = {}
+    for name, how in outcome.items():
+        if how != "view":
+            groups.setdefault(how.split(":")[0], []).append(name)
+    return "; ".join(
+        f"{len(names)} {how}" + (f" ({', '.join(sorted(names))})" if how == "merged" else "")
+        for how, names in sorted(groups.items())
+    )

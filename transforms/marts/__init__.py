@@ -9,6 +9,7 @@ import duckdb
 from transforms.marts.drilldown import compute_drilldowns
 from transforms.marts.indicators import Indicator, compute_indicators
 from transforms.marts.reconciliation import DEFAULT_TOLERANCE, build_reconciliation
+from warehouse.delta import Change
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
 
@@ -19,12 +20,17 @@ def build_marts(
     run_id: str,
     blocked: dict[str, str],
     tolerance: float = DEFAULT_TOLERANCE,
+    changes: dict[str, Change] | None = None,
 ) -> dict[str, int]:
     """The marts step of a run: every indicator's values (blocked ones keep their last), their
     drill-downs, the reconciliation with the national portal's figures (``tolerance`` in
-    points), then the views."""
-    rows = compute_indicators(con, catalogue, run_id, blocked)
-    compute_drilldowns(con, catalogue, run_id, blocked)
+    points), then the views. ``changes``: what an incremental core step changed (only the
+    periods it touched are computed again, ``transforms.marts.scope``)."""
+    rows = compute_indicators(con, catalogue, run_id, blocked, changes)
+    scoped = {
+        r[0] for r in con.execute("select distinct indicator_id from _now_periods").fetchall()
+    }
+    compute_drilldowns(con, catalogue, run_id, blocked, scoped)
     build_reconciliation(con, tolerance)
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
     return rows

@@ -37,6 +37,7 @@ from transforms.marts.indicators import (
     shape,
     table_columns,
 )
+from transforms.marts.scope import keep_drilldowns
 from warehouse.build import existing_tables
 
 DRILLDOWN_LEVELS = ("province", "district")
@@ -75,8 +76,10 @@ def drilldown_sql(
     state: bool = False,
     area: bool = True,
     observed: bool = False,
+    scoped: bool = False,
 ) -> str:
-    """Numerator and denominator per period, unit (province, district) and member of ``d``."""
+    """Numerator and denominator per period, unit (province, district) and member of ``d``
+    (of the indicator's ``_scope`` periods only if ``scoped``)."""
     levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
     if not levels:
         return ""
@@ -92,7 +95,7 @@ def drilldown_sql(
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
     rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
-    return f"""{rows_sql(rows, state, area, observed)},
+    return f"""{rows_sql(rows, state, area, observed, scoped)},
 
 grouped as (
     select
@@ -139,8 +142,12 @@ def compute_drilldowns(
     indicators: list[Indicator],
     run_id: str,
     blocked: dict[str, str] | None = None,
+    scoped: set[str] | None = None,
 ) -> dict[str, int]:
     """Rebuild ``mart.indicator_drilldown`` (after ``mart.indicator_value``); rows per indicator.
+
+    ``scoped``: indicators computed for their ``_scope`` periods only (after
+    ``compute_indicators`` filled it); their other periods keep their published rows.
 
     Each member row carries its unit's headline numerator, denominator and value
     (from ``mart.indicator_value``) and its share of the unit's gap to the target.
@@ -148,6 +155,7 @@ def compute_drilldowns(
     blocked = blocked or {}
     present = existing_tables(con)
     had_previous = "mart.indicator_drilldown" in present
+    scoped = (scoped or set()) if had_previous else set()
     con.execute(f"create or replace temp table _drill_raw ({DRILLDOWN_COLUMNS})")
     if had_previous:
         con.execute(
@@ -168,11 +176,17 @@ def compute_drilldowns(
             continue
         if any(t not in present for t in ind.inputs if not t.startswith("source:")):
             continue
+        if ind.id in scoped and had_previous:
+            keep_drilldowns(con, ind)
         for d in ind.dimensions:
             if d.from_ and d.from_ not in present:
                 continue
             sql = drilldown_sql(
-                ind, d, present, **shape(ind, table_columns(con, d.from_ or ind.from_))
+                ind,
+                d,
+                present,
+                **shape(ind, table_columns(con, d.from_ or ind.from_)),
+                scoped=ind.id in scoped,
             )
             if not sql:
                 continue

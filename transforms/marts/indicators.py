@@ -32,6 +32,7 @@ from pydantic_core import ErrorDetails
 from transforms.core import tables_read
 from transforms.marts.history import record_history
 from warehouse.build import scalar
+from warehouse.delta import Change
 
 Level = Literal["province", "district", "commune"]
 PeriodType = Literal["month", "quarter", "year", "ytd"]
@@ -418,7 +419,13 @@ def _resolved_sql(
         {state_cond}"""
 
 
-def rows_sql(ind: Indicator, state: bool = False, area: bool = True, observed: bool = False) -> str:
+def rows_sql(
+    ind: Indicator,
+    state: bool = False,
+    area: bool = True,
+    observed: bool = False,
+    scoped: bool = False,
+) -> str:
     """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
 
     The one definition of which rows count where and when: the headline values
@@ -427,7 +434,9 @@ def rows_sql(ind: Indicator, state: bool = False, area: bool = True, observed: b
     valid as of ``as_of`` count. ``area``: the table has the catalogue's ``area_column`` (a
     table built before it existed: no city-level row can be placed in the area, none counts).
     ``observed``: the table has ``valid_from``: a state row observed before the change and not
-    re-observed since counts in its successor unit.
+    re-observed since counts in its successor unit. ``scoped``: only the periods listed for
+    the indicator in the temp table ``_scope`` (a night computing again what changed, see
+    ``transforms.marts.scope``).
     """
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
@@ -463,10 +472,26 @@ with
 
 base as (
     select f.* from {ind.from_} as f
-    where {ind.where or "true"}
+    where {ind.where or "true"}{_scoped_rows(ind) if scoped else ""}
 ),
 
-delivered as (
+{periods_ctes(ind, scoped)},
+
+{FORMER_DISTRICT_CTES},
+{rows}"""
+
+
+def periods_ctes(ind: Indicator, scoped: bool = False) -> str:
+    """The ``delivered`` and ``periods`` CTEs: the periods the indicator is computed for."""
+    scope = (
+        f"""
+      and exists (select 1 from _scope as s where s.indicator_id = '{ind.id}'
+                  and s.period_type = d.period_type and s.period_start = d.period_start
+                  and s.period_end = d.period_end)"""
+        if scoped
+        else ""
+    )
+    return f"""delivered as (
     select min(period_start) as first_start, max(period_end) as last_end from meta.manifest
     where source = '{ind.source}' and status = 'loaded'
 ),
@@ -477,11 +502,18 @@ periods as (
     select d.*, least(d.period_end, coalesce(x.last_end, d.period_end)) as _state_day
     from core.dim_period as d cross join delivered as x
     where d.period_type in ({_in_list(ind.periods)})
-      and d.period_end >= coalesce(x.first_start, date '1900-01-01')
-),
+      and d.period_end >= coalesce(x.first_start, date '1900-01-01'){scope}
+)"""
 
-{FORMER_DISTRICT_CTES},
-{rows}"""
+
+def _scoped_rows(ind: Indicator) -> str:
+    """A flow indicator's rows narrowed to the span of its scoped periods (cheap pruning)."""
+    if ind.period_join != "flow" or not ind.date_column:
+        return ""
+    return f"""
+      and f.{ind.date_column} between
+          (select min(period_start) from _scope where indicator_id = '{ind.id}')
+          and (select max(period_end) from _scope where indicator_id = '{ind.id}')"""
 
 
 # each new unit of the plan area -> the former district holding most of its old units (tie:
@@ -524,7 +556,11 @@ def _overlaps(ind: Indicator) -> str:
 
 
 def indicator_sql(
-    ind: Indicator, state: bool = False, area: bool = True, observed: bool = False
+    ind: Indicator,
+    state: bool = False,
+    area: bool = True,
+    observed: bool = False,
+    scoped: bool = False,
 ) -> str:
     """Numerator and denominator per period, view and unit, every unit of its levels included.
 
@@ -556,7 +592,7 @@ def indicator_sql(
         cast({ind.numerator} as double) as numerator,
         cast({ind.denominator} as double) as denominator,
         cast({ind.target_expr or "null"} as double) as dynamic_target"""
-    return f"""{rows_sql(ind, state, area, observed)},
+    return f"""{rows_sql(ind, state, area, observed, scoped)},
 
 as_it_was as (
     select
@@ -747,12 +783,13 @@ def compute_one(
     state: bool = False,
     area: bool = True,
     observed: bool = False,
+    scoped: bool = False,
 ) -> None:
-    """Append the indicator's values to the temp table ``_values``."""
+    """Append the indicator's values (of its ``_scope`` periods if ``scoped``) to ``_values``."""
     con.execute(
         f"""
         insert into _values
-        with raw as ({indicator_sql(ind, state, area, observed)}),
+        with raw as ({indicator_sql(ind, state, area, observed, scoped)}),
         scored as (select *, {ind.factor} as factor from raw)
         select
             indicator_id, period_type, period_start, period_end, period_label,
@@ -825,8 +862,15 @@ def compute_indicators(
     indicators: list[Indicator],
     run_id: str,
     blocked: dict[str, str] | None = None,
+    changes: dict[str, Change] | None = None,
 ) -> dict[str, int]:
-    """Rebuild ``mart.indicator_value`` (and the catalogue table); return rows per indicator."""
+    """Rebuild ``mart.indicator_value`` (and the catalogue table); return rows per indicator.
+
+    ``changes``: what an incremental core step did to each table; an indicator whose rows
+    moved only with merged keys is computed for the periods they touch and keeps its other
+    published rows (``transforms.marts.scope``). None: every indicator computed whole."""
+    from transforms.marts.scope import keep_values, scoped_indicators
+
     blocked = blocked or {}
     previous_exists = bool(
         scalar(
@@ -854,6 +898,12 @@ def compute_indicators(
             "select table_schema || '.' || table_name from information_schema.tables"
         ).fetchall()
     }
+    scoped = scoped_indicators(
+        con,
+        [i for i in indicators if i.id not in blocked],
+        changes or {},
+        "_previous" if previous_exists else None,
+    )
     for ind in indicators:
         if ind.id in blocked:
             carry_blocked(con, ind, blocked[ind.id], run_id, previous_exists)
@@ -868,7 +918,10 @@ def compute_indicators(
                 run_id,
             )
         else:
-            compute_one(con, ind, run_id, **shape(ind, table_columns(con, ind.from_)))
+            columns = table_columns(con, ind.from_)
+            compute_one(con, ind, run_id, **shape(ind, columns), scoped=ind.id in scoped)
+            if ind.id in scoped:  # after compute_one: its updates are for computed rows only
+                keep_values(con, ind, run_id)
     con.execute(
         """update _values set status = 'invalid', met = null, value = null,
                status_reason = 'numerator ' || numerator || ' above denominator ' || denominator

@@ -3,6 +3,7 @@
 -- The procedure's provision and catalogue entry are read as they stood on the
 -- dossier's received_date (T02: "procedure full-process when the dossier was
 -- filed"): a later provision snapshot does not change an earlier dossier.
+-- incremental: dossier_id (each row depends only on the input rows of its dossier)
 with
 
 versions as (

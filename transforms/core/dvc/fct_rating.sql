@@ -1,4 +1,5 @@
 -- The latest satisfaction rating of each dossier (a re-sent rating replaces the earlier one).
+-- incremental: dossier_id (each row depends only on the input rows of its dossier)
 with
 
 ratings as (

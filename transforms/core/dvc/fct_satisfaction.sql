@@ -1,5 +1,6 @@
 -- One row per finished dossier with what counts against satisfaction (T05,
 -- Decision 766/QĐ-TTg): rated dissatisfied, a complaint, or finished late.
+-- incremental: dossier_id (each row depends only on the input rows of its dossier)
 with
 
 dossiers as (

@@ -1,0 +1,160 @@
+"""A night touches what its new rows change: core tables kept, merged by key or rebuilt, and
+indicators computed for the periods the changed rows touch, with the results a full rebuild
+gives (the whole-pipeline comparison is ``test_pipeline``'s ``--full`` test)."""
+
+from __future__ import annotations
+
+from conftest import CATALOGUE_FILES, make_periods
+
+from transforms import core
+from transforms.marts.indicators import compute_indicators, load_catalogue
+from warehouse.build import connect
+from warehouse.delta import changes, drop_delta
+
+MODELS = {
+    "dim_colour.sql": "select * from ref.colour",
+    # the latest version of each item, with its colour's name
+    "fct_item.sql": """-- incremental: item_id (each row depends on its item's versions only)
+select s.item_id, s.size, s.colour_code, c.name as colour
+from stg.item as s left join core.dim_colour as c on c.code = s.colour_code
+qualify row_number() over (partition by s.item_id order by s.version desc) = 1""",
+    # not key-local: a total per colour
+    "fct_colour_total.sql": "select colour, sum(size) as size from core.fct_item group by colour",
+    "fct_item_big.sql": """-- incremental: item_id
+select item_id, size * 10 as size10 from core.fct_item""",
+}
+
+
+def warehouse(tmp_path, name: str):
+    folder = tmp_path / "models"
+    folder.mkdir(exist_ok=True)
+    for file, sql in MODELS.items():
+        (folder / file).write_text(sql)
+    con = connect(tmp_path / name)
+    con.execute("create schema ref; create schema stg; create schema core; create schema meta")
+    con.execute(
+        "create table ref.colour as select * from (values ('r', 'red'), ('b', 'blue')) t(code, name)"
+    )
+    con.execute(
+        """create table stg.item as
+           select 'i' || i as item_id, 1 as version, i as size, case when i % 2 = 0 then 'r' else 'b' end
+                  as colour_code, 'r1' as _run_id
+           from range(10) t(i)"""
+    )
+    return con, folder
+
+
+def tables(con) -> dict[str, list]:
+    return {
+        t: con.execute(f"select * from core.{t} order by all").fetchall()
+        for t in ("dim_colour", "fct_item", "fct_colour_total", "fct_item_big")
+    }
+
+
+def build(con, folder, run_id: str, incremental: bool) -> dict[str, str]:
+    return core.build(con, [folder], {}, run_id, incremental)
+
+
+def test_a_night_keeps_merges_or_rebuilds_each_table_and_matches_a_full_build(tmp_path):
+    con, folder = warehouse(tmp_path, "w.duckdb")
+    build(con, folder, "r1", incremental=False)
+    published = tables(con)
+    # night r2: item i3 re-sent bigger and red, a new item i10
+    con.execute(
+        """insert into stg.item values ('i3', 2, 30, 'r', 'r2'), ('i10', 1, 5, 'b', 'r2')"""
+    )
+    outcome = build(con, folder, "r2", incremental=True)
+    assert outcome == {
+        "core.dim_colour": "kept",
+        "core.fct_item": "merged",
+        "core.fct_item_big": "merged",
+        "core.fct_colour_total": "rebuilt",
+    }
+    night = tables(con)
+    # the published rows of the changed keys are kept for the indicators and the audit
+    assert con.execute("select * from delta.fct_item_old").fetchall() == [("i3", 3, "b", "blue")]
+    assert sorted(con.execute("select * from delta.fct_item_keys").fetchall()) == [
+        ("i10",),
+        ("i3",),
+    ]
+    done = changes(con, "r2")
+    assert done["core.fct_item"].changed and done["core.fct_item"].key == "item_id"
+    assert not done["core.dim_colour"].changed and done["core.fct_colour_total"].changed
+
+    # a retried run merges again: same tables, and the published rows it saved stay the first ones
+    build(con, folder, "r2", incremental=True)
+    assert tables(con) == night
+    assert con.execute("select * from delta.fct_item_old").fetchall() == [("i3", 3, "b", "blue")]
+
+    build(con, folder, "r3", incremental=False)
+    assert tables(con) == night != published
+    assert ("i3", 30, "r", "red") in night["fct_item"]
+    drop_delta(con)
+    assert changes(con, "r2") == {}
+
+
+# ---- indicators: the periods the changed rows touch -------------------------------------------
+
+DOSSIER_COLUMNS = (
+    "dossier_id varchar, unit_code varchar, received_date date, finished_date date, "
+    "is_received boolean, is_online boolean, is_full_process_service boolean, "
+    "vneid_authenticated boolean, is_finished boolean, has_e_result boolean"
+)
+COMMUNE = "31318"
+
+
+def dossier(i: int, day: str, online: bool = True) -> tuple:
+    return (f"D{i}", COMMUNE, day, day, True, online, True, True, True, True)
+
+
+VALUES = """select indicator_id, period_type, period_start, admin_level, admin_code, geo_view,
+                   numerator, denominator, value, status, status_reason
+            from mart.indicator_value order by all"""
+
+
+def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_others(geo_db):
+    con = geo_db
+    make_periods(con, ["2025-01", "2025-02", "2025-03"])
+    con.execute(f"create or replace table core.fct_dossier ({DOSSIER_COLUMNS})")
+    rows = [dossier(1, "2025-01-10"), dossier(2, "2025-01-12"), dossier(3, "2025-02-03")]
+    con.executemany("insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    catalogue = [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ("T02", "T04")]
+    compute_indicators(con, catalogue, "run-1")
+
+    # night run-2: D2 re-sent, received in March and in person; D4 new in March. The core step
+    # merged them: their published rows are in delta.fct_dossier_old, their keys beside.
+    con.execute(
+        """create schema delta;
+           create table delta.change (run_id varchar, table_name varchar, how varchar,
+                                      changed boolean, key_column varchar);
+           insert into delta.change values ('run-2', 'core.fct_dossier', 'merged', true, 'dossier_id');
+           create table delta.fct_dossier_old as select * from core.fct_dossier where dossier_id = 'D2';
+           create table delta.fct_dossier_keys as select * from (values ('D2'), ('D4')) t(dossier_id);
+           delete from core.fct_dossier where dossier_id = 'D2'"""
+    )
+    con.executemany(
+        "insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [dossier(2, "2025-03-05", online=False), dossier(4, "2025-03-20")],
+    )
+    compute_indicators(con, catalogue, "run-2", changes=changes(con, "run-2"))
+    scope = con.execute(
+        "select distinct period_type, strftime(period_end, '%m') from _scope where indicator_id = 'T02' order by all"
+    ).fetchall()
+    # January (D2's old date) and March (its new one, D4's): February is kept as published
+    assert ("month", "02") not in scope and {("month", "01"), ("month", "03")} <= set(scope)
+    assert ("ytd", "02") in scope  # January to February holds D2's old date
+    kept = con.execute(
+        """select distinct value_run_id from mart.indicator_value
+           where indicator_id = 'T02' and period_type = 'month' and period_start = '2025-02-01'"""
+    ).fetchall()
+    assert kept == [("run-1",)]
+    march = con.execute(
+        """select numerator, denominator from mart.indicator_value where indicator_id = 'T02'
+           and period_type = 'month' and period_start = '2025-03-01' and admin_level = 'province'"""
+    ).fetchone()
+    assert march == (1, 2)
+    night = con.execute(VALUES).fetchall()
+
+    drop_delta(con)
+    compute_indicators(con, catalogue, "run-3")  # everything again, from the same rows
+    assert con.execute(VALUES).fetchall() == night

@@ -1,0 +1,195 @@
+"""A night's core step touches what its new rows change (dbt's incremental models, by key).
+
+Rebuilding every core table from the whole history costs what the history costs, not what
+the night brought. When the run may be incremental (same definitions as the published run,
+no restage, no ``--full``), each model, in dependency order, is either:
+
+- ``kept``: none of the tables it reads changed in this run; its table stands as published;
+- ``merged``: the model is declared key-local (a line ``-- incremental: <key>`` in its SQL:
+  each of its rows depends only on the input rows with the same key) and every input that
+  changed is a staged table with the key column or a core table merged on the same key. The
+  rows of the changed keys are deleted and computed again from the model's SQL with its
+  key-bearing inputs narrowed to those keys. The published rows of those keys are kept in
+  ``delta.<table>_old`` and the keys in ``delta.<table>_keys``: the indicators read them to
+  find the periods to compute again, the audit to scan only what changed;
+- ``rebuilt``: anything else, from the whole history as before, said changed only if its
+  content differs (a checksum before and after).
+
+A staged table changed when it holds rows of this run (``_run_id``); ``meta.*`` tables are
+taken as changed (the models reading them are small), ``ref.*`` as unchanged (reference data
+is part of the definitions: a new one makes the run a full one). What changed is recorded in
+``delta.change``, accumulated over the attempts of a retried run (a retry finds its first
+attempt's merges done: the published rows of a key are saved once). The ``delta`` schema is
+dropped before publishing: it describes one run's build, never the published warehouse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import duckdb
+
+from warehouse.build import existing_tables, scalar
+from warehouse.delta import (
+    DELTA_SQL,
+    KEPT,
+    MERGED,
+    REBUILT,
+    SKIPPED,
+    Change,
+    delta_table,
+    recorded,
+)
+
+INCREMENTAL = re.compile(r"^--\s*incremental:\s*([a-z_][a-z0-9_]*)\b", re.MULTILINE)
+
+
+def model_key(sql: str) -> str | None:
+    """The key a model is declared local to (``-- incremental: dossier_id``), or None."""
+    found = INCREMENTAL.search(sql)
+    return found.group(1) if found else None
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    schema, name = table.split(".", 1)
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def staged_in_run(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> bool:
+    """Whether a staged table holds rows this run loaded (a table without ``_run_id``: yes)."""
+    if "_run_id" not in columns_of(con, table):
+        return True
+    return bool(
+        scalar(
+            con, f"select count(*) from (select 1 from {table} where _run_id = ? limit 1)", [run_id]
+        )
+    )
+
+
+def checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """Row count and an order-free digest of every row's content."""
+    return tuple(con.execute(f"select count(*), sum(hash(t)) from {table} as t").fetchone() or ())
+
+
+def narrowed(sql: str, tables: Iterable[str], key: str, keys: str) -> str:
+    """The model's SQL with each of ``tables`` read only for the keys listed in table ``keys``."""
+    names = sorted(set(tables), key=len, reverse=True)
+    if not names:
+        return sql
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")\b")
+    return pattern.sub(
+        lambda m: f"(select * from {m.group(1)} where {key} in (select {key} from {keys}))", sql
+    )
+
+
+def merge(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    sql: str,
+    key: str,
+    key_sources: list[str],
+    key_bearing: set[str],
+) -> bool:
+    """Replace the rows of the keys in ``key_sources`` (queries giving ``key``); True if any."""
+    old, saved = delta_table(name, "old"), delta_table(name, "keys")
+    con.execute(
+        "create or replace temp table _merge_keys as select distinct "
+        f"{key} from (" + " union all ".join(key_sources) + f") where {key} is not null"
+    )
+    if not scalar(con, "select count(*) from _merge_keys"):
+        return False
+    con.execute(f"create table if not exists {old} as select * from {name} limit 0")
+    con.execute(f"create table if not exists {saved} as select {key} from _merge_keys limit 0")
+    # the published rows of a key, once: a retried run's second merge must not save its first's
+    con.execute(
+        f"""insert into {old} select * from {name}
+            where {key} in (select {key} from _merge_keys except select {key} from {saved})"""
+    )
+    con.execute(
+        f"insert into {saved} select {key} from _merge_keys except select {key} from {saved}"
+    )
+    con.execute(f"delete from {name} where {key} in (select {key} from _merge_keys)")
+    con.execute(f"insert into {name} by name\n{narrowed(sql, key_bearing, key, '_merge_keys')}")
+    con.execute("drop table _merge_keys")
+    return True
+
+
+def build_incremental(
+    con: duckdb.DuckDBPyConnection,
+    sql: dict[str, str],
+    deps: dict[str, set[str]],
+    order: list[str],
+    run_id: str,
+) -> dict[str, Change]:
+    """Keep, merge or rebuild each core table (module docstring); record it in ``delta.change``."""
+    con.execute(DELTA_SQL)
+    earlier = recorded(con, run_id)
+    present = existing_tables(con)
+    done: dict[str, Change] = {}
+
+    def changed(table: str) -> bool:
+        if table in done:
+            return done[table].changed
+        schema = table.split(".", 1)[0]
+        if schema == "stg":
+            return staged_in_run(con, table, run_id)
+        return schema != "ref"  # meta.* (manifest, ...) may change with any night
+
+    for name in order:
+        missing = sorted(d for d in deps[name] if d not in present)
+        if missing:
+            dropped = name in present
+            con.execute(f"drop table if exists {name}")
+            present.discard(name)
+            done[name] = Change(name, SKIPPED, dropped)
+            continue
+        moved = {t for t in deps[name] if changed(t)}
+        key = model_key(sql[name])
+        before = earlier.get(name)
+        if name in present and not moved:
+            done[name] = Change(name, KEPT, bool(before and before.changed))
+        elif name in present and key and _mergeable(con, moved, key, done):
+            bearing = {t for t in deps[name] if key in columns_of(con, t)}
+            sources = [
+                f"select {key} from {delta_table(t, 'keys')}"
+                if t in done
+                else f"select {key} from {t} where _run_id = '{run_id}'"
+                for t in sorted(moved)
+            ]
+            hit = merge(con, name, sql[name], key, sources, bearing)
+            done[name] = Change(name, MERGED, hit or bool(before and before.changed), key)
+        else:
+            was: tuple | None = checksum(con, name) if name in present else None
+            con.execute(f"create or replace table {name} as\n{sql[name]}")
+            present.add(name)
+            differs = was != checksum(con, name)
+            done[name] = Change(name, REBUILT, differs or bool(before and before.changed))
+    con.executemany(
+        "insert into delta.change values (?, ?, ?, ?, ?)",
+        [[run_id, c.table, c.how, c.changed, c.key] for c in done.values()],
+    )
+    return done
+
+
+def _mergeable(
+    con: duckdb.DuckDBPyConnection, moved: set[str], key: str, done: dict[str, Change]
+) -> bool:
+    """Every changed input gives its changed keys: a staged table with the key and ``_run_id``,
+    or a core table merged (or kept) on the same key."""
+    for table in moved:
+        if table in done:
+            change = done[table]
+            if change.how not in (MERGED, KEPT) or (change.how == MERGED and change.key != key):
+                return False
+            if change.how == KEPT:  # changed in an earlier attempt, kept now: its keys are saved
+                if delta_table(table, "keys") not in existing_tables(con):
+                    return False
+            continue
+        if not table.startswith("stg.") or not {key, "_run_id"} <= columns_of(con, table):
+            return False
+    return True

@@ -1,0 +1,176 @@
+"""Which periods of each indicator a night computes again; the others keep their rows.
+
+A flow indicator's row of a period aggregates the rows of its table whose date falls in the
+period, so when the core step merged some keys of that table (``transforms.core.incremental``)
+only the periods holding those keys' dates — as published (``delta.<table>_old``) and as they
+are now — can change. A night therefore computes, per indicator:
+
+- the periods holding a changed row's old or new date (its ``date_column``);
+- the periods it has no published row for yet (a new month, an earlier first delivery);
+- the periods published as ``source_missing`` (a late extract may have come);
+
+and keeps the published rows of every other period (their values and ``value_run_id``).
+Everything is computed again — the indicator is not scoped — when its rows can move in ways
+the dates do not show: a stock indicator, a target computed from the data, an input other
+than its own table that changed, its table rebuilt rather than merged, a unit table that
+changed, or no published rows to keep (first computation, blocked last time).
+
+The scope is the temp table ``_scope`` (indicator, period); ``_now_periods`` lists each
+scoped indicator's periods tonight (a published period no longer computed is dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from transforms.marts.indicators import Indicator, periods_ctes
+from warehouse.build import scalar
+from warehouse.delta import MERGED, Change, delta_table
+
+ALWAYS_READ = ("core.dim_unit",)  # read by every indicator's SQL besides its own inputs
+
+
+def scoped_indicators(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Iterable[Indicator],
+    changes: dict[str, Change],
+    previous: str | None,
+) -> set[str]:
+    """Fill ``_scope`` and ``_now_periods``; return the indicators computed by period.
+
+    ``changes``: what the core step did to each table (empty: not an incremental run, every
+    indicator is computed whole). ``previous``: the table of published values (or None).
+    """
+    con.execute(
+        """create or replace temp table _scope (
+               indicator_id varchar, period_type varchar, period_start date, period_end date)"""
+    )
+    con.execute("create or replace temp table _now_periods as select * from _scope limit 0")
+    if not changes or previous is None:
+        return set()
+    scoped = set()
+    for ind in indicators:
+        if _scopable(con, ind, changes, previous):
+            _fill(con, ind, changes.get(ind.from_), previous)
+            scoped.add(ind.id)
+    return scoped
+
+
+def _changed(changes: dict[str, Change], table: str) -> bool:
+    change = changes.get(table)
+    return change is not None and change.changed
+
+
+def _scopable(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, changes: dict[str, Change], previous: str
+) -> bool:
+    if ind.period_join != "flow" or not ind.date_column or ind.target_expr:
+        return False
+    others = (ind.inputs | ind.drilldown_inputs | set(ALWAYS_READ)) - {ind.from_}
+    if any(_changed(changes, t) for t in others if t.startswith("core.")):
+        return False
+    own = changes.get(ind.from_)
+    if own is None or (own.changed and own.how != MERGED):
+        return False
+    published = con.execute(
+        f"""select count(*), count(*) filter (where status = 'blocked')
+            from {previous} where indicator_id = ?""",
+        [ind.id],
+    ).fetchone()
+    return bool(published and published[0] and not published[1])
+
+
+def _fill(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, own: Change | None, previous: str
+) -> None:
+    con.execute(
+        f"""insert into _now_periods
+            with {periods_ctes(ind)}
+            select '{ind.id}', period_type, period_start, period_end from periods"""
+    )
+    dates = "select cast(null as date) as day where false"
+    if own is not None and own.changed and own.key:
+        column, key = ind.date_column, own.key
+        dates = f"""select {column} as day from {delta_table(ind.from_, "old")}
+                    union
+                    select {column} from {ind.from_}
+                    where {key} in (select {key} from {delta_table(ind.from_, "keys")})"""
+    con.execute(
+        f"""insert into _scope
+            with
+
+            now as (
+                select * from _now_periods where indicator_id = ?
+            ),
+
+            published as (
+                select distinct period_type, period_start, period_end, status
+                from {previous} where indicator_id = ?
+            ),
+
+            days as (
+                select distinct day from ({dates}) where day is not null
+            ),
+
+            touched as (
+                select n.* from now as n
+                where exists (select 1 from days where day between n.period_start and n.period_end)
+            ),
+
+            new_or_missing as (
+                select n.* from now as n
+                where not exists (
+                    select 1 from published as p
+                    where p.period_type = n.period_type and p.period_end = n.period_end
+                      and p.period_start = n.period_start and p.status <> 'source_missing')
+            )
+
+            select * from touched
+            union
+            select * from new_or_missing""",
+        [ind.id, ind.id],
+    )
+
+
+def keep_values(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> int:
+    """Append the published rows of ``ind``'s periods outside its scope to ``_values``."""
+    return int(
+        scalar(
+            con,
+            """insert into _values
+               select indicator_id, period_type, period_start, period_end, period_label, admin_level,
+                      admin_code, admin_name, numerator, denominator, value, target, comparator,
+                      unit, met, status, status_reason, ?, value_run_id, geo_view, exact,
+                      unit_valid_from
+               from _previous as v
+               where indicator_id = ? and period_start is not null
+                 and exists (select 1 from _now_periods as n where n.indicator_id = v.indicator_id
+                             and n.period_type = v.period_type and n.period_start = v.period_start
+                             and n.period_end = v.period_end)
+                 and not exists (select 1 from _scope as s where s.indicator_id = v.indicator_id
+                                 and s.period_type = v.period_type
+                                 and s.period_start = v.period_start
+                                 and s.period_end = v.period_end)""",
+            [run_id, ind.id],
+        )
+        or 0
+    )
+
+
+def keep_drilldowns(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
+    """Append the published drill-down rows of ``ind``'s periods outside its scope to
+    ``_drill_raw`` (with their run: the ranking is theirs)."""
+    con.execute(
+        """insert into _drill_raw by name
+           select * from _drill_previous as v
+           where indicator_id = ?
+             and exists (select 1 from _now_periods as n where n.indicator_id = v.indicator_id
+                         and n.period_type = v.period_type and n.period_start = v.period_start
+                         and n.period_end = v.period_end)
+             and not exists (select 1 from _scope as s where s.indicator_id = v.indicator_id
+                             and s.period_type = v.period_type and s.period_start = v.period_start
+                             and s.period_end = v.period_end)""",
+        [ind.id],
+    )
