@@ -158,3 +158,35 @@ def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_other
     drop_delta(con)
     compute_indicators(con, catalogue, "run-3")  # everything again, from the same rows
     assert con.execute(VALUES).fetchall() == night
+
+
+def test_no_model_or_indicator_reads_a_column_declared_as_bookkeeping(small_warehouse, tmp_path):
+    """A rebuild that changed only bookkeeping columns leaves the tables built on it as they
+    are: that holds only while nothing reads them. Dropped here, every reader still binds."""
+    import shutil
+
+    from conftest import MODEL_FOLDERS
+
+    from transforms.core.incremental import bookkeeping
+    from transforms.marts.indicators import indicator_sql, shape, table_columns
+
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(small_warehouse, copy)
+    con = connect(copy)
+    sql = core.models(MODEL_FOLDERS)
+    declared = {name: bookkeeping(text) for name, text in sql.items() if bookkeeping(text)}
+    assert {"core.dim_procedure", "core.fct_provision"} <= set(declared)
+    for name, columns in declared.items():
+        for column in columns:
+            con.execute(f"alter table {name} drop column {column}")
+    catalogue = load_catalogue(CATALOGUE_FILES)
+    lineage = core.lineage(MODEL_FOLDERS)
+    for name in declared:
+        for reader, reads in lineage.items():
+            if name in reads:
+                con.execute(f"explain {sql[reader]}")  # a binder error names the column
+        for ind in catalogue:
+            if name in ind.inputs:
+                con.execute(
+                    f"explain {indicator_sql(ind, **shape(ind, table_columns(con, ind.from_)))}"
+                )

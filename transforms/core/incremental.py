@@ -13,7 +13,9 @@ no restage, no ``--full``), each model, in dependency order, is either:
   ``delta.<table>_old`` and the keys in ``delta.<table>_keys``: the indicators read them to
   find the periods to compute again, the audit to scan only what changed;
 - ``rebuilt``: anything else, from the whole history as before, said changed only if its
-  content differs (a checksum before and after).
+  content differs (a checksum before and after, leaving out the columns the model declares
+  as bookkeeping: ``-- bookkeeping: last_snapshot_date`` — a catalogue snapshot that shows
+  nothing new moves only its "last seen" date, and the dossiers need not be merged again).
 
 A staged table changed when it holds rows of this run (``_run_id``); ``meta.*`` tables are
 taken as changed (the models reading them are small), ``ref.*`` as unchanged (reference data
@@ -42,6 +44,7 @@ from warehouse.delta import (
     recorded,
 )
 
+BOOKKEEPING = re.compile(r"^--\s*bookkeeping:\s*([a-z0-9_, ]+)", re.MULTILINE)
 INCREMENTAL = re.compile(r"^--\s*incremental:\s*([a-z_][a-z0-9_]*)\b", re.MULTILINE)
 
 
@@ -49,6 +52,14 @@ def model_key(sql: str) -> str | None:
     """The key a model is declared local to (``-- incremental: dossier_id``), or None."""
     found = INCREMENTAL.search(sql)
     return found.group(1) if found else None
+
+
+def bookkeeping(sql: str) -> list[str]:
+    """Columns a model declares as its own bookkeeping (``-- bookkeeping: snapshot_date, ...``):
+    when the snapshot was last seen, which file said it. No other model reads them (a test
+    holds it), so a rebuild that changed only them leaves the tables built on it as they are."""
+    found = BOOKKEEPING.search(sql)
+    return [c.strip() for c in found.group(1).split(",") if c.strip()] if found else []
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -71,9 +82,12 @@ def staged_in_run(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> bo
     )
 
 
-def checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
-    """Row count and an order-free digest of every row's content."""
-    return tuple(con.execute(f"select count(*), sum(hash(t)) from {table} as t").fetchone() or ())
+def checksum(
+    con: duckdb.DuckDBPyConnection, table: str, leave_out: list[str] | None = None
+) -> tuple:
+    """Row count and an order-free digest of every row's content (but the ``leave_out`` columns)."""
+    rows = f"(select * exclude ({', '.join(leave_out)}) from {table})" if leave_out else table
+    return tuple(con.execute(f"select count(*), sum(hash(t)) from {rows} as t").fetchone() or ())
 
 
 def narrowed(sql: str, tables: Iterable[str], key: str, keys: str) -> str:
@@ -164,10 +178,11 @@ def build_incremental(
             hit = merge(con, name, sql[name], key, sources, bearing)
             done[name] = Change(name, MERGED, hit or bool(before and before.changed), key)
         else:
-            was: tuple | None = checksum(con, name) if name in present else None
+            own = bookkeeping(sql[name])
+            was: tuple | None = checksum(con, name, own) if name in present else None
             con.execute(f"create or replace table {name} as\n{sql[name]}")
             present.add(name)
-            differs = was != checksum(con, name)
+            differs = was != checksum(con, name, own)
             done[name] = Change(name, REBUILT, differs or bool(before and before.changed))
     con.executemany(
         "insert into delta.change values (?, ?, ?, ?, ?)",

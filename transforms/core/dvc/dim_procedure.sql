@@ -6,6 +6,7 @@
 -- the days before it (valid_from 2000-01-01), as the catalogue did when only its
 -- latest snapshot was kept. A snapshot re-sent byte for byte on a later day is
 -- an observation of that day (a catalogue reverted takes effect from then).
+-- bookkeeping: last_snapshot_date (the last snapshot that showed the row moves with every snapshot; no model reads it)
 with
 
 snapshots as (

@@ -10,6 +10,7 @@
 -- provision snapshot also answers for the days before it (valid_from
 -- 2000-01-01), as it did when only the latest snapshot was kept. A later
 -- snapshot never changes what an earlier day saw.
+-- bookkeeping: source_file_id (the file of the latest snapshot moves with every snapshot; no model reads it)
 with
 
 provisions as (
