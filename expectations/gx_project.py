@@ -112,12 +112,20 @@ def prune(context: Any, keep: int) -> int:
 
 
 def _validation_definition(
-    datasource: Any, name: str, table: str, expectations: Sequence[Any]
+    datasource: Any, name: str, table: str, expectations: Sequence[Any], night: bool = False
 ) -> Any:
-    """The suite's validation definition (saved with the checkpoint, suite included)."""
-    if table not in datasource.get_asset_names():
-        datasource.add_query_asset(name=table, query=table_query(table))
-    asset = datasource.get_asset(table)
+    """The suite's validation definition (saved with the checkpoint, suite included).
+
+    ``night``: on the asset ``<table> (night)``, the rows the running build staged (its
+    run is the one ``building`` in ``audit.run``): the same query every night, so the
+    asset is made once, like the whole table's."""
+    asset_name = f"{table} (night)" if night else table
+    if asset_name not in datasource.get_asset_names():
+        query = table_query(table)
+        if night:
+            query += " WHERE _run_id IN (SELECT run_id FROM audit.run WHERE status = 'building')"
+        datasource.add_query_asset(name=asset_name, query=query)
+    asset = datasource.get_asset(asset_name)
     if BATCH not in [b.name for b in asset.batch_definitions]:
         asset.add_batch_definition_whole_table(name=BATCH)
     suite = gx.ExpectationSuite(name=name, expectations=[for_duckdb(e) for e in expectations])
@@ -153,6 +161,7 @@ def run_checkpoint(
     suites: Mapping[str, tuple[str, Sequence[Any]]],
     run_name: str,
     keep_runs: int = KEEP_RUNS,
+    night: set[str] | None = None,
 ) -> Any:
     """Validate ``suites`` (name -> (schema.table, expectations)) on ``db_path`` in one checkpoint.
 
@@ -164,7 +173,9 @@ def run_checkpoint(
         datasource = add_datasource(context, DATASOURCE, db_path)
         try:
             definitions = [
-                _validation_definition(datasource, name, table, expectations)
+                _validation_definition(
+                    datasource, name, table, expectations, table in (night or set())
+                )
                 for name, (table, expectations) in suites.items()
             ]
             checkpoint = context.checkpoints.add_or_update(  # saves the definitions and suites

@@ -22,7 +22,14 @@ from expectations.gx_project import run_checkpoint
 from expectations.suites import Suite, load_thresholds, unique_by_name
 from warehouse.build import existing_tables
 
-__all__ = ["CheckResult", "CheckRow", "check_results", "load_thresholds", "run_checks"]
+__all__ = [
+    "CheckResult",
+    "CheckRow",
+    "check_results",
+    "load_thresholds",
+    "night_tables",
+    "run_checks",
+]
 
 
 @dataclass(frozen=True)
@@ -62,17 +69,82 @@ def tables_of(db_path: str | Path) -> set[str]:
         con.close()
 
 
+ROW_LOCAL = {  # expectations a row passes or fails on its own (no share, no count of the table)
+    "ExpectColumnValuesToNotBeNull",
+    "ExpectColumnValuesToBeInSet",
+    "ExpectColumnValuesToBeBetween",
+    "ExpectColumnValuesToMatchRegex",
+}
+# uniqueness that holds across nights by construction: a staged row's content hash (staging
+# never loads a hash twice), and a key within one delivered file (a night's files are new)
+UNIQUE_BY_CONSTRUCTION = {("ExpectColumnValuesToBeUnique", ("_row_hash",))}
+
+
+def row_local(suite: Suite) -> bool:
+    """Whether the suite passes on a staged table when it passes on the rows staged before
+    and on the night's rows: every expectation is about single rows (no ``mostly`` share,
+    no row count), or a uniqueness staging guarantees across nights."""
+    for e in suite.expectations:
+        kind = type(e).__name__
+        columns = tuple(getattr(e, "column_list", None) or [getattr(e, "column", None)])
+        mostly = getattr(e, "mostly", None)
+        if kind in ROW_LOCAL and mostly in (None, 1, 1.0):
+            continue
+        if kind == "UnexpectedRowsExpectation" and emulated(getattr(e, "meta", None)):
+            continue  # the regex check emulated on DuckDB: rows that do not match
+        if (kind, columns) in UNIQUE_BY_CONSTRUCTION:
+            continue
+        if kind == "ExpectCompoundColumnsToBeUnique" and "_file_id" in columns:
+            continue  # a key per delivered file: a night's files are its own
+        return False
+    return True
+
+
+def night_tables(
+    con: duckdb.DuckDBPyConnection, suites: Sequence[Suite], base_run_id: str | None
+) -> set[str]:
+    """Staged tables a night validates on its own rows only: the suite is row-local and every
+    check of it passed in the published run (so the rows staged before pass); else the whole
+    table, as a first load, ``--full`` or a table that failed last time always is."""
+    if base_run_id is None:
+        return set()
+    passed = {
+        r[0]
+        for r in con.execute(
+            """select table_name from audit.check_result where run_id = ?
+               group by table_name having bool_and(success)""",
+            [base_run_id],
+        ).fetchall()
+    }
+    present = existing_tables(con)
+    chosen = set()
+    for suite in suites:
+        if not suite.table.startswith("stg.") or suite.table not in present:
+            continue
+        columns = {
+            r[0]
+            for r in con.execute(f"select column_name from (describe {suite.table})").fetchall()
+        }
+        if "_run_id" in columns and suite.table in passed and row_local(suite):
+            chosen.add(suite.table)
+    # a table with two suites is scoped only if both are row-local
+    return {t for t in chosen if all(row_local(s) for s in suites if s.table == t)}
+
+
 def run_checks(
     db_path: str | Path,
     suites: Sequence[Suite],
     gx_root: str | Path | None = None,
     run_name: str | None = None,
+    night: set[str] | frozenset[str] = frozenset(),
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; one CheckResult per expectation.
 
     ``gx_root`` is the persistent GX project (``<home>/gx``: suites, history,
     Data Docs); None validates in a throwaway in-memory project (no Data Docs).
-    ``run_name`` names the run in the history (the flow's run id).
+    ``run_name`` names the run in the history (the flow's run id). ``night``: tables
+    validated on the rows the running build staged (``night_tables``): their results
+    count those rows.
     """
     path = Path(db_path).resolve()
     if not path.is_file():
@@ -86,6 +158,7 @@ def run_checks(
         path,
         {name: (s.table, s.expectations) for name, s in chosen.items()},
         run_name or f"run-{uuid.uuid4()}",
+        night=set(night),
     )
     return check_results(result, chosen)
 

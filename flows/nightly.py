@@ -270,12 +270,16 @@ def build_core(build: str, run_id: str, incremental: bool = False) -> dict[str, 
 
 
 @task(cache_policy=reads(validate_state))
-def validate(settings: Settings, build: str, run_id: str) -> dict:
-    from expectations.run import load_thresholds, run_checks  # GX is heavy: import it where used
+def validate(settings: Settings, build: str, run_id: str, night_of: str | None = None) -> dict:
+    """The checks; ``night_of``: the published run a night builds on (its staged tables that
+    passed then are checked on the night's rows, ``expectations.run.night_tables``)."""
+    from expectations.run import load_thresholds, night_tables, run_checks  # GX is heavy
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
     suites = [s for s in registry.suites(thresholds) if not s.table.startswith("mart.")]
-    results = run_checks(build, suites, settings.gx_dir, run_id)
+    with session(build) as con:
+        night = night_tables(con, suites, night_of)
+    results = run_checks(build, suites, settings.gx_dir, run_id, night)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -534,8 +538,9 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
             return _nothing_new(settings, build, published)
     # a night on the published warehouse with the same definitions touches what changed; a
     # first load, new definitions, a restage or --full rebuild everything
-    build_core(build, run_id, incremental=unchanged and plan.restage is None)
-    checks = validate(settings, build, run_id)
+    incremental = unchanged and plan.restage is None
+    build_core(build, run_id, incremental=incremental)
+    checks = validate(settings, build, run_id, base if incremental else None)
     computed = indicators(settings, build, run_id, checks["failed"])
     describe(build)
     publish(settings, build, base, run_id, computed["blocked"], definitions)
