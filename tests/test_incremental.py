@@ -190,3 +190,58 @@ def test_no_model_or_indicator_reads_a_column_declared_as_bookkeeping(small_ware
                 con.execute(
                     f"explain {indicator_sql(ind, **shape(ind, table_columns(con, ind.from_)))}"
                 )
+
+
+# ---- checks: a night checks the rows it staged where that says the same ----------------------
+
+
+def test_which_staged_suites_a_night_may_check_on_its_own_rows():
+    from conftest import all_suites
+
+    from expectations.run import row_local
+
+    suites = all_suites()
+    assert row_local(suites["stg_dvc_dossier"])  # single-row rules and the row hash's uniqueness
+    assert not row_local(suites["fct_dossier"])  # a row count and shares
+    docs = [s for s in suites.values() if s.table == "stg.docs_work_file"]
+    assert docs and not all(row_local(s) for s in docs)  # a share (mostly 0.95)
+
+
+def test_a_night_checks_its_own_rows_of_a_table_that_passed_and_the_whole_of_one_that_failed(
+    tmp_path,
+):
+    import great_expectations as gx
+
+    from expectations.run import night_tables, run_checks
+    from expectations.suites import Suite
+    from warehouse.build import ensure_schema
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    ensure_schema(con)
+    con.execute("create table stg.t (x integer, _run_id varchar)")
+    # r1 staged a row without x; the rule was added later, so r1's published checks passed
+    con.execute("insert into stg.t values (null, 'r1'), (1, 'r1'), (2, 'r2'), (3, 'r2')")
+    con.execute(
+        """insert into audit.run (run_id, started_at, status) values
+               ('r1', now(), 'published'), ('r2', now(), 'building')"""
+    )
+    con.execute(
+        """insert into audit.check_result (run_id, checked_at, suite, table_name, expectation,
+                                           severity, success)
+           values ('r1', now(), 'stg_t', 'stg.t', 'expect_column_values_to_not_be_null',
+                   'critical', true)"""
+    )
+    suite = Suite("stg_t", "stg.t", [gx.expectations.ExpectColumnValuesToNotBeNull(column="x")])
+    assert night_tables(con, [suite], "r1") == {"stg.t"}
+    assert night_tables(con, [suite], None) == set()  # a first load or --full: the whole
+    con.close()
+    (night,) = run_checks(db, [suite], night={"stg.t"})
+    assert night.success and night.element_count == 2  # r2's rows
+    (whole,) = run_checks(db, [suite])
+    assert not whole.success and whole.element_count == 4
+
+    con = connect(db)
+    con.execute("update audit.check_result set success = false")  # r1 failed: check it all
+    assert night_tables(con, [suite], "r1") == set()
+    con.close()
