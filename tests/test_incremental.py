@@ -88,6 +88,12 @@ def test_a_night_keeps_merges_or_rebuilds_each_table_and_matches_a_full_build(tm
 
     build(con, folder, "r3", incremental=False)
     assert tables(con) == night != published
+
+    # a night's row without its key: nothing to merge by, the table is built again
+    con.execute("insert into stg.item values (null, 1, 7, 'r', 'r4')")
+    outcome = build(con, folder, "r4", incremental=True)
+    assert outcome["core.fct_item"] == "rebuilt" and outcome["core.fct_item_big"] == "rebuilt"
+    assert (None, 7, "r", "red") in tables(con)["fct_item"]
     assert ("i3", 30, "r", "red") in night["fct_item"]
     drop_delta(con)
     assert changes(con, "r2") == {}

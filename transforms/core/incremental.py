@@ -167,7 +167,7 @@ def build_incremental(
         before = earlier.get(name)
         if name in present and not moved:
             done[name] = Change(name, KEPT, bool(before and before.changed))
-        elif name in present and key and _mergeable(con, moved, key, done):
+        elif name in present and key and _mergeable(con, moved, key, done, run_id):
             bearing = {t for t in deps[name] if key in columns_of(con, t)}
             sources = [
                 f"select {key} from {delta_table(t, 'keys')}"
@@ -192,7 +192,11 @@ def build_incremental(
 
 
 def _mergeable(
-    con: duckdb.DuckDBPyConnection, moved: set[str], key: str, done: dict[str, Change]
+    con: duckdb.DuckDBPyConnection,
+    moved: set[str],
+    key: str,
+    done: dict[str, Change],
+    run_id: str,
 ) -> bool:
     """Every changed input gives its changed keys: a staged table with the key and ``_run_id``,
     or a core table merged (or kept) on the same key."""
@@ -206,5 +210,10 @@ def _mergeable(
                     return False
             continue
         if not table.startswith("stg.") or not {key, "_run_id"} <= columns_of(con, table):
+            return False
+        # a row without its key has no key to merge by: the whole table is built again
+        if scalar(
+            con, f"select count(*) from {table} where {key} is null and _run_id = ?", [run_id]
+        ):
             return False
     return True
