@@ -214,7 +214,9 @@ def test_a_refused_build_is_private_and_gone_with_the_next_run(template, tmp_pat
     home = interrupted_home(template, tmp_path)
     before = digest(home / "chiso.duckdb")
     monkeypatch.setattr(  # the publish audit refuses this build (as it did for clear IDs)
-        nightly_module, "audit_problems", lambda con: ["stg.dvc_dossier.dossier_id: 1 value(s)"]
+        nightly_module,
+        "audit_problems",
+        lambda con, run_id=None: ["stg.dvc_dossier.dossier_id: 1 value(s)"],
     )
     refused = run_nightly(environment(home, template["landing"], "dvc"))
     assert refused.is_failed() and "audit failed, nothing published" in refused.message

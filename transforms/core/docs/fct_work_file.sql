@@ -2,6 +2,7 @@
 -- its latest state (a file is reported in the month it opens and again in the
 -- month it closes), tied to the holding agency's level and unit, with the flags
 -- T06a–c count: handled end to end in the system, and state secret (excluded).
+-- incremental: work_file_id (each row depends only on the versions of its work file)
 with
 
 versions as (
