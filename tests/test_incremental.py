@@ -194,7 +194,7 @@ def test_no_model_or_indicator_reads_a_column_declared_as_bookkeeping(small_ware
         for ind in catalogue:
             if name in ind.inputs:
                 con.execute(
-                    f"explain {indicator_sql(ind, **shape(ind, table_columns(con, ind.from_)))}"
+                    f"explain {indicator_sql(ind, shape(ind, table_columns(con, ind.from_)))}"
                 )
 
 

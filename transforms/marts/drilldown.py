@@ -31,8 +31,10 @@ import duckdb
 
 from transforms.marts.indicators import (
     AREA_NAME,
+    WHOLE,
     Drilldown,
     Indicator,
+    Reading,
     rows_sql,
     shape,
     table_columns,
@@ -73,13 +75,10 @@ def drilldown_sql(
     ind: Indicator,
     d: Drilldown,
     present: set[str],
-    state: bool = False,
-    area: bool = True,
-    observed: bool = False,
-    scoped: bool = False,
+    how: Reading = WHOLE,
 ) -> str:
     """Numerator and denominator per period, unit (province, district) and member of ``d``
-    (of the indicator's ``_scope`` periods only if ``scoped``)."""
+    (of the indicator's ``_scope`` periods only if ``how.scoped``)."""
     levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
     if not levels:
         return ""
@@ -95,7 +94,7 @@ def drilldown_sql(
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
     rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
-    return f"""{rows_sql(rows, state, area, observed, scoped)},
+    return f"""{rows_sql(rows, how)},
 
 grouped as (
     select
@@ -181,13 +180,8 @@ def compute_drilldowns(
         for d in ind.dimensions:
             if d.from_ and d.from_ not in present:
                 continue
-            sql = drilldown_sql(
-                ind,
-                d,
-                present,
-                **shape(ind, table_columns(con, d.from_ or ind.from_)),
-                scoped=ind.id in scoped,
-            )
+            columns = table_columns(con, d.from_ or ind.from_)
+            sql = drilldown_sql(ind, d, present, shape(ind, columns, scoped=ind.id in scoped))
             if not sql:
                 continue
             con.execute(

@@ -21,6 +21,7 @@ the former districts; ``exact`` false where a new unit spans two).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -419,17 +420,11 @@ def _resolved_sql(
         {state_cond}"""
 
 
-def rows_sql(
-    ind: Indicator,
-    state: bool = False,
-    area: bool = True,
-    observed: bool = False,
-    scoped: bool = False,
-) -> str:
-    """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
+@dataclass(frozen=True)
+class Reading:
+    """How the SQL reads an indicator's table (``shape`` tells from its columns) and which
+    periods it computes.
 
-    The one definition of which rows count where and when: the headline values
-    (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it.
     ``state``: the table has ``valid_from``/``valid_to`` (state as history); only the rows
     valid as of ``as_of`` count. ``area``: the table has the catalogue's ``area_column`` (a
     table built before it existed: no city-level row can be placed in the area, none counts).
@@ -438,6 +433,24 @@ def rows_sql(
     the indicator in the temp table ``_scope`` (a night computing again what changed, see
     ``transforms.marts.scope``).
     """
+
+    state: bool = False
+    area: bool = True
+    observed: bool = False
+    scoped: bool = False
+
+
+WHOLE = Reading()
+
+
+def rows_sql(ind: Indicator, how: Reading = WHOLE) -> str:
+    """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
+
+    The one definition of which rows count where and when: the headline values
+    (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it,
+    read as ``how`` says.
+    """
+    state, area, observed, scoped = how.state, how.area, how.observed, how.scoped
     join = (
         f"on b.{ind.date_column} between p.period_start and p.period_end"
         if ind.period_join == "flow"
@@ -555,13 +568,7 @@ def _overlaps(ind: Indicator) -> str:
     )
 
 
-def indicator_sql(
-    ind: Indicator,
-    state: bool = False,
-    area: bool = True,
-    observed: bool = False,
-    scoped: bool = False,
-) -> str:
+def indicator_sql(ind: Indicator, how: Reading = WHOLE) -> str:
     """Numerator and denominator per period, view and unit, every unit of its levels included.
 
     ``as_it_was``: province (the plan area), districts and communes in the periods they
@@ -592,7 +599,7 @@ def indicator_sql(
         cast({ind.numerator} as double) as numerator,
         cast({ind.denominator} as double) as denominator,
         cast({ind.target_expr or "null"} as double) as dynamic_target"""
-    return f"""{rows_sql(ind, state, area, observed, scoped)},
+    return f"""{rows_sql(ind, how)},
 
 as_it_was as (
     select
@@ -765,31 +772,29 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
     return frozenset(r[0] for r in rows)
 
 
-def shape(ind: Indicator, columns: frozenset[str]) -> dict[str, bool]:
+def shape(ind: Indicator, columns: frozenset[str], scoped: bool = False) -> Reading:
     """How ``rows_sql`` reads the indicator's table: ``state`` (it has valid_from/valid_to),
     ``area`` (it has the area column; without it no city-level row counts) and ``observed``
     (it has valid_from: a state observed under the old geography is carried forward)."""
-    return {
-        "state": {"valid_from", "valid_to"} <= columns,
-        "area": not ind.area_column or ind.area_column in columns,
-        "observed": "valid_from" in columns,
-    }
+    return Reading(
+        state={"valid_from", "valid_to"} <= columns,
+        area=not ind.area_column or ind.area_column in columns,
+        observed="valid_from" in columns,
+        scoped=scoped,
+    )
 
 
 def compute_one(
     con: duckdb.DuckDBPyConnection,
     ind: Indicator,
     run_id: str,
-    state: bool = False,
-    area: bool = True,
-    observed: bool = False,
-    scoped: bool = False,
+    how: Reading = WHOLE,
 ) -> None:
-    """Append the indicator's values (of its ``_scope`` periods if ``scoped``) to ``_values``."""
+    """Append the indicator's values (of its ``_scope`` periods if ``how.scoped``) to ``_values``."""
     con.execute(
         f"""
         insert into _values
-        with raw as ({indicator_sql(ind, state, area, observed, scoped)}),
+        with raw as ({indicator_sql(ind, how)}),
         scored as (select *, {ind.factor} as factor from raw)
         select
             indicator_id, period_type, period_start, period_end, period_label,
@@ -919,7 +924,7 @@ def compute_indicators(
             )
         else:
             columns = table_columns(con, ind.from_)
-            compute_one(con, ind, run_id, **shape(ind, columns), scoped=ind.id in scoped)
+            compute_one(con, ind, run_id, shape(ind, columns, scoped=ind.id in scoped))
             if ind.id in scoped:  # after compute_one: its updates are for computed rows only
                 keep_values(con, ind, run_id)
     con.execute(
