@@ -251,3 +251,30 @@ def test_a_night_checks_its_own_rows_of_a_table_that_passed_and_the_whole_of_one
     con.execute("update audit.check_result set success = false")  # r1 failed: check it all
     assert night_tables(con, [suite], "r1") == set()
     con.close()
+
+
+# ---- audit: a night scans what it wrote -------------------------------------------------------
+
+
+def test_a_night_scans_the_rows_it_wrote_for_personal_data_in_clear(tmp_path):
+    from warehouse.audit import changed_rows, clear_id_problems
+    from warehouse.build import ensure_schema
+
+    con, folder = warehouse(tmp_path, "w.duckdb")
+    ensure_schema(con)
+    con.execute("alter table stg.item add column note varchar")
+    build(con, folder, "r1", incremental=False)
+    # a clear citizen ID slipped into a row of an earlier, published run (audited then)
+    con.execute("update stg.item set note = 'id 093085001234' where item_id = 'i1'")
+    assert changed_rows(con, "r2") == {}  # no incremental core step: everything is read
+    assert any("stg.item.note" in p for p in clear_id_problems(con))
+
+    con.execute("insert into stg.item values ('i5', 2, 9, 'r', 'r2', 'call 0987654321')")
+    build(con, folder, "r2", incremental=True)
+    only = changed_rows(con, "r2")
+    assert only["stg.item"] == "_run_id = 'r2'"
+    assert only["core.dim_colour"] is None  # kept: not read
+    assert only["core.fct_item"] == "item_id in (select item_id from delta.fct_item_keys)"
+    problems = clear_id_problems(con, only)
+    assert [p.split(":")[0] for p in problems] == ["stg.item.note"]  # the night's row only
+    assert "1 value(s)" in problems[0]
