@@ -169,10 +169,11 @@ def build_incremental(
             done[name] = Change(name, KEPT, bool(before and before.changed))
         elif name in present and key and _mergeable(con, moved, key, done, run_id):
             bearing = {t for t in deps[name] if key in columns_of(con, t)}
+            quoted = "'" + run_id.replace("'", "''") + "'"
             sources = [
                 f"select {key} from {delta_table(t, 'keys')}"
                 if t in done
-                else f"select {key} from {t} where _run_id = '{run_id}'"
+                else f"select {key} from {t} where _run_id = {quoted}"
                 for t in sorted(moved)
             ]
             hit = merge(con, name, sql[name], key, sources, bearing)
