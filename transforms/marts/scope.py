@@ -51,11 +51,37 @@ def scoped_indicators(
     if not changes or previous is None:
         return set()
     scoped = set()
+    days: dict[tuple[str, str], str] = {}  # (table, date column) -> its changed days, once
     for ind in indicators:
         if _scopable(con, ind, changes, previous):
-            _fill(con, ind, changes.get(ind.from_), previous)
+            _fill(con, ind, _changed_days(con, ind, changes.get(ind.from_), days), previous)
             scoped.add(ind.id)
     return scoped
+
+
+def _changed_days(
+    con: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    own: Change | None,
+    made: dict[tuple[str, str], str],
+) -> str:
+    """A temp table of the days (``day``) the merged rows of ``ind``'s table held in its date
+    column, as published and as they are now; made once per table and column."""
+    if own is None or not own.changed or not own.key or not ind.date_column:
+        return "(select cast(null as date) as day where false)"
+    found = (ind.from_, ind.date_column)
+    if found not in made:
+        name = f"_days_{len(made)}"
+        column, key = ind.date_column, own.key
+        con.execute(
+            f"""create or replace temp table {name} as
+                select {column} as day from {delta_table(ind.from_, "old")}
+                union
+                select {column} from {ind.from_}
+                where {key} in (select {key} from {delta_table(ind.from_, "keys")})"""
+        )
+        made[found] = name
+    return made[found]
 
 
 def _changed(changes: dict[str, Change], table: str) -> bool:
@@ -82,21 +108,13 @@ def _scopable(
     return bool(published and published[0] and not published[1])
 
 
-def _fill(
-    con: duckdb.DuckDBPyConnection, ind: Indicator, own: Change | None, previous: str
-) -> None:
+def _fill(con: duckdb.DuckDBPyConnection, ind: Indicator, dates: str, previous: str) -> None:
+    """``ind``'s periods tonight, and those of them to compute (``dates``: the changed days)."""
     con.execute(
         f"""insert into _now_periods
             with {periods_ctes(ind)}
             select '{ind.id}', period_type, period_start, period_end from periods"""
     )
-    dates = "select cast(null as date) as day where false"
-    if own is not None and own.changed and own.key:
-        column, key = ind.date_column, own.key
-        dates = f"""select {column} as day from {delta_table(ind.from_, "old")}
-                    union
-                    select {column} from {ind.from_}
-                    where {key} in (select {key} from {delta_table(ind.from_, "keys")})"""
     con.execute(
         f"""insert into _scope
             with
@@ -111,7 +129,7 @@ def _fill(
             ),
 
             days as (
-                select distinct day from ({dates}) where day is not null
+                select distinct day from {dates} where day is not null
             ),
 
             touched as (
