@@ -20,7 +20,7 @@ import duckdb
 from expectations.gx_duckdb import CLOSE_OTHERS, emulated
 from expectations.gx_project import run_checkpoint
 from expectations.suites import Suite, load_thresholds, unique_by_name
-from warehouse.build import existing_tables
+from warehouse.build import existing_tables, table_columns
 
 __all__ = [
     "CheckResult",
@@ -121,11 +121,11 @@ def night_tables(
     for suite in suites:
         if not suite.table.startswith("stg.") or suite.table not in present:
             continue
-        columns = {
-            r[0]
-            for r in con.execute(f"select column_name from (describe {suite.table})").fetchall()
-        }
-        if "_run_id" in columns and suite.table in passed and row_local(suite):
+        if (
+            "_run_id" in table_columns(con, suite.table)
+            and suite.table in passed
+            and row_local(suite)
+        ):
             chosen.add(suite.table)
     # a table with two suites is scoped only if both are row-local
     return {t for t in chosen if all(row_local(s) for s in suites if s.table == t)}

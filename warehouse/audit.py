@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from warehouse.build import append_frame, existing_tables, scalar
+from warehouse.delta import KEPT, MERGED, changes, delta_table
 
 # Shapes of personal data in clear, as regular expressions both DuckDB (RE2) and Polars (Rust)
 # read. Digits count only standing alone: not a segment of a code or path (000.00.930.H93-...).
@@ -88,8 +89,6 @@ def changed_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str |
 
     Empty unless the core step was incremental (``transforms.core.incremental``): staged and
     audit rows carry their run, a kept core table has none, a merged one has its keys'."""
-    from warehouse.delta import KEPT, MERGED, changes, delta_table
-
     done = changes(con, run_id)
     if not done:
         return {}

@@ -315,3 +315,13 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         [schema, name],
     ).fetchall()  # fetch to the end: DuckDB refuses register() while a result is open
     return bool(rows[0][0])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
+    """The column names of ``schema.table`` (empty if it does not exist)."""
+    schema, _, name = table.partition(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return frozenset(r[0] for r in rows)

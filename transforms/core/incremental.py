@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from warehouse.build import existing_tables, scalar
+from warehouse.build import existing_tables, scalar, table_columns
 from warehouse.delta import (
     DELTA_SQL,
     KEPT,
@@ -62,18 +62,9 @@ def bookkeeping(sql: str) -> list[str]:
     return [c.strip() for c in found.group(1).split(",") if c.strip()] if found else []
 
 
-def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    schema, name = table.split(".", 1)
-    rows = con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
 def staged_in_run(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> bool:
     """Whether a staged table holds rows this run loaded (a table without ``_run_id``: yes)."""
-    if "_run_id" not in columns_of(con, table):
+    if "_run_id" not in table_columns(con, table):
         return True
     return bool(
         scalar(
@@ -168,7 +159,7 @@ def build_incremental(
         if name in present and not moved:
             done[name] = Change(name, KEPT, bool(before and before.changed))
         elif name in present and key and _mergeable(con, moved, key, done, run_id):
-            bearing = {t for t in deps[name] if key in columns_of(con, t)}
+            bearing = {t for t in deps[name] if key in table_columns(con, t)}
             quoted = "'" + run_id.replace("'", "''") + "'"
             sources = [
                 f"select {key} from {delta_table(t, 'keys')}"
@@ -210,7 +201,7 @@ def _mergeable(
                 if delta_table(table, "keys") not in existing_tables(con):
                     return False
             continue
-        if not table.startswith("stg.") or not {key, "_run_id"} <= columns_of(con, table):
+        if not table.startswith("stg.") or not {key, "_run_id"} <= table_columns(con, table):
             return False
         # a row without its key has no key to merge by: the whole table is built again
         if scalar(

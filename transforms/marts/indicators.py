@@ -32,7 +32,7 @@ from pydantic_core import ErrorDetails
 
 from transforms.core import tables_read
 from transforms.marts.history import record_history
-from warehouse.build import scalar
+from warehouse.build import scalar, table_columns
 from warehouse.delta import Change
 
 Level = Literal["province", "district", "commune"]
@@ -760,16 +760,6 @@ def met_sql(comparator: str) -> str:
     return (
         f"numerator * factor {COMPARATORS[comparator]} cast(target as decimal(38, 6)) * denominator"
     )
-
-
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> frozenset[str]:
-    """The column names of ``schema.table`` (empty if it does not exist)."""
-    schema, _, name = table.partition(".")
-    rows = con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchall()
-    return frozenset(r[0] for r in rows)
 
 
 def shape(ind: Indicator, columns: frozenset[str], scoped: bool = False) -> Reading:

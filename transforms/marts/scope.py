@@ -30,6 +30,14 @@ from warehouse.build import scalar
 from warehouse.delta import MERGED, Change, delta_table
 
 ALWAYS_READ = ("core.dim_unit",)  # read by every indicator's SQL besides its own inputs
+# a published row ``v`` of a period the indicator has tonight and does not compute again
+KEPT_PERIOD = """
+    exists (select 1 from _now_periods as n where n.indicator_id = v.indicator_id
+            and n.period_type = v.period_type and n.period_start = v.period_start
+            and n.period_end = v.period_end)
+    and not exists (select 1 from _scope as s where s.indicator_id = v.indicator_id
+                    and s.period_type = v.period_type and s.period_start = v.period_start
+                    and s.period_end = v.period_end)"""
 
 
 def scoped_indicators(
@@ -163,14 +171,8 @@ def keep_values(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> 
                       unit, met, status, status_reason, ?, value_run_id, geo_view, exact,
                       unit_valid_from
                from _previous as v
-               where indicator_id = ? and period_start is not null
-                 and exists (select 1 from _now_periods as n where n.indicator_id = v.indicator_id
-                             and n.period_type = v.period_type and n.period_start = v.period_start
-                             and n.period_end = v.period_end)
-                 and not exists (select 1 from _scope as s where s.indicator_id = v.indicator_id
-                                 and s.period_type = v.period_type
-                                 and s.period_start = v.period_start
-                                 and s.period_end = v.period_end)""",
+               where indicator_id = ? and period_start is not null and """
+            + KEPT_PERIOD,
             [run_id, ind.id],
         )
         or 0
@@ -183,12 +185,7 @@ def keep_drilldowns(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
     con.execute(
         """insert into _drill_raw by name
            select * from _drill_previous as v
-           where indicator_id = ?
-             and exists (select 1 from _now_periods as n where n.indicator_id = v.indicator_id
-                         and n.period_type = v.period_type and n.period_start = v.period_start
-                         and n.period_end = v.period_end)
-             and not exists (select 1 from _scope as s where s.indicator_id = v.indicator_id
-                             and s.period_type = v.period_type and s.period_start = v.period_start
-                             and s.period_end = v.period_end)""",
+           where indicator_id = ? and """
+        + KEPT_PERIOD,
         [ind.id],
     )
