@@ -63,10 +63,11 @@ class Source:
     # where HOSO_20250101.JSONL and hoso_20250101.jsonl are the same name)
     names_ignore_case: bool = True
     # optional: a reader of many files at once (one engine pass) for a big dataset, giving each
-    # file's frame as ``readers`` would, or None where the file must be read alone by ``readers``
-    batch_readers: Mapping[str, Callable[[list[str]], list[pl.DataFrame | None]]] = field(
-        default_factory=dict
-    )
+    # file's frame as ``readers`` would, or None where the file must be read alone by ``readers``;
+    # given the paths and each file's lines as counted when it was taken (None: not counted)
+    batch_readers: Mapping[
+        str, Callable[[list[str], list[int | None]], list[pl.DataFrame | None]]
+    ] = field(default_factory=dict)
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from sources.http import Page
 from sources.landing import (
     LandingFile,
     ManifestEntry,
+    Taken,
     archive_bytes,
     files_to_take,
     list_landing,
@@ -90,6 +92,7 @@ def register_sources(con: duckdb.DuckDBPyConnection, sources: dict[str, Source])
 MANIFEST_COLUMNS = [
     "file_id", "source", "dataset", "url", "name", "size", "modified", "sha256", "archive_path",
     "file_date", "period_start", "period_end", "status", "duplicate_of", "run_id", "extracted_at",
+    "lines",
 ]  # fmt: skip
 
 
@@ -130,7 +133,15 @@ class ManifestBook:
         self.settled_urls: list[str] = []
 
     def record(
-        self, dataset: str, url: str, name: str, size: int, modified: str, sha: str, archived: Path
+        self,
+        dataset: str,
+        url: str,
+        name: str,
+        size: int,
+        modified: str,
+        sha: str,
+        archived: Path,
+        lines: int | None = None,
     ) -> str | None:
         """Record one taken file (or API page); its status, or None if known."""
         fid = file_id_for(url, sha)
@@ -159,6 +170,7 @@ class ManifestBook:
                 same_content,
                 self.run_id,
                 datetime.now(),
+                lines,
             ]
         )
         return status
@@ -244,24 +256,39 @@ def extract(
     listing, todo = listed_and_to_take(con, source, landing_url, skip)
     taken = duplicates = errors = 0
     book = ManifestBook(con, source, run_id)
-    for f in todo:
-        try:
-            if f.problem:
-                raise LandingProblem(f.problem)
-            sha, archived = take(f, raw_dir, run_id)
-        except Exception as exc:  # this file's failure, not the source's: record it, go on
-            record_unreadable(con, source, f, cause(exc), run_id)
+    with ThreadPoolExecutor(TAKERS) as pool:  # files copied and hashed two at a time
+        futures = [pool.submit(_take, f, raw_dir, run_id) for f in todo]
+        results: list[Taken | Exception] = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - recorded below as the file's error
+                results.append(exc)
+    for f, result in zip(todo, results, strict=True):  # recorded in the listing's order
+        if isinstance(result, Exception):  # this file's failure, not the source's: go on
+            record_unreadable(con, source, f, cause(result), run_id)
             errors += 1
             continue
         # taken: an error entry of this URL from an earlier listing or archiving failure is
         # settled when the book is written
-        status = book.record(f.dataset, f.url, f.name, f.size, f.modified, sha, archived)
+        status = book.record(
+            f.dataset, f.url, f.name, f.size, f.modified, result.digest, result.path, result.lines
+        )
         if status is None:
             continue  # same URL, same content: only its timestamp changed
         taken += 1
         duplicates += status == "duplicate"
     book.flush()
     return ExtractSummary(source.name, len(listing), taken, duplicates, errors)
+
+
+TAKERS = 2  # files taken at once: hashing is CPU, copying is the disk's; two cores
+
+
+def _take(f: LandingFile, raw_dir: Path, run_id: str) -> Taken:
+    if f.problem:
+        raise LandingProblem(f.problem)
+    return take(f, raw_dir, run_id)
 
 
 class LandingProblem(Exception):

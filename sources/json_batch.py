@@ -81,13 +81,17 @@ def batch_query(schema: JsonSchema) -> str:
                               columns = {columns})"""
 
 
-def line_count(path: str | Path) -> int | None:
+def line_count(path: str | Path, counted: int | None = None) -> int | None:
     """The number of lines of a file this pass may read (a line may end without a newline), or
-    None: empty, opening with a blank (maybe a blank line), or UTF-16. Counted on a memory map
-    with numpy, without copying the file into Python (ten times faster than reading it)."""
+    None: empty, opening with a blank (maybe a blank line), or UTF-16. ``counted``: the lines
+    counted when the file was taken (``meta.manifest.lines``), so only its head is read here;
+    otherwise counted on a memory map with numpy, without copying the file into Python."""
     with open(path, "rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
             return None
+        if counted is not None:
+            head = fh.read(4096)
+            return None if head[:1].isspace() or b"\x00" in head else counted
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             if mm[:1].isspace() or b"\x00" in mm[:4096]:
                 return None
@@ -98,13 +102,17 @@ def line_count(path: str | Path) -> int | None:
 
 
 def read_json_lines_batch(
-    paths: Sequence[str | Path], schema: JsonSchema
+    paths: Sequence[str | Path],
+    schema: JsonSchema,
+    counted: Sequence[int | None] | None = None,
 ) -> list[pl.DataFrame | None]:
-    """Each file's frame as ``read_json_lines(path, schema)`` gives it, or ``None`` (read it alone)."""
+    """Each file's frame as ``read_json_lines(path, schema)`` gives it, or ``None`` (read it alone).
+
+    ``counted``: each file's lines as counted when it was taken, where known (``line_count``)."""
     out: list[pl.DataFrame | None] = [None] * len(paths)
     lines: dict[str, tuple[int, int]] = {}  # path as given to DuckDB -> (position, line count)
     for position, path in enumerate(paths):
-        count = line_count(path)
+        count = line_count(path, counted[position] if counted else None)
         if count is not None:
             lines[str(path)] = (position, count)
     if not lines:

@@ -179,7 +179,7 @@ def test_a_stale_part_file_of_a_dead_take_is_removed(tmp_path):
     src.parent.mkdir(parents=True)
     src.write_bytes(b'{"MaHoSo": "1"}\n')
     f = LandingFile("dvc", "dossier", str(src), src.name, 16, "0", real_path=str(src))
-    digest, archived = take(f, tmp_path / "raw", "run-1")
+    digest, archived, _ = take(f, tmp_path / "raw", "run-1")
     assert stat.S_IMODE(archived.stat().st_mode) == 0o600
     assert stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
     stale = archived.parent / ".run-1.abcdef.part"

@@ -97,3 +97,40 @@ def test_an_api_page_is_left_to_the_exact_reader(tmp_path: Path) -> None:
     page = tmp_path / "hoso_20250101_p1.json"
     page.write_text('{"data": [{"MaHoSo": "a"}]}')
     assert read_dossier_files([str(page)]) == [None]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_lines_counted_when_a_file_is_taken_decide_as_counting_them_again(
+    tmp_path: Path, case: str
+) -> None:
+    """Extract counts a file's lines in the pass that hashes it (``meta.manifest.lines``), so
+    staging does not read the file once more to count them: the same frame, or the same refusal."""
+    from sources.landing import LandingFile, take
+
+    path = tmp_path / "landing" / f"hoso_{case}.jsonl"
+    path.parent.mkdir()
+    path.write_bytes(CASES[case])
+    f = LandingFile(
+        "dvc", "dossier", str(path), path.name, path.stat().st_size, "0", real_path=str(path)
+    )
+    taken = take(f, tmp_path / "raw", "run-1")
+    (counted,) = read_dossier_files([str(taken.path)], [taken.lines])
+    (recounted,) = read_dossier_files([str(taken.path)])
+    assert (counted is None) == (recounted is None)
+    if counted is not None and recounted is not None:
+        assert counted.equals(recounted)
+
+
+def test_a_file_whose_lines_differ_from_the_count_is_left_to_the_exact_reader(
+    tmp_path: Path,
+) -> None:
+    from sources.landing import LandingFile, take
+
+    path = tmp_path / "hoso_plain.jsonl"
+    path.write_bytes(CASES["plain"] + CASES["no_final_newline"])
+    f = LandingFile(
+        "dvc", "dossier", str(path), path.name, path.stat().st_size, "0", real_path=str(path)
+    )
+    assert take(f, tmp_path / "raw", "run-1").lines == 5
+    assert read_dossier_files([str(path)], [5])[0] is not None
+    assert read_dossier_files([str(path)], [6]) == [None]  # the count is what is checked

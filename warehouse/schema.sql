@@ -30,8 +30,10 @@ create table if not exists meta.manifest (
     rows_duplicate   bigint,
     run_id           varchar not null,      -- the run that took it
     extracted_at     timestamp not null,
-    loaded_at        timestamp
+    loaded_at        timestamp,
+    lines            bigint                 -- lines counted when taken (null: not counted)
 );
+alter table meta.manifest add column if not exists lines bigint;
 
 -- Which physical build this file is: a new value each time a run makes its build file (a copy of
 -- the published warehouse). A retried run whose build file is still there keeps its work; one

@@ -78,11 +78,18 @@ def read_table(dataset: str, path: str | Path) -> pl.DataFrame:
     return read_csv_text(path, CSV_COLUMNS[dataset], optional=optional)
 
 
-def read_dossier_files(paths: list[str]) -> list[pl.DataFrame | None]:
+def read_dossier_files(
+    paths: list[str], counted: list[int | None] | None = None
+) -> list[pl.DataFrame | None]:
     """Many dossier files in one pass (``sources/json_batch.py``): each JSON-lines file's frame as
-    ``read_dossier_file`` gives it, or None (an API page, or a file to read alone)."""
+    ``read_dossier_file`` gives it, or None (an API page, or a file to read alone). ``counted``:
+    each file's lines as counted when taken, where known."""
     lines = [i for i, p in enumerate(paths) if not str(p).endswith(".json")]
-    frames = read_json_lines_batch([paths[i] for i in lines], DOSSIER_SCHEMA)
+    frames = read_json_lines_batch(
+        [paths[i] for i in lines],
+        DOSSIER_SCHEMA,
+        [counted[i] for i in lines] if counted else None,
+    )
     out: list[pl.DataFrame | None] = [None] * len(paths)
     for i, frame in zip(lines, frames, strict=True):
         out[i] = frame

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import duckdb
 
+from transforms.marts.additive import daily_ctes, mentions_period
 from transforms.marts.indicators import (
     AREA_NAME,
     WHOLE,
     Drilldown,
     Indicator,
     Reading,
+    daily_parts,
     rows_sql,
     shape,
     table_columns,
@@ -94,7 +96,20 @@ def drilldown_sql(
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
     rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
-    return f"""{rows_sql(rows, how)},
+    numerator, denominator = ind.numerator, ind.denominator
+    source = f"(select *, cast({d.column} as varchar) as _member from joined)"
+    daily = ""
+    parts = daily_parts(rows)
+    keys = [f"cast({d.column} as varchar) as _member", "_province", "_district"]
+    labelled = row_label != "null"
+    if labelled:  # a label of the row: kept with its member, per day
+        keys.append(f"{d.label} as _label")
+    if parts is not None and not any(mentions_period(k) for k in keys):
+        numerator, denominator = parts.rewritten[:2]
+        row_label = "any_value(_label)" if labelled else row_label
+        source = "_daily_joined"
+        daily = "," + daily_ctes("resolved", keys, str(rows.date_column), parts)
+    return f"""{rows_sql(rows, how)}{daily},
 
 grouped as (
     select
@@ -102,9 +117,9 @@ grouped as (
         {admin_code} as admin_code,
         _member as member_code,
         cast({row_label} as varchar) as member_label,
-        cast({ind.numerator} as double) as numerator,
-        cast({ind.denominator} as double) as denominator
-    from (select *, cast({d.column} as varchar) as _member from joined)
+        cast({numerator} as double) as numerator,
+        cast({denominator} as double) as denominator
+    from {source}
     group by grouping sets ({", ".join(sets)})
 ),
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from transforms.core import tables_read
+from transforms.marts.additive import Additive, daily_ctes, split_additive
 from transforms.marts.history import record_history
 from warehouse.build import scalar, table_columns
 from warehouse.delta import Change
@@ -568,6 +569,27 @@ def _overlaps(ind: Indicator) -> str:
     )
 
 
+# the unit columns the headline values are grouped by (``_resolved_sql``)
+UNIT_KEYS = [
+    "_province",
+    "_district",
+    "_district_from",
+    "_commune",
+    "_commune_from",
+    "_today",
+    "_former",
+]
+
+
+def daily_parts(ind: Indicator) -> Additive | None:
+    """The partial counts of a flow indicator whose rows are resolved before the period join
+    and whose measures are sums of counts; None: aggregated from the rows."""
+    if ind.period_join != "flow" or not ind.date_column or ind.as_of_column == "period_end":
+        return None
+    measures = [ind.numerator, ind.denominator] + ([ind.target_expr] if ind.target_expr else [])
+    return split_additive(measures)
+
+
 def indicator_sql(ind: Indicator, how: Reading = WHOLE) -> str:
     """Numerator and denominator per period, view and unit, every unit of its levels included.
 
@@ -595,11 +617,19 @@ def indicator_sql(ind: Indicator, how: Reading = WHOLE) -> str:
         if by_today
         else "cast(null as date)"
     )
+    numerator, denominator, target = ind.numerator, ind.denominator, ind.target_expr or "null"
+    rows, daily = "joined", ""
+    parts = daily_parts(ind)
+    if parts is not None:  # counted per day and unit first (``transforms.marts.additive``)
+        numerator, denominator, *rest = parts.rewritten
+        target = rest[0] if rest else "null"
+        rows = "_daily_joined"
+        daily = "," + daily_ctes("resolved", UNIT_KEYS, str(ind.date_column), parts)
     aggregate = f"""
-        cast({ind.numerator} as double) as numerator,
-        cast({ind.denominator} as double) as denominator,
-        cast({ind.target_expr or "null"} as double) as dynamic_target"""
-    return f"""{rows_sql(ind, how)},
+        cast({numerator} as double) as numerator,
+        cast({denominator} as double) as denominator,
+        cast({target} as double) as dynamic_target"""
+    return f"""{rows_sql(ind, how)}{daily},
 
 as_it_was as (
     select
@@ -608,7 +638,7 @@ as_it_was as (
              when grouping(_district) = 0 then _district else _province end as admin_code,
         case when grouping(_commune) = 0 then _commune_from
              when grouping(_district) = 0 then _district_from end as unit_from,{aggregate}
-    from joined
+    from {rows}
     group by grouping sets (
         (period_type, period_start, period_end, _province),
         (period_type, period_start, period_end, _province, _district, _district_from),
@@ -621,7 +651,7 @@ todays_units as (
         'todays_units' as geo_view, period_type, period_start, period_end,
         {today_code} as admin_code,
         {today_from} as unit_from,{aggregate}
-    from joined as p
+    from {rows} as p
     where {straddles}
     group by grouping sets ({", ".join(today_sets)})
 ),
@@ -631,7 +661,7 @@ former_district as (
         'former_district' as geo_view, period_type, period_start, period_end,
         _former as admin_code,
         cast(null as date) as unit_from,{aggregate}
-    from joined as p
+    from {rows} as p
     where {after} and _former is not null and {"true" if "district" in levels else "false"}
     group by period_type, period_start, period_end, _former
 ),

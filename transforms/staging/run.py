@@ -19,8 +19,10 @@ empty file.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,10 +72,10 @@ def load_reference(con: duckdb.DuckDBPyConnection, folder: Path = REFERENCE) -> 
 
 
 def pending_files(con: duckdb.DuckDBPyConnection, source: str, dataset: str) -> list[tuple]:
-    """(file id, name, archive path, file date, status, date of the file it repeats) of each file
-    to stage, in date order."""
+    """(file id, name, archive path, file date, status, date of the file it repeats, lines
+    counted when taken) of each file to stage, in date order."""
     return con.execute(
-        """select m.file_id, m.name, m.archive_path, m.file_date, m.status, o.file_date
+        """select m.file_id, m.name, m.archive_path, m.file_date, m.status, o.file_date, m.lines
            from meta.manifest as m
            left join meta.manifest as o on o.file_id = m.duplicate_of
            where m.source = ? and m.dataset = ?
@@ -96,7 +98,7 @@ def is_resend(file: tuple, step: StagingStep) -> bool:
 def read_files(
     files: list[tuple],
     reader: Callable[[str], pl.DataFrame],
-    batch_reader: Callable[[list[str]], list[pl.DataFrame | None]] | None = None,
+    batch_reader: Callable[[list[str], list[int | None]], list[pl.DataFrame | None]] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
     """Read each file; return its frame by file id, and the error of each unreadable file.
 
@@ -107,7 +109,7 @@ def read_files(
     together: list[pl.DataFrame | None] = []
     if batch_reader and files:
         try:
-            together = batch_reader([f[2] for f in files])
+            together = batch_reader([f[2] for f in files], [_lines(f) for f in files])
         except Exception:  # noqa: BLE001 - each file is then read alone and its error named
             together = []
     for number, (file_id, name, path, fdate, *_) in enumerate(files):
@@ -125,6 +127,11 @@ def read_files(
             pl.lit(file_id).alias("_file_id"), pl.lit(fdate, dtype=pl.Date).alias("_file_date")
         )
     return frames, errors
+
+
+def _lines(file: tuple) -> int | None:
+    """A pending file's lines as counted when taken (``pending_files``), if given."""
+    return file[6] if len(file) > 6 else None
 
 
 def row_hash_expr(columns: list[str]) -> str:
@@ -158,10 +165,16 @@ def load_deduplicated(
         if repeats and repeats[0]
         else ""
     )
+    # the batch's rows staged before, found by scanning the table's hashes against the batch's
+    # only (a hash table of the batch's hashes, not of its whole rows: half the time at 10M rows)
+    con.execute(
+        f"""create or replace temp table _seen as
+            select distinct s._row_hash from {table} as s
+            semi join _new as n on s._row_hash = n._row_hash"""
+    )
     con.execute(
         f"""insert into {table} by name
-            select * from _new n
-            where not exists (select 1 from {table} s where s._row_hash = n._row_hash)
+            select * from _new n anti join _seen using (_row_hash)
             {first}"""
     )
     con.execute(
@@ -176,7 +189,7 @@ def load_deduplicated(
            anti join _load as l on l._file_id = n._file_id and l._row = n._row"""
     )
     loaded = dict(con.execute("select _file_id, count(*) from _load group by all").fetchall())
-    con.execute("drop table _new; drop table _load")
+    con.execute("drop table _new; drop table _load; drop table _seen")
     return loaded
 
 
@@ -235,10 +248,35 @@ def stage_source(
                 [source.name, dataset],
             ).fetchall()
         )
-        for batch in batches(files, sizes, batch_bytes(source.datasets[dataset])):
+        groups = batches(files, sizes, batch_bytes(source.datasets[dataset]))
+        for number, batch in enumerate(groups):
+            if number + 1 < len(groups):
+                read_ahead([f[2] for f in groups[number + 1] if f[2]])
             stage_batch(con, source, steps[dataset], dataset, batch, ctx, run_id, summary)
             commit_batch(con)
     return summary
+
+
+def read_ahead(paths: list[str]) -> None:
+    """Ask the kernel to read the next batch's files into memory while this one is staged
+    (``posix_fadvise`` WILLNEED, in a thread of its own): a year of extracts does not fit the
+    page cache beside its archive copy, so without it every batch waits for the disk first."""
+
+    def advise() -> None:
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:  # gone or unreadable: the read names it
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    if hasattr(os, "posix_fadvise"):
+        threading.Thread(target=advise, name="read-ahead", daemon=True).start()
 
 
 def commit_batch(con: duckdb.DuckDBPyConnection) -> None:
