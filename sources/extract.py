@@ -133,17 +133,10 @@ class ManifestBook:
         self.settled_urls: list[str] = []
 
     def record(
-        self,
-        dataset: str,
-        url: str,
-        name: str,
-        size: int,
-        modified: str,
-        sha: str,
-        archived: Path,
-        lines: int | None = None,
+        self, dataset: str, url: str, name: str, size: int, modified: str, taken: Taken
     ) -> str | None:
         """Record one taken file (or API page); its status, or None if known."""
+        sha = taken.digest
         fid = file_id_for(url, sha)
         self.settled_urls.append(url)  # an earlier error entry of this URL is settled
         if fid in self.status and self.status[fid] != "error":
@@ -163,14 +156,14 @@ class ManifestBook:
                 size,
                 modified,
                 sha,
-                str(archived),
+                str(taken.path),
                 file_date(name),
                 *covered_period(self.source, name),
                 status,
                 same_content,
                 self.run_id,
                 datetime.now(),
-                lines,
+                taken.lines,
             ]
         )
         return status
@@ -218,7 +211,7 @@ def record_in_manifest(
     to load.
     """
     book = ManifestBook(con, source, run_id, only=(file_id_for(url, sha), sha))
-    status = book.record(dataset, url, name, size, modified, sha, archived)
+    status = book.record(dataset, url, name, size, modified, Taken(sha, archived))
     book.flush()
     return status
 
@@ -271,9 +264,7 @@ def extract(
             continue
         # taken: an error entry of this URL from an earlier listing or archiving failure is
         # settled when the book is written
-        status = book.record(
-            f.dataset, f.url, f.name, f.size, f.modified, result.digest, result.path, result.lines
-        )
+        status = book.record(f.dataset, f.url, f.name, f.size, f.modified, result)
         if status is None:
             continue  # same URL, same content: only its timestamp changed
         taken += 1
