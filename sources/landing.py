@@ -292,7 +292,7 @@ def take(f: LandingFile, raw_dir: Path, run_id: str = "") -> Taken:
     try:
         with os.fdopen(fd, "wb") as out, _open_landed(f) as fh:
             if f.real_path is None:
-                digest, lines = _copy_hashing(fh, out)
+                digest, lines = _hash_and_count(fh, out)  # a remote file: as it is copied
             else:
                 _copy_local(fh, out)
         if f.real_path is not None:  # copied by the kernel: hashed and counted on the copy
@@ -319,11 +319,6 @@ def _hash_and_count(fh: Any, out: Any = None) -> tuple[str, int]:
         if out is not None:
             out.write(block)
     return h.hexdigest(), newlines + (last not in (b"", b"\n"))
-
-
-def _copy_hashing(fh: Any, out: Any) -> tuple[str, int]:
-    """Copy a file object into ``out`` while hashing it, in one pass (a remote file)."""
-    return _hash_and_count(fh, out)
 
 
 def _copy_local(fh: Any, out: Any) -> None:

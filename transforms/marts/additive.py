@@ -65,7 +65,7 @@ def split_additive(expressions: list[str], prefix: str = "_part") -> Additive | 
     for expression in expressions:
         if mentions_period(expression):
             return None  # counted by the period's own dates: only at the row level
-        out, i = [], 0
+        out, i, first = [], 0, len(partials)
         while i < len(expression):
             call = _CALL.match(expression, i)
             if call is None:
@@ -83,8 +83,8 @@ def split_additive(expressions: list[str], prefix: str = "_part") -> Additive | 
             partials.append((expression[i:end].strip(), name))
             out.append(f"sum({name})")
             i = end
-        if not partials:
-            return None
+        if len(partials) == first:
+            return None  # no count in it: nothing to add up per day
         rewritten.append("".join(out).strip())
     return Additive(tuple(rewritten), tuple(partials))
 

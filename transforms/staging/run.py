@@ -109,7 +109,7 @@ def read_files(
     together: list[pl.DataFrame | None] = []
     if batch_reader and files:
         try:
-            together = batch_reader([f[2] for f in files], [_lines(f) for f in files])
+            together = batch_reader([f[2] for f in files], [f[6] for f in files])
         except Exception:  # noqa: BLE001 - each file is then read alone and its error named
             together = []
     for number, (file_id, name, path, fdate, *_) in enumerate(files):
@@ -127,11 +127,6 @@ def read_files(
             pl.lit(file_id).alias("_file_id"), pl.lit(fdate, dtype=pl.Date).alias("_file_date")
         )
     return frames, errors
-
-
-def _lines(file: tuple) -> int | None:
-    """A pending file's lines as counted when taken (``pending_files``), if given."""
-    return file[6] if len(file) > 6 else None
 
 
 def row_hash_expr(columns: list[str]) -> str:
