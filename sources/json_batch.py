@@ -36,12 +36,13 @@ import mmap
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
 import polars as pl
 
-from sources.base import JsonSchema, trimmed
+from sources.base import BLANKS, JsonSchema
 
 MEMORY_LIMIT = "800MB"
 # a value the exact reader may read otherwise: an object or a list where text is expected, or a
@@ -58,13 +59,14 @@ def _leaf_type(dtype: pl.DataType | type[pl.DataType]) -> str:
 
 
 def batch_query(schema: JsonSchema) -> str:
-    """The one-pass query: every value read as its JSON token, text taken out of it (``->>``),
+    """The one-pass query: every value read as its JSON token, text taken out of it (``->>``) and
+    trimmed of ``BLANKS`` as ``read_json_lines`` trims it (the text fields of lists as sent),
     and ``_suspect`` true where a token's type means the exact reader may read it otherwise."""
     columns = "{" + ", ".join(f"'{n}': '{_leaf_type(t)}'" for n, t in schema.items()) + "}"
     values, odd = [], []
     for name, dtype in schema.items():
         if dtype == pl.String:
-            values.append(f'"{name}" ->> \'$\' as "{name}"')
+            values.append(f"trim(\"{name}\" ->> '$', '{BLANKS}') as \"{name}\"")
             odd.append(f"""coalesce(json_type("{name}") in {ODD}, false)""")
             continue
         fields = [f.name for f in dtype.inner.fields]  # type: ignore[union-attr]
@@ -101,6 +103,54 @@ def line_count(path: str | Path, counted: int | None = None) -> int | None:
     return lines
 
 
+class BatchFile(NamedTuple):
+    """A file ``load_json_lines_batch`` vouches for: where it is in the paths, the first rowid of
+    its rows in the table (they are consecutive, in line order) and how many there are."""
+
+    position: int
+    first_rowid: int
+    rows: int
+
+
+def load_json_lines_batch(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    paths: Sequence[str | Path],
+    schema: JsonSchema,
+    counted: Sequence[int | None] | None = None,
+) -> dict[str, BatchFile]:
+    """Read many JSON-lines files in one pass into the temporary ``table`` of ``con``; return
+    the files it vouches for, by path as read (``_path``), with where their rows are.
+
+    A vouched file's rows are its lines, in order (``rowid - first_rowid + 1`` is ``_row``), with
+    the values ``read_json_lines(path, schema)`` gives; the table may also hold rows of the
+    files it does not vouch for (read those alone with the exact reader). ``counted``: each
+    file's lines as counted when it was taken, where known (``line_count``)."""
+    lines: dict[str, tuple[int, int]] = {}  # path as given to DuckDB -> (position, line count)
+    for position, path in enumerate(paths):
+        count = line_count(path, counted[position] if counted else None)
+        if count is not None:
+            lines[str(path)] = (position, count)
+    con.execute(f"drop table if exists {table}")
+    if not lines:
+        return {}
+    try:  # rows in the order read (DuckDB keeps insertion order): a file's lines in order
+        con.execute(f"create temp table {table} as {batch_query(schema)}", [list(lines)])
+    except duckdb.Error:  # the exact reader names the file and line
+        con.execute(f"drop table if exists {table}")
+        return {}
+    found = con.execute(
+        f"""select _path, count(*), min(rowid), max(rowid), bool_or(_suspect)
+            from {table} group by _path"""
+    ).fetchall()
+    vouched = {}
+    for path, rows, first, last, suspect in found:
+        position, count = lines[str(path)]
+        if rows == count and last - first + 1 == rows and not suspect:
+            vouched[str(path)] = BatchFile(position, first, rows)
+    return vouched
+
+
 def read_json_lines_batch(
     paths: Sequence[str | Path],
     schema: JsonSchema,
@@ -110,31 +160,20 @@ def read_json_lines_batch(
 
     ``counted``: each file's lines as counted when it was taken, where known (``line_count``)."""
     out: list[pl.DataFrame | None] = [None] * len(paths)
-    lines: dict[str, tuple[int, int]] = {}  # path as given to DuckDB -> (position, line count)
-    for position, path in enumerate(paths):
-        count = line_count(path, counted[position] if counted else None)
-        if count is not None:
-            lines[str(path)] = (position, count)
-    if not lines:
-        return out
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-        table = con.sql(batch_query(schema), params=[list(lines)]).to_arrow_table()
-    except duckdb.Error:  # the exact reader names the file and line
-        return out
+        vouched = load_json_lines_batch(con, "_read", paths, schema, counted)
+        if not vouched:
+            return out
+        frame = con.sql("select * exclude (_suspect) from _read order by rowid").pl()
     finally:
         con.close()
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    del table
-    text = [name for name, dtype in schema.items() if dtype == pl.String]
     for (path,), part in frame.partition_by("_path", maintain_order=True, as_dict=True).items():
-        position, count = lines[str(path)]
-        if part.height != count or part["_suspect"].any():
+        if str(path) not in vouched:
             continue
-        out[position] = part.select(
-            *[trimmed(pl.col(n)) if n in text else pl.col(n) for n in schema],
+        out[vouched[str(path)].position] = part.select(
+            *list(schema),
             pl.int_range(1, part.height + 1, dtype=pl.Int64).alias("_row"),
             pl.lit(None, dtype=pl.String).alias("_nested"),
         )

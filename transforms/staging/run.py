@@ -32,8 +32,9 @@ import duckdb
 import polars as pl
 
 from sources.base import Source, SourceFileError
+from sources.json_batch import load_json_lines_batch
 from transforms.pii import WITHHELD
-from transforms.staging.step import StageContext, StagingStep
+from transforms.staging.step import SqlStaging, StageContext, StagingStep
 from warehouse.audit import PERSONAL
 from warehouse.build import append_frame, table_exists
 
@@ -135,15 +136,21 @@ def row_hash_expr(columns: list[str]) -> str:
 
 
 def load_deduplicated(
-    con: duckdb.DuckDBPyConnection, table: str, staged: pl.DataFrame, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    staged: pl.DataFrame,
+    run_id: str,
+    also: str | None = None,
 ) -> dict[str, int]:
-    """Append staged rows not already in ``table``; return loaded rows per file."""
+    """Append staged rows not already in ``table``; return loaded rows per file. ``also``: a
+    table of rows staged in DuckDB (``stage_in_sql``), of the same columns, loaded with them."""
     business = [c for c in staged.columns if not c.startswith("_")]
+    rows = "_staged" if also is None else f"(from _staged union all by name from {also})"
     con.register("_staged", staged)
     try:
         con.execute(
             f"""create or replace temp table _new as
-                select *, {row_hash_expr(business)} as _row_hash, ? as _run_id from _staged""",
+                select *, {row_hash_expr(business)} as _row_hash, ? as _run_id from {rows}""",
             [run_id],
         )
     finally:
@@ -332,25 +339,37 @@ def stage_batch(
     summary: StageSummary,
 ) -> None:
     """Read, stage, load and account for one batch of a dataset's files."""
-    frames, errors = read_files(files, source.readers[dataset], source.batch_readers.get(dataset))
-    counts = {fid: df.height for fid, df in frames.items()}
+    in_sql = read_into_batch(con, step, files)  # file id -> rows, read into ``_batch`` (SqlStaging)
+    frames, errors = read_files(
+        [f for f in files if f[0] not in in_sql],
+        source.readers[dataset],
+        None if step.sql else source.batch_readers.get(dataset),  # (tried in one pass already)
+    )
+    counts = {**in_sql, **{fid: df.height for fid, df in frames.items()}}
     # a re-send loads nothing; an empty file is its own date's delivery, whatever it repeats
     duplicates_of_files = {f[0] for f in files if is_resend(f, step) and counts.get(f[0])}
     to_stage = [df for fid, df in frames.items() if fid not in duplicates_of_files and df.height]
     loaded: dict[str, int] = {}
     quarantined: dict[str, int] = {}
+    fast = None
+    if step.sql is not None and set(in_sql) - duplicates_of_files:
+        fast = stage_in_sql(con, step.sql, ctx, duplicates_of_files)
+        to_stage.append(the_rest(con, step.sql))
     if to_stage:
         raw = pl.concat(to_stage, how="vertical")
         del frames, to_stage
         staged, quarantine = step.fn(raw, ctx)
         del raw
-        loaded = load_deduplicated(con, step.table, staged, run_id)
+        loaded = load_deduplicated(con, step.table, staged, run_id, fast)
         quarantined = (
             dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
         )
         record_quarantine(con, quarantine, source.name, dataset, run_id)
         if step.key:
             release_quarantine(con, source.name, dataset, step, run_id)
+    if in_sql:
+        con.execute("drop view if exists _batch; drop table if exists _json_batch")
+        con.execute("drop table if exists _batch_file; drop table if exists _fast")
     now = datetime.now()
     for fid, read in counts.items():
         if fid in duplicates_of_files:
@@ -376,6 +395,69 @@ def stage_batch(
         )
         summary.files_failed += 1
         summary.errors.append(message)
+
+
+def read_into_batch(
+    con: duckdb.DuckDBPyConnection, step: StagingStep, files: list[tuple]
+) -> dict[str, int]:
+    """For a step with ``SqlStaging``: read the batch's JSON-lines files in one pass into the
+    view ``_batch`` (``_row``, ``_file_id``, ``_file_date`` added); return the rows of each file
+    it holds, by file id. A file it does not vouch for is left to the source's reader."""
+    if step.sql is None:
+        return {}
+    lines = [f for f in files if f[2] and str(f[2]).endswith(".jsonl")]
+    vouched = load_json_lines_batch(
+        con, "_json_batch", [f[2] for f in lines], step.sql.schema, [f[6] for f in lines]
+    )
+    if not vouched:
+        return {}
+    by_path = {str(f[2]): f for f in lines}
+    rows = [
+        (path, found.first_rowid, by_path[path][0], by_path[path][3])
+        for path, found in vouched.items()
+    ]
+    con.execute(
+        """create or replace temp table _batch_file
+           (_path varchar, first_rowid bigint, _file_id varchar, _file_date date)"""
+    )
+    con.executemany("insert into _batch_file values (?, ?, ?, ?)", rows)
+    fields = ", ".join(f'j."{name}"' for name in step.sql.schema)
+    con.execute(
+        f"""create or replace temp view _batch as
+            select {fields}, j.rowid - f.first_rowid + 1 as _row,
+                   null::varchar as _nested, f._file_id, f._file_date
+            from _json_batch as j join _batch_file as f using (_path)"""
+    )
+    return {by_path[path][0]: found.rows for path, found in vouched.items()}
+
+
+def stage_in_sql(
+    con: duckdb.DuckDBPyConnection,
+    sql: SqlStaging,
+    ctx: StageContext,
+    resent: set[str],
+) -> str:
+    """The records of ``_batch`` its query vouches for, staged into the temp table ``_fast``
+    (a re-sent file's left out first); return that table's name."""
+    if resent:
+        con.execute(
+            "delete from _batch_file where _file_id in (select unnest(?::varchar[]))",
+            [sorted(resent)],
+        )
+    query, params = sql.select(ctx)
+    con.execute(f"create or replace temp table _fast as {query}", params)
+    return "_fast"
+
+
+def the_rest(con: duckdb.DuckDBPyConnection, sql: SqlStaging) -> pl.DataFrame:
+    """The records of ``_batch`` the query did not stage, as the source's reader gives them,
+    for the step function (a quarantine, a value in another form)."""
+    fields = ", ".join(f'b."{name}"' for name in sql.schema)
+    return con.sql(
+        f"""select {fields}, b._row, b._nested, b._file_id, b._file_date
+            from _batch as b anti join _fast as f using (_file_id, _row)
+            order by b._file_id, b._row"""
+    ).pl()
 
 
 def record_quarantine(

@@ -59,6 +59,22 @@ StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFram
 
 
 @dataclass(frozen=True)
+class SqlStaging:
+    """The common record of a big JSON-lines dataset staged in DuckDB, without leaving it.
+
+    The files are read in one pass into the view ``_batch`` (``schema``'s fields as
+    ``read_json_lines`` gives them, ``_row``, ``_file_id``, ``_file_date``; ``sources.json_batch``).
+    ``select(ctx)`` gives a query (and its parameters) over ``_batch`` returning the staged
+    rows, with the step function's columns and types, of the records it vouches for: those
+    that break no rule and whose every value has a form it reads exactly as the step function
+    does. Every other record (a quarantine, an unusual form) goes to the step function, which
+    stays the definition; a test compares the two on the same records."""
+
+    schema: dict[str, pl.DataType | type[pl.DataType]]
+    select: Callable[[StageContext], tuple[str, list]]
+
+
+@dataclass(frozen=True)
 class StagingStep:
     table: str
     fn: StageFn
@@ -71,6 +87,7 @@ class StagingStep:
     # date, staged, so a register reverted by re-sending an earlier file takes effect). Declared
     # per dataset in the slice registry (``flows/registry.py``).
     kind: str = "events"
+    sql: SqlStaging | None = None  # the common record staged in DuckDB (big JSON-lines datasets)
 
     @property
     def is_snapshot(self) -> bool:

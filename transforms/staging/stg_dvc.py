@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from sources.base import BLANKS
 from sources.dvc import constants as c
-from transforms.pii import hash_column, valid_id
+from sources.dvc.connector import DOSSIER_SCHEMA
+from transforms.pii import hash_column, hmac_pads, valid_id
 from transforms.staging.dates import (
     EARLIEST,
     parse_date,
@@ -20,6 +22,7 @@ from transforms.staging.dates import (
     with_parsed,
 )
 from transforms.staging.rules import (
+    OPEN_END,
     RowRule,
     apply_rules,
     code_not_valid_at_date,
@@ -29,7 +32,9 @@ from transforms.staging.rules import (
     outside_code_list,
     unknown_reference,
 )
-from transforms.staging.step import StagingStep
+from transforms.staging.step import SqlStaging, StageContext, StagingStep
+from warehouse.audit import PERSONAL
+from warehouse.build import table_exists
 
 DOSSIER_DATES = {
     "NgayNopHoSo": "submitted_at",
@@ -51,6 +56,12 @@ META = ["_file_id", "_row", "_file_date"]
 
 def _int(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
+
+
+def _no_negative_zero(value: pl.Expr) -> pl.Expr:
+    """The sum of no fee is -0.0 in Polars: 0.0 instead, so that its text (in the row hash) is
+    the same however the row was staged."""
+    return pl.when(value == 0.0).then(pl.lit(0.0)).otherwise(value)
 
 
 def dossier_rules(
@@ -203,14 +214,147 @@ def stage_dossiers(
         .cast(pl.Int32)
         .alias("n_result_documents_linked"),  # code and file link both given (the 766 rule)
         pl.col("DanhSachLePhi").list.len().fill_null(0).cast(pl.Int32).alias("n_fees"),
-        pl.col("DanhSachLePhi")
-        .list.eval(pl.element().struct.field("MucPhi").cast(pl.Float64, strict=False))
-        .list.sum()
-        .fill_null(0.0)
-        .alias("fee_total"),
+        _no_negative_zero(
+            pl.col("DanhSachLePhi")
+            .list.eval(pl.element().struct.field("MucPhi").cast(pl.Float64, strict=False))
+            .list.sum()
+            .fill_null(0.0)
+        ).alias("fee_total"),
         *META,
     )
     return staged, quarantine
+
+
+# --- the common dossier in DuckDB (``SqlStaging``): the forms it reads exactly as stage_dossiers --
+DATETIME_DIGITS = (
+    "%Y%m%d%H%M%S"  # the national integration's form (sources.base.DATETIME_FORMATS[0])
+)
+SMALL_CODE = "^[0-9]{1,2}$"  # a code an Int8 holds, in the one form every reader reads alike
+APPLICANT_ID = "^([0-9]{9}|[0-9]{12}|[0-9]{10}|[0-9]{10}-[0-9]{3}|[0-9]{13})$"  # (pii.ID_PATTERN)
+WHOLE_FEE = "^[0-9]{1,9}$"  # a fee in whole dong: the sum is exact in any order
+
+
+def _code_in(field: str, codes: list[int]) -> str:
+    listed = ", ".join(str(code) for code in codes)
+    return f"""(regexp_matches(b."{field}", '{SMALL_CODE}') and try_cast(b."{field}" as int) in ({listed}))"""
+
+
+def _small_code(field: str) -> str:
+    return f"""(b."{field}" is null or regexp_matches(b."{field}", '{SMALL_CODE}'))"""
+
+
+def _valid_on(field: str, intervals: str) -> str:
+    """The code has a validity period (``intervals``: code, valid_from, valid_to) holding the
+    day the dossier was filed."""
+    return f"""exists (select 1 from {intervals} as v where v.code = b."{field}"
+                       and b.submitted_at::date between v.valid_from and v.valid_to)"""
+
+
+def _intervals(table: str, column: str) -> str:
+    """A reference's validity periods as ``code_not_valid_at_date`` reads them."""
+    return f"""(select trim({column}) as code, try_cast(trim(valid_from) as date) as valid_from,
+                       coalesce(try_cast(nullif(trim(valid_to), '') as date), date '{OPEN_END}') as valid_to
+                from {table}
+                where nullif(trim({column}), '') is not null
+                  and nullif(trim(valid_from), '') is not null)"""
+
+
+def dossier_sql(ctx: StageContext) -> tuple[str, list]:
+    """The dossiers of ``_batch`` that ``stage_dossiers`` stages as they are, staged in DuckDB.
+
+    A record qualifies when every rule of ``dossier_rules`` holds and each value is in the one
+    form both read alike: codes as one or two digits, dates as ``yyyyMMddHHmmss`` that read
+    back the same, the applicant ID as bare digits, the list fields' flags as 0/1 and fees as
+    whole numbers, no text that ``personal_fields`` would flag. Anything else (a quarantine,
+    another date format, a decimal fee) is left to ``stage_dossiers``."""
+    inner, outer = hmac_pads(ctx.pii_key)
+    screened = [
+        f for f in c.DOSSIER_READ_FIELDS if f not in (*c.PERSONAL_FIELDS, "SoGiayToChuHoSo")
+    ]
+    personal = "concat_ws(chr(31), " + ", ".join(f'b."{f}"' for f in screened) + ")"
+    dates = ",\n".join(
+        f"""try_strptime(b."{raw}", '{DATETIME_DIGITS}') as {name}"""
+        for raw, name in DOSSIER_DATES.items()
+    )
+    canonical = " and ".join(
+        f"""(b."{raw}" is null or strftime({name}, '{DATETIME_DIGITS}') is not distinct from b."{raw}")"""
+        for raw, name in DOSSIER_DATES.items()
+    )
+    in_range = " and ".join(
+        f"""({name} is null or {name} between timestamp '{EARLIEST}' and (b._file_date + 1)::timestamp)"""
+        for raw, name in DOSSIER_DATES.items()
+        if raw != "NgayHenTra"
+    )
+    procedures = (  # (no catalogue yet: every dossier is the step function's to quarantine)
+        "b.MaTTHC in (select procedure_code from stg.dvc_procedure)"
+        if table_exists(ctx.con, "stg.dvc_procedure")
+        else "false"
+    )
+    docs = "b.TaiLieuNop"
+    results = "b.DanhSachGiayToKetQua"
+    fees = "b.DanhSachLePhi"
+    sql = f"""
+with b as (
+    select *, {dates} from _batch as b
+)
+select
+    b.MaHoSo as dossier_id,
+    b.MaTTHC as procedure_code,
+    b.DonViXuLy as agency_code,
+    b.MaXaChuHoSo as applicant_unit_code,
+    try_cast(b.KenhThucHien as tinyint) as channel,
+    try_cast(b.TrangThaiHoSo as tinyint) as status,
+    try_cast(b.LoaiDoiTuong as tinyint) as applicant_type,
+    case when b.SoGiayToChuHoSo is not null
+         then sha256(?::blob || unhex(sha256(?::blob || encode(b.SoGiayToChuHoSo)))) end
+        as applicant_hash,
+    {", ".join(f"b.{name}" for name in DOSSIER_DATES.values())},
+    try_cast(b.HinhThuc as tinyint) as result_form,
+    try_cast(b.TaiKhoanDuocXacThucVoiVNeID as int) = 1 as vneid_authenticated,
+    try_cast(b.HoSoCoThanhPhanSoHoa as int) = 1 as has_digitised_components,
+    try_cast(b.DuocThanhToanTrucTuyen as int) = 1 as paid_online,
+    coalesce(try_cast(b.DuocLayTuKhoDMQG as int) = 1, false) or coalesce(length(b.MaCSDL) > 0, false)
+        as data_from_national_db,
+    nullif(b.MaCSDL, '') as national_db_code,
+    try_cast(b.DongBoDVCQG as int) = 1 as synced_to_portal,
+    coalesce(len({docs}), 0)::int as n_documents,
+    coalesce(len(list_filter({docs}, lambda x: x.DuocSoHoa = '1')), 0)::int as n_documents_digitised,
+    coalesce(len({results}), 0)::int as n_result_documents,
+    coalesce(len(list_filter({results},
+        lambda x: x.MaGiayToKetQua <> '' and x.DuongDanTepTinKetQua <> '')), 0)::int
+        as n_result_documents_linked,
+    coalesce(len({fees}), 0)::int as n_fees,
+    coalesce(list_sum(list_transform({fees}, lambda x: try_cast(x.MucPhi as double))), 0.0) as fee_total,
+    b._file_id, b._row, b._file_date
+from b
+where b._file_date is not null
+  and {" and ".join(f"coalesce(b.{f} <> '', false)" for f in ("MaHoSo", "MaTTHC", "DonViXuLy", "NgayNopHoSo"))}
+  and {_code_in("KenhThucHien", list(c.CHANNEL))}
+  and {_code_in("TrangThaiHoSo", list(c.STATUS))}
+  and {" and ".join(f'(b."{f}" is null or {_code_in(f, codes)})' for f, codes in FLAG_FIELDS.items())}
+  and {_small_code("LoaiDoiTuong")} and {_small_code("HinhThuc")}
+  and {canonical}
+  and {in_range}
+  and (b.due_at is null or b.due_at >= timestamp '{EARLIEST}')
+  and (b.finished_at is null or coalesce(b.received_at, b.submitted_at) is null
+       or b.finished_at >= coalesce(b.received_at, b.submitted_at))
+  and b.DonViXuLy in (select agency_code from ref.agency)
+  and {procedures}
+  and {_valid_on("DonViXuLy", _intervals("ref.agency", "agency_code"))}
+  and (b.MaXaChuHoSo is null or (b.MaXaChuHoSo in (select unit_code from ref.admin_unit)
+       and {_valid_on("MaXaChuHoSo", _intervals("ref.admin_unit", "unit_code"))}))
+  and (b.SoGiayToChuHoSo is null or regexp_matches(b.SoGiayToChuHoSo, '{APPLICANT_ID}'))
+  and not regexp_matches({personal}, '{PERSONAL}')
+  and coalesce(list_bool_and(list_transform({docs},
+      lambda x: x.DuocSoHoa is null or x.DuocSoHoa in ('0', '1'))), true)
+  and coalesce(list_bool_and(list_transform({results},
+      lambda x: (x.MaGiayToKetQua is null or x.MaGiayToKetQua = trim(x.MaGiayToKetQua, '{BLANKS}'))
+       and (x.DuongDanTepTinKetQua is null
+            or x.DuongDanTepTinKetQua = trim(x.DuongDanTepTinKetQua, '{BLANKS}')))), true)
+  and coalesce(list_bool_and(list_transform({fees},
+      lambda x: x.MucPhi is null or regexp_matches(x.MucPhi, '{WHOLE_FEE}'))), true)
+"""
+    return sql, [outer, inner]
 
 
 def stage_procedures(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -325,6 +469,7 @@ STEPS = {
             ctx.validity("ref.admin_unit", "unit_code"),
         ),
         key=("MaHoSo", "dossier_id"),
+        sql=SqlStaging(DOSSIER_SCHEMA, dossier_sql),
     ),
     "rating": StagingStep(
         "stg.dvc_rating",

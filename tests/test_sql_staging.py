@@ -1,0 +1,154 @@
+"""Dossiers staged in DuckDB (``SqlStaging``) are the dossiers the step function stages.
+
+The nightly stages the common dossier in one DuckDB query over the batch's files
+(``stg_dvc.dossier_sql``) and gives every other record (a quarantine, a date in another
+format, a decimal fee, an ID written with spaces ...) to ``stage_dossiers``, which stays
+the definition. The same landing staged that way and with the SQL path switched off must
+give the same staged rows (row hashes included), quarantine rows and manifest counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import SOURCES, inject, simulate_source, staging
+
+from sources.extract import extract
+from transforms.staging import run
+from transforms.staging.run import load_reference, stage_source
+from warehouse import build as wh
+
+START, END = date(2025, 6, 23), date(2025, 7, 6)  # across the merger of 1 July 2025
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    """A fortnight of the one-stop system with 5% of its rows corrupted by the fault injector,
+    and one more file of valid records written in every unusual form the exports allow."""
+    root = tmp_path_factory.mktemp("sql-staging") / "landing"
+    simulate_source("dvc", root, START, END, scale=0.05, seed=11)
+    inject(root, 0.05, sources=["dvc"])
+    files = sorted((root / "dvc").rglob("*.jsonl"))
+    records = [json.loads(line) for line in files[-1].read_text().splitlines()[:40]]
+    odd = [
+        ("NgayNopHoSo", lambda r: _iso(r["NgayNopHoSo"])),  # an ISO date-time
+        ("NgayHenTra", lambda r: (r["NgayHenTra"] or r["NgayNopHoSo"])[:8]),  # a date alone
+        ("NgayTiepNhan", lambda r: ""),  # sent empty
+        ("KenhThucHien", lambda r: " 02"),  # a leading zero after a blank
+        ("LoaiDoiTuong", lambda r: "+1"),
+        ("HinhThuc", lambda r: "3.0"),
+        ("SoGiayToChuHoSo", lambda r: "0" + "12 345 678 901"[1:]),  # an ID written with blanks
+        ("SoGiayToChuHoSo", lambda r: "0123.4567.8901"),
+        ("MaXaChuHoSo", lambda r: None),
+        ("MaCSDL", lambda r: " CSDLQGDC "),
+        ("DanhSachLePhi", lambda r: [{"MucPhi": "12500.5"}, {"MucPhi": "100"}]),
+        ("DanhSachLePhi", lambda r: [{"MucPhi": None}]),
+        ("DanhSachLePhi", lambda r: []),
+        ("TaiLieuNop", lambda r: [{"DuocSoHoa": " 1"}, {"DuocSoHoa": "1"}, {"DuocSoHoa": None}]),
+        ("DanhSachGiayToKetQua", lambda r: [{"MaGiayToKetQua": " ", "DuongDanTepTinKetQua": "x"}]),
+        ("TaiKhoanDuocXacThucVoiVNeID", lambda r: "01"),
+        ("DongBoDVCQG", lambda r: None),
+    ]
+    out = []
+    for number, (field, value) in enumerate(odd):
+        record = dict(records[number % len(records)])
+        record[field] = value(record)
+        record["MaHoSo"] = f"{record['MaHoSo']}-ODD{number}"
+        out.append(json.dumps(record, ensure_ascii=False))
+    target = files[-1].with_name(files[-1].stem + "_odd.jsonl")
+    target.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return root
+
+
+def _iso(digits: str) -> str:
+    return (
+        f"{digits[:4]}-{digits[4:6]}-{digits[6:8]} {digits[8:10]}:{digits[10:12]}:{digits[12:14]}"
+    )
+
+
+def _staged(landing: Path, tmp: Path, in_sql: bool) -> dict[str, list]:
+    """Extract and stage the one-stop system, with or without the SQL path; what it left."""
+    source, steps = staging("dvc")
+    if not in_sql:
+        steps = {name: dataclasses.replace(step, sql=None) for name, step in steps.items()}
+    tmp.mkdir(parents=True)
+    build = wh.prepare_build(tmp / "pub.duckdb", tmp / "build.duckdb")
+    con = wh.connect(build)
+    try:
+        load_reference(con)
+        extract(
+            con, SOURCES["dvc"], str(shutil.copytree(landing, tmp / "landing")), tmp / "raw", "r1"
+        )
+        stage_source(con, source, steps, b"k", "r1")
+        return {
+            "dossiers": con.execute(
+                """select m.name, d.* exclude (_file_id, _run_id) from stg.dvc_dossier as d
+                   join meta.manifest as m on m.file_id = d._file_id order by m.name, d._row"""
+            ).fetchall(),
+            "types": con.execute("describe stg.dvc_dossier").fetchall(),
+            "quarantine": con.execute(
+                """select file_name, row, rule, reason, record from audit.quarantine
+                   where dataset = 'dossier' order by file_name, row"""
+            ).fetchall(),
+            "manifest": con.execute(
+                """select name, status, rows_read, rows_loaded, rows_quarantined, rows_duplicate
+                   from meta.manifest order by name"""
+            ).fetchall(),
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def both(landing, tmp_path_factory) -> tuple[dict, dict]:
+    tmp = tmp_path_factory.mktemp("both")
+    shares: list[tuple[int, int]] = []  # (rows staged in DuckDB, rows left to the step function)
+
+    original = run.the_rest
+
+    def the_rest(con, sql):
+        rest = original(con, sql)
+        shares.append((con.execute("select count(*) from _fast").fetchall()[0][0], rest.height))
+        return rest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("transforms.staging.run.the_rest", the_rest)
+        in_sql = _staged(landing, tmp / "sql", in_sql=True)
+    in_sql["shares"] = shares
+    return in_sql, _staged(landing, tmp / "polars", False)
+
+
+def test_the_sql_path_stages_what_the_step_function_stages(both):
+    in_sql, by_polars = both
+    assert in_sql["types"] == by_polars["types"]
+    assert len(in_sql["dossiers"]) > 1000
+    assert in_sql["dossiers"] == by_polars["dossiers"]  # row hashes included
+
+
+def test_the_sql_path_takes_the_common_record(both):
+    in_sql, _ = both
+    fast, rest = (sum(n) for n in zip(*in_sql["shares"], strict=True))
+    assert rest > 20  # the faults and the odd forms
+    assert fast / (fast + rest) > 0.9
+
+
+def test_quarantine_and_the_manifest_are_the_same(both):
+    in_sql, by_polars = both
+    assert len(in_sql["quarantine"]) > 20  # the injected faults
+    assert in_sql["quarantine"] == by_polars["quarantine"]
+    assert in_sql["manifest"] == by_polars["manifest"]
+
+
+def test_the_odd_forms_are_staged_and_not_quarantined(both):
+    in_sql, _ = both
+    odd = [r for r in in_sql["dossiers"] if "-ODD" in r[1]]
+    quarantined = {r[1] for r in in_sql["quarantine"] if r[0].endswith("_odd.jsonl")}
+    # an ISO date-time, a blank-padded code, an ID written with blanks or dots: all staged
+    assert len(odd) + len(quarantined) == 17 and len(odd) >= 14
+    fees = {r[1].rsplit("-", 1)[1]: r for r in odd}
+    assert fees["ODD10"][-4] == 12600.5  # fee_total of a decimal fee, read by the step function
