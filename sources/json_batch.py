@@ -58,29 +58,47 @@ def _leaf_type(dtype: pl.DataType | type[pl.DataType]) -> str:
     raise ValueError(f"no JSON-lines reading for {dtype}")
 
 
+def token_text(token: str) -> str:
+    """The text of a JSON token (as ``->> '$'`` gives it): a string's without its quotes, taken
+    out directly unless it holds an escape; a number or true/false as written."""
+    return f"""case when not starts_with({token}, '"') then {token}::varchar
+                    when contains({token}, '\\') then {token} ->> '$'
+                    else substr({token}, 2, length({token}) - 2) end"""
+
+
+def trimmed_text(text: str) -> str:
+    """``text`` trimmed of ``BLANKS``, as ``sources.base.trimmed``; DuckDB's ``trim`` with a set
+    of characters is slow (5 s of a 6 s batch), so only a value that does not open and end with
+    a printable ASCII character (none of which is a blank) is given to it."""
+    return f"""case when ord({text}) between 33 and 126 and ord(right({text}, 1)) between 33 and 126
+                    then {text} else trim({text}, '{BLANKS}') end"""
+
+
 def batch_query(schema: JsonSchema) -> str:
-    """The one-pass query: every value read as its JSON token, text taken out of it (``->>``) and
+    """The one-pass query: every value read as its JSON token, its text taken out of it and
     trimmed of ``BLANKS`` as ``read_json_lines`` trims it (the text fields of lists as sent),
     and ``_suspect`` true where a token's type means the exact reader may read it otherwise."""
     columns = "{" + ", ".join(f"'{n}': '{_leaf_type(t)}'" for n, t in schema.items()) + "}"
-    values, odd = [], []
+    tokens, values, odd = [], [], []
     for name, dtype in schema.items():
+        quoted = f'"{name}"'
         if dtype == pl.String:
-            values.append(f"trim(\"{name}\" ->> '$', '{BLANKS}') as \"{name}\"")
-            odd.append(f"""coalesce(json_type("{name}") in {ODD}, false)""")
+            tokens.append(f"{token_text(quoted)} as {quoted}")
+            values.append(f"{trimmed_text(quoted)} as {quoted}")
+            odd.append(f"coalesce(json_type({quoted}) in {ODD}, false)")
             continue
         fields = [f.name for f in dtype.inner.fields]  # type: ignore[union-attr]
-        packed = ", ".join(f""""{f}" := x."{f}" ->> '$'""" for f in fields)
-        values.append(
-            f'list_transform("{name}", lambda x: case when x is not null then struct_pack({packed}) end) as "{name}"'
+        packed = ", ".join(f'"{f}" := ' + token_text(f'x."{f}"') for f in fields)
+        tokens.append(
+            f"list_transform({quoted}, lambda x: case when x is not null then struct_pack({packed}) end) as {quoted}"
         )
+        values.append(quoted)
         any_odd = " or ".join(f"""coalesce(json_type(x."{f}") in {ODD}, false)""" for f in fields)
-        odd.append(
-            f"""coalesce(list_bool_or(list_transform("{name}", lambda x: {any_odd})), false)"""
-        )
-    return f"""select {", ".join(values)}, {" or ".join(odd)} as _suspect, _path
-               from read_json(?, format = 'newline_delimited', filename = '_path',
-                              columns = {columns})"""
+        odd.append(f"coalesce(list_bool_or(list_transform({quoted}, lambda x: {any_odd})), false)")
+    return f"""select {", ".join(values)}, _suspect, _path
+               from (select {", ".join(tokens)}, {" or ".join(odd)} as _suspect, _path
+                     from read_json(?, format = 'newline_delimited', filename = '_path',
+                                    columns = {columns}))"""
 
 
 def line_count(path: str | Path, counted: int | None = None) -> int | None:
@@ -134,11 +152,15 @@ def load_json_lines_batch(
     con.execute(f"drop table if exists {table}")
     if not lines:
         return {}
-    try:  # rows in the order read (DuckDB keeps insertion order): a file's lines in order
+    kept = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = true")  # a file's lines in order, one after another
+    try:
         con.execute(f"create temp table {table} as {batch_query(schema)}", [list(lines)])
     except duckdb.Error:  # the exact reader names the file and line
         con.execute(f"drop table if exists {table}")
         return {}
+    finally:
+        con.execute(f"set preserve_insertion_order = {str(bool(kept)).lower()}")
     found = con.execute(
         f"""select _path, count(*), min(rowid), max(rowid), bool_or(_suspect)
             from {table} group by _path"""

@@ -113,7 +113,7 @@ def both(landing, tmp_path_factory) -> tuple[dict, dict]:
 
     def the_rest(con, sql):
         rest = original(con, sql)
-        shares.append((con.execute("select count(*) from _fast").fetchall()[0][0], rest.height))
+        shares.append((con.execute("select count(*) from _new").fetchall()[0][0], rest.height))
         return rest
 
     with pytest.MonkeyPatch.context() as patch:

@@ -140,17 +140,17 @@ def load_deduplicated(
     table: str,
     staged: pl.DataFrame,
     run_id: str,
-    also: str | None = None,
+    more: bool = False,
 ) -> dict[str, int]:
-    """Append staged rows not already in ``table``; return loaded rows per file. ``also``: a
-    table of rows staged in DuckDB (``stage_in_sql``), of the same columns, loaded with them."""
+    """Append staged rows not already in ``table``; return loaded rows per file. ``more``: the
+    temp table ``_new`` holds rows staged in DuckDB already (``stage_in_sql``): these are added."""
     business = [c for c in staged.columns if not c.startswith("_")]
-    rows = "_staged" if also is None else f"(from _staged union all by name from {also})"
     con.register("_staged", staged)
     try:
         con.execute(
-            f"""create or replace temp table _new as
-                select *, {row_hash_expr(business)} as _row_hash, ? as _run_id from {rows}""",
+            f"""{"insert into _new by name" if more else "create or replace temp table _new as"}
+                select *, {row_hash_expr(business)} as _row_hash, ?::varchar as _run_id
+                from _staged""",
             [run_id],
         )
     finally:
@@ -158,7 +158,6 @@ def load_deduplicated(
     if not table_exists(con, table):
         con.execute(f"create table {table} as select * from _new limit 0")
     add_new_columns(con, table, "_new")
-    files = [r[0] for r in con.execute("select distinct _file_id from _new").fetchall()]
     # the first of equal rows of the batch (ranking them costs as much as the insert: only when
     # the batch repeats a row), and only if not staged before
     repeats = con.execute("select count(*) > count(distinct _row_hash) from _new").fetchone()
@@ -174,17 +173,12 @@ def load_deduplicated(
             select distinct s._row_hash from {table} as s
             semi join _new as n on s._row_hash = n._row_hash"""
     )
-    con.execute(
-        f"""insert into {table} by name
+    con.execute(  # the rows to load, kept apart so that the growing table is not read again
+        f"""create or replace temp table _load as
             select * from _new n anti join _seen using (_row_hash)
             {first}"""
     )
-    con.execute(
-        f"""create or replace temp table _load as
-            select _file_id, _row from {table}
-            where _run_id = ? and _file_id in (select unnest(?::varchar[]))""",
-        [run_id, files],
-    )
+    con.execute(f"insert into {table} by name select * from _load")
     con.execute(  # every row not loaded is accounted for: which row of which file, and its content hash
         """insert into audit.duplicate_row
            select n._file_id, n._row, n._row_hash, n._run_id from _new as n
@@ -351,16 +345,17 @@ def stage_batch(
     to_stage = [df for fid, df in frames.items() if fid not in duplicates_of_files and df.height]
     loaded: dict[str, int] = {}
     quarantined: dict[str, int] = {}
-    fast = None
+    in_new = False  # rows staged in DuckDB are in ``_new`` already
     if step.sql is not None and set(in_sql) - duplicates_of_files:
-        fast = stage_in_sql(con, step.sql, ctx, duplicates_of_files)
+        stage_in_sql(con, step.sql, ctx, duplicates_of_files, run_id)
         to_stage.append(the_rest(con, step.sql))
+        in_new = True
     if to_stage:
         raw = pl.concat(to_stage, how="vertical")
         del frames, to_stage
         staged, quarantine = step.fn(raw, ctx)
         del raw
-        loaded = load_deduplicated(con, step.table, staged, run_id, fast)
+        loaded = load_deduplicated(con, step.table, staged, run_id, in_new)
         quarantined = (
             dict(quarantine.group_by("_file_id").len().iter_rows()) if quarantine.height else {}
         )
@@ -369,7 +364,7 @@ def stage_batch(
             release_quarantine(con, source.name, dataset, step, run_id)
     if in_sql:
         con.execute("drop view if exists _batch; drop table if exists _json_batch")
-        con.execute("drop table if exists _batch_file; drop table if exists _fast")
+        con.execute("drop table if exists _batch_file")
     now = datetime.now()
     for fid, read in counts.items():
         if fid in duplicates_of_files:
@@ -436,26 +431,32 @@ def stage_in_sql(
     sql: SqlStaging,
     ctx: StageContext,
     resent: set[str],
-) -> str:
-    """The records of ``_batch`` its query vouches for, staged into the temp table ``_fast``
-    (a re-sent file's left out first); return that table's name."""
+    run_id: str,
+) -> None:
+    """The records of ``_batch`` its query vouches for, staged with their row hash into the temp
+    table ``_new`` that ``load_deduplicated`` loads (a re-sent file's left out first)."""
     if resent:
         con.execute(
             "delete from _batch_file where _file_id in (select unnest(?::varchar[]))",
             [sorted(resent)],
         )
     query, params = sql.select(ctx)
-    con.execute(f"create or replace temp table _fast as {query}", params)
-    return "_fast"
+    business = [c for c in con.sql(query, params=params).columns if not c.startswith("_")]
+    con.execute(
+        f"""create or replace temp table _new as
+            select *, {row_hash_expr(business)} as _row_hash, ?::varchar as _run_id
+            from ({query})""",
+        [run_id, *params],  # (the run id comes first in the text)
+    )
 
 
 def the_rest(con: duckdb.DuckDBPyConnection, sql: SqlStaging) -> pl.DataFrame:
-    """The records of ``_batch`` the query did not stage, as the source's reader gives them,
+    """The records of ``_batch`` its query did not stage, as the source's reader gives them,
     for the step function (a quarantine, a value in another form)."""
     fields = ", ".join(f'b."{name}"' for name in sql.schema)
     return con.sql(
         f"""select {fields}, b._row, b._nested, b._file_id, b._file_date
-            from _batch as b anti join _fast as f using (_file_id, _row)
+            from _batch as b anti join _new as n using (_file_id, _row)
             order by b._file_id, b._row"""
     ).pl()
 

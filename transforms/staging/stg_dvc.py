@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from sources.base import BLANKS
 from sources.dvc import constants as c
 from sources.dvc.connector import DOSSIER_SCHEMA
 from transforms.pii import hash_column, hmac_pads, valid_id
@@ -229,18 +228,26 @@ def stage_dossiers(
 DATETIME_DIGITS = (
     "%Y%m%d%H%M%S"  # the national integration's form (sources.base.DATETIME_FORMATS[0])
 )
-SMALL_CODE = "^[0-9]{1,2}$"  # a code an Int8 holds, in the one form every reader reads alike
 APPLICANT_ID = "^([0-9]{9}|[0-9]{12}|[0-9]{10}|[0-9]{10}-[0-9]{3}|[0-9]{13})$"  # (pii.ID_PATTERN)
 WHOLE_FEE = "^[0-9]{1,9}$"  # a fee in whole dong: the sum is exact in any order
 
 
 def _code_in(field: str, codes: list[int]) -> str:
-    listed = ", ".join(str(code) for code in codes)
-    return f"""(regexp_matches(b."{field}", '{SMALL_CODE}') and try_cast(b."{field}" as int) in ({listed}))"""
+    """One of ``codes`` written as its bare digits (``outside_code_list`` reads ``01`` or ``+1``
+    as 1 too: those are the step function's)."""
+    return f"""(b."{field}" in ({", ".join(f"'{code}'" for code in codes)}))"""
 
 
 def _small_code(field: str) -> str:
-    return f"""(b."{field}" is null or regexp_matches(b."{field}", '{SMALL_CODE}'))"""
+    """Null or a code from 0 to 99 as its bare digits (what an Int8 holds, read alike by all)."""
+    return f"""(b."{field}" is null or {_code_in(field, list(range(100)))})"""
+
+
+def _plain(text: str) -> str:
+    """Null, empty, or opening and ending with a printable ASCII character: nothing for Polars'
+    ``strip_chars`` to take (a test cheaper than comparing with the trimmed text)."""
+    return f"""({text} is null or {text} = ''
+                or (ord({text}) between 33 and 126 and ord(right({text}, 1)) between 33 and 126))"""
 
 
 def _valid_on(field: str, intervals: str) -> str:
@@ -348,9 +355,7 @@ where b._file_date is not null
   and coalesce(list_bool_and(list_transform({docs},
       lambda x: x.DuocSoHoa is null or x.DuocSoHoa in ('0', '1'))), true)
   and coalesce(list_bool_and(list_transform({results},
-      lambda x: (x.MaGiayToKetQua is null or x.MaGiayToKetQua = trim(x.MaGiayToKetQua, '{BLANKS}'))
-       and (x.DuongDanTepTinKetQua is null
-            or x.DuongDanTepTinKetQua = trim(x.DuongDanTepTinKetQua, '{BLANKS}')))), true)
+      lambda x: {_plain("x.MaGiayToKetQua")} and {_plain("x.DuongDanTepTinKetQua")})), true)
   and coalesce(list_bool_and(list_transform({fees},
       lambda x: x.MucPhi is null or regexp_matches(x.MucPhi, '{WHOLE_FEE}'))), true)
 """
