@@ -8,12 +8,15 @@ parses JSON at about a third of DuckDB's speed, and the big extracts (a year
 of dossiers is 1.5 GB at the province's scale) spend most of their staging
 time there.
 
-``read_json_lines_batch`` reads a batch of files with DuckDB's ``read_json``
+``load_json_lines_batch`` reads a batch of files with DuckDB's ``read_json``
 and explicit columns (fields outside the schema, the personal ones among
-them, are never materialised), and returns for each file either its frame,
-equal to what ``read_json_lines`` gives, or ``None`` where this pass cannot
-vouch for that: the caller then reads the file alone with the exact reader.
-A file falls back when
+them, are never materialised) into a temporary table of the caller's
+connection, each file's lines in order, and names the files whose rows equal
+what ``read_json_lines`` gives; staging goes on from that table in SQL
+(``transforms.staging.step.SqlStaging``). ``read_json_lines_batch`` does the
+same on a connection of its own and returns for each file either its frame or
+``None``. A file this pass cannot vouch for is read alone with the exact
+reader. A file falls back when
 
 - it is empty, opens with a blank, or looks like UTF-16 (encodings are the exact
   reader's business);
