@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -68,6 +69,11 @@ class Source:
     batch_readers: Mapping[
         str, Callable[[list[str], list[int | None]], list[pl.DataFrame | None]]
     ] = field(default_factory=dict)
+    # optional: that one pass into a temporary table of the warehouse's connection, for a dataset
+    # staged in SQL (``transforms.staging.step.SqlStaging``): given the connection, the table's
+    # name, the paths and their counted lines, it returns the files whose rows it vouches for,
+    # by path (``sources.json_batch.load_json_lines_batch``); the others are read by ``readers``
+    table_readers: Mapping[str, Callable[..., Mapping[str, Any]]] = field(default_factory=dict)
 
     def dataset_order(self) -> tuple[str, ...]:
         return self.order or tuple(self.datasets)

@@ -323,7 +323,10 @@ def test_a_restage_period_reads_the_archived_files_again_after_a_connector_fix(h
         )
 
     buggy_source = dataclasses.replace(  # the one-pass batch reader off: every file read by it
-        part.source, readers={**part.source.readers, "dossier": buggy}, batch_readers={}
+        part.source,
+        readers={**part.source.readers, "dossier": buggy},
+        batch_readers={},
+        table_readers={},
     )
     monkeypatch.setitem(registry.SLICES, "dvc", dataclasses.replace(part, source=buggy_source))
     first = nightly()

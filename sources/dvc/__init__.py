@@ -23,6 +23,7 @@ SOURCE = Source(
     datasets=constants.DATASETS,
     readers=connector.READERS,
     batch_readers=connector.BATCH_READERS,
+    table_readers=connector.TABLE_READERS,
     cadence="daily",
     order=("procedure", "provision", "dossier", "rating"),
     tracked_dataset="dossier",

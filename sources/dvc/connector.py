@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from sources.base import SourceFileError, json_lines_frame, read_csv_text, read_json_lines
 from sources.dvc import constants as c
-from sources.json_batch import read_json_lines_batch
+from sources.json_batch import BatchFile, load_json_lines_batch, read_json_lines_batch
 
 DOSSIER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **{f: pl.String for f in c.DOSSIER_READ_FIELDS},
@@ -96,6 +97,25 @@ def read_dossier_files(
     return out
 
 
+def load_dossier_files(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    paths: list[str],
+    counted: list[int | None] | None = None,
+) -> dict[str, BatchFile]:
+    """Many dossier files in one pass into the temporary ``table`` of ``con``, for staging in
+    SQL (``sources/json_batch.py``): the JSON-lines files it vouches for, by path; an API page
+    or a file to read alone is left to ``read_dossier_file``."""
+    lines = [i for i, p in enumerate(paths) if not str(p).endswith(".json")]
+    return load_json_lines_batch(
+        con,
+        table,
+        [paths[i] for i in lines],
+        DOSSIER_SCHEMA,
+        [counted[i] for i in lines] if counted else None,
+    )
+
+
 READERS = {
     "dossier": read_dossier_file,
     "procedure": lambda p: read_table("procedure", p),
@@ -103,3 +123,4 @@ READERS = {
     "rating": lambda p: read_table("rating", p),
 }
 BATCH_READERS = {"dossier": read_dossier_files}
+TABLE_READERS = {"dossier": load_dossier_files}

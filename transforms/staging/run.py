@@ -32,7 +32,6 @@ import duckdb
 import polars as pl
 
 from sources.base import Source, SourceFileError
-from sources.json_batch import load_json_lines_batch
 from transforms.pii import WITHHELD
 from transforms.staging.step import SqlStaging, StageContext, StagingStep
 from warehouse.audit import PERSONAL
@@ -333,11 +332,12 @@ def stage_batch(
     summary: StageSummary,
 ) -> None:
     """Read, stage, load and account for one batch of a dataset's files."""
-    in_sql = read_into_batch(con, step, files)  # file id -> rows, read into ``_batch`` (SqlStaging)
+    in_sql = read_into_batch(con, source, dataset, step, files)  # file id -> rows in ``_batch``
+    tried = step.sql is not None and dataset in source.table_readers  # (the one pass was made)
     frames, errors = read_files(
         [f for f in files if f[0] not in in_sql],
         source.readers[dataset],
-        None if step.sql else source.batch_readers.get(dataset),  # (tried in one pass already)
+        None if tried else source.batch_readers.get(dataset),
     )
     counts = {**in_sql, **{fid: df.height for fid, df in frames.items()}}
     # a re-send loads nothing; an empty file is its own date's delivery, whatever it repeats
@@ -393,17 +393,21 @@ def stage_batch(
 
 
 def read_into_batch(
-    con: duckdb.DuckDBPyConnection, step: StagingStep, files: list[tuple]
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    dataset: str,
+    step: StagingStep,
+    files: list[tuple],
 ) -> dict[str, int]:
-    """For a step with ``SqlStaging``: read the batch's JSON-lines files in one pass into the
-    view ``_batch`` (``_row``, ``_file_id``, ``_file_date`` added); return the rows of each file
-    it holds, by file id. A file it does not vouch for is left to the source's reader."""
-    if step.sql is None:
+    """For a step with ``SqlStaging`` of a dataset its source reads into a table
+    (``Source.table_readers``): read the batch's files in one pass into the view ``_batch``
+    (``_row``, ``_file_id``, ``_file_date`` added); return the rows of each file it holds, by
+    file id. A file it does not vouch for is left to the source's reader."""
+    reader = source.table_readers.get(dataset)
+    if step.sql is None or reader is None:
         return {}
-    lines = [f for f in files if f[2] and str(f[2]).endswith(".jsonl")]
-    vouched = load_json_lines_batch(
-        con, "_json_batch", [f[2] for f in lines], step.sql.schema, [f[6] for f in lines]
-    )
+    lines = [f for f in files if f[2]]
+    vouched = reader(con, "_json_batch", [str(f[2]) for f in lines], [f[6] for f in lines])
     if not vouched:
         return {}
     by_path = {str(f[2]): f for f in lines}
