@@ -111,8 +111,8 @@ def both(landing, tmp_path_factory) -> tuple[dict, dict]:
 
     original = run.the_rest
 
-    def the_rest(con, sql):
-        rest = original(con, sql)
+    def the_rest(con):
+        rest = original(con)
         shares.append((con.execute("select count(*) from _new").fetchall()[0][0], rest.height))
         return rest
 

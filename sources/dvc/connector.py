@@ -79,18 +79,23 @@ def read_table(dataset: str, path: str | Path) -> pl.DataFrame:
     return read_csv_text(path, CSV_COLUMNS[dataset], optional=optional)
 
 
+def _json_lines(
+    paths: list[str], counted: list[int | None] | None
+) -> tuple[list[int], list[str], list[int | None] | None]:
+    """The JSON-lines files among ``paths`` (an API page, ``*.json``, is read alone): their
+    positions, paths and counted lines."""
+    lines = [i for i, p in enumerate(paths) if not str(p).endswith(".json")]
+    return lines, [paths[i] for i in lines], [counted[i] for i in lines] if counted else None
+
+
 def read_dossier_files(
     paths: list[str], counted: list[int | None] | None = None
 ) -> list[pl.DataFrame | None]:
     """Many dossier files in one pass (``sources/json_batch.py``): each JSON-lines file's frame as
     ``read_dossier_file`` gives it, or None (an API page, or a file to read alone). ``counted``:
     each file's lines as counted when taken, where known."""
-    lines = [i for i, p in enumerate(paths) if not str(p).endswith(".json")]
-    frames = read_json_lines_batch(
-        [paths[i] for i in lines],
-        DOSSIER_SCHEMA,
-        [counted[i] for i in lines] if counted else None,
-    )
+    lines, files, lines_counted = _json_lines(paths, counted)
+    frames = read_json_lines_batch(files, DOSSIER_SCHEMA, lines_counted)
     out: list[pl.DataFrame | None] = [None] * len(paths)
     for i, frame in zip(lines, frames, strict=True):
         out[i] = frame
@@ -106,14 +111,9 @@ def load_dossier_files(
     """Many dossier files in one pass into the temporary ``table`` of ``con``, for staging in
     SQL (``sources/json_batch.py``): the JSON-lines files it vouches for, by path; an API page
     or a file to read alone is left to ``read_dossier_file``."""
-    lines = [i for i, p in enumerate(paths) if not str(p).endswith(".json")]
-    return load_json_lines_batch(
-        con,
-        table,
-        [paths[i] for i in lines],
-        DOSSIER_SCHEMA,
-        [counted[i] for i in lines] if counted else None,
-    )
+    lines, files, lines_counted = _json_lines(paths, counted)
+    vouched = load_json_lines_batch(con, table, files, DOSSIER_SCHEMA, lines_counted)
+    return {path: f._replace(position=lines[f.position]) for path, f in vouched.items()}
 
 
 READERS = {

@@ -348,7 +348,7 @@ def stage_batch(
     in_new = False  # rows staged in DuckDB are in ``_new`` already
     if step.sql is not None and set(in_sql) - duplicates_of_files:
         stage_in_sql(con, step.sql, ctx, duplicates_of_files, run_id)
-        to_stage.append(the_rest(con, step.sql))
+        to_stage.append(the_rest(con))
         in_new = True
     if to_stage:
         raw = pl.concat(to_stage, how="vertical")
@@ -420,10 +420,9 @@ def read_into_batch(
            (_path varchar, first_rowid bigint, _file_id varchar, _file_date date)"""
     )
     con.executemany("insert into _batch_file values (?, ?, ?, ?)", rows)
-    fields = ", ".join(f'j."{name}"' for name in step.sql.schema)
     con.execute(
-        f"""create or replace temp view _batch as
-            select {fields}, j.rowid - f.first_rowid + 1 as _row,
+        """create or replace temp view _batch as
+            select j.* exclude (_path, _suspect), j.rowid - f.first_rowid + 1 as _row,
                    null::varchar as _nested, f._file_id, f._file_date
             from _json_batch as j join _batch_file as f using (_path)"""
     )
@@ -454,14 +453,12 @@ def stage_in_sql(
     )
 
 
-def the_rest(con: duckdb.DuckDBPyConnection, sql: SqlStaging) -> pl.DataFrame:
-    """The records of ``_batch`` its query did not stage, as the source's reader gives them,
-    for the step function (a quarantine, a value in another form)."""
-    fields = ", ".join(f'b."{name}"' for name in sql.schema)
+def the_rest(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The records of ``_batch`` the step's query did not stage, as the source's reader gives
+    them, for the step function (a quarantine, a value in another form)."""
     return con.sql(
-        f"""select {fields}, b._row, b._nested, b._file_id, b._file_date
-            from _batch as b anti join _new as n using (_file_id, _row)
-            order by b._file_id, b._row"""
+        """select b.* from _batch as b anti join _new as n using (_file_id, _row)
+           order by b._file_id, b._row"""
     ).pl()
 
 

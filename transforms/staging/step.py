@@ -62,15 +62,14 @@ StageFn = Callable[[pl.DataFrame, StageContext], tuple[pl.DataFrame, pl.DataFram
 class SqlStaging:
     """The common record of a big JSON-lines dataset staged in DuckDB, without leaving it.
 
-    The files are read in one pass into the view ``_batch`` (``schema``'s fields as
-    ``read_json_lines`` gives them, ``_row``, ``_file_id``, ``_file_date``; ``sources.json_batch``).
-    ``select(ctx)`` gives a query (and its parameters) over ``_batch`` returning the staged
+    The source's table reader (``Source.table_readers``) reads the files in one pass into the
+    view ``_batch`` (the fields as the source's reader gives them, ``_row``, ``_nested``,
+    ``_file_id``, ``_file_date``). ``select(ctx)`` gives a query (and its parameters) over ``_batch`` returning the staged
     rows, with the step function's columns and types, of the records it vouches for: those
     that break no rule and whose every value has a form it reads exactly as the step function
     does. Every other record (a quarantine, an unusual form) goes to the step function, which
     stays the definition; a test compares the two on the same records."""
 
-    schema: dict[str, pl.DataType | type[pl.DataType]]
     select: Callable[[StageContext], tuple[str, list]]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import polars as pl
 
 from sources.dvc import constants as c
-from sources.dvc.connector import DOSSIER_SCHEMA
 from transforms.pii import hash_column, hmac_pads, valid_id
 from transforms.staging.dates import (
     EARLIEST,
@@ -474,7 +473,7 @@ STEPS = {
             ctx.validity("ref.admin_unit", "unit_code"),
         ),
         key=("MaHoSo", "dossier_id"),
-        sql=SqlStaging(DOSSIER_SCHEMA, dossier_sql),
+        sql=SqlStaging(dossier_sql),
     ),
     "rating": StagingStep(
         "stg.dvc_rating",
