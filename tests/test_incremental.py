@@ -7,6 +7,8 @@ from __future__ import annotations
 from conftest import CATALOGUE_FILES, make_periods
 
 from transforms import core
+from transforms.marts import daily
+from transforms.marts.drilldown import compute_drilldowns
 from transforms.marts.indicators import compute_indicators, load_catalogue
 from warehouse.build import connect
 from warehouse.delta import changes, drop_delta
@@ -104,28 +106,54 @@ def test_a_night_keeps_merges_or_rebuilds_each_table_and_matches_a_full_build(tm
 DOSSIER_COLUMNS = (
     "dossier_id varchar, unit_code varchar, received_date date, finished_date date, "
     "is_received boolean, is_online boolean, is_full_process_service boolean, "
-    "vneid_authenticated boolean, is_finished boolean, has_e_result boolean"
+    "vneid_authenticated boolean, is_finished boolean, has_e_result boolean, "
+    "procedure_code varchar, agency_code varchar"
 )
 COMMUNE = "31318"
 
 
 def dossier(i: int, day: str, online: bool = True) -> tuple:
-    return (f"D{i}", COMMUNE, day, day, True, online, True, True, True, True)
+    procedure = f"P{i % 2}"  # two procedures: the drill-down splits the unit's counts
+    return (f"D{i}", COMMUNE, day, day, True, online, True, True, True, True, procedure, "A1")
 
 
+STORED_T02 = """select run_id, _commune, _day, parts from meta.indicator_daily
+                where indicator_id = 'T02' order by all"""
+DRILLED = """select * exclude (run_id) from mart.indicator_drilldown order by all"""
 VALUES = """select indicator_id, period_type, period_start, admin_level, admin_code, geo_view,
                    numerator, denominator, value, status, status_reason
             from mart.indicator_value order by all"""
 
 
-def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_others(geo_db):
+def marts(con, catalogue, run_id: str, night: dict | None = None) -> None:
+    """The values and drill-downs, as ``build_marts`` computes them."""
+    compute_indicators(con, catalogue, run_id, changes=night)
+    scoped = {r[0] for r in con.execute("select indicator_id from _now_periods").fetchall()}
+    compute_drilldowns(con, catalogue, run_id, {}, scoped, night)
+
+
+def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_others(
+    geo_db, monkeypatch
+):
     con = geo_db
+    con.execute(
+        "insert into audit.run (run_id, base_run_id) values ('run-1', null), ('run-2', 'run-1')"
+    )
+    read = []  # the rows each partial count was made of (None: the whole table)
+    counted = daily.daily_sql
+    monkeypatch.setattr(
+        daily,
+        "daily_sql",
+        lambda counts, how, source=None: read.append(source) or counted(counts, how, source),
+    )
     make_periods(con, ["2025-01", "2025-02", "2025-03"])
     con.execute(f"create or replace table core.fct_dossier ({DOSSIER_COLUMNS})")
     rows = [dossier(1, "2025-01-10"), dossier(2, "2025-01-12"), dossier(3, "2025-02-03")]
-    con.executemany("insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
     catalogue = [i for i in load_catalogue(CATALOGUE_FILES) if i.id in ("T02", "T04")]
-    compute_indicators(con, catalogue, "run-1")
+    marts(con, catalogue, "run-1")
 
     # night run-2: D2 re-sent, received in March and in person; D4 new in March. The core step
     # merged them: their published rows are in delta.fct_dossier_old, their keys beside.
@@ -139,10 +167,16 @@ def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_other
            delete from core.fct_dossier where dossier_id = 'D2'"""
     )
     con.executemany(
-        "insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into core.fct_dossier values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [dossier(2, "2025-03-05", online=False), dossier(4, "2025-03-20")],
     )
-    compute_indicators(con, catalogue, "run-2", changes=changes(con, "run-2"))
+    read.clear()
+    marts(con, catalogue, "run-2", changes(con, "run-2"))
+    # T02's counts per day were moved by the night's changes (D2 as published out, D2 and D4
+    # as they are in), not counted again from the whole table
+    assert None not in read and "delta.fct_dossier_old" in read
+    moved = con.execute(STORED_T02).fetchall()
+    assert {r[0] for r in moved} == {"run-2"}
     scope = con.execute(
         "select distinct period_type, strftime(period_end, '%m') from _scope where indicator_id = 'T02' order by all"
     ).fetchall()
@@ -160,10 +194,16 @@ def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_other
     ).fetchone()
     assert march == (1, 2)
     night = con.execute(VALUES).fetchall()
+    night_drilled = con.execute(DRILLED).fetchall()
+    assert {r[1] for r in night_drilled} == {"procedure", "agency"}
 
     drop_delta(con)
-    compute_indicators(con, catalogue, "run-3")  # everything again, from the same rows
+    read.clear()
+    marts(con, catalogue, "run-3")  # everything again, from the same rows
     assert con.execute(VALUES).fetchall() == night
+    assert con.execute(DRILLED).fetchall() == night_drilled
+    assert None in read  # counted whole: the same partial counts as moved
+    assert [r[1:] for r in con.execute(STORED_T02).fetchall()] == [r[1:] for r in moved]
 
 
 def test_no_model_or_indicator_reads_a_column_declared_as_bookkeeping(small_warehouse, tmp_path):

@@ -156,6 +156,37 @@ create table if not exists meta.indicator_definition (
     recorded_at      timestamp not null
 );
 
+-- Each additive flow indicator's partial counts per day and unit as the run that counted them
+-- left them (transforms/marts/daily.py): a night that merged some keys moves them by its
+-- changes instead of counting the whole history again.
+create table if not exists meta.indicator_daily (
+    indicator_id    varchar not null,
+    run_id          varchar not null,       -- the run whose table these counts are of
+    _province       varchar,                -- the plan area (every counted row)
+    _district       varchar,                -- the row's district as of its date
+    _district_from  date,                   -- that district's validity start
+    _commune        varchar,                -- the row's commune as of its date
+    _commune_from   date,                   -- that commune's validity start
+    _today          varchar,                -- the new unit an old commune maps forward to
+    _former         varchar,                -- the former district a new unit rolls up to
+    _day            date not null,          -- the day of the indicator's date column
+    parts           bigint[] not null       -- the partial counts, in the catalogue's order
+);
+
+-- The same for each drill-down of such an indicator, per member of its dimension
+-- (transforms/marts/drilldown.py).
+create table if not exists meta.drilldown_daily (
+    indicator_id    varchar not null,
+    dimension       varchar not null,       -- the drill-down's dimension (procedure, agency, ...)
+    run_id          varchar not null,       -- the run whose table these counts are of
+    _member         varchar,                -- the member of the dimension (its code)
+    _province       varchar,                -- the plan area (every counted row)
+    _district       varchar,                -- the row's district as of its date
+    _label          varchar,                -- the member's name where the row carries it
+    _day            date not null,          -- the day of the indicator's date column
+    parts           bigint[] not null       -- the partial counts, in the catalogue's order
+);
+
 -- The source systems and when their extracts are expected (from the sources/ registry).
 create table if not exists ref.source (
     source           varchar primary key,

@@ -30,7 +30,7 @@ def build_marts(
     scoped = {
         r[0] for r in con.execute("select distinct indicator_id from _now_periods").fetchall()
     }
-    compute_drilldowns(con, catalogue, run_id, blocked, scoped)
+    compute_drilldowns(con, catalogue, run_id, blocked, scoped, changes)
     build_reconciliation(con, tolerance)
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
     return rows

@@ -89,17 +89,27 @@ def split_additive(expressions: list[str], prefix: str = "_part") -> Additive | 
     return Additive(tuple(rewritten), tuple(partials))
 
 
-def daily_ctes(source: str, keys: list[str], date_column: str, parts: Additive) -> str:
+def daily_ctes(
+    source: str, keys: list[str], date_column: str, parts: Additive, counted: str | None = None
+) -> str:
     """``_daily`` (the partial counts per day and ``keys``) and ``_daily_joined`` (each day's
-    counts in every period the day falls in), to aggregate instead of ``joined``."""
-    counted = ",\n        ".join(f"{sql} as {name}" for sql, name in parts.partials)
+    counts in every period the day falls in), to aggregate instead of ``joined``. ``counted``:
+    a table holding ``_daily`` already (``keys``, ``_day`` and the partial counts)."""
     grouped = ", ".join(keys)
-    return f"""
-_daily as (
+    if counted is not None:  # the keys by their names (``expression as name``)
+        names = ", ".join(name for _, name in parts.partials)
+        daily = f"""
+    select {", ".join(k.rsplit(" as ", 1)[-1].strip() for k in keys)}, _day, {names}
+    from {counted}"""
+    else:
+        measures = ",\n        ".join(f"{sql} as {name}" for sql, name in parts.partials)
+        daily = f"""
     select {grouped}, {date_column} as _day,
-        {counted}
+        {measures}
     from {source}
-    group by all
+    group by all"""
+    return f"""
+_daily as ({daily}
 ),
 
 _daily_joined as (

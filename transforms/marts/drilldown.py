@@ -29,7 +29,15 @@ from __future__ import annotations
 
 import duckdb
 
-from transforms.marts.additive import daily_ctes, mentions_period
+from transforms.marts.additive import Additive, daily_ctes, mentions_period
+from transforms.marts.daily import (
+    COUNTED,
+    Counts,
+    count_days,
+    counts_per_day,
+    forget_others,
+    store_days,
+)
 from transforms.marts.indicators import (
     AREA_NAME,
     WHOLE,
@@ -43,6 +51,9 @@ from transforms.marts.indicators import (
 )
 from transforms.marts.scope import keep_drilldowns
 from warehouse.build import existing_tables
+from warehouse.delta import Change
+
+STORED = "meta.drilldown_daily"
 
 DRILLDOWN_LEVELS = ("province", "district")
 UNIT_KEYS = {"province": "_province", "district": "_district", "commune": "_commune"}
@@ -73,14 +84,35 @@ def _label_sql(d: Drilldown, present: set[str]) -> tuple[str, str]:
     return "g.member_label", ""
 
 
+def member_keys(ind: Indicator, d: Drilldown) -> list[str]:
+    """What a drill-down's rows are counted per day by: the member, the province and district,
+    and the member's label where the row carries it."""
+    keys = [f"cast({d.column} as varchar) as _member", "_province", "_district"]
+    if d.label and d.label.count(".") != 2:  # a label of the row: kept with its member, per day
+        keys.append(f"{d.label} as _label")
+    return keys
+
+
+def member_counts(ind: Indicator, d: Drilldown) -> tuple[Indicator, Additive | None]:
+    """The rows a drill-down reads (the indicator's, from the dimension's own table if it has
+    one) and their partial counts per day, if they are counted per day."""
+    rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
+    parts = daily_parts(rows)
+    if parts is None or any(mentions_period(k) for k in member_keys(ind, d)):
+        return rows, None
+    return rows, parts
+
+
 def drilldown_sql(
     ind: Indicator,
     d: Drilldown,
     present: set[str],
     how: Reading = WHOLE,
+    counted: str | None = None,
 ) -> str:
     """Numerator and denominator per period, unit (province, district) and member of ``d``
-    (of the indicator's ``_scope`` periods only if ``how.scoped``)."""
+    (of the indicator's ``_scope`` periods only if ``how.scoped``). ``counted``: a table
+    holding its partial counts per day already (``transforms.marts.daily``)."""
     levels = [lvl for lvl in DRILLDOWN_LEVELS if lvl in ind.levels]
     if not levels:
         return ""
@@ -95,20 +127,19 @@ def drilldown_sql(
     )
     row_label = f"any_value({d.label})" if d.label and d.label.count(".") != 2 else "null"
     label_expr, label_join = _label_sql(d, present)
-    rows = ind if not d.from_ else ind.model_copy(update={"from_": d.from_})
+    rows, parts = member_counts(ind, d)
     numerator, denominator = ind.numerator, ind.denominator
     source = f"(select *, cast({d.column} as varchar) as _member from joined)"
     daily = ""
-    parts = daily_parts(rows)
-    keys = [f"cast({d.column} as varchar) as _member", "_province", "_district"]
-    labelled = row_label != "null"
-    if labelled:  # a label of the row: kept with its member, per day
-        keys.append(f"{d.label} as _label")
-    if parts is not None and not any(mentions_period(k) for k in keys):
+    if parts is not None:
         numerator, denominator = parts.rewritten[:2]
-        row_label = "any_value(_label)" if labelled else row_label
+        row_label = "any_value(_label)" if row_label != "null" else row_label
         source = "_daily_joined"
-        daily = "," + daily_ctes("resolved", keys, str(rows.date_column), parts)
+        daily = "," + daily_ctes(
+            "resolved", member_keys(ind, d), str(rows.date_column), parts, counted
+        )
+    elif counted is not None:
+        raise ValueError(f"{ind.id} by {d.dimension} is not counted per day")
     return f"""{rows_sql(rows, how)}{daily},
 
 grouped as (
@@ -157,16 +188,20 @@ def compute_drilldowns(
     run_id: str,
     blocked: dict[str, str] | None = None,
     scoped: set[str] | None = None,
+    changes: dict[str, Change] | None = None,
 ) -> dict[str, int]:
     """Rebuild ``mart.indicator_drilldown`` (after ``mart.indicator_value``); rows per indicator.
 
     ``scoped``: indicators computed for their ``_scope`` periods only (after
     ``compute_indicators`` filled it); their other periods keep their published rows.
+    ``changes``: what the night did to the core tables, by which the kept partial counts per
+    day are moved (``transforms.marts.daily``).
 
     Each member row carries its unit's headline numerator, denominator and value
     (from ``mart.indicator_value``) and its share of the unit's gap to the target.
     """
     blocked = blocked or {}
+    counted: set[str] = set()  # indicator/dimension whose partial counts per day are kept
     present = existing_tables(con)
     had_previous = "mart.indicator_drilldown" in present
     scoped = (scoped or set()) if had_previous else set()
@@ -196,7 +231,15 @@ def compute_drilldowns(
             if d.from_ and d.from_ not in present:
                 continue
             columns = table_columns(con, d.from_ or ind.from_)
-            sql = drilldown_sql(ind, d, present, shape(ind, columns, scoped=ind.id in scoped))
+            how = shape(ind, columns, scoped=ind.id in scoped)
+            rows, parts = member_counts(ind, d)
+            per_day = None
+            if parts is not None and counts_per_day(con, rows, parts) is not None:
+                per_day = Counts(
+                    rows, parts, member_keys(ind, d), STORED, {"dimension": d.dimension}
+                )
+                count_days(con, per_day, how, run_id, (changes or {}).get(rows.from_))
+            sql = drilldown_sql(ind, d, present, how, COUNTED if per_day else None)
             if not sql:
                 continue
             con.execute(
@@ -212,6 +255,10 @@ def compute_drilldowns(
                         from raw
                     ) as r"""
             )
+            if per_day is not None:
+                store_days(con, per_day, run_id)
+                counted.add(f"{ind.id}/{d.dimension}")
+    forget_others(con, counted, STORED, "indicator_id || '/' || dimension")
     fresh = [i.id for i in indicators if i.drilldown and i.id not in blocked]
     con.execute(
         """create or replace table mart.indicator_drilldown as

@@ -444,12 +444,13 @@ class Reading:
 WHOLE = Reading()
 
 
-def rows_sql(ind: Indicator, how: Reading = WHOLE) -> str:
+def rows_sql(ind: Indicator, how: Reading = WHOLE, source: str | None = None) -> str:
     """The indicator's rows, one per row of its table and period it counts in (CTEs up to ``joined``).
 
     The one definition of which rows count where and when: the headline values
     (``indicator_sql``) and the drill-downs (``transforms.marts.drilldown``) both aggregate it,
-    read as ``how`` says.
+    read as ``how`` says. ``source``: rows to read instead of its table's (a table, or a query in
+    brackets, with its columns: the rows a night changed, ``transforms.marts.daily``).
     """
     state, area, observed, scoped = how.state, how.area, how.observed, how.scoped
     join = (
@@ -485,7 +486,7 @@ joined as (
 with
 
 base as (
-    select f.* from {ind.from_} as f
+    select f.* from {source or ind.from_} as f
     where {ind.where or "true"}{_scoped_rows(ind) if scoped else ""}
 ),
 
@@ -590,13 +591,16 @@ def daily_parts(ind: Indicator) -> Additive | None:
     return split_additive(measures)
 
 
-def indicator_sql(ind: Indicator, how: Reading = WHOLE) -> str:
+def indicator_sql(ind: Indicator, how: Reading = WHOLE, daily: str | None = None) -> str:
     """Numerator and denominator per period, view and unit, every unit of its levels included.
 
     ``as_it_was``: province (the plan area), districts and communes in the periods they
     existed. ``todays_units``: periods straddling the change, province and the new units,
     old communes' rows mapped forward. ``former_district``: periods from the change, the new
     units' rows rolled up to the former districts.
+
+    ``daily``: a table holding the indicator's partial counts per day and unit already
+    (``transforms.marts.daily``), aggregated instead of its rows.
     """
     levels = set(ind.levels)
     straddles = f"p.period_start < date '{CHANGE_DATE}' and p.period_end >= date '{CHANGE_DATE}'"
@@ -618,18 +622,20 @@ def indicator_sql(ind: Indicator, how: Reading = WHOLE) -> str:
         else "cast(null as date)"
     )
     numerator, denominator, target = ind.numerator, ind.denominator, ind.target_expr or "null"
-    rows, daily = "joined", ""
+    rows, daily_cte = "joined", ""
     parts = daily_parts(ind)
     if parts is not None:  # counted per day and unit first (``transforms.marts.additive``)
         numerator, denominator, *rest = parts.rewritten
         target = rest[0] if rest else "null"
         rows = "_daily_joined"
-        daily = "," + daily_ctes("resolved", UNIT_KEYS, str(ind.date_column), parts)
+        daily_cte = "," + daily_ctes("resolved", UNIT_KEYS, str(ind.date_column), parts, daily)
+    elif daily is not None:
+        raise ValueError(f"{ind.id} is not counted per day: it has no partial counts to read")
     aggregate = f"""
         cast({numerator} as double) as numerator,
         cast({denominator} as double) as denominator,
         cast({target} as double) as dynamic_target"""
-    return f"""{rows_sql(ind, how)}{daily},
+    return f"""{rows_sql(ind, how)}{daily_cte},
 
 as_it_was as (
     select
@@ -809,12 +815,20 @@ def compute_one(
     ind: Indicator,
     run_id: str,
     how: Reading = WHOLE,
-) -> None:
-    """Append the indicator's values (of its ``_scope`` periods if ``how.scoped``) to ``_values``."""
+    change: Change | None = None,
+) -> bool:
+    """Append the indicator's values (of its ``_scope`` periods if ``how.scoped``) to ``_values``;
+    True if its partial counts per day were kept (``transforms.marts.daily``: ``change`` is what
+    the night did to its table, by which kept counts are moved)."""
+    from transforms.marts.daily import COUNTED, Counts, count_days, counts_per_day, store_days
+
+    parts = counts_per_day(con, ind)
+    if parts is not None:
+        count_days(con, Counts(ind, parts), how, run_id, change)
     con.execute(
         f"""
         insert into _values
-        with raw as ({indicator_sql(ind, how)}),
+        with raw as ({indicator_sql(ind, how, COUNTED if parts is not None else None)}),
         scored as (select *, {ind.factor} as factor from raw)
         select
             indicator_id, period_type, period_start, period_end, period_label,
@@ -846,6 +860,10 @@ def compute_one(
         "update _values set status_reason = null where indicator_id = ? and status_reason = ''",
         [ind.id],
     )
+    if parts is None:
+        return False
+    store_days(con, Counts(ind, parts), run_id)
+    return True
 
 
 def carry_blocked(
@@ -894,6 +912,7 @@ def compute_indicators(
     ``changes``: what an incremental core step did to each table; an indicator whose rows
     moved only with merged keys is computed for the periods they touch and keeps its other
     published rows (``transforms.marts.scope``). None: every indicator computed whole."""
+    from transforms.marts.daily import forget_others
     from transforms.marts.scope import keep_values, scoped_indicators
 
     blocked = blocked or {}
@@ -929,6 +948,7 @@ def compute_indicators(
         changes or {},
         "_previous" if previous_exists else None,
     )
+    counted: set[str] = set()  # indicators whose partial counts per day are kept
     for ind in indicators:
         if ind.id in blocked:
             carry_blocked(con, ind, blocked[ind.id], run_id, previous_exists)
@@ -944,7 +964,9 @@ def compute_indicators(
             )
         else:
             columns = table_columns(con, ind.from_)
-            compute_one(con, ind, run_id, shape(ind, columns, scoped=ind.id in scoped))
+            how = shape(ind, columns, scoped=ind.id in scoped)
+            if compute_one(con, ind, run_id, how, (changes or {}).get(ind.from_)):
+                counted.add(ind.id)
             if ind.id in scoped:  # after compute_one: its updates are for computed rows only
                 keep_values(con, ind, run_id)
     con.execute(
@@ -956,6 +978,7 @@ def compute_indicators(
     if "core.fct_completeness" in present:
         for ind in indicators:
             mark_missing_source(con, ind)
+    forget_others(con, counted)
     write_catalogue(con, indicators)
     con.execute(f"create or replace table mart.indicator_value as {PUBLISHED_VALUES_SQL}")
     record_history(con, run_id, "_previous" if previous_exists else None)

@@ -1,0 +1,160 @@
+"""A flow indicator's partial counts per day and unit, kept from night to night.
+
+An additive flow indicator (``transforms.marts.additive``) is aggregated from its partial
+counts per day and unit (``_daily``). Those counts are kept in ``meta.indicator_daily``,
+stamped with the run that counted them. A night that merged some keys of the indicator's
+table (``transforms.core.incremental``) does not count the whole history again: it takes the
+published counts, subtracts the counts of the changed keys' rows as published
+(``delta.<table>_old``) and adds the counts of their rows as they are now. Whole counts add
+and subtract exactly, so the result is the count of the table as it is now, row for row the
+same sums as counting it whole (a test compares the two).
+
+The counts are only moved when they are the published run's (the build's base): a night
+after a blocked or uncounted night, or a retried run that counted already, counts whole. A
+date column that is not a ``date`` is counted whole every time (a timestamp's day would not
+be its period's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import duckdb
+
+from transforms.marts.additive import Additive, daily_ctes
+from transforms.marts.indicators import UNIT_KEYS, Indicator, Reading, daily_parts, rows_sql
+from warehouse.build import scalar
+from warehouse.delta import Change, delta_table
+
+STORED = "meta.indicator_daily"
+COUNTED = "_daily_now"  # the temp table of tonight's counts an indicator is aggregated from
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What is counted per day for one aggregate, and where the counts are kept: an indicator's
+    headline (by unit, ``meta.indicator_daily``) or one of its drill-downs (by member too,
+    ``meta.drilldown_daily``, ``transforms.marts.drilldown``)."""
+
+    ind: Indicator  # whose rows (``from_`` the drill-down's table where it has its own)
+    parts: Additive
+    keys: list[str] = field(default_factory=lambda: list(UNIT_KEYS))  # expressions [as name]
+    stored: str = STORED
+    of: dict[str, str] = field(default_factory=dict)  # the stored rows' other identifying columns
+
+    @property
+    def names(self) -> list[str]:
+        return [k.rsplit(" as ", 1)[-1].strip() for k in self.keys]
+
+    @property
+    def where(self) -> str:
+        found = {"indicator_id": self.ind.id, **self.of}
+        return " and ".join(f"{c} = '{v}'" for c, v in found.items())
+
+
+def counts_per_day(
+    con: duckdb.DuckDBPyConnection, ind: Indicator, parts: Additive | None = None
+) -> Additive | None:
+    """The indicator's partial counts (``parts``, or its own) if it is counted per day with a
+    ``date`` column."""
+    parts = parts or daily_parts(ind)
+    if parts is None:
+        return None
+    schema, table = ind.from_.split(".", 1)
+    kind = con.execute(
+        """select data_type from information_schema.columns
+           where table_schema = ? and table_name = ? and column_name = ?""",
+        [schema, table, ind.date_column],
+    ).fetchall()
+    return parts if kind and kind[0][0] == "DATE" else None
+
+
+def daily_sql(counts: Counts, how: Reading, source: str | None = None) -> str:
+    """The partial counts per day and key of the rows (of ``source``, if given), every row of
+    the table, whatever the night's scope."""
+    ind, parts = counts.ind, counts.parts
+    rows = rows_sql(ind, replace(how, scoped=False), source)
+    names = ", ".join(name for _, name in parts.partials)
+    return f"""{rows},{daily_ctes("resolved", counts.keys, str(ind.date_column), parts)}
+select {", ".join(counts.names)}, _day, {names} from _daily"""
+
+
+def stored_run(con: duckdb.DuckDBPyConnection, counts: Counts) -> str | None:
+    """The run whose counts are stored (None: none, or of more than one run)."""
+    found = con.execute(
+        f"select min(run_id), max(run_id) from {counts.stored} where {counts.where}"
+    ).fetchall()[0]
+    return found[0] if found[0] == found[1] else None
+
+
+def count_days(
+    con: duckdb.DuckDBPyConnection,
+    counts: Counts,
+    how: Reading,
+    run_id: str,
+    change: Change | None,
+) -> str:
+    """Fill ``_daily_now`` with the partial counts of the table as it is now; return how:
+    ``moved`` (the stored counts and the night's changes) or ``counted`` (every row)."""
+    ind, parts = counts.ind, counts.parts
+    names = [name for _, name in parts.partials]
+    keys = ", ".join(counts.names)
+    base = scalar(con, "select base_run_id from audit.run where run_id = ?", [run_id])
+    movable = how.scoped and base is not None and stored_run(con, counts) == base
+    if movable and change is not None and change.changed and not change.key:
+        movable = False
+    if not movable:
+        body = daily_sql(counts, how)
+    else:
+        unpacked = ", ".join(f"parts[{i + 1}] as {n}" for i, n in enumerate(names))
+        pieces = [f"select {keys}, _day, {unpacked} from {counts.stored} where {counts.where}"]
+        if change is not None and change.changed:
+            key = change.key
+            negated = ", ".join(f"-{n} as {n}" for n in names)
+            now = f"""(select * from {ind.from_}
+                     where {key} in (select {key} from {delta_table(ind.from_, "keys")}))"""
+            pieces += [
+                f"select {keys}, _day, {negated} "
+                f"from ({daily_sql(counts, how, delta_table(ind.from_, 'old'))})",
+                f"select * from ({daily_sql(counts, how, now)})",
+            ]
+        sums = ", ".join(f"sum({n})::bigint as {n}" for n in names)
+        body = f"""select {keys}, _day, {sums}
+                   from ({" union all by name ".join(pieces)})
+                   group by all"""
+    nonzero = " or ".join(f"{n} <> 0" for n in names)
+    con.execute(
+        f"""create or replace temp table {COUNTED} as
+            select * from ({body}) where {nonzero}"""
+    )
+    return "moved" if movable else "counted"
+
+
+def store_days(con: duckdb.DuckDBPyConnection, counts: Counts, run_id: str) -> int:
+    """Keep ``_daily_now`` as the stored counts, stamped with ``run_id``."""
+    names = ", ".join(name for _, name in counts.parts.partials)
+    ids = ", ".join(
+        f"'{v}' as {c}" for c, v in {"indicator_id": counts.ind.id, **counts.of}.items()
+    )
+    con.execute(f"delete from {counts.stored} where {counts.where}")
+    return int(
+        scalar(
+            con,
+            f"""insert into {counts.stored} by name
+                select {ids}, ?::varchar as run_id, {", ".join(counts.names)}, _day,
+                       [{names}]::bigint[] as parts
+                from {COUNTED}""",
+            [run_id],
+        )
+        or 0
+    )
+
+
+def forget_others(
+    con: duckdb.DuckDBPyConnection, kept: set[str], stored: str = STORED, of: str = "indicator_id"
+) -> None:
+    """Drop the stored counts not counted per day tonight (``kept``: the values of ``of``, a
+    column or an expression; they would be stale by the next night)."""
+    con.execute(
+        f"delete from {stored} where {of} not in (select unnest(?::varchar[]))", [sorted(kept)]
+    )
