@@ -5,16 +5,23 @@
 -- incremental: work_file_id (each row depends only on the versions of its work file)
 with
 
-versions as (
+versions as not materialized (
     select * from stg.docs_work_file
 ),
 
-latest as (
-    select * from versions
+-- the latest version chosen on the key and the order alone, then its row taken (a window
+-- carrying the whole rows sorts them all)
+latest_version as (
+    select _file_id, _row from versions
     qualify row_number() over (
         partition by work_file_id
         order by _file_date desc, updated_at desc nulls last, _file_id desc, _row desc
     ) = 1
+),
+
+latest as (
+    select v.* from versions as v
+    semi join latest_version as l on l._file_id = v._file_id and l._row = v._row
 ),
 
 agencies as (

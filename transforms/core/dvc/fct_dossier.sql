@@ -6,15 +6,22 @@
 -- incremental: dossier_id (each row depends only on the input rows of its dossier)
 with
 
-versions as (
+versions as not materialized (
     select * from stg.dvc_dossier
 ),
 
-latest as (
-    select * from versions
+-- the latest version is chosen on the key and the order alone, then its row taken: a window
+-- carrying the whole rows sorted them all (31 s against 7 s at 10M versions)
+latest_version as (
+    select _file_id, _row from versions
     qualify row_number() over (
         partition by dossier_id order by _file_date desc, status desc, _file_id desc, _row desc
     ) = 1
+),
+
+latest as (
+    select v.* from versions as v
+    semi join latest_version as l on l._file_id = v._file_id and l._row = v._row
 ),
 
 agencies as (
