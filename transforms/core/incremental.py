@@ -10,7 +10,8 @@ no restage, no ``--full``), each model, in dependency order, is either:
   changed is a staged table with the key column or a core table merged on the same key. The
   rows of the changed keys are deleted and computed again from the model's SQL with its
   key-bearing inputs narrowed to those keys. The published rows of those keys are kept in
-  ``delta.<table>_old`` and the keys in ``delta.<table>_keys``: the indicators read them to
+  ``delta.<table>_old``, their rows now in ``delta.<table>_new`` and the keys in
+  ``delta.<table>_keys``: the indicators read them to
   find the periods to compute again, the audit to scan only what changed;
 - ``rebuilt``: anything else, from the whole history as before, said changed only if its
   content differs (a checksum before and after, leaving out the columns the model declares
@@ -121,6 +122,12 @@ def merge(
     con.execute(f"delete from {name} where {key} in (select {key} from _merge_keys)")
     con.execute(f"insert into {name} by name\n{narrowed(sql, key_bearing, key, '_merge_keys')}")
     con.execute("drop table _merge_keys")
+    # and the rows of every key merged in this run as they are now, read once here rather
+    # than looked up in the whole table by each indicator
+    con.execute(
+        f"""create or replace table {delta_table(name, "new")} as
+            select * from {name} where {key} in (select {key} from {saved})"""
+    )
     return True
 
 

@@ -109,10 +109,8 @@ def count_days(
         unpacked = ", ".join(f"parts[{i + 1}] as {n}" for i, n in enumerate(names))
         pieces = [f"select {keys}, _day, {unpacked} from {counts.stored} where {counts.where}"]
         if change is not None and change.changed:
-            key = change.key
             negated = ", ".join(f"-{n} as {n}" for n in names)
-            now = f"""(select * from {ind.from_}
-                     where {key} in (select {key} from {delta_table(ind.from_, "keys")}))"""
+            now = delta_table(ind.from_, "new")  # (``transforms.core.incremental.merge``)
             pieces += [
                 f"select {keys}, _day, {negated} "
                 f"from ({daily_sql(counts, how, delta_table(ind.from_, 'old'))})",

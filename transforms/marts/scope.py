@@ -80,13 +80,12 @@ def _changed_days(
     found = (ind.from_, ind.date_column)
     if found not in made:
         name = f"_days_{len(made)}"
-        column, key = ind.date_column, own.key
+        column = ind.date_column
         con.execute(
             f"""create or replace temp table {name} as
                 select {column} as day from {delta_table(ind.from_, "old")}
                 union
-                select {column} from {ind.from_}
-                where {key} in (select {key} from {delta_table(ind.from_, "keys")})"""
+                select {column} from {delta_table(ind.from_, "new")}"""
         )
         made[found] = name
     return made[found]
