@@ -295,11 +295,13 @@ def test_small_pages_share_a_staging_batch_and_large_files_do_not():
     from transforms.staging import run
 
     pages = [(f"p{i}",) for i in range(900)]
-    sizes = {f"p{i}": 700_000 for i in range(900)}  # a 500-record page
+    sizes = {f"p{i}": 1_500_000 for i in range(900)}  # a 1,000-record page
+    per = run.BATCH_BYTES // 1_500_000
+    assert 300 < per < run.BATCH_FILES
     grouped = run.batches(pages, sizes)
-    assert [len(b) for b in grouped] == [383, 383, 134]
+    assert [len(b) for b in grouped] == [per, per, 900 - 2 * per]
     days = [(f"d{i}",) for i in range(100)]
-    grouped = run.batches(days, {f"d{i}": 4_000_000 for i in range(100)})  # a day of the province
+    grouped = run.batches(days, {f"d{i}": 8_000_000 for i in range(100)})  # a day at scale 2
     assert [len(b) for b in grouped] == [67, 33]
     tiny = [(f"t{i}",) for i in range(900)]
     assert [len(b) for b in run.batches(tiny, {f"t{i}": 10 for i in range(900)})] == [400, 400, 100]
