@@ -32,6 +32,7 @@ def make_db(path: Path) -> Path:
             i % 10 as grp,
             i % 50 as dup,
             case when i % 10 = 0 then null else 'x' end as with_nulls,
+            case when i % 10 = 0 then null else i end as id_with_nulls,
             ['A', 'B', 'C'][i % 3 + 1] as status,
             i - 1 as score,
             i * 2 as big,
@@ -55,6 +56,7 @@ SUITE_T = [
     E.ExpectColumnValuesToNotBeNull(column="with_nulls", description="nn bad", severity="warning"),
     E.ExpectColumnValuesToBeUnique(column="id", description="uq ok"),
     E.ExpectColumnValuesToBeUnique(column="dup", description="uq bad"),
+    E.ExpectColumnValuesToBeUnique(column="id_with_nulls", description="uq nulls ok"),
     E.ExpectCompoundColumnsToBeUnique(column_list=["grp", "id"], description="cuq ok"),
     E.ExpectCompoundColumnsToBeUnique(column_list=["grp", "dup"], description="cuq bad"),
     E.ExpectColumnValuesToBeInSet(column="status", value_set=["A", "B", "C"], description="set ok"),
@@ -130,6 +132,28 @@ def test_regex_is_emulated_for_duckdb(run):
     assert r["re bad"].unexpected_count == 4  # i = 25, 50, 75, 100
     assert json.loads(r["re bad"].kwargs) == {"column": "code2", "regex": r"^HG-\d+$"}
     assert r["re ok"].unexpected_count == 0
+
+
+def test_uniqueness_is_emulated_for_duckdb_and_counted_as_gx_counts(run):
+    r = by_description(run[1])
+    for key in ("uq ok", "uq bad", "uq nulls ok"):
+        assert r[key].expectation == "expect_column_values_to_be_unique"
+    assert r["uq bad"].column == "dup"
+    assert json.loads(r["uq bad"].kwargs) == {"column": "dup"}
+    assert r["uq bad"].unexpected_count == N  # every row whose value another row has
+    assert r["uq ok"].unexpected_count == 0
+    assert r["uq nulls ok"].success  # nulls are not values (ten of them, as GX ignores them)
+
+
+def test_emulated_checks_are_judged_as_what_they_stand_for():
+    from expectations.run import row_local
+
+    def suite(*expectations):
+        return Suite("s", "stg.t", [g.for_duckdb(e) for e in expectations])
+
+    assert row_local(suite(E.ExpectColumnValuesToBeUnique(column="_row_hash")))
+    assert row_local(suite(E.ExpectColumnValuesToMatchRegex(column="code", regex="^HG")))
+    assert not row_local(suite(E.ExpectColumnValuesToBeUnique(column="id")))
 
 
 def test_severity_carried_through(run):
