@@ -79,3 +79,39 @@ def test_pdf_renders_the_vietnamese_text(report):
         ["pdftotext", str(report.pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Tỷ lệ cấp kết quả giải quyết TTHC điện tử" in everything
+
+
+def test_trend_chart_draws_values_gaps_and_the_target_without_a_plotting_library():
+    import re
+    from types import SimpleNamespace
+
+    from warehouse.report import nice_ticks, trend_svg
+
+    assert nice_ticks(86.2, 96.6) == [85, 90, 95, 100]
+    assert nice_ticks(3, 3) == [2, 2.5, 3, 3.5, 4]
+    chart = SimpleNamespace(
+        id="T01",
+        trend=[
+            ("2025-01", 80.0, 95),
+            ("2025-02", None, 95),
+            ("2025-03", 90.0, 95),
+            ("2025-04", 92.5, 95),
+        ],
+        trend_period="month",
+        unit="percent",
+        lower_is_better=False,
+        comparator=">=",
+        target=95,
+    )
+    svg = trend_svg(chart)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<circle") == 3  # a marker per known value
+    assert svg.count("<polyline") == 1  # the first value stands alone: the gap breaks the line
+    assert 'stroke-dasharray="6 3"' in svg and "target &gt;= 95" in svg
+    ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', svg)]
+    assert ys == sorted(ys, reverse=True)  # rising values go up the page
+    rank = SimpleNamespace(**{**vars(chart), "unit": "rank", "lower_is_better": True})
+    ranks = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', trend_svg(rank))]
+    assert ranks == sorted(ranks)  # a rank's axis runs downwards
+    empty = SimpleNamespace(**{**vars(chart), "trend": [("2025", None, None)]})
+    assert "no data yet" in trend_svg(empty)
