@@ -391,10 +391,56 @@ def _resolved_sql(
     # a flow's code named a unit on the record's own date (staging checked it), but its as_of
     # may be later (a dossier received by a district in June, finished in July): such a row
     # counts in the successor the same way as a state observed before the change
-    rows = _carried_sql(ind, source, observed, area)
+    keys = resolution_keys(ind, state, area, observed)
+    distinct = f"(select distinct {', '.join(keys)} from {source})"
+    rows = _carried_sql(ind, distinct, observed, area)
     unit_join = (
         "join core.dim_unit as u on u.unit_code = r._unit_code and u.valid_from = r._unit_from"
     )
+    on = " and ".join(f"k.{c} is not distinct from s.{c}" for c in keys)
+    return f"""
+    select s.*, {", ".join(f"k.{c}" for c in RESOLVED)}
+    from {source} as s
+    join ({_keys_resolved_sql(rows, unit_join, area_join, area_cond, state_cond)}) as k
+      on {on}"""
+
+
+# what resolving a row adds to it (``_resolved_sql``)
+RESOLVED = (
+    "_unit_code",
+    "_unit_from",
+    "_province",
+    "_district",
+    "_district_from",
+    "_commune",
+    "_commune_from",
+    "_today",
+    "_former",
+)
+
+
+def resolution_keys(
+    ind: Indicator, state: bool, area: bool = True, observed: bool = False
+) -> list[str]:
+    """The columns a row's resolution depends on: its unit, the applicant's (the area column),
+    the day it is read as of, and its own validity where that matters. Rows are resolved once
+    per distinct key and the resolution joined back: 6.1M dossiers have 54k keys, and the
+    joins on units' validity cost per row resolved (an indicator's counts per day at scale 8:
+    0.39 s against 0.53 s; the indicators' build 8.5 s against 10.7 s)."""
+    keys = [ind.unit_column]
+    if ind.area_column and area:
+        keys.append(ind.area_column)
+    keys.append("_as_of")
+    if observed or state:
+        keys.append("valid_from")
+    if state:
+        keys.append("valid_to")
+    return list(dict.fromkeys(keys))
+
+
+def _keys_resolved_sql(
+    rows: str, unit_join: str, area_join: str, area_cond: str, state_cond: str
+) -> str:
     return f"""
     select
         r.*,
@@ -461,7 +507,7 @@ def rows_sql(ind: Indicator, how: Reading = WHOLE, source: str | None = None) ->
     if ind.as_of_column == "period_end":
         # the state as of each period's end: resolve after the period join
         rows = f"""
-stamped as (
+stamped as not materialized (  -- read twice: its units' keys, then its rows
     select p.period_type, p.period_start, p.period_end, b.*, p._state_day as _as_of
     from base as b join periods as p {join}
 ),
@@ -471,7 +517,7 @@ joined as ({_resolved_sql(ind, "stamped", state, area, observed)}
     else:
         # the state as of a date of the row: resolve each row once, then join the periods
         rows = f"""
-stamped as (
+stamped as not materialized (  -- read twice: its units' keys, then its rows
     select b.*, cast(b.{ind.as_of_column} as date) as _as_of from base as b
 ),
 
