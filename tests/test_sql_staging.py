@@ -60,9 +60,33 @@ def landing(tmp_path_factory) -> Path:
         record[field] = value(record)
         record["MaHoSo"] = f"{record['MaHoSo']}-ODD{number}"
         out.append(json.dumps(record, ensure_ascii=False))
-    target = files[-1].with_name(files[-1].stem + "_odd.jsonl")
+    target = files[-1].with_name(ODD_FILE)
     target.write_text("\n".join(out) + "\n", encoding="utf-8")
+    # records in the common form but for codes whose units ended on 30/6/2025, filed in July:
+    # not valid at their date (in a file of their own, read by the one pass)
+    clean = tmp_path_factory.mktemp("clean")  # (the injector's faults would send it all aside)
+    simulate_source("dvc", clean, START, END, scale=0.05, seed=11)
+    july = [
+        json.loads(line)
+        for f in sorted((clean / "dvc").rglob("*.jsonl"))
+        for line in f.read_text().splitlines()
+        if json.loads(line).get("NgayNopHoSo", "").startswith("202507")
+    ]
+    ended = [
+        json.dumps({**july[n], field: code, "MaHoSo": f"{july[n]['MaHoSo']}-END{n}"})
+        for n, (field, code) in enumerate(
+            [("DonViXuLy", ENDED_AGENCY), ("MaXaChuHoSo", ENDED_UNIT)]
+        )
+    ]
+    ended += [json.dumps({**r, "MaHoSo": f"{r['MaHoSo']}-OK"}) for r in july[2:22]]
+    # (a file named by its day: one whose name gives no date is all the step function's)
+    (files[-1].with_name(ENDED_FILE)).write_text("\n".join(ended) + "\n")
     return root
+
+
+ENDED_AGENCY, ENDED_UNIT = "000.01.00.H93", "31318"  # valid until 30/6/2025 (warehouse/reference)
+ENDED_FILE = "hoso_20250707.jsonl"
+ODD_FILE = "hoso_20250708.jsonl"  # (named by a day: a file without one is all the step function's)
 
 
 def _iso(digits: str) -> str:
@@ -144,10 +168,19 @@ def test_quarantine_and_the_manifest_are_the_same(both):
     assert in_sql["manifest"] == by_polars["manifest"]
 
 
+def test_codes_not_valid_at_the_filing_date_are_left_to_the_step_function(both):
+    in_sql, by_polars = both
+    rules = {r[1]: r[2] for r in by_polars["quarantine"] if r[0] == ENDED_FILE}
+    assert sorted(rules) == [1, 2] and set(rules.values()) == {"code_not_valid_at_date"}, rules
+    staged = [r[1] for r in in_sql["dossiers"] if r[0] == ENDED_FILE]
+    assert len(staged) >= 15 and not [d for d in staged if "-END" in d]
+    assert in_sql["shares"] and sum(s[0] for s in in_sql["shares"]) > 0
+
+
 def test_the_odd_forms_are_staged_and_not_quarantined(both):
     in_sql, _ = both
     odd = [r for r in in_sql["dossiers"] if "-ODD" in r[1]]
-    quarantined = {r[1] for r in in_sql["quarantine"] if r[0].endswith("_odd.jsonl")}
+    quarantined = {r[1] for r in in_sql["quarantine"] if r[0] == ODD_FILE}
     # an ISO date-time, a blank-padded code, an ID written with blanks or dots: all staged
     assert len(odd) + len(quarantined) == 17 and len(odd) >= 14
     fees = {r[1].rsplit("-", 1)[1]: r for r in odd}
