@@ -171,18 +171,12 @@ def expect_column_values_to_match_regex(
 ) -> gxe.UnexpectedRowsExpectation:
     """Non-null values of ``column`` contain a match of ``regex`` (RE2; anchor for a full match)."""
     col = _ident(column)
-    return gxe.UnexpectedRowsExpectation(
-        unexpected_rows_query=f"SELECT {col} FROM {{batch}} WHERE {col} IS NOT NULL AND NOT "
+    return _emulated(
+        f"SELECT {col} FROM {{batch}} WHERE {col} IS NOT NULL AND NOT "
         f"regexp_matches(CAST({col} AS VARCHAR), {_literal(regex)})",
-        severity=FailureSeverity(severity),
-        description=description,
-        meta={
-            EMULATES: {
-                "expectation": "expect_column_values_to_match_regex",
-                "column": column,
-                "regex": regex,
-            }
-        },
+        {"expectation": "expect_column_values_to_match_regex", "column": column, "regex": regex},
+        severity,
+        description,
     )
 
 
@@ -193,12 +187,24 @@ def expect_column_values_to_be_unique(
     unexpected, as GX counts them. GX's own check on SQL runs its duplicate test per row
     through a correlated form: 5.3 s on 10M staged rows against 3.3 s for this query."""
     col = _ident(column)
-    return gxe.UnexpectedRowsExpectation(
-        unexpected_rows_query=f"SELECT {col} FROM {{batch}} WHERE {col} IN "
+    return _emulated(
+        f"SELECT {col} FROM {{batch}} WHERE {col} IN "
         f"(SELECT {col} FROM {{batch}} WHERE {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1)",
+        {"expectation": "expect_column_values_to_be_unique", "column": column},
+        severity,
+        description,
+    )
+
+
+def _emulated(
+    query: str, stands_for: dict[str, Any], severity: str, description: str | None
+) -> gxe.UnexpectedRowsExpectation:
+    """The rows ``query`` finds are the unexpected ones; reported as ``stands_for`` says."""
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=query,
         severity=FailureSeverity(severity),
         description=description,
-        meta={EMULATES: {"expectation": "expect_column_values_to_be_unique", "column": column}},
+        meta={EMULATES: stands_for},
     )
 
 

@@ -405,20 +405,6 @@ def _resolved_sql(
       on {on}"""
 
 
-# what resolving a row adds to it (``_resolved_sql``)
-RESOLVED = (
-    "_unit_code",
-    "_unit_from",
-    "_province",
-    "_district",
-    "_district_from",
-    "_commune",
-    "_commune_from",
-    "_today",
-    "_former",
-)
-
-
 def resolution_keys(
     ind: Indicator, state: bool, area: bool = True, observed: bool = False
 ) -> list[str]:
@@ -626,6 +612,8 @@ UNIT_KEYS = [
     "_today",
     "_former",
 ]
+# what resolving a row adds to it (``_resolved_sql``): its unit's key, then those columns
+RESOLVED = ("_unit_code", "_unit_from", *UNIT_KEYS)
 
 
 def daily_parts(ind: Indicator) -> Additive | None:
