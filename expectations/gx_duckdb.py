@@ -215,18 +215,16 @@ def _severity(expectation: gxe.Expectation) -> str:
 def for_duckdb(expectation: gxe.Expectation) -> gxe.Expectation:
     """A copy of ``expectation`` that runs on DuckDB (regex and uniqueness emulated; the
     caller's object untouched)."""
-    if (
-        isinstance(expectation, gxe.ExpectColumnValuesToBeUnique)
-        and expectation.mostly in (None, 1, 1.0)
-        and not expectation.row_condition
-    ):
+    every_row = getattr(expectation, "mostly", None) in (None, 1, 1.0) and not getattr(
+        expectation, "row_condition", None
+    )
+    if isinstance(expectation, gxe.ExpectColumnValuesToBeUnique) and every_row:
         return expect_column_values_to_be_unique(
             expectation.column, severity=_severity(expectation), description=expectation.description
         )
     if (
         isinstance(expectation, gxe.ExpectColumnValuesToMatchRegex)
-        and expectation.mostly in (None, 1, 1.0)
-        and not expectation.row_condition
+        and every_row
         and isinstance(expectation.regex, str)
     ):
         return expect_column_values_to_match_regex(

@@ -269,6 +269,38 @@ def _tick_text(x: float) -> str:
     return f"{x:,.0f}" if x == int(x) else f"{x:,.1f}".rstrip("0").rstrip(".")
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where a chart's periods and values fall in the drawing."""
+
+    periods: int
+    low: float
+    high: float
+    downwards: bool  # a rank: the best (lowest) at the top
+    left: int = 56
+    top: int = 30
+    bottom: int = 34
+
+    @property
+    def width(self) -> float:
+        return CHART_W - self.left - 12
+
+    @property
+    def height(self) -> float:
+        return CHART_H - self.top - self.bottom
+
+    @property
+    def base(self) -> float:
+        return self.top + self.height
+
+    def x(self, i: float) -> float:
+        return self.left + self.width * (i + 0.5) / max(self.periods, 1)
+
+    def y(self, v: float) -> float:
+        share = (float(v) - self.low) / (self.high - self.low)
+        return self.top + self.height * (share if self.downwards else 1 - share)
+
+
 def trend_svg(t: Target) -> str:
     """The trend at province level against the target line, as inline SVG (drawn here: no
     plotting library, nothing fetched; 21 charts in milliseconds where matplotlib took 1.5 s
@@ -279,102 +311,32 @@ def trend_svg(t: Target) -> str:
     labels = [str(p) for p, _, _ in t.trend]
     values = [v for _, v, _ in t.trend]
     targets = [tg for _, _, tg in t.trend]
-    rotated = len(labels) > 6
-    left, right, top = 56, 12, 30
-    bottom = 74 if rotated else 34
-    plot_w, plot_h = CHART_W - left - right, CHART_H - top - bottom
     known = [float(x) for x in values + targets if x is not None]
     ticks = nice_ticks(min(known), max(known)) if known else [0.0, 1.0]
-    low, high = ticks[0], ticks[-1]
-
-    def x_at(i: float) -> float:
-        return left + plot_w * (i + 0.5) / max(len(labels), 1)
-
-    def y_at(v: float) -> float:
-        share = (float(v) - low) / (high - low)
-        return top + plot_h * (share if t.lower_is_better else 1 - share)
-
+    f = _Frame(
+        len(labels), ticks[0], ticks[-1], t.lower_is_better, bottom=74 if len(labels) > 6 else 34
+    )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_W} {CHART_H}" '
         f'width="{CHART_W}" height="{CHART_H}" font-family="DejaVu Sans, sans-serif" '
         f'font-size="11" role="img">',
         f'<text x="{CHART_W / 2:.1f}" y="16" text-anchor="middle">'
         f"{_e(t.id)} — xu hướng / trend ({_e(t.trend_period)}, tỉnh / province)</text>",
+        *_axes(f, ticks, labels, "%" if t.unit == "percent" else "hạng / rank"),
+        *_target_line(f, targets),
+        *_value_line(f, values),
     ]
-    for tick in ticks:  # grid and the value axis
-        y = y_at(tick)
-        out.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="#000" stroke-opacity="0.15"/>'
-            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{_tick_text(tick)}</text>'
-        )
-    out.append(
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#000"/>'
-    )
-    axis = "%" if t.unit == "percent" else "hạng / rank"
-    out.append(
-        f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" '
-        f'text-anchor="middle">{_e(axis)}</text>'
-    )
-    base = top + plot_h
-    for i, label in enumerate(labels):
-        x = x_at(i)
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" stroke="#000"/>')
-        if rotated:
-            out.append(
-                f'<text transform="translate({x + 4:.1f} {base + 14}) rotate(-45)" '
-                f'text-anchor="end">{_e(label)}</text>'
-            )
-        else:
-            out.append(f'<text x="{x:.1f}" y="{base + 16}" text-anchor="middle">{_e(label)}</text>')
-    half = plot_w / max(len(labels), 1) / 2
-    steps, previous = [], None  # the target: level around each period, joined where both known
-    for i, tg in enumerate(targets):
-        if tg is None:
-            previous = None
-            continue
-        x0, x1, y = (
-            max(x_at(i) - half, x_at(0)),
-            min(x_at(i) + half, x_at(len(labels) - 1)),
-            y_at(tg),
-        )
-        steps.append(f"{'L' if previous is not None else 'M'}{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}")
-        previous = tg
-    if steps:
-        out.append(
-            f'<path d="{" ".join(steps)}" fill="none" stroke="{TARGET_COLOUR}" '
-            f'stroke-width="1.5" stroke-dasharray="6 3"/>'
-        )
-    runs: list[list[tuple[float, float]]] = [[]]  # the values, broken where a period has none
-    for i, v in enumerate(values):
-        if v is None:
-            runs.append([])
-        else:
-            runs[-1].append((x_at(i), y_at(v)))
-    for run in runs:
-        if len(run) > 1:
-            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-            out.append(
-                f'<polyline points="{points}" fill="none" stroke="{VALUE_COLOUR}" stroke-width="1.5"/>'
-            )
-        out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{VALUE_COLOUR}"/>' for x, y in run]
     if not known:
         out.append(
-            f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
-            f'fill="#666">Chưa có số liệu / no data yet</text>'
+            f'<text x="{f.left + f.width / 2:.1f}" y="{f.top + f.height / 2:.1f}" '
+            f'text-anchor="middle" fill="#666">Chưa có số liệu / no data yet</text>'
         )
     legend = [("Giá trị / value", VALUE_COLOUR, "")]
     if any(tg is not None for tg in targets):
-        legend.append(
-            (
-                f"Chỉ tiêu / target {t.comparator} {_fmt(t.target, 0)}",
-                TARGET_COLOUR,
-                ' stroke-dasharray="6 3"',
-            )
-        )
+        target = f"Chỉ tiêu / target {t.comparator} {_fmt(t.target, 0)}"
+        legend.append((target, TARGET_COLOUR, ' stroke-dasharray="6 3"'))
     for n, (text, colour, dash) in enumerate(legend):
-        y = top + 14 + 15 * n
-        x = left + plot_w - 190
+        y, x = f.top + 14 + 15 * n, f.left + f.width - 190
         out.append(
             f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
             f'stroke-width="1.5"{dash}/>'
@@ -382,6 +344,79 @@ def trend_svg(t: Target) -> str:
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _axes(f: _Frame, ticks: list[float], labels: list[str], unit: str) -> list[str]:
+    """The grid and the value axis, the frame, the unit, and a tick and label per period."""
+    out = [
+        f'<line x1="{f.left}" x2="{f.left + f.width}" y1="{f.y(tick):.1f}" y2="{f.y(tick):.1f}" '
+        f'stroke="#000" stroke-opacity="0.15"/>'
+        f'<text x="{f.left - 5}" y="{f.y(tick) + 4:.1f}" text-anchor="end">{_tick_text(tick)}</text>'
+        for tick in ticks
+    ]
+    out.append(
+        f'<rect x="{f.left}" y="{f.top}" width="{f.width}" height="{f.height}" fill="none" '
+        f'stroke="#000"/>'
+    )
+    out.append(
+        f'<text transform="translate(14 {f.top + f.height / 2:.1f}) rotate(-90)" '
+        f'text-anchor="middle">{_e(unit)}</text>'
+    )
+    for i, label in enumerate(labels):
+        x = f.x(i)
+        out.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{f.base}" y2="{f.base + 4}" stroke="#000"/>'
+        )
+        if len(labels) > 6:  # rotated
+            out.append(
+                f'<text transform="translate({x + 4:.1f} {f.base + 14}) rotate(-45)" '
+                f'text-anchor="end">{_e(label)}</text>'
+            )
+        else:
+            out.append(
+                f'<text x="{x:.1f}" y="{f.base + 16}" text-anchor="middle">{_e(label)}</text>'
+            )
+    return out
+
+
+def _target_line(f: _Frame, targets: list[float | None]) -> list[str]:
+    """The target: level around each period, joined where the next period has one too."""
+    half = f.width / max(f.periods, 1) / 2
+    steps, previous = [], None
+    for i, tg in enumerate(targets):
+        if tg is None:
+            previous = None
+            continue
+        x0, x1 = max(f.x(i) - half, f.x(0)), min(f.x(i) + half, f.x(f.periods - 1))
+        y = f.y(tg)
+        steps.append(f"{'L' if previous is not None else 'M'}{x0:.1f},{y:.1f} L{x1:.1f},{y:.1f}")
+        previous = tg
+    if not steps:
+        return []
+    return [
+        f'<path d="{" ".join(steps)}" fill="none" stroke="{TARGET_COLOUR}" '
+        f'stroke-width="1.5" stroke-dasharray="6 3"/>'
+    ]
+
+
+def _value_line(f: _Frame, values: list[float | None]) -> list[str]:
+    """The values: a marker each, joined by a line broken where a period has none."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append((f.x(i), f.y(v)))
+    out = []
+    for run in runs:
+        if len(run) > 1:
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+            out.append(
+                f'<polyline points="{points}" fill="none" stroke="{VALUE_COLOUR}" '
+                f'stroke-width="1.5"/>'
+            )
+        out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{VALUE_COLOUR}"/>' for x, y in run]
+    return out
 
 
 def _e(x: object) -> str:
