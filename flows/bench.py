@@ -10,8 +10,10 @@ memory is its own: the **first load** from an empty warehouse (the whole year), 
 **no-op** night (nothing new), and a **one-day delta** (the simulators' next day of
 deliveries, taken out of the landing zone again afterwards). Printed side by side:
 seconds per step, the pipeline's own work (the sum of its tasks, Prefect's start
-excluded), the whole nightly (the start of Prefect's temporary server included; its
-database is made before the first night, as a deployed server's exists), the ratio to DuckDB reading the same extract files once,
+excluded), the whole nightly as ``chiso nightly`` runs it (from before its modules are
+imported: the preflight, the modules loaded while Prefect's temporary server starts, the flow;
+the server's database is made before the first night, as a deployed server's exists), the
+ratio to DuckDB reading the same extract files once,
 peak memory; written to a JSON file (``--json``, else ``bench-<UTC time>.json`` in the
 bench home) to compare over time. Then ``chiso export`` and ``chiso report`` timed on
 the first scale's warehouse.
@@ -239,8 +241,8 @@ class Night:
     kind: str  # first load | no-op | one-day delta
     state: str
     message: str
-    wall_s: float  # the whole nightly, Prefect's temporary server start included (its database
-    # made beforehand, ``prefect_database``)
+    wall_s: float  # the whole nightly as ``chiso nightly`` runs it: its modules' import and
+    # Prefect's temporary server start included (its database made beforehand, ``prefect_database``)
     steps: dict[str, float]  # task run -> seconds
     peak_mib: float  # the nightly process's own peak RSS (the Prefect server not included)
     rows_read: int = 0  # input rows in the manifest after the night
@@ -253,17 +255,21 @@ class Night:
 
 
 def _night(kind: str, env: dict[str, str]) -> Night:
-    """Run one nightly in this (fresh) process with ``env``; report it."""
+    """Run one nightly in this (fresh) process with ``env`` as ``chiso nightly`` runs it; report it.
+
+    Timed from before the flow's modules are imported: the command's preflight, its modules
+    loaded while the temporary server starts, then the flow (``flows.cli.launch_nightly``).
+    """
     os.environ.update(env)
-    from flows.nightly import nightly
+    t0 = time.perf_counter()
+    from flows.cli import launch_nightly
     from flows.settings import load_settings
 
-    t0 = time.perf_counter()
-    state = nightly(return_state=True)
+    settings = load_settings()
+    state = launch_nightly(settings, {})
     wall = time.perf_counter() - t0
     import duckdb
 
-    settings = load_settings()
     rows = files = 0
     if settings.warehouse.exists():
         con = duckdb.connect(str(settings.warehouse), read_only=True)
@@ -288,9 +294,9 @@ def _night(kind: str, env: dict[str, str]) -> Night:
 def _stop_temporary_server() -> None:
     """Stop the Prefect server this process started: a pool worker ends without running exit
     handlers, and a server left behind would run on beside the next nights' measurements."""
-    from prefect.server.api.server import SubprocessASGIServer
+    from flows.server import stop_server
 
-    SubprocessASGIServer().stop()
+    stop_server()
 
 
 def _in_child(kind: str, env: dict[str, str]) -> Night:

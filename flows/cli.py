@@ -29,9 +29,10 @@ import signal
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect is imported)
-from flows.settings import REPO, SettingsError, load_settings
+from flows.settings import REPO, Settings, SettingsError, load_settings
 
 
 def nightly_parameters(args: argparse.Namespace) -> dict:
@@ -68,19 +69,30 @@ def exit_code(state: object) -> int:
     return 1
 
 
-def cmd_nightly(args: argparse.Namespace) -> int:
+def launch_nightly(settings: Settings, params: dict) -> Any:
+    """What ``chiso nightly`` runs, up to the flow's final state.
+
+    The temporary server (if no ``PREFECT_API_URL``) starts first, on the other core, while this
+    process loads the modules (Great Expectations, Polars, Prefect: about 3 s) and checks the
+    settings and parameters (``flows.preflight``: a bad one is one line, and the flow never
+    starts); then the flow runs on the server once it answers.
+    """
+    from flows.server import start_server
+
+    ready = start_server()
     from flows.preflight import check_inputs, plan_run
 
-    settings = load_settings()
-    params = nightly_parameters(args)
-    plan = plan_run(settings, **params)  # before Prefect starts: a bad setting is one line
+    plan = plan_run(settings, **params)
     check_inputs(settings, plan)
-    from flows.server import ensure_server
-
-    ensure_server()
     from flows.nightly import nightly
 
-    state = nightly(**params, return_state=True)
+    ready()
+    return nightly(**params, return_state=True)
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    state = launch_nightly(settings, nightly_parameters(args))
     if settings.warehouse.exists():
         print_scorecard()
     print(f"\nrun: {state.name} — {state.message or ''}")

@@ -58,11 +58,26 @@ def _healthy(url: str) -> bool:
 
 
 def ensure_server(timeout: float = STARTUP_SECONDS) -> str:
-    """The API URL: ``PREFECT_API_URL`` if set; else start a temporary server for this process
-    and set ``PREFECT_API_URL`` to it. The server stops when the process ends: at exit (after
-    Prefect's own exit handlers, which still send logs), or at once if the process is killed."""
+    """The API URL: ``PREFECT_API_URL`` if set; else start a temporary server for this process,
+    set ``PREFECT_API_URL`` to it and wait until it answers (``start_server``)."""
+    return start_server()(timeout)
+
+
+_SERVER: list[subprocess.Popen] = []  # the temporary server this process started, if any
+
+
+def start_server() -> Callable[..., str]:
+    """Start the temporary server and return at once; ``ready(timeout)`` waits until it answers.
+
+    ``PREFECT_API_URL`` is set now, before Prefect loads its settings, so the command can load
+    its modules (Prefect, Polars, Great Expectations: seconds) while the server starts on the
+    other core, then call ``ready()``. With ``PREFECT_API_URL`` set already, nothing is started.
+    The server stops when the process ends: at exit (after Prefect's own exit handlers, which
+    still send logs), or at once if the process is killed; ``stop_server`` stops it before.
+    """
     if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
+        given = os.environ["PREFECT_API_URL"]
+        return lambda timeout=STARTUP_SECONDS: given
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {
@@ -87,17 +102,33 @@ def ensure_server(timeout: float = STARTUP_SECONDS) -> str:
         "on",
     ]
     server = subprocess.Popen(command, env=env, preexec_fn=_die_with(os.getpid()))
+    _SERVER.append(server)
     atexit.register(_stop, server)  # registered before Prefect's handlers: runs after them
-    deadline = time.monotonic() + timeout
-    while not _healthy(url):
-        if server.poll() is not None:
-            raise RuntimeError(f"the temporary Prefect server exited with {server.returncode}")
-        if time.monotonic() > deadline:
-            _stop(server)
-            raise RuntimeError(f"the temporary Prefect server did not start in {timeout:.0f} s")
-        time.sleep(0.2)
     os.environ["PREFECT_API_URL"] = url
-    return url
+    started = time.monotonic()
+
+    def ready(timeout: float = STARTUP_SECONDS) -> str:
+        while not _healthy(url):
+            failure = None
+            if server.poll() is not None:
+                failure = f"the temporary Prefect server exited with {server.returncode}"
+            elif time.monotonic() - started > timeout:
+                _stop(server)
+                failure = f"the temporary Prefect server did not start in {timeout:.0f} s"
+            if failure:
+                if os.environ.get("PREFECT_API_URL") == url:
+                    del os.environ["PREFECT_API_URL"]
+                raise RuntimeError(failure)
+            time.sleep(0.1)
+        return url
+
+    return ready
+
+
+def stop_server() -> None:
+    """Stop the temporary server this process started (a pool worker runs no exit handler)."""
+    while _SERVER:
+        _stop(_SERVER.pop())
 
 
 def _stop(server: subprocess.Popen) -> None:

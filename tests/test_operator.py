@@ -143,6 +143,36 @@ def test_a_slow_temporary_server_start_does_not_fail_the_night():
     assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() >= 120  # Prefect's is 20 s
 
 
+def test_the_temporary_server_starts_while_the_command_loads_and_stops_when_told(tmp_path):
+    """``start_server`` returns before the server answers, with ``PREFECT_API_URL`` already set
+    (so the modules loaded meanwhile see it); ``ready`` waits for it; ``stop_server`` stops it.
+    With ``PREFECT_API_URL`` given, nothing is started."""
+    code = """
+import os
+from flows.server import _SERVER, _healthy, start_server, stop_server
+ready = start_server()
+url = os.environ["PREFECT_API_URL"]
+print("answering at once", _healthy(url))
+print("ready", ready(120) == url, _healthy(url))
+stop_server()
+print("stopped", _healthy(url), _SERVER == [])
+os.environ["PREFECT_API_URL"] = "http://127.0.0.1:9/api"
+print("given", start_server()(1), _SERVER == [])
+"""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines() == [
+        "answering at once False",
+        "ready True True",
+        "stopped False True",
+        "given http://127.0.0.1:9/api True",
+    ]
+
+
 def test_only_io_errors_that_may_pass_are_retried():
     from prefect.states import Failed
 
