@@ -26,6 +26,27 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+CRITICAL, WARNING = "critical", "warning"
+"""GX's severities (``FailureSeverity``'s values: GX turns them into its enum)."""
+
+
+class _Expectations:
+    """``great_expectations.expectations``, imported when the first rule is built.
+
+    GX takes about 2 s to import. The rules are built only by the steps that check (the
+    nightly's ``validate`` and ``indicators``); a night with nothing new, the preflight and the
+    other commands never import it, and a night with work imports it beside its first steps
+    (``expectations.preload``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import great_expectations.expectations as gxe
+
+        return getattr(gxe, name)
+
+
+E: Any = _Expectations()
+"""Where the rules take their expectation classes: ``E.ExpectColumnValuesToNotBeNull(...)``."""
+
 Share = Annotated[float, Field(ge=0, le=1)]
 """A share of rows, 0..1 (GX's ``mostly``)."""
 Count = Annotated[int, Field(ge=0)]

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
-
-from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
-
-E = gx.expectations
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
+from expectations.suites import CRITICAL, Count, E, Share, Suite, Thresholds, ThresholdSet
 
 
 class GeographyThresholds(Thresholds):

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
+from expectations.suites import CRITICAL, WARNING, Count, E, Share, Suite, Thresholds, ThresholdSet
 
-from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
-
-E = gx.expectations
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 HASH = r"^[0-9a-f]{64}$"
 
 

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
-
-from expectations.suites import Count, Suite, Thresholds, ThresholdSet
+from expectations.suites import CRITICAL, Count, E, Suite, Thresholds, ThresholdSet
 from sources.health import constants as c
-
-E = gx.expectations
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
 class HealthThresholds(Thresholds):

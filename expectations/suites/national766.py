@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
 from pydantic import Field
 
-from expectations.suites import Suite, Thresholds, ThresholdSet
-
-E = gx.expectations
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
+from expectations.suites import CRITICAL, WARNING, E, Suite, Thresholds, ThresholdSet
 
 
 class National766Thresholds(Thresholds):

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
-
-from expectations.suites import Count, Share, Suite, Thresholds, ThresholdSet
+from expectations.suites import CRITICAL, WARNING, Count, E, Share, Suite, Thresholds, ThresholdSet
 from sources.population import constants as c
-
-E = gx.expectations
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 
 
 class PopulationThresholds(Thresholds):

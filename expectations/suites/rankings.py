@@ -8,13 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
+from expectations.suites import CRITICAL, WARNING, Count, E, Suite, Thresholds, ThresholdSet
 
-from expectations.suites import Count, Suite, Thresholds, ThresholdSet
-
-E = gx.expectations
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 N_PROVINCES = 63
 
 

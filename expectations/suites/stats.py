@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
 from pydantic import Field
 
-from expectations.suites import Share, Suite, Thresholds, ThresholdSet
+from expectations.suites import CRITICAL, WARNING, E, Share, Suite, Thresholds, ThresholdSet
 
-E = gx.expectations
 Amount = Annotated[int | float, Field(ge=0)]  # as written in the YAML
-CRITICAL, WARNING = FailureSeverity.CRITICAL, FailureSeverity.WARNING
 MEASURES = ["grdp", "digital_economy", "digital_core", "digital_sectors", "digital_share"]
 
 

@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-import great_expectations as gx
-from great_expectations.expectations.metadata_types import FailureSeverity
-
-from expectations.suites import Share, Suite, Thresholds, ThresholdSet
+from expectations.suites import CRITICAL, E, Share, Suite, Thresholds, ThresholdSet
 
 
 class VolumeThresholds(Thresholds):
@@ -31,10 +28,10 @@ def suites(t: ThresholdSet, sources: Iterable[str]) -> list[Suite]:
             f"{name}_delivery_volume",
             f"core.delivery_volume_{name}",
             [
-                gx.expectations.ExpectColumnValuesToBeBetween(
+                E.ExpectColumnValuesToBeBetween(
                     column="volume_ratio",
                     min_value=min_ratio,
-                    severity=FailureSeverity.CRITICAL,
+                    severity=CRITICAL,
                     description=f"each {name} delivery of this run has at least "
                     f"{min_ratio:.0%} of its usual rows",
                 ),
