@@ -19,10 +19,9 @@ def preload() -> threading.Thread:
     """Start importing the checker (Great Expectations: about 2 s of Python) in a background
     thread, and return the thread.
 
-    The nightly starts it once it knows the night has work: the import then runs beside the
-    steps before the checks (copying the warehouse, taking and staging files: the disk's and
-    DuckDB's time, which leave Python free), and the checks find it loaded, or wait for it on
-    the module's import lock. A night with nothing new never imports GX.
+    ``chiso nightly`` starts it while Prefect's temporary server starts (``flows.cli``), a wait
+    that leaves this process idle; the checks find GX loaded, or wait for it on the module's
+    import lock. Nothing else imports GX before it builds a rule.
     """
     thread = threading.Thread(target=_import_checker, name="preload-checker", daemon=True)
     thread.start()

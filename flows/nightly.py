@@ -68,7 +68,6 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
 
-from expectations import preload
 from expectations.datadocs import docs_url, site_index
 from flows import registry
 from flows.caching import (
@@ -493,7 +492,6 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         if not settings.build_path(run_id).exists() and not look_for_news(settings, plan.sources):
             assert published is not None
             return _nothing_new(settings, None, published)
-    preload()  # the checks' modules load beside the steps before them
     prepared = prepare(settings, run_id)
     build, base = prepared["build"], prepared["base_run_id"]
     if not prepared["fresh"]:
