@@ -72,22 +72,22 @@ def exit_code(state: object) -> int:
 def launch_nightly(settings: Settings, params: dict) -> Any:
     """What ``chiso nightly`` runs, up to the flow's final state.
 
-    The temporary server (if no ``PREFECT_API_URL``) starts first, in its own process, while
-    this one loads the flow's modules (Polars, DuckDB, Prefect) and, in a background thread,
-    Great Expectations (``expectations.preload``: only the checks need it, but the server's
-    start leaves this process waiting anyway), and checks the settings and parameters
-    (``flows.preflight``: a bad one is one line, and the flow never starts); then the flow runs
-    on the server once it answers.
+    The settings and parameters are checked first (``flows.preflight``: a bad one is one line,
+    before Prefect starts). Then the temporary server (if no ``PREFECT_API_URL``) starts in its
+    own process, and while it does, this one loads the flow's modules (Prefect, the layers) and,
+    in a background thread, Great Expectations (``expectations.preload``: only the checks need
+    it, but the server's start leaves this process waiting anyway). The flow runs on the server
+    once it answers.
     """
-    from expectations import preload
-    from flows.server import start_server
-
-    ready = start_server()
-    preload()  # GX, which only the checks need, loads while the server starts too
     from flows.preflight import check_inputs, plan_run
 
     plan = plan_run(settings, **params)
     check_inputs(settings, plan)
+    from expectations import preload
+    from flows.server import start_server
+
+    ready = start_server()
+    preload()
     from flows.nightly import nightly
 
     ready()
