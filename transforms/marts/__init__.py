@@ -9,6 +9,7 @@ import duckdb
 from transforms.marts.drilldown import compute_drilldowns
 from transforms.marts.indicators import Indicator, compute_indicators
 from transforms.marts.reconciliation import DEFAULT_TOLERANCE, build_reconciliation
+from transforms.marts.together import count_together, counted_whole, forget_together
 from warehouse.delta import Change
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
@@ -26,11 +27,18 @@ def build_marts(
     drill-downs, the reconciliation with the national portal's figures (``tolerance`` in
     points), then the views. ``changes``: what an incremental core step changed (only the
     periods it touched are computed again, ``transforms.marts.scope``)."""
-    rows = compute_indicators(con, catalogue, run_id, blocked, changes)
-    scoped = {
-        r[0] for r in con.execute("select distinct indicator_id from _now_periods").fetchall()
-    }
-    compute_drilldowns(con, catalogue, run_id, blocked, scoped, changes)
+    # counted whole (no incremental core step): the counts that read the same rows, together
+    together = (
+        {} if changes is not None else count_together(con, counted_whole(con, catalogue, blocked))
+    )
+    try:
+        rows = compute_indicators(con, catalogue, run_id, blocked, changes, together)
+        scoped = {
+            r[0] for r in con.execute("select distinct indicator_id from _now_periods").fetchall()
+        }
+        compute_drilldowns(con, catalogue, run_id, blocked, scoped, changes, together)
+    finally:
+        forget_together(con, together)
     build_reconciliation(con, tolerance)
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
     return rows

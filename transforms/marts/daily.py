@@ -17,6 +17,7 @@ be its period's).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import duckdb
@@ -93,9 +94,12 @@ def count_days(
     how: Reading,
     run_id: str,
     change: Change | None,
+    together: Mapping[str, str] | None = None,
 ) -> str:
     """Fill ``_daily_now`` with the partial counts of the table as it is now; return how:
-    ``moved`` (the stored counts and the night's changes) or ``counted`` (every row)."""
+    ``moved`` (the stored counts and the night's changes) or ``counted`` (every row).
+    ``together``: counts made already with others that read the same rows (the text of a
+    count's query -> the table holding its rows, ``transforms.marts.together``)."""
     ind, parts = counts.ind, counts.parts
     names = [name for _, name in parts.partials]
     keys = ", ".join(counts.names)
@@ -105,6 +109,8 @@ def count_days(
         movable = False
     if not movable:
         body = daily_sql(counts, how)
+        if together and body in together:
+            body = f"select * from {together[body]}"
     else:
         unpacked = ", ".join(f"parts[{i + 1}] as {n}" for i, n in enumerate(names))
         pieces = [f"select {keys}, _day, {unpacked} from {counts.stored} where {counts.where}"]

@@ -27,6 +27,8 @@ keeps its last published drill-down, as its headline keeps its last values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 
 from transforms.marts.additive import Additive, daily_ctes, mentions_period
@@ -101,6 +103,15 @@ def member_counts(ind: Indicator, d: Drilldown) -> tuple[Indicator, Additive | N
     if parts is None or any(mentions_period(k) for k in member_keys(ind, d)):
         return rows, None
     return rows, parts
+
+
+def drilldown_counts(con: duckdb.DuckDBPyConnection, ind: Indicator, d: Drilldown) -> Counts | None:
+    """What a drill-down counts per day and where it keeps the counts; None: it is aggregated
+    from its rows."""
+    rows, parts = member_counts(ind, d)
+    if parts is None or counts_per_day(con, rows, parts) is None:
+        return None
+    return Counts(rows, parts, member_keys(ind, d), STORED, {"dimension": d.dimension})
 
 
 def drilldown_sql(
@@ -189,13 +200,15 @@ def compute_drilldowns(
     blocked: dict[str, str] | None = None,
     scoped: set[str] | None = None,
     changes: dict[str, Change] | None = None,
+    together: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Rebuild ``mart.indicator_drilldown`` (after ``mart.indicator_value``); rows per indicator.
 
     ``scoped``: indicators computed for their ``_scope`` periods only (after
     ``compute_indicators`` filled it); their other periods keep their published rows.
     ``changes``: what the night did to the core tables, by which the kept partial counts per
-    day are moved (``transforms.marts.daily``).
+    day are moved (``transforms.marts.daily``); ``together``: partial counts per day made
+    already (``transforms.marts.together``).
 
     Each member row carries its unit's headline numerator, denominator and value
     (from ``mart.indicator_value``) and its share of the unit's gap to the target.
@@ -232,13 +245,10 @@ def compute_drilldowns(
                 continue
             columns = table_columns(con, d.from_ or ind.from_)
             how = shape(ind, columns, scoped=ind.id in scoped)
-            rows, parts = member_counts(ind, d)
-            per_day = None
-            if parts is not None and counts_per_day(con, rows, parts) is not None:
-                per_day = Counts(
-                    rows, parts, member_keys(ind, d), STORED, {"dimension": d.dimension}
-                )
-                count_days(con, per_day, how, run_id, (changes or {}).get(rows.from_))
+            per_day = drilldown_counts(con, ind, d)
+            if per_day is not None:
+                change = (changes or {}).get(per_day.ind.from_)
+                count_days(con, per_day, how, run_id, change, together)
             sql = drilldown_sql(ind, d, present, how, COUNTED if per_day else None)
             if not sql:
                 continue

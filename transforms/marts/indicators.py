@@ -20,7 +20,7 @@ the former districts; ``exact`` false where a new unit spans two).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -850,15 +850,17 @@ def compute_one(
     run_id: str,
     how: Reading = WHOLE,
     change: Change | None = None,
+    together: Mapping[str, str] | None = None,
 ) -> bool:
     """Append the indicator's values (of its ``_scope`` periods if ``how.scoped``) to ``_values``;
     True if its partial counts per day were kept (``transforms.marts.daily``: ``change`` is what
-    the night did to its table, by which kept counts are moved)."""
+    the night did to its table, by which kept counts are moved; ``together``: counts made
+    already, ``transforms.marts.together``)."""
     from transforms.marts.daily import COUNTED, Counts, count_days, counts_per_day, store_days
 
     parts = counts_per_day(con, ind)
     if parts is not None:
-        count_days(con, Counts(ind, parts), how, run_id, change)
+        count_days(con, Counts(ind, parts), how, run_id, change, together)
     con.execute(
         f"""
         insert into _values
@@ -940,12 +942,14 @@ def compute_indicators(
     run_id: str,
     blocked: dict[str, str] | None = None,
     changes: dict[str, Change] | None = None,
+    together: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Rebuild ``mart.indicator_value`` (and the catalogue table); return rows per indicator.
 
     ``changes``: what an incremental core step did to each table; an indicator whose rows
     moved only with merged keys is computed for the periods they touch and keeps its other
-    published rows (``transforms.marts.scope``). None: every indicator computed whole."""
+    published rows (``transforms.marts.scope``). None: every indicator computed whole.
+    ``together``: partial counts per day made already (``transforms.marts.together``)."""
     from transforms.marts.daily import forget_others
     from transforms.marts.scope import keep_values, scoped_indicators
 
@@ -999,7 +1003,7 @@ def compute_indicators(
         else:
             columns = table_columns(con, ind.from_)
             how = shape(ind, columns, scoped=ind.id in scoped)
-            if compute_one(con, ind, run_id, how, (changes or {}).get(ind.from_)):
+            if compute_one(con, ind, run_id, how, (changes or {}).get(ind.from_), together):
                 counted.add(ind.id)
             if ind.id in scoped:  # after compute_one: its updates are for computed rows only
                 keep_values(con, ind, run_id)
