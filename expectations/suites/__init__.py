@@ -35,8 +35,8 @@ class _Expectations:
 
     GX takes about 2 s to import. The rules are built only by the steps that check (the
     nightly's ``validate`` and ``indicators``); a night with nothing new, the preflight and the
-    other commands never import it, and a night with work imports it beside its first steps
-    (``expectations.preload``)."""
+    other commands never import it, and ``chiso nightly`` loads it while the temporary server
+    starts (``expectations.preload``)."""
 
     def __getattr__(self, name: str) -> Any:
         import great_expectations.expectations as gxe

@@ -27,10 +27,9 @@ def build_marts(
     drill-downs, the reconciliation with the national portal's figures (``tolerance`` in
     points), then the views. ``changes``: what an incremental core step changed (only the
     periods it touched are computed again, ``transforms.marts.scope``)."""
-    # counted whole (no incremental core step): the counts that read the same rows, together
-    together = (
-        {} if changes is not None else count_together(con, counted_whole(con, catalogue, blocked))
-    )
+    # no incremental core step (a first load, --full: no change recorded), so every partial
+    # count per day is counted whole: the counts that read the same rows are made together
+    together = {} if changes else count_together(con, counted_whole(con, catalogue, blocked))
     try:
         rows = compute_indicators(con, catalogue, run_id, blocked, changes, together)
         scoped = {
