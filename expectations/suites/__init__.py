@@ -34,9 +34,9 @@ class _Expectations:
     """``great_expectations.expectations``, imported when the first rule is built.
 
     GX takes about 2 s to import. The rules are built only by the steps that check (the
-    nightly's ``validate`` and ``indicators``); a night with nothing new, the preflight and the
-    other commands never import it, and ``chiso nightly`` loads it while the temporary server
-    starts (``expectations.preload``)."""
+    nightly's ``validate`` and ``indicators``): the flow's modules, the preflight and the
+    commands that build no rule load without it, and ``chiso nightly`` loads it while the
+    temporary server starts (``flows.cli.launch_nightly``)."""
 
     def __getattr__(self, name: str) -> Any:
         import great_expectations.expectations as gxe
