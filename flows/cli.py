@@ -25,7 +25,6 @@ line naming it, before anything runs).
 from __future__ import annotations
 
 import argparse
-import importlib
 import signal
 import sys
 from datetime import date
@@ -34,8 +33,6 @@ from typing import Any
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect is imported)
 from flows.settings import REPO, Settings, SettingsError, load_settings
-
-CHECKS = "expectations.run"  # the module that runs the checks: GX, SQLAlchemy, the DuckDB dialect
 
 
 def nightly_parameters(args: argparse.Namespace) -> dict:
@@ -90,9 +87,9 @@ def launch_nightly(settings: Settings, params: dict) -> Any:
     from flows.server import start_server
 
     ready = start_server()
+    import expectations.run  # noqa: F401  (GX, for the checks: loads while the server starts)
     from flows.nightly import nightly
 
-    importlib.import_module(CHECKS)  # loads while the server starts: the checks need it
     ready()
     return nightly(**params, return_state=True)
 

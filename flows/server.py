@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from typing import NoReturn
 
 STARTUP_SECONDS = 120.0  # a loaded 2-core machine has been seen to need more than Prefect's 20 s
 PR_SET_PDEATHSIG = 1
@@ -109,20 +110,22 @@ def start_server() -> Callable[..., str]:
 
     def ready(timeout: float = STARTUP_SECONDS) -> str:
         while not _healthy(url):
-            failure = None
             if server.poll() is not None:
-                failure = f"the temporary Prefect server exited with {server.returncode}"
-            elif time.monotonic() - started > timeout:
+                _give_up(url, f"the temporary Prefect server exited with {server.returncode}")
+            if time.monotonic() - started > timeout:
                 _stop(server)
-                failure = f"the temporary Prefect server did not start in {timeout:.0f} s"
-            if failure:
-                if os.environ.get("PREFECT_API_URL") == url:
-                    del os.environ["PREFECT_API_URL"]
-                raise RuntimeError(failure)
+                _give_up(url, f"the temporary Prefect server did not start in {timeout:.0f} s")
             time.sleep(0.1)
         return url
 
     return ready
+
+
+def _give_up(url: str, why: str) -> NoReturn:
+    """Forget the server's URL (nothing answers there) and say why it is not there."""
+    if os.environ.get("PREFECT_API_URL") == url:
+        del os.environ["PREFECT_API_URL"]
+    raise RuntimeError(why)
 
 
 def stop_server() -> None:
