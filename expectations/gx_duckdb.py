@@ -23,7 +23,9 @@ GX validates DuckDB through ``add_sql`` only with three fixes, all here:
    ``UnexpectedRowsExpectation`` on ``regexp_matches`` (partial match, as GX's)
    and is reported under the regex expectation's name (``emulated``).
    A uniqueness expectation without them runs the same way, on one grouping of
-   the column (GX's own form costs 1.6x as much on the staged dossiers).
+   the column (GX's own form costs 1.6x as much on the staged dossiers). On a
+   night that merged the table by that column, only the merged keys are grouped
+   (``among``: the rows of every other key are the published ones, unique then).
 
 Nothing here imports Prefect; GX analytics are off before GX is imported.
 """
@@ -181,16 +183,28 @@ def expect_column_values_to_match_regex(
 
 
 def expect_column_values_to_be_unique(
-    column: str, *, severity: str = "critical", description: str | None = None
+    column: str,
+    *,
+    severity: str = "critical",
+    description: str | None = None,
+    among: str | None = None,
 ) -> gxe.UnexpectedRowsExpectation:
     """Non-null values of ``column`` occur once: the rows whose value occurs more than once are
     unexpected, as GX counts them. GX's own check on SQL runs its duplicate test per row
-    through a correlated form: 5.3 s on 10M staged rows against 3.3 s for this query."""
+    through a correlated form: 5.3 s on 10M staged rows against 3.3 s for this query.
+
+    ``among``: a table of the values that can repeat (a night's merged keys, ``delta.*_keys``,
+    with a column of the same name): only they are grouped, not the whole column (1.9 s of a
+    night's checks on 5M dossiers at scale 8). Sound when every other value's rows are the
+    published ones, which passed: a merge replaces all the rows of a key it touches."""
     col = _ident(column)
+    only = f" AND {col} IN (SELECT {col} FROM {among})" if among else ""
+    stands_for = {"expectation": "expect_column_values_to_be_unique", "column": column}
     return _emulated(
         f"SELECT {col} FROM {{batch}} WHERE {col} IN "
-        f"(SELECT {col} FROM {{batch}} WHERE {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1)",
-        {"expectation": "expect_column_values_to_be_unique", "column": column},
+        f"(SELECT {col} FROM {{batch}} WHERE {col} IS NOT NULL{only} "
+        f"GROUP BY {col} HAVING count(*) > 1)",
+        stands_for | ({"among": among} if among else {}),
         severity,
         description,
     )
@@ -212,15 +226,21 @@ def _severity(expectation: gxe.Expectation) -> str:
     return str(getattr(expectation.severity, "value", expectation.severity))
 
 
-def for_duckdb(expectation: gxe.Expectation) -> gxe.Expectation:
+def for_duckdb(
+    expectation: gxe.Expectation, merged: tuple[str, str] | None = None
+) -> gxe.Expectation:
     """A copy of ``expectation`` that runs on DuckDB (regex and uniqueness emulated; the
-    caller's object untouched)."""
+    caller's object untouched). ``merged``: (key column, table of the keys) a night merged
+    the table by: the key's uniqueness is checked among those keys."""
     every_row = getattr(expectation, "mostly", None) in (None, 1, 1.0) and not getattr(
         expectation, "row_condition", None
     )
     if isinstance(expectation, gxe.ExpectColumnValuesToBeUnique) and every_row:
         return expect_column_values_to_be_unique(
-            expectation.column, severity=_severity(expectation), description=expectation.description
+            expectation.column,
+            severity=_severity(expectation),
+            description=expectation.description,
+            among=merged[1] if merged and merged[0] == expectation.column else None,
         )
     if (
         isinstance(expectation, gxe.ExpectColumnValuesToMatchRegex)
@@ -237,6 +257,6 @@ def for_duckdb(expectation: gxe.Expectation) -> gxe.Expectation:
 
 
 def emulated(meta: dict | None) -> dict[str, Any]:
-    """What an emulated expectation stands for (``expectation``, ``column``, and the regex
-    expectation's ``regex``), else {}."""
+    """What an emulated expectation stands for (``expectation``, ``column``, the regex
+    expectation's ``regex``, a night's uniqueness ``among`` its merged keys), else {}."""
     return dict((meta or {}).get(EMULATES) or {})

@@ -18,15 +18,18 @@ from typing import Any
 import duckdb
 
 from expectations.gx_duckdb import CLOSE_OTHERS, emulated
-from expectations.gx_project import run_checkpoint
+from expectations.gx_project import build_index, run_checkpoint
 from expectations.suites import Suite, load_thresholds, unique_by_name
 from warehouse.build import existing_tables, table_columns
+from warehouse.delta import MERGED, delta_table, recorded
 
 __all__ = [
     "CheckResult",
     "CheckRow",
     "check_results",
+    "docs_index",
     "load_thresholds",
+    "merged_tables",
     "night_tables",
     "run_checks",
 ]
@@ -113,14 +116,7 @@ def night_tables(
     table, as a first load, ``--full`` or a table that failed last time always is."""
     if base_run_id is None:
         return set()
-    passed = {
-        r[0]
-        for r in con.execute(
-            """select table_name from audit.check_result where run_id = ?
-               group by table_name having bool_and(success)""",
-            [base_run_id],
-        ).fetchall()
-    }
+    passed = passed_tables(con, base_run_id)
     present = existing_tables(con)
     chosen = set()
     for suite in suites:
@@ -136,12 +132,50 @@ def night_tables(
     return {t for t in chosen if all(row_local(s) for s in suites if s.table == t)}
 
 
+def passed_tables(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
+    """Tables every check of which passed in run ``run_id``."""
+    return {
+        r[0]
+        for r in con.execute(
+            """select table_name from audit.check_result where run_id = ?
+               group by table_name having bool_and(success)""",
+            [run_id],
+        ).fetchall()
+    }
+
+
+def merged_tables(
+    con: duckdb.DuckDBPyConnection, base_run_id: str | None, run_id: str
+) -> dict[str, tuple[str, str]]:
+    """Core tables the night merged by key whose every check passed in the published run:
+    table -> (key column, ``delta.*_keys``). A merge replaces all the rows of the keys it
+    touches, so the key stays unique if it is unique among those keys: their uniqueness
+    check groups them, not the whole table (``gx_duckdb.expect_column_values_to_be_unique``).
+    A first load, ``--full`` or a table that failed last time is checked whole."""
+    if base_run_id is None:
+        return {}
+    present = existing_tables(con)
+    if "delta.change" not in present:
+        return {}
+    passed = passed_tables(con, base_run_id)
+    return {
+        c.table: (c.key, delta_table(c.table, "keys"))
+        for c in recorded(con, run_id).values()
+        if c.how == MERGED
+        and c.key
+        and c.table in passed
+        and delta_table(c.table, "keys") in present
+    }
+
+
 def run_checks(
     db_path: str | Path,
     suites: Sequence[Suite],
     gx_root: str | Path | None = None,
     run_name: str | None = None,
     night: set[str] | frozenset[str] = frozenset(),
+    merged: Mapping[str, tuple[str, str]] | None = None,
+    index: bool = True,
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; one CheckResult per expectation.
 
@@ -149,7 +183,9 @@ def run_checks(
     Data Docs); None validates in a throwaway in-memory project (no Data Docs).
     ``run_name`` names the run in the history (the flow's run id). ``night``: tables
     validated on the rows the running build staged (``night_tables``): their results
-    count those rows.
+    count those rows. ``merged``: core tables a night merged (``merged_tables``). ``index``:
+    False renders this checkpoint's Data Docs pages and leaves the index to a later one of
+    the run (``docs_index``, when it has nothing to check).
     """
     path = Path(db_path).resolve()
     if not path.is_file():
@@ -157,6 +193,8 @@ def run_checks(
     present = tables_of(path)
     chosen = {name: s for name, s in unique_by_name(suites).items() if s.table in present}
     if not chosen:
+        if index and gx_root is not None and run_name:
+            docs_index(gx_root, run_name)
         return []
     result = run_checkpoint(
         None if gx_root is None else Path(gx_root),
@@ -164,8 +202,15 @@ def run_checks(
         {name: (s.table, s.expectations) for name, s in chosen.items()},
         run_name or f"run-{uuid.uuid4()}",
         night=set(night),
+        merged=merged,
+        index=index,
     )
     return check_results(result, chosen)
+
+
+def docs_index(gx_root: str | Path, run_name: str) -> None:
+    """Render the run's Data Docs pages and the index (``gx_project.build_index``)."""
+    build_index(Path(gx_root), run_name)
 
 
 # --------------------------------------------------------------- mapping

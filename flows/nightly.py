@@ -272,14 +272,17 @@ def build_core(build: str, run_id: str, incremental: bool = False) -> dict[str, 
 @task(cache_policy=reads(validate_state))
 def validate(settings: Settings, build: str, run_id: str, night_of: str | None = None) -> dict:
     """The checks; ``night_of``: the published run a night builds on (its staged tables that
-    passed then are checked on the night's rows, ``expectations.run.night_tables``)."""
-    from expectations.run import load_thresholds, night_tables, run_checks  # GX is heavy
+    passed then are checked on the night's rows, ``expectations.run.night_tables``; its core
+    tables merged by key, on the merged keys' uniqueness, ``merged_tables``)."""
+    from expectations.run import load_thresholds, merged_tables, night_tables, run_checks
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
     suites = [s for s in registry.suites(thresholds) if not s.table.startswith("mart.")]
     with session(build) as con:
         night = night_tables(con, suites, night_of)
-    results = run_checks(build, suites, settings.gx_dir, run_id, night)
+        merged = merged_tables(con, night_of, run_id)
+    # the Data Docs index is built once, with the marts' checks (``indicators``)
+    results = run_checks(build, suites, settings.gx_dir, run_id, night, merged, index=False)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -317,6 +320,16 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
         "mart_checks": len(results),
         "mart_failed": [asdict(r) for r in results if not r.success],
     }
+
+
+def docs_index(settings: Settings, run_id: str) -> None:
+    """The Data Docs index of a run that failed after its checks, before the index was built."""
+    from expectations.run import docs_index as build
+
+    try:
+        build(settings.gx_dir, run_id)
+    except Exception as exc:  # noqa: BLE001 - the run's own failure is what to report
+        get_run_logger().warning("Data Docs index not built: %s", exc)
 
 
 @task(cache_policy=NO_CACHE)  # comments go with the tables: cheap, always redone
@@ -541,7 +554,11 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     incremental = unchanged and plan.restage is None
     build_core(build, run_id, incremental=incremental)
     checks = validate(settings, build, run_id, base if incremental else None)
-    computed = indicators(settings, build, run_id, checks["failed"])
+    try:
+        computed = indicators(settings, build, run_id, checks["failed"])  # + the docs' index
+    except BaseException:
+        docs_index(settings, run_id)  # the index still lists the checks that ran
+        raise
     describe(build)
     publish(settings, build, base, run_id, computed["blocked"], definitions)
     from expectations.run import load_thresholds

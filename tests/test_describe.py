@@ -97,3 +97,26 @@ def test_comments_are_read_from_the_sql_and_schema_files():
         "                     indicators\n```"
     )
     assert fields_ == {"id": "the row", "name_vi": "the row", "date_column": "for flow indicators"}
+
+
+def test_a_comment_is_written_only_where_it_differs():
+    """A night's build is a copy of the published warehouse: its comments are there already,
+    and each ``COMMENT ON`` is a catalogue change; only a new or rebuilt table, or new text,
+    is written."""
+    from transforms.describe import Docs, apply_comments
+
+    con = duckdb.connect()
+    con.execute("create schema core; create table core.t (a int, b int)")
+    docs = Docs()
+    docs.add_relation("core.t", "one row per t")
+    docs.add_column("core.t", "a", "the a")
+    docs.add_column("*", "b", "any b")
+    assert apply_comments(con, docs) == {"relations": 1, "columns": 2}
+    assert apply_comments(con, docs) == {"relations": 0, "columns": 0}  # all there
+    docs.columns[("core.t", "a")] = "the a, corrected"
+    con.execute("create or replace table core.t as select 1 as a, 2 as b")  # rebuilt: none
+    assert apply_comments(con, docs) == {"relations": 1, "columns": 2}
+    assert undocumented(con) == []
+    assert con.execute(
+        "select comment from duckdb_columns() where column_name = 'a'"
+    ).fetchall() == [("the a, corrected",)]

@@ -109,6 +109,8 @@ def test_the_project_config_names_the_offline_site_and_no_analytics(tmp_path, db
     run_checks(db, SUITES, root, "run-1")
     context = p.open_project(root)
     assert context.variables.analytics_enabled is False
+    # GX parsed that file again for every project variable it looked up (~650 a checkpoint)
+    assert context.variables.config_variables_file_path is None
     (site,) = context.list_data_docs_sites().values()
     assert site["module_name"] == "expectations.datadocs.site"
     assert site["site_index_builder"]["view"]["class_name"] == "IndexView"
@@ -121,6 +123,39 @@ def test_retention_counts_runs_not_checkpoints(tmp_path, db):
     for run in ("run-1", "run-1", "run-2", "run-2", "run-3"):
         p.run_checkpoint(root, db, u, run, keep_runs=2)
     assert stored_runs(root) == ["run-2", "run-3"]
+
+
+def test_a_run_builds_the_index_once_with_its_last_checks_or_after_a_failure(tmp_path, db):
+    """The nightly's checks render their pages and leave the index (0.5 s of a month's results)
+    to the marts' checks; a run that fails in between still gets its index (``docs_index``)."""
+    from expectations.run import docs_index
+
+    root = tmp_path / "gx"
+    site = root / datadocs.SITE_DIR
+    run_checks(db, SUITES[:1], root, "run-1")
+    p.run_checkpoint(  # run-2's first checkpoint: pages, no index, nothing pruned
+        root,
+        db,
+        {"t_rules": ("core.t", SUITES[0].expectations)},
+        "run-2",
+        keep_runs=1,
+        index=False,
+    )
+    assert (site / "validations" / "t_rules" / "run-2").is_dir()
+    assert "run-2" not in (site / "index.html").read_text(encoding="utf-8")
+    assert stored_runs(root) == ["run-1", "run-2"]
+    p.run_checkpoint(  # its last: the index, with both checkpoints; run-1 past retention
+        root, db, {"u_rules": ("core.u", SUITES[1].expectations)}, "run-2", keep_runs=1
+    )
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "run-2" in index and "run-1" not in index
+    assert stored_runs(root) == ["run-2"]
+    assert len(list((site / "validations").rglob("*.html"))) == 2  # run-2's two pages
+
+    run_checks(db, SUITES[:1], root, "run-3", index=False)  # then run-3 fails
+    assert "run-3" not in (site / "index.html").read_text(encoding="utf-8")
+    docs_index(root, "run-3")
+    assert "run-3" in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_persistent_project_validates_without_network(tmp_path, db, monkeypatch):

@@ -511,21 +511,24 @@ def _quote(text: str) -> str:
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection, docs: Docs) -> dict[str, int]:
-    """``COMMENT ON`` every relation and column ``docs`` has text for; return counts applied."""
+    """``COMMENT ON`` every relation and column ``docs`` has other text for than it has (a
+    night's build, a copy of the published warehouse, has most already: each statement is a
+    catalogue change, ~1,000 of them 0.45 s); return counts applied."""
     applied = {"relations": 0, "columns": 0}
-    kinds = {rel: kind for rel, kind, _ in relations(con)}
-    for rel, kind in kinds.items():
+    listed = relations(con)
+    kinds = {rel: kind for rel, kind, _ in listed}
+    for rel, kind, current in listed:
         text = docs.relations.get(rel)
-        if text:
+        if text and text != current:
             con.execute(
                 f"comment on {'view' if kind == 'view' else 'table'} {rel} is {_quote(text)}"
             )
             applied["relations"] += 1
-    for rel, col, _ in columns(con):
+    for rel, col, current in columns(con):
         if rel not in kinds:
             continue
         text = comment_for(docs, rel, col)
-        if text:
+        if text and text != current:
             con.execute(f'comment on column {rel}."{col}" is {_quote(text)}')
             applied["columns"] += 1
     return applied
