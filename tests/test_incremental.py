@@ -110,6 +110,28 @@ def test_a_night_keeps_merges_or_rebuilds_each_table_and_matches_a_full_build(tm
     assert changes(con, "r2") == {}
 
 
+def test_a_merge_keeps_the_rows_of_every_key_the_run_merged_in_any_attempt(tmp_path):
+    """``delta.*_new`` is made from the merge's own rows; a key only an earlier attempt of the
+    run merged is read back from the table."""
+    from transforms.core.incremental import merge
+    from warehouse.delta import DELTA_SQL
+
+    con, folder = warehouse(tmp_path, "w.duckdb")
+    build(con, folder, "r1", incremental=False)
+    con.execute(DELTA_SQL)
+    con.execute("insert into stg.item values ('i3', 2, 30, 'r', 'r2'), ('i4', 2, 40, 'r', 'r2')")
+    sql = MODELS["fct_item.sql"]
+    assert merge(con, "core.fct_item", sql, "item_id", ["select 'i3' as item_id"], {"stg.item"})
+    assert merge(con, "core.fct_item", sql, "item_id", ["select 'i4' as item_id"], {"stg.item"})
+    new = con.execute("select * from delta.fct_item_new order by all").fetchall()
+    assert new == [("i3", 30, "r", "red"), ("i4", 40, "r", "red")]
+    assert con.execute("select * from delta.fct_item_old order by all").fetchall() == [
+        ("i3", 3, "b", "blue"),
+        ("i4", 4, "r", "red"),
+    ]
+    assert not merge(con, "core.fct_item", sql, "item_id", ["select null as item_id"], {"stg.item"})
+
+
 # ---- indicators: the periods the changed rows touch -------------------------------------------
 
 DOSSIER_COLUMNS = (
