@@ -32,13 +32,14 @@ from pathlib import Path
 from types import ModuleType
 
 import duckdb
+import polars as pl
 import yaml
 
 from sources.base import Source
 from transforms.core import RUN_VIEWS, models, run_view_sql, tables_read
 from transforms.marts.indicators import Indicator
 from transforms.staging.step import StagingStep
-from warehouse.build import SCHEMA_SQL
+from warehouse.build import SCHEMA_SQL, append_frame
 
 COLUMN_DOCS = Path(__file__).with_name("columns.yml")
 CATALOGUE_README = Path(__file__).parent / "marts" / "catalogue" / "README.md"
@@ -356,8 +357,20 @@ def write_lineage(
             reads varchar[], source varchar, dataset varchar, landing_glob varchar)"""
     )
     rows = lineage_rows(indicators, lineage, sources, steps)
-    if rows:
-        con.executemany("insert into mart.lineage values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if rows:  # as one frame: ``executemany`` inserts a row at a time (0.1 s a night)
+        schema = pl.Schema(
+            {
+                "indicator_id": pl.String(),
+                "table_name": pl.String(),
+                "layer": pl.String(),
+                "depth": pl.Int32(),
+                "reads": pl.List(pl.String),
+                "source": pl.String(),
+                "dataset": pl.String(),
+                "landing_glob": pl.String(),
+            }
+        )
+        append_frame(con, "mart.lineage", pl.DataFrame(rows, schema=schema, orient="row"))
     return len(rows)
 
 

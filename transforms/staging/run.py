@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -402,11 +403,19 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[tuple]) -> No
     year); an empty delivery repeats no other file: it is its own date's delivery."""
     if not outcomes:
         return
-    con.execute(
-        """create or replace temp table _outcome (file_id varchar, status varchar,
-           rows_read bigint, rows_loaded bigint, rows_quarantined bigint, rows_duplicate bigint)"""
+    temp_table(
+        con,
+        "_outcome",
+        outcomes,
+        {
+            "file_id": pl.String,
+            "status": pl.String,
+            "rows_read": pl.Int64,
+            "rows_loaded": pl.Int64,
+            "rows_quarantined": pl.Int64,
+            "rows_duplicate": pl.Int64,
+        },
     )
-    con.executemany("insert into _outcome values (?, ?, ?, ?, ?, ?)", outcomes)
     con.execute(
         """update meta.manifest as m set status = o.status, rows_read = o.rows_read,
                rows_loaded = o.rows_loaded, rows_quarantined = o.rows_quarantined,
@@ -416,6 +425,19 @@ def record_outcomes(con: duckdb.DuckDBPyConnection, outcomes: list[tuple]) -> No
         [datetime.now()],
     )
     con.execute("drop table _outcome")
+
+
+def temp_table(
+    con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple], schema: dict[str, Any]
+) -> None:
+    """(Re)create the temp table ``name`` holding ``rows`` (a year of files' rows inserted one
+    at a time by ``executemany`` cost 0.6 s of a first load)."""
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    con.register("_rows", frame)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from _rows")
+    finally:
+        con.unregister("_rows")
 
 
 def read_into_batch(
@@ -441,11 +463,12 @@ def read_into_batch(
         (path, found.first_rowid, by_path[path][0], by_path[path][3])
         for path, found in vouched.items()
     ]
-    con.execute(
-        """create or replace temp table _batch_file
-           (_path varchar, first_rowid bigint, _file_id varchar, _file_date date)"""
+    temp_table(
+        con,
+        "_batch_file",
+        rows,
+        {"_path": pl.String, "first_rowid": pl.Int64, "_file_id": pl.String, "_file_date": pl.Date},
     )
-    con.executemany("insert into _batch_file values (?, ?, ?, ?)", rows)
     con.execute(
         """create or replace temp view _batch as
             select j.* exclude (_path, _suspect), j.rowid - f.first_rowid + 1 as _row,
