@@ -27,7 +27,6 @@ __all__ = [
     "CheckResult",
     "CheckRow",
     "check_results",
-    "docs_index",
     "load_thresholds",
     "merged_tables",
     "night_tables",
@@ -185,7 +184,7 @@ def run_checks(
     validated on the rows the running build staged (``night_tables``): their results
     count those rows. ``merged``: core tables a night merged (``merged_tables``). ``index``:
     False renders this checkpoint's Data Docs pages and leaves the index to a later one of
-    the run (``docs_index``, when it has nothing to check).
+    the run (``gx_project.build_index``, when it has nothing to check).
     """
     path = Path(db_path).resolve()
     if not path.is_file():
@@ -194,7 +193,7 @@ def run_checks(
     chosen = {name: s for name, s in unique_by_name(suites).items() if s.table in present}
     if not chosen:
         if index and gx_root is not None and run_name:
-            docs_index(gx_root, run_name)
+            build_index(Path(gx_root), run_name)
         return []
     result = run_checkpoint(
         None if gx_root is None else Path(gx_root),
@@ -206,11 +205,6 @@ def run_checks(
         index=index,
     )
     return check_results(result, chosen)
-
-
-def docs_index(gx_root: str | Path, run_name: str) -> None:
-    """Render the run's Data Docs pages and the index (``gx_project.build_index``)."""
-    build_index(Path(gx_root), run_name)
 
 
 # --------------------------------------------------------------- mapping

@@ -281,7 +281,7 @@ def validate(settings: Settings, build: str, run_id: str, night_of: str | None =
     with session(build) as con:
         night = night_tables(con, suites, night_of)
         merged = merged_tables(con, night_of, run_id)
-    # the Data Docs index is built once, with the marts' checks (``indicators``)
+    # the Data Docs index is built once a run, with the marts' checks (``indicators``)
     results = run_checks(build, suites, settings.gx_dir, run_id, night, merged, index=False)
     with session(build) as con:
         record_checks(con, run_id, results)
@@ -324,10 +324,10 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
 
 def docs_index(settings: Settings, run_id: str) -> None:
     """The Data Docs index of a run that failed after its checks, before the index was built."""
-    from expectations.run import docs_index as build
+    from expectations.gx_project import build_index
 
     try:
-        build(settings.gx_dir, run_id)
+        build_index(settings.gx_dir, run_id)
     except Exception as exc:  # noqa: BLE001 - the run's own failure is what to report
         get_run_logger().warning("Data Docs index not built: %s", exc)
 
@@ -553,9 +553,9 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     # first load, new definitions, a restage or --full rebuild everything
     incremental = unchanged and plan.restage is None
     build_core(build, run_id, incremental=incremental)
-    checks = validate(settings, build, run_id, base if incremental else None)
-    try:
-        computed = indicators(settings, build, run_id, checks["failed"])  # + the docs' index
+    try:  # the checks render their Data Docs pages; the marts' checks build the index
+        checks = validate(settings, build, run_id, base if incremental else None)
+        computed = indicators(settings, build, run_id, checks["failed"])
     except BaseException:
         docs_index(settings, run_id)  # the index still lists the checks that ran
         raise

@@ -127,9 +127,7 @@ def test_retention_counts_runs_not_checkpoints(tmp_path, db):
 
 def test_a_run_builds_the_index_once_with_its_last_checks_or_after_a_failure(tmp_path, db):
     """The nightly's checks render their pages and leave the index (0.5 s of a month's results)
-    to the marts' checks; a run that fails in between still gets its index (``docs_index``)."""
-    from expectations.run import docs_index
-
+    to the marts' checks; a run that fails in between still gets its index (``build_index``)."""
     root = tmp_path / "gx"
     site = root / datadocs.SITE_DIR
     run_checks(db, SUITES[:1], root, "run-1")
@@ -154,7 +152,7 @@ def test_a_run_builds_the_index_once_with_its_last_checks_or_after_a_failure(tmp
 
     run_checks(db, SUITES[:1], root, "run-3", index=False)  # then run-3 fails
     assert "run-3" not in (site / "index.html").read_text(encoding="utf-8")
-    docs_index(root, "run-3")
+    p.build_index(root, "run-3")
     assert "run-3" in (site / "index.html").read_text(encoding="utf-8")
 
 
