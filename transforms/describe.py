@@ -357,20 +357,10 @@ def write_lineage(
             reads varchar[], source varchar, dataset varchar, landing_glob varchar)"""
     )
     rows = lineage_rows(indicators, lineage, sources, steps)
-    if rows:  # as one frame: ``executemany`` inserts a row at a time (0.1 s a night)
-        schema = pl.Schema(
-            {
-                "indicator_id": pl.String(),
-                "table_name": pl.String(),
-                "layer": pl.String(),
-                "depth": pl.Int32(),
-                "reads": pl.List(pl.String),
-                "source": pl.String(),
-                "dataset": pl.String(),
-                "landing_glob": pl.String(),
-            }
-        )
-        append_frame(con, "mart.lineage", pl.DataFrame(rows, schema=schema, orient="row"))
+    if rows:  # as one frame (``executemany`` inserts a row at a time: 0.1 s a night), its
+        # columns named as the table above has them
+        names = [c[0] for c in con.execute("select * from mart.lineage limit 0").description]
+        append_frame(con, "mart.lineage", pl.DataFrame(rows, schema=names, orient="row"))
     return len(rows)
 
 
