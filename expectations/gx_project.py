@@ -9,9 +9,11 @@
 
 Each run points the datasource at its build file, writes the suites, runs ONE
 checkpoint whose action updates Data Docs (GX renders this run's pages and the
-index of every kept run), and returns GX's CheckpointResult. Retention: before
-a run, results of runs older than the newest ``KEEP_RUNS - 1`` are removed from
-the store; GX's index build then deletes their pages.
+index of every kept run), and returns GX's CheckpointResult. The nightly runs its
+checkpoints without that action and renders the run's Data Docs once, beside its
+later steps (``render_docs``). Retention: before a run, results of runs older than
+the newest ``KEEP_RUNS - 1`` are removed from the store; GX's index build then
+deletes their pages.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
-from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
 from expectations import datadocs
 from expectations.datadocs.site import site_config
@@ -54,9 +55,8 @@ class UpdateDataDocsOnce(UpdateDataDocsAction):
     The stock action rebuilds the site (static assets and the index over every
     kept run) once per validation definition; with ~60 suites that is 60 index
     builds. This one renders the run's pages, its suites' pages and the index once.
-    ``build_index``: False renders the pages only, for a run with a later checkpoint
-    that builds the index (the index reads every kept result: 0.5 s of a 0.7 s build
-    with a month of nightlies).
+    ``build_index``: False renders the pages only (checkpoints saved by earlier versions
+    carry it).
     """
 
     type: Literal["chiso_update_data_docs"] = "chiso_update_data_docs"  # type: ignore[assignment]
@@ -64,31 +64,40 @@ class UpdateDataDocsOnce(UpdateDataDocsAction):
 
     def run(self, checkpoint_result: Any, action_context: Any = None) -> dict:
         keys = list(checkpoint_result.run_results)
-        suites = {
-            ExpectationSuiteIdentifier(name=r.suite_name)
-            for r in checkpoint_result.run_results.values()
-        }
-        self._resolve_context().context.build_data_docs(
-            site_names=self.site_names,
-            resource_identifiers=[*keys, *suites],
-            dry_run=False,
-            build_index=self.build_index,
-        )
+        _render(self._resolve_context().context, keys, self.site_names, self.build_index)
         index = self._get_docs_sites_urls(site_names=self.site_names)  # one lookup, not one a page
         return {site["site_name"]: site["site_url"] for site in index}
 
 
-def build_index(root: Path, run_name: str) -> None:
-    """Render the pages of the run's kept results and the Data Docs index: for a run whose
-    checkpoints left the index to one that did not run (it failed in between, or had nothing
-    to check)."""
+def _render(
+    context: Any, keys: Sequence[Any], site_names: Sequence[str] | None = None, index: bool = True
+) -> None:
+    """Render the pages of the results ``keys``, of their suites, and the index (once)."""
+    suites = {k.expectation_suite_identifier for k in keys}
+    context.build_data_docs(
+        site_names=site_names,
+        resource_identifiers=[*keys, *suites],
+        dry_run=False,
+        build_index=index,
+    )
+
+
+def render_docs(root: Path, run_name: str, keep_runs: int = KEEP_RUNS) -> int:
+    """The Data Docs of a run whose checkpoints rendered none (``run_checkpoint(docs=False)``):
+    results of runs past retention removed, the pages of every result the run stored (all its
+    checkpoints) and of their suites, then the index; returns how many results it rendered.
+
+    The nightly calls it beside its later steps (describe, publish), not in its checks' path:
+    rendering is a second of Python that the warehouse's work does not wait for."""
     with _exclusive(root):
         context = open_project(root)
+        prune(context, keep=max(keep_runs - 1, 0), current=run_name)
         keys = [
             k for k in context.validation_results_store.list_keys() if k.run_id.run_name == run_name
         ]
         if keys:  # (none given would render every kept result)
-            context.build_data_docs(resource_identifiers=keys, build_index=True)
+            _render(context, keys)
+        return len(keys)
 
 
 @contextmanager
@@ -183,9 +192,9 @@ def _in_memory() -> Any:
 
 
 @contextmanager
-def _project(root: Path | None, keep_runs: int, run_name: str, index: bool) -> Iterator[Any]:
-    """The project to validate in; old results pruned by the checkpoint that builds the index
-    (which deletes their pages)."""
+def _project(root: Path | None, keep_runs: int, run_name: str, docs: bool) -> Iterator[Any]:
+    """The project to validate in; old results pruned by a checkpoint that renders the Data
+    Docs (their index build deletes their pages), else by ``render_docs``."""
     if root is None:
         with _LOCK:
             yield _in_memory()
@@ -193,7 +202,7 @@ def _project(root: Path | None, keep_runs: int, run_name: str, index: bool) -> I
     root.mkdir(parents=True, exist_ok=True)
     with _exclusive(root):
         context = open_project(root)
-        if index:
+        if docs:
             prune(context, keep=max(keep_runs - 1, 0), current=run_name)
         yield context
 
@@ -206,19 +215,19 @@ def run_checkpoint(
     keep_runs: int = KEEP_RUNS,
     night: set[str] | None = None,
     merged: Mapping[str, tuple[str, str]] | None = None,
-    index: bool = True,
+    docs: bool = True,
 ) -> Any:
     """Validate ``suites`` (name -> (schema.table, expectations)) on ``db_path`` in one checkpoint.
 
     ``night``: staged tables checked on the running build's rows; ``merged``: core tables a
-    night merged by key -> (key column, table of the merged keys). ``index``: False leaves
-    the Data Docs index to a later checkpoint of the run (``UpdateDataDocsOnce``).
+    night merged by key -> (key column, table of the merged keys). ``docs``: False stores
+    the results and renders no Data Docs (the run renders them later: ``render_docs``).
 
     ``root``: the project folder (None: in memory, no Data Docs). Returns GX's
     CheckpointResult. The datasource is closed before returning, so the file can
     be reopened read-write in this process.
     """
-    with _project(root, keep_runs, run_name, index) as context:
+    with _project(root, keep_runs, run_name, docs) as context:
         datasource = add_datasource(context, DATASOURCE, db_path)
         try:
             definitions = [
@@ -236,15 +245,11 @@ def run_checkpoint(
                 gx.Checkpoint(
                     name=CHECKPOINT,
                     validation_definitions=definitions,
-                    actions=[]
-                    if root is None
-                    else [
-                        UpdateDataDocsOnce(
-                            name="update_data_docs",
-                            site_names=[datadocs.SITE_NAME],
-                            build_index=index,
-                        )
-                    ],
+                    actions=[
+                        UpdateDataDocsOnce(name="update_data_docs", site_names=[datadocs.SITE_NAME])
+                    ]
+                    if root is not None and docs
+                    else [],
                     result_format=RESULT_FORMAT,
                 )
             )

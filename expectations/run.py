@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from expectations.gx_duckdb import CLOSE_OTHERS, emulated
-from expectations.gx_project import build_index, run_checkpoint
+from expectations.gx_project import render_docs, run_checkpoint
 from expectations.suites import Suite, load_thresholds, unique_by_name
 from warehouse.build import existing_tables, table_columns
 from warehouse.delta import MERGED, delta_table, recorded
@@ -174,7 +174,7 @@ def run_checks(
     run_name: str | None = None,
     night: set[str] | frozenset[str] = frozenset(),
     merged: Mapping[str, tuple[str, str]] | None = None,
-    index: bool = True,
+    docs: bool = True,
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; one CheckResult per expectation.
 
@@ -182,9 +182,9 @@ def run_checks(
     Data Docs); None validates in a throwaway in-memory project (no Data Docs).
     ``run_name`` names the run in the history (the flow's run id). ``night``: tables
     validated on the rows the running build staged (``night_tables``): their results
-    count those rows. ``merged``: core tables a night merged (``merged_tables``). ``index``:
-    False renders this checkpoint's Data Docs pages and leaves the index to a later one of
-    the run (``gx_project.build_index``, when it has nothing to check).
+    count those rows. ``merged``: core tables a night merged (``merged_tables``). ``docs``:
+    False stores the results and renders no Data Docs: the run renders them all once, after
+    its last checks (``gx_project.render_docs``).
     """
     path = Path(db_path).resolve()
     if not path.is_file():
@@ -192,8 +192,8 @@ def run_checks(
     present = tables_of(path)
     chosen = {name: s for name, s in unique_by_name(suites).items() if s.table in present}
     if not chosen:
-        if index and gx_root is not None and run_name:
-            build_index(Path(gx_root), run_name)
+        if docs and gx_root is not None and run_name:
+            render_docs(Path(gx_root), run_name)
         return []
     result = run_checkpoint(
         None if gx_root is None else Path(gx_root),
@@ -202,7 +202,7 @@ def run_checks(
         run_name or f"run-{uuid.uuid4()}",
         night=set(night),
         merged=merged,
-        index=index,
+        docs=docs,
     )
     return check_results(result, chosen)
 

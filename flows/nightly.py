@@ -21,13 +21,17 @@
         |
     indicators  the gate (failed critical checks -> blocked indicators), the catalogue -> marts
         |       (a night: the periods the merged keys touch, the rest kept)
-        |
+        |\
+        | data-docs     GX's pages of every check of the run and the index, beside
+        |               describe and publish (the checks only store their results)
     describe    mart.lineage and a comment on every table, view and column
         |
     publish     audit, then one atomic replace of the published warehouse
+        |\
+        | report-files  the report of what was published (HTML; chromium prints the PDF)
         |
-    report      artifacts on the flow run: scorecard, data quality, Data Docs link, the
-                report (HTML, PDF)
+    report      artifacts on the flow run: scorecard, data quality, then, once data-docs and
+                report-files are done, the Data Docs and report links
 
 How a run ends (the state's name is always one the Prefect UI lists):
 
@@ -64,6 +68,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.exceptions import FailedRun
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
@@ -82,7 +87,7 @@ from flows.caching import (
 )
 from flows.housekeeping import run_guard
 from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
-from flows.report_artifact import link_report
+from flows.report_artifact import link_report, write_run_report
 from flows.settings import Settings, SettingsError, load_settings, pii_key
 from sources.base import Source
 from sources.extract import extract, register_sources
@@ -281,8 +286,8 @@ def validate(settings: Settings, build: str, run_id: str, night_of: str | None =
     with session(build) as con:
         night = night_tables(con, suites, night_of)
         merged = merged_tables(con, night_of, run_id)
-    # the Data Docs index is built once a run, with the marts' checks (``indicators``)
-    results = run_checks(build, suites, settings.gx_dir, run_id, night, merged, index=False)
+    # the run's Data Docs are rendered once, after its last checks (``data_docs``)
+    results = run_checks(build, suites, settings.gx_dir, run_id, night, merged, docs=False)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -311,7 +316,7 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
         rows = build_marts(con, catalogue, run_id, blocked, tolerance, core_changes(con, run_id))
     # rules over the marts (the reconciliation with the national portal: warnings, never a block)
     marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
-    results = run_checks(build, marts, settings.gx_dir, run_id)
+    results = run_checks(build, marts, settings.gx_dir, run_id, docs=False)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {
@@ -322,14 +327,23 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
     }
 
 
+@task(cache_policy=NO_CACHE, task_run_name="data-docs")
+def data_docs(settings: Settings, run_id: str) -> int:
+    """Every page of the run's checks and the Data Docs index: GX's rendering, a second of
+    Python, runs beside describe and publish (nothing after the checks reads the pages)."""
+    from expectations.gx_project import render_docs
+
+    return render_docs(settings.gx_dir, run_id)
+
+
 def docs_index(settings: Settings, run_id: str) -> None:
-    """The Data Docs index of a run that failed after its checks, before the index was built."""
-    from expectations.gx_project import build_index
+    """The Data Docs of a run that failed after some of its checks ran: they still show."""
+    from expectations.gx_project import render_docs
 
     try:
-        build_index(settings.gx_dir, run_id)
+        render_docs(settings.gx_dir, run_id)
     except Exception as exc:  # noqa: BLE001 - the run's own failure is what to report
-        get_run_logger().warning("Data Docs index not built: %s", exc)
+        get_run_logger().warning("Data Docs not rendered: %s", exc)
 
 
 @task(cache_policy=NO_CACHE)  # comments go with the tables: cheap, always redone
@@ -383,6 +397,24 @@ def report(settings: Settings) -> dict[str, list[dict]]:
         con.close()
 
 
+@task(cache_policy=NO_CACHE, task_run_name="report-files")
+def report_files(settings: Settings) -> dict[str, str | None]:
+    """The report of the warehouse just published (HTML; chromium prints the PDF in its own
+    process), beside the run's artifacts."""
+    return write_run_report(settings)
+
+
+def finished(future: PrefectFuture, what: str) -> Any | None:
+    """The result of a step run beside the others, once it is done; None (and a warning) if it
+    failed: pages and files for people, not the published values, which stand."""
+    future.wait()
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - the run published; its state says how it ended
+        get_run_logger().warning("%s not written: %s", what, exc)
+        return None
+
+
 OUTCOME_TAGS = ("blocked", "attention")
 
 
@@ -424,8 +456,11 @@ def _artifacts(
     quality: str,
     checks: dict,
     blocked: dict[str, str],
+    docs: PrefectFuture,
+    files: PrefectFuture,
 ) -> None:
-    """The run's artifacts, on the flow run itself (created here, in the flow, not in a task)."""
+    """The run's artifacts, on the flow run itself (created here, in the flow, not in a task);
+    the links once the steps that write their pages and files (``docs``, ``files``) are done."""
     create_table_artifact(
         key="scorecard",
         table=rows,
@@ -435,6 +470,7 @@ def _artifacts(
     create_markdown_artifact(
         key="data-quality", markdown=quality, description="Data quality of this run"
     )
+    finished(docs, "Data Docs")  # the index links the earlier runs' pages all the same
     url = docs_url(settings.gx_dir, settings.docs_port)
     if url:
         create_link_artifact(
@@ -450,7 +486,9 @@ def _artifacts(
             f"machine that ran the flow and open the URL it prints ({checks['docs']}).",
             description="Great Expectations Data Docs",
         )
-    link_report(settings)
+    written = finished(files, "report")
+    if written is not None:
+        link_report(settings, written=written)
 
 
 @flow(name="nightly", flow_run_name=run_name, log_prints=True, result_serializer="json")
@@ -557,10 +595,16 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         checks = validate(settings, build, run_id, base if incremental else None)
         computed = indicators(settings, build, run_id, checks["failed"])
     except BaseException:
-        docs_index(settings, run_id)  # the index still lists the checks that ran
+        docs_index(settings, run_id)  # the Data Docs still show the checks that ran
         raise
-    describe(build)
-    publish(settings, build, base, run_id, computed["blocked"], definitions)
+    docs = data_docs.submit(settings, run_id)  # beside describe and publish
+    try:
+        describe(build)
+        publish(settings, build, base, run_id, computed["blocked"], definitions)
+    except BaseException:
+        docs.wait()
+        raise
+    files = report_files.submit(settings)  # beside the run's artifacts
     from expectations.run import load_thresholds
     from expectations.suites.core import RunThresholds
 
@@ -580,6 +624,8 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         ),
         checks,
         computed["blocked"],
+        docs,
+        files,
     )
     return final_state(computed["blocked"], notes, settings.warehouse)
 

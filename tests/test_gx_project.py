@@ -125,35 +125,31 @@ def test_retention_counts_runs_not_checkpoints(tmp_path, db):
     assert stored_runs(root) == ["run-2", "run-3"]
 
 
-def test_a_run_builds_the_index_once_with_its_last_checks_or_after_a_failure(tmp_path, db):
-    """The nightly's checks render their pages and leave the index (0.5 s of a month's results)
-    to the marts' checks; a run that fails in between still gets its index (``build_index``)."""
+def test_a_run_renders_its_data_docs_once_after_its_checks(tmp_path, db):
+    """The nightly's checkpoints store their results and render nothing; ``render_docs`` then
+    renders every checkpoint's pages, their suites' pages and the index once, and prunes the
+    runs past retention (their pages go with the index build)."""
     root = tmp_path / "gx"
     site = root / datadocs.SITE_DIR
     run_checks(db, SUITES[:1], root, "run-1")
-    p.run_checkpoint(  # run-2's first checkpoint: pages, no index, nothing pruned
-        root,
-        db,
-        {"t_rules": ("core.t", SUITES[0].expectations)},
-        "run-2",
-        keep_runs=1,
-        index=False,
-    )
-    assert (site / "validations" / "t_rules" / "run-2").is_dir()
-    assert "run-2" not in (site / "index.html").read_text(encoding="utf-8")
-    assert stored_runs(root) == ["run-1", "run-2"]
-    p.run_checkpoint(  # its last: the index, with both checkpoints; run-1 past retention
-        root, db, {"u_rules": ("core.u", SUITES[1].expectations)}, "run-2", keep_runs=1
-    )
+    index_before = (site / "index.html").read_text(encoding="utf-8")
+    t = {"t_rules": ("core.t", SUITES[0].expectations)}
+    u = {"u_rules": ("core.u", SUITES[1].expectations)}
+    p.run_checkpoint(root, db, t, "run-2", keep_runs=1, docs=False)
+    p.run_checkpoint(root, db, u, "run-2", keep_runs=1, docs=False)
+    assert not (site / "validations" / "t_rules" / "run-2").exists()  # no page yet
+    assert not (site / "expectations" / "u_rules.html").exists()
+    assert (site / "index.html").read_text(encoding="utf-8") == index_before
+    assert stored_runs(root) == ["run-1", "run-2"]  # nothing pruned yet
+
+    assert p.render_docs(root, "run-2", keep_runs=1) == 2
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "run-2" in index and "run-1" not in index
     assert stored_runs(root) == ["run-2"]
     assert len(list((site / "validations").rglob("*.html"))) == 2  # run-2's two pages
+    assert (site / "expectations" / "u_rules.html").is_file()  # its suites' pages
 
-    run_checks(db, SUITES[:1], root, "run-3", index=False)  # then run-3 fails
-    assert "run-3" not in (site / "index.html").read_text(encoding="utf-8")
-    p.build_index(root, "run-3")
-    assert "run-3" in (site / "index.html").read_text(encoding="utf-8")
+    assert p.render_docs(root, "run-9") == 0  # a run that stored nothing renders nothing
 
 
 def test_a_persistent_project_validates_without_network(tmp_path, db, monkeypatch):
