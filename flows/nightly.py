@@ -26,12 +26,11 @@
         |               describe and publish (the checks only store their results)
     describe    mart.lineage and a comment on every table, view and column
         |
-    publish     audit, then one atomic replace of the published warehouse
-        |\
-        | report-files  the report of what was published (HTML; chromium prints the PDF)
+    publish     audit, the report of what it publishes (HTML; chromium prints the PDF while
+        |       the build is checkpointed), then one atomic replace of the published warehouse
         |
-    report      artifacts on the flow run: scorecard, data quality, then, once data-docs and
-                report-files are done, the Data Docs and report links
+    report      artifacts on the flow run: scorecard, data quality, the report link and, once
+                data-docs is done, the Data Docs link
 
 How a run ends (the state's name is always one the Prefect UI lists):
 
@@ -87,7 +86,7 @@ from flows.caching import (
 )
 from flows.housekeeping import run_guard
 from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
-from flows.report_artifact import link_report, write_run_report
+from flows.report_artifact import link_report, report_paths, start_run_report
 from flows.settings import Settings, SettingsError, load_settings, pii_key
 from sources.base import Source
 from sources.extract import extract, register_sources
@@ -377,15 +376,28 @@ def publish(
     run_id: str,
     blocked: dict,
     definitions: str,
-) -> str:
-    with session(build) as con:
-        problems = audit_problems(con, run_id)
-        if problems:
-            raise wh.PublishError("audit failed, nothing published:\n- " + "\n- ".join(problems))
-        drop_delta(con)  # the run's changes describe its build, not the published warehouse
-        finish_run(con, run_id, blocked)
-        stamp_definitions(con, run_id, definitions)
-    return str(publish_build(Path(build), settings.warehouse, base_run_id))
+) -> dict[str, Any]:
+    """Audit; the run marked published; its report written (chromium prints the PDF in its own
+    process while the build is checkpointed and moved); one atomic replace. A build that is
+    not published takes its report with it."""
+    job = None
+    try:
+        with session(build) as con:
+            problems = audit_problems(con, run_id)
+            if problems:
+                raise wh.PublishError(
+                    "audit failed, nothing published:\n- " + "\n- ".join(problems)
+                )
+            drop_delta(con)  # the run's changes describe its build, not the published warehouse
+            finish_run(con, run_id, blocked)
+            stamp_definitions(con, run_id, definitions)
+            job = start_run_report(con, settings, run_id)  # the build as it will be published
+        published = publish_build(Path(build), settings.warehouse, base_run_id)
+    except BaseException:
+        if job is not None:
+            job.cancel()
+        raise
+    return {"warehouse": str(published), "report": report_paths(job.finish())}
 
 
 @task(cache_policy=NO_CACHE)
@@ -397,16 +409,9 @@ def report(settings: Settings) -> dict[str, list[dict]]:
         con.close()
 
 
-@task(cache_policy=NO_CACHE, task_run_name="report-files")
-def report_files(settings: Settings) -> dict[str, str | None]:
-    """The report of the warehouse just published (HTML; chromium prints the PDF in its own
-    process), beside the run's artifacts."""
-    return write_run_report(settings)
-
-
 def finished(future: PrefectFuture, what: str) -> Any | None:
     """The result of a step run beside the others, once it is done; None (and a warning) if it
-    failed: pages and files for people, not the published values, which stand."""
+    failed: pages for people, not the published values, which stand."""
     future.wait()
     try:
         return future.result()
@@ -457,10 +462,10 @@ def _artifacts(
     checks: dict,
     blocked: dict[str, str],
     docs: PrefectFuture,
-    files: PrefectFuture,
+    report_written: dict[str, str | None],
 ) -> None:
     """The run's artifacts, on the flow run itself (created here, in the flow, not in a task);
-    the links once the steps that write their pages and files (``docs``, ``files``) are done."""
+    the Data Docs link once ``docs`` rendered them."""
     create_table_artifact(
         key="scorecard",
         table=rows,
@@ -486,9 +491,7 @@ def _artifacts(
             f"machine that ran the flow and open the URL it prints ({checks['docs']}).",
             description="Great Expectations Data Docs",
         )
-    written = finished(files, "report")
-    if written is not None:
-        link_report(settings, written=written)
+    link_report(settings, written=report_written)
 
 
 @flow(name="nightly", flow_run_name=run_name, log_prints=True, result_serializer="json")
@@ -600,11 +603,10 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     docs = data_docs.submit(settings, run_id)  # beside describe and publish
     try:
         describe(build)
-        publish(settings, build, base, run_id, computed["blocked"], definitions)
+        done = publish(settings, build, base, run_id, computed["blocked"], definitions)
     except BaseException:
         docs.wait()
         raise
-    files = report_files.submit(settings)  # beside the run's artifacts
     from expectations.run import load_thresholds
     from expectations.suites.core import RunThresholds
 
@@ -625,7 +627,7 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         checks,
         computed["blocked"],
         docs,
-        files,
+        done["report"],
     )
     return final_state(computed["blocked"], notes, settings.warehouse)
 

@@ -4,29 +4,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 from prefect import get_run_logger
 from prefect.artifacts import create_link_artifact
 
 from flows.settings import Settings
 from warehouse.build import published_run_id
-from warehouse.report import write_report
+from warehouse.report import Report, ReportJob, start_report, write_report
+
+PDF = True
+"""Whether the nightly's report has its PDF (headless chromium, about a second a run); tests
+that do not look at it turn it off."""
 
 
-def report_folder(settings: Settings) -> Path:
-    """``<home>/reports/<published run>``: where the published run's report goes."""
-    return settings.home / "reports" / (published_run_id(settings.warehouse) or "unpublished")
+def report_folder(settings: Settings, run_id: str | None = None) -> Path:
+    """``<home>/reports/<run>``: the report of run ``run_id`` (by default the published one)."""
+    run = run_id or published_run_id(settings.warehouse) or "unpublished"
+    return settings.home / "reports" / run
 
 
-def write_run_report(settings: Settings) -> dict[str, str | None]:
-    """Write the published run's ``report.html`` (and ``report.pdf``): the paths, and why there
-    is no PDF if there is none. No Prefect call: the nightly runs it as a task beside its
-    artifacts (chromium prints the PDF in its own process)."""
-    done = write_report(settings.warehouse, report_folder(settings))
+def report_paths(done: Report) -> dict[str, str | None]:
+    """A written report as the paths a task returns (and why there is no PDF if there is none)."""
     return {
         "html": str(done.html),
         "pdf": None if done.pdf is None else str(done.pdf),
         "pdf_error": done.pdf_error,
     }
+
+
+def start_run_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> ReportJob:
+    """The report of the build ``con`` is about to publish as run ``run_id``: its HTML written
+    now, its PDF printed by chromium while the build is checkpointed and moved."""
+    return start_report(con, report_folder(settings, run_id), pdf=PDF)
+
+
+def write_run_report(settings: Settings) -> dict[str, str | None]:
+    """Write the published run's ``report.html`` (and ``report.pdf``)."""
+    return report_paths(write_report(settings.warehouse, report_folder(settings), pdf=PDF))
 
 
 def link_report(

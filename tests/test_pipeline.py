@@ -36,14 +36,10 @@ def home(tmp_path, base_landing, prefect_server, monkeypatch):
     monkeypatch.setenv("CHISO_LANDING_URL", str(landing))
     monkeypatch.setenv("CHISO_PII_KEY", "test-key")
     monkeypatch.setenv("CHISO_SOURCES", "dvc")
-    # the report task's PDF (headless chromium, seconds a run) is tested in test_report.py
-    from functools import partial
-
+    # the report's PDF (headless chromium, a second a run) is tested in test_report.py
     from flows import report_artifact
 
-    monkeypatch.setattr(
-        report_artifact, "write_report", partial(report_artifact.write_report, pdf=False)
-    )
+    monkeypatch.setattr(report_artifact, "PDF", False)
     return tmp_path / "home"
 
 

@@ -5,6 +5,7 @@ silently overwritten; readers in a long-lived process see the latest publish thr
 from __future__ import annotations
 
 import multiprocessing as mp
+import shutil
 import subprocess
 import sys
 import time
@@ -143,3 +144,38 @@ def test_connect_published_sees_every_publish_while_an_old_connection_is_held(tm
         con.close()
     with pytest.raises(duckdb.Error):
         wh.connect_published(published).execute("create table audit.x (a int)")  # read-only
+
+
+@pytest.mark.parametrize("race", ["won", "lost"])
+def test_the_report_is_written_with_the_publish_and_goes_with_a_build_not_published(
+    small_warehouse, tmp_path, monkeypatch, race
+):
+    """``publish`` writes the report of its build before the replace (chromium prints the PDF
+    meanwhile): the report of a published run is there, that of a build another run's publish
+    made stale is not."""
+    import flows.nightly as n
+    from flows import report_artifact
+    from flows.settings import load_settings
+
+    monkeypatch.setenv("CHISO_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(report_artifact, "PDF", False)
+    monkeypatch.setattr(n, "audit_problems", lambda con, run_id=None: [])
+    settings = load_settings()
+    build = tmp_path / "build.duckdb"
+    shutil.copy(small_warehouse, build)
+
+    def publish_build(build_path, published, base):
+        if race == "lost":
+            raise n.StaleBuild("another run published while this one was building")
+        return published
+
+    monkeypatch.setattr(n, "publish_build", publish_build)
+    folder = settings.home / "reports" / "run-2"
+    if race == "lost":
+        with pytest.raises(n.StaleBuild):
+            n.publish.fn(settings, str(build), None, "run-2", {}, "definitions")
+        assert not folder.exists()
+        return
+    done = n.publish.fn(settings, str(build), None, "run-2", {}, "definitions")
+    assert done["report"]["html"] == str(folder / "report.html")
+    assert "Kế hoạch 190" in (folder / "report.html").read_text(encoding="utf-8")

@@ -115,3 +115,34 @@ def test_trend_chart_draws_values_gaps_and_the_target_without_a_plotting_library
     assert ranks == sorted(ranks)  # a rank's axis runs downwards
     empty = SimpleNamespace(**{**vars(chart), "trend": [("2025", None, None)]})
     assert "no data yet" in trend_svg(empty)
+
+
+def test_a_report_job_of_a_build_not_published_takes_its_report_with_it(small_warehouse, tmp_path):
+    """The nightly writes the report of its build before the replace (chromium prints the PDF
+    meanwhile); a build that is not published leaves no report behind."""
+    from warehouse.build import connect_published
+    from warehouse.report import start_report
+
+    con = connect_published(small_warehouse)
+    try:
+        job = start_report(con, tmp_path / "reports" / "run-1", pdf=chromium() is not None)
+    finally:
+        con.close()
+    assert "Kế hoạch 190" in job.html.read_text(encoding="utf-8")
+    job.cancel()
+    assert not (tmp_path / "reports" / "run-1").exists()
+    assert (tmp_path / "reports").is_dir()
+
+
+def test_a_report_whose_pdf_cannot_be_printed_says_why(small_warehouse, tmp_path, monkeypatch):
+    from warehouse import report as r
+
+    monkeypatch.setattr(r, "chromium", lambda: None)
+    done = r.write_report(small_warehouse, tmp_path / "a")
+    assert done.pdf is None and "chromium is not installed" in (done.pdf_error or "")
+    assert done.html.is_file()
+
+    monkeypatch.setattr(r, "chromium", lambda: shutil.which("false"))  # a browser that fails
+    done = r.write_report(small_warehouse, tmp_path / "b")
+    assert done.pdf is None and "returned non-zero exit status 1" in (done.pdf_error or "")
+    assert not (tmp_path / "b" / "report.pdf").exists()

@@ -556,28 +556,62 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 120) -> Path:
-    """The page printed to PDF by headless chromium (fonts as the page uses them)."""
-    browser = chromium()
-    if browser is None:
-        raise FileNotFoundError("chromium is not installed (apt-get install chromium): no PDF")
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
+class Printing:
+    """A page being printed to PDF by headless chromium, in chromium's own processes: the
+    caller goes on (the nightly checkpoints and moves the build meanwhile) and ``wait``s."""
+
+    def __init__(self, html_path: Path, pdf_path: Path, timeout: float = 120) -> None:
+        browser = chromium()
+        if browser is None:
+            raise FileNotFoundError("chromium is not installed (apt-get install chromium): no PDF")
+        self.pdf_path, self.timeout = pdf_path, timeout
+        self._profile = tempfile.TemporaryDirectory()
+        self._log = open(Path(self._profile.name) / "chromium.log", "w+b")  # noqa: SIM115
+        self._process = subprocess.Popen(
             [
                 browser,
                 *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
+                f"--user-data-dir={self._profile.name}",
                 "--no-pdf-header-footer",
                 f"--print-to-pdf={pdf_path}",
                 html_path.resolve().as_uri(),
             ],
-            capture_output=True,
-            timeout=timeout,
-            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,  # a file, not a pipe: chromium never blocks on a full pipe
+            stderr=subprocess.STDOUT,
         )
-    if not pdf_path.exists() or pdf_path.stat().st_size == 0:
-        raise RuntimeError(f"chromium wrote no PDF at {pdf_path}")
-    return pdf_path
+
+    def wait(self) -> Path:
+        """The PDF once chromium is done; raises as ``subprocess.run(check=True)`` would, or
+        ``RuntimeError`` if chromium wrote nothing."""
+        try:
+            code = self._process.wait(self.timeout)
+            if code:
+                self._log.seek(0)
+                raise subprocess.CalledProcessError(code, self._process.args, self._log.read())
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+            raise
+        finally:
+            self._close()
+        if not self.pdf_path.exists() or self.pdf_path.stat().st_size == 0:
+            raise RuntimeError(f"chromium wrote no PDF at {self.pdf_path}")
+        return self.pdf_path
+
+    def cancel(self) -> None:
+        self._process.kill()
+        self._process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._log.close()
+        self._profile.cleanup()
+
+
+def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 120) -> Path:
+    """The page printed to PDF by headless chromium (fonts as the page uses them)."""
+    return Printing(html_path, pdf_path, timeout).wait()
 
 
 @dataclass
@@ -587,21 +621,55 @@ class Report:
     pdf_error: str | None = None
 
 
+PDF_ERRORS = (FileNotFoundError, RuntimeError, subprocess.SubprocessError)
+
+
+@dataclass
+class ReportJob:
+    """A report whose HTML is written and whose PDF is being printed (``start_report``)."""
+
+    html: Path
+    printing: Printing | None = None
+    error: str | None = None
+
+    def finish(self) -> Report:
+        """The report once its PDF is printed (or why there is none)."""
+        if self.printing is None:
+            return Report(self.html, None, self.error)
+        try:
+            return Report(self.html, self.printing.wait())
+        except PDF_ERRORS as exc:
+            return Report(self.html, None, str(exc))
+
+    def cancel(self) -> None:
+        """Stop printing and remove the report (its warehouse was not published)."""
+        if self.printing is not None:
+            self.printing.cancel()
+        shutil.rmtree(self.html.parent, ignore_errors=True)
+
+
+def start_report(con: duckdb.DuckDBPyConnection, out_dir: Path, pdf: bool = True) -> ReportJob:
+    """Write ``report.html`` of the warehouse ``con`` reads into ``out_dir`` and start printing
+    ``report.pdf`` (``ReportJob.finish`` waits for it)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run, targets = gather(con)
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(run, targets), encoding="utf-8")
+    if not pdf:
+        return ReportJob(html_path)
+    try:
+        return ReportJob(html_path, Printing(html_path, out_dir / "report.pdf"))
+    except PDF_ERRORS as exc:
+        return ReportJob(html_path, None, str(exc))
+
+
 def write_report(warehouse: Path, out_dir: Path, pdf: bool = True) -> Report:
     """Write ``report.html`` (and ``report.pdf``) of the published warehouse into ``out_dir``."""
     if not warehouse.exists():
         raise FileNotFoundError(f"no published warehouse at {warehouse}; run `chiso nightly` first")
-    out_dir.mkdir(parents=True, exist_ok=True)
     con = connect_published(warehouse)
     try:
-        run, targets = gather(con)
+        job = start_report(con, out_dir, pdf)
     finally:
         con.close()
-    html_path = out_dir / "report.html"
-    html_path.write_text(render_html(run, targets), encoding="utf-8")
-    if not pdf:
-        return Report(html_path, None)
-    try:
-        return Report(html_path, print_pdf(html_path, out_dir / "report.pdf"))
-    except (FileNotFoundError, RuntimeError, subprocess.SubprocessError) as exc:
-        return Report(html_path, None, str(exc))
+    return job.finish()
