@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import multiprocessing
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -98,6 +99,48 @@ def render_docs(root: Path, run_name: str, keep_runs: int = KEEP_RUNS) -> int:
         if keys:  # (none given would render every kept result)
             _render(context, keys)
         return len(keys)
+
+
+def render_docs_apart(
+    root: Path, run_name: str, keep_runs: int = KEEP_RUNS, timeout: float = 600
+) -> int:
+    """``render_docs`` in a child process forked from this one: GX and the run's modules are
+    loaded already, so the child starts at once, renders on a core of its own, and takes no
+    turn of this process's GIL (in a thread, its second of Python made every short query of
+    the steps beside it wait for the GIL: the report's 130 took 0.6 s instead of 0.16 s).
+    Where processes cannot be forked, it renders here."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return render_docs(root, run_name, keep_runs)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_render_child, args=(send, root, run_name, keep_runs), name="data-docs"
+    )
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            child.kill()
+            raise TimeoutError(f"Data Docs not rendered in {timeout:.0f} s")
+        ok, value = receive.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the Data Docs process died (exit code {child.exitcode})") from None
+    finally:
+        receive.close()
+        child.join()
+    if not ok:
+        raise RuntimeError(f"Data Docs not rendered: {value}")
+    return int(value)
+
+
+def _render_child(send: Any, root: Path, run_name: str, keep_runs: int) -> None:
+    try:
+        send.send((True, render_docs(root, run_name, keep_runs)))
+    except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it
+        send.send((False, f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
 
 
 @contextmanager

@@ -26,8 +26,8 @@
         |               describe and publish (the checks only store their results)
     describe    mart.lineage and a comment on every table, view and column
         |
-    publish     audit, the report of what it publishes (HTML; chromium prints the PDF while
-        |       the build is checkpointed), then one atomic replace of the published warehouse
+    publish     the report of what it publishes (HTML; chromium prints the PDF meanwhile), the
+        |       audit, then one atomic replace of the published warehouse
         |
     report      artifacts on the flow run: scorecard, data quality, the report link and, once
                 data-docs is done, the Data Docs link
@@ -329,10 +329,11 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
 @task(cache_policy=NO_CACHE, task_run_name="data-docs")
 def data_docs(settings: Settings, run_id: str) -> int:
     """Every page of the run's checks and the Data Docs index: GX's rendering, a second of
-    Python, runs beside describe and publish (nothing after the checks reads the pages)."""
-    from expectations.gx_project import render_docs
+    Python, runs beside describe and publish (nothing after the checks reads the pages), in a
+    process of its own (``render_docs_apart``)."""
+    from expectations.gx_project import render_docs_apart
 
-    return render_docs(settings.gx_dir, run_id)
+    return render_docs_apart(settings.gx_dir, run_id)
 
 
 def docs_index(settings: Settings, run_id: str) -> None:
@@ -377,21 +378,22 @@ def publish(
     blocked: dict,
     definitions: str,
 ) -> dict[str, Any]:
-    """Audit; the run marked published; its report written (chromium prints the PDF in its own
-    process while the build is checkpointed and moved); one atomic replace. A build that is
-    not published takes its report with it."""
+    """The run marked published and its report written, in the build's transaction; while
+    chromium prints the report's PDF in its own processes, the audit, the checkpoint and one
+    atomic replace. A build refused or not published takes its report with it (and its mark:
+    the transaction is rolled back)."""
     job = None
     try:
         with session(build) as con:
+            finish_run(con, run_id, blocked)
+            stamp_definitions(con, run_id, definitions)
+            job = start_run_report(con, settings, run_id)  # the build as it will be published
             problems = audit_problems(con, run_id)
             if problems:
                 raise wh.PublishError(
                     "audit failed, nothing published:\n- " + "\n- ".join(problems)
                 )
             drop_delta(con)  # the run's changes describe its build, not the published warehouse
-            finish_run(con, run_id, blocked)
-            stamp_definitions(con, run_id, definitions)
-            job = start_run_report(con, settings, run_id)  # the build as it will be published
         published = publish_build(Path(build), settings.warehouse, base_run_id)
     except BaseException:
         if job is not None:

@@ -172,3 +172,35 @@ def test_a_later_run_reuses_the_assets_on_its_own_build_file(tmp_path, db):
     source = p.open_project(root).data_sources.get(p.DATASOURCE)
     assert str(other.resolve()) in source.connection_string
     assert sorted(source.get_asset_names()) == ["core.t", "core.u"]
+
+
+def test_docs_rendered_in_a_forked_process_and_its_failure_told(tmp_path, db, monkeypatch):
+    """The nightly renders its Data Docs in a child process (no turn of its GIL): the same
+    pages, the number of results back, a failure raised here with its cause."""
+    import os
+
+    root = tmp_path / "gx"
+    site = root / datadocs.SITE_DIR
+    t = {"t_rules": ("core.t", SUITES[0].expectations)}
+    p.run_checkpoint(root, db, t, "run-1", docs=False)
+    parent = os.getpid()
+    rendered_in = []
+    original = p.render_docs
+
+    def render(*args, **kwargs):
+        rendered_in.append(os.getpid())
+        (tmp_path / "pid").write_text(str(os.getpid()))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(p, "render_docs", render)
+    assert p.render_docs_apart(root, "run-1") == 1
+    assert (site / "validations" / "t_rules" / "run-1").is_dir()
+    assert rendered_in == []  # not here: in the child, which wrote its pid
+    assert int((tmp_path / "pid").read_text()) != parent
+
+    def fail(*args, **kwargs):
+        raise ValueError("no space left on the site's disk")
+
+    monkeypatch.setattr(p, "render_docs", fail)
+    with pytest.raises(RuntimeError, match="ValueError: no space left"):
+        p.render_docs_apart(root, "run-1")
