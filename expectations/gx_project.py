@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import multiprocessing
+import os
+import select
+import signal
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,39 +111,53 @@ def render_docs_apart(
     loaded already, so the child starts at once, renders on a core of its own, and takes no
     turn of this process's GIL (in a thread, its second of Python made every short query of
     the steps beside it wait for the GIL: the report's 130 took 0.6 s instead of 0.16 s).
-    Where processes cannot be forked, it renders here."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    ``os.fork``, not ``multiprocessing`` (which refuses to start a child from a daemonic
+    process, e.g. a pool's worker). Where processes cannot be forked, it renders here."""
+    if not hasattr(os, "fork"):
         return render_docs(root, run_name, keep_runs)
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_render_child, args=(send, root, run_name, keep_runs), name="data-docs"
-    )
-    child.start()
-    send.close()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: render, tell the parent, leave without running any cleanup
+        code = 1
+        try:
+            os.close(read_end)
+            told = f"ok {render_docs(root, run_name, keep_runs)}"
+            code = 0
+        except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it
+            told = f"{type(exc).__name__}: {exc}"
+        finally:
+            try:
+                os.write(write_end, told.encode()[:60000])
+            finally:
+                os._exit(code)
+    os.close(write_end)
     try:
-        if not receive.poll(timeout):
-            child.kill()
+        told = _read_all(read_end, timeout)
+    except TimeoutError:
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        os.close(read_end)
+        status = os.waitpid(pid, 0)[1]
+    if status != 0 or not told.startswith("ok "):
+        raise RuntimeError(
+            f"Data Docs not rendered: {told or f'the process died ({os.waitstatus_to_exitcode(status)})'}"
+        )
+    return int(told[3:])
+
+
+def _read_all(fd: int, timeout: float) -> str:
+    """Everything written to the pipe ``fd`` until its writer closes it, within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
             raise TimeoutError(f"Data Docs not rendered in {timeout:.0f} s")
-        ok, value = receive.recv()
-    except EOFError:
-        child.join()
-        raise RuntimeError(f"the Data Docs process died (exit code {child.exitcode})") from None
-    finally:
-        receive.close()
-        child.join()
-    if not ok:
-        raise RuntimeError(f"Data Docs not rendered: {value}")
-    return int(value)
-
-
-def _render_child(send: Any, root: Path, run_name: str, keep_runs: int) -> None:
-    try:
-        send.send((True, render_docs(root, run_name, keep_runs)))
-    except BaseException as exc:  # noqa: BLE001 - told to the parent, which raises it
-        send.send((False, f"{type(exc).__name__}: {exc}"))
-    finally:
-        send.close()
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks).decode(errors="replace")
+        chunks.append(chunk)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 
 import duckdb
@@ -195,6 +196,8 @@ def test_docs_rendered_in_a_forked_process_and_its_failure_told(tmp_path, db, mo
     monkeypatch.setattr(p, "render_docs", render)
     assert p.render_docs_apart(root, "run-1") == 1
     assert (site / "validations" / "t_rules" / "run-1").is_dir()
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # from a daemonic process too
+        assert pool.apply(p.render_docs_apart, (root, "run-1")) == 1
     assert rendered_in == []  # not here: in the child, which wrote its pid
     assert int((tmp_path / "pid").read_text()) != parent
 
