@@ -374,13 +374,15 @@ def read_csv_text(
             ", ".join(missing),
             f"missing column(s); header is {header} ({_separator_note(header_line, separator)})",
         )
-    return (
-        df.select([trimmed(pl.col(c)) for c in columns])
+    return (  # one query, not one a step (a year of daily files: 0.3 s of a first load)
+        df.lazy()
+        .select([trimmed(pl.col(c)) for c in columns])
         .with_row_index("_row", offset=1)
         .with_columns(pl.col("_row").cast(pl.Int64))
         .filter(
             ~pl.all_horizontal(pl.col(columns).fill_null("") == "")
         )  # a blank line is no record
+        .collect()
     )
 
 
