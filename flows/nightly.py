@@ -631,6 +631,7 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         docs,
         done["report"],
     )
+    wh.removals_done()  # the warehouse it replaced, removed beside the steps since
     return final_state(computed["blocked"], notes, settings.warehouse)
 
 

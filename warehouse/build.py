@@ -26,9 +26,11 @@ replaced the file. ``connect_published`` attaches the file afresh each time.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,16 +76,47 @@ def private_folder(path: Path) -> Path:
     return missing[0] if missing else path
 
 
+COPY_CHUNK = 1 << 27  # bytes copied before their write to disk is started
+
+
 def private_copy(source: Path, target: Path) -> None:
     """Copy ``source`` to a new file ``target`` created 0600 (never readable by others, not even
-    for the time of a chmod)."""
+    for the time of a chmod).
+
+    In the kernel (no bytes through Python: the warehouse is gigabytes), a chunk at a time,
+    each chunk's write to disk started as soon as it is copied (``start_writeback``): DuckDB's
+    first checkpoint of the build syncs the file, and gigabytes of the copy still in memory
+    then waited for the disk (1.8 GB at scale 8: copy 2.0 s + sync 0.9 s; this way 1.3 s)."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-        try:  # in the kernel (no bytes through Python): the warehouse is gigabytes
-            while os.sendfile(out.fileno(), src.fileno(), None, 1 << 30):
-                pass
+        done = 0
+        try:
+            while sent := os.sendfile(out.fileno(), src.fileno(), None, COPY_CHUNK):
+                start_writeback(out.fileno(), done, sent)
+                done += sent
         except OSError:  # a file system without in-kernel copy: blocks from where it stopped
             shutil.copyfileobj(src, out, 1 << 22)
+
+
+def _sync_file_range() -> Any:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.sync_file_range
+    except (OSError, AttributeError):  # not Linux
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    return call
+
+
+_SYNC_FILE_RANGE = _sync_file_range()
+SYNC_FILE_RANGE_WRITE = 2
+
+
+def start_writeback(fd: int, offset: int, length: int) -> None:
+    """Start writing a range of the file to disk without waiting for it (Linux
+    ``sync_file_range``; elsewhere nothing: the later sync writes it all)."""
+    if _SYNC_FILE_RANGE is not None:
+        _SYNC_FILE_RANGE(fd, offset, length, SYNC_FILE_RANGE_WRITE)
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -233,8 +266,48 @@ def publish(
                 f"the published warehouse changed during this run (built on {expected_base}, "
                 f"now {current}); nothing was published: run the pipeline again"
             )
-        os.replace(build, published)
+        aside = set_aside(published, build.with_suffix(".replaced"))
+        try:
+            os.replace(build, published)
+        except BaseException:
+            if aside is not None:
+                aside.unlink(missing_ok=True)
+            raise
+    if aside is not None:
+        remove_in_background(aside)
     return published
+
+
+def set_aside(published: Path, aside: Path) -> Path | None:
+    """A second name (hard link) for the published file, so that replacing it does not free
+    it: freeing a file of gigabytes (its blocks, its pages in memory) takes a third of a
+    second at scale 8, which ``remove_in_background`` spends beside the run's last steps.
+    None if there is no published file or it cannot be linked (then the replace frees it)."""
+    try:
+        aside.unlink(missing_ok=True)
+        os.link(published, aside)
+    except OSError:
+        return None
+    return aside
+
+
+_REMOVALS: list[threading.Thread] = []
+
+
+def remove_in_background(path: Path) -> None:
+    """Remove ``path`` in a thread of its own (the unlink lets go of the GIL); ``removals_done``
+    waits for it. A run that dies before leaves the file to the next run's housekeeping."""
+    thread = threading.Thread(
+        target=path.unlink, kwargs={"missing_ok": True}, name=f"remove {path.name}"
+    )
+    thread.start()
+    _REMOVALS.append(thread)
+
+
+def removals_done() -> None:
+    """Wait for the files ``remove_in_background`` is removing."""
+    while _REMOVALS:
+        _REMOVALS.pop().join()
 
 
 def checkpoint_and_close(con: duckdb.DuckDBPyConnection) -> None:

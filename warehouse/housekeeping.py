@@ -5,7 +5,8 @@ start to its end. The kernel drops the lock when the process ends, however it
 ends, so "is the run that owns this build still running?" is answered without
 trusting a process id: try the lock. At the start of every run
 (``clean_abandoned``) the files of runs whose lock is free are removed: the
-build copy (``chiso-<run>.duckdb``, its ``.wal``, a half-made ``.copying``),
+build copy (``chiso-<run>.duckdb``, its ``.wal``, a half-made ``.copying``, the warehouse it
+replaced and had still to remove, ``.replaced``),
 the run's lock file and its half-written raw-archive files
 (``raw/**/.<run>.*.part``). A build of a run that failed kept its file (0600)
 so that it could be retried in place; the next run removes it.
@@ -86,7 +87,7 @@ def _owner(path: Path) -> str | None:
         return owner or None
     if name.startswith(BUILD_PREFIX):
         stem = name[len(BUILD_PREFIX) :]
-        for suffix in (".duckdb.wal", ".duckdb", ".copying", ".lock"):
+        for suffix in (".duckdb.wal", ".duckdb", ".copying", ".replaced", ".lock"):
             if stem.endswith(suffix):
                 return stem[: -len(suffix)]
     return None
