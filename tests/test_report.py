@@ -146,3 +146,20 @@ def test_a_report_whose_pdf_cannot_be_printed_says_why(small_warehouse, tmp_path
     done = r.write_report(small_warehouse, tmp_path / "b")
     assert done.pdf is None and "returned non-zero exit status 1" in (done.pdf_error or "")
     assert not (tmp_path / "b" / "report.pdf").exists()
+
+
+def test_a_browser_that_cannot_start_leaves_no_profile_and_says_why(
+    small_warehouse, tmp_path, monkeypatch
+):
+    import tempfile
+
+    from warehouse import report as r
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    not_runnable = tmp_path / "chromium"
+    not_runnable.write_text("not a program")  # exists, but cannot be executed
+    monkeypatch.setattr(r, "chromium", lambda: str(not_runnable))
+    done = r.write_report(small_warehouse, tmp_path / "c")
+    assert done.pdf is None and "Permission denied" in (done.pdf_error or "")
+    assert list((tmp_path / "tmp").iterdir()) == []  # chromium's profile folder removed

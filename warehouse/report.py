@@ -567,19 +567,23 @@ class Printing:
         self.pdf_path, self.timeout = pdf_path, timeout
         self._profile = tempfile.TemporaryDirectory()
         self._log = open(Path(self._profile.name) / "chromium.log", "w+b")  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [
-                browser,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={self._profile.name}",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={pdf_path}",
-                html_path.resolve().as_uri(),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,  # a file, not a pipe: chromium never blocks on a full pipe
-            stderr=subprocess.STDOUT,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [
+                    browser,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={self._profile.name}",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf_path}",
+                    html_path.resolve().as_uri(),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,  # a file, not a pipe: chromium never blocks on a full pipe
+                stderr=subprocess.STDOUT,
+            )
+        except BaseException:
+            self._close()
+            raise
 
     def wait(self) -> Path:
         """The PDF once chromium is done; raises as ``subprocess.run(check=True)`` would, or
@@ -621,7 +625,7 @@ class Report:
     pdf_error: str | None = None
 
 
-PDF_ERRORS = (FileNotFoundError, RuntimeError, subprocess.SubprocessError)
+PDF_ERRORS = (OSError, RuntimeError, subprocess.SubprocessError)  # no PDF: said, not raised
 
 
 @dataclass
