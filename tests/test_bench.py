@@ -28,7 +28,8 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
         "delta_day": "2026-01-01",
         "delta_files": 2,
         "nights": [
-            night | {"kind": "first load", "steps": {"stage-dvc": 5.0}, "work_s": 5.0},
+            night
+            | {"kind": "first load", "steps": {"stage-dvc": 5.0}, "work_s": 5.0, "flow_s": 4.5},
             night | {"kind": "no-op", "steps": {"stage-dvc": 0.1, "publish": 1.0}, "work_s": 1.1},
         ],
     }
@@ -37,5 +38,7 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert lines["stage-dvc"].split()[1:] == ["5.00", "0.10"]
     assert lines["publish"].split()[1:] == ["-", "1.00"]  # a step one night did not run
+    flow = next(line for line in out.splitlines() if line.startswith("the flow run"))
+    assert flow.split()[-2:] == ["4.50", "-"]  # (a night measured before it was recorded)
     ratio = next(line for line in out.splitlines() if line.startswith("ratio"))
     assert ratio.split()[-2:] == ["10.0x", "-"]
