@@ -1,11 +1,12 @@
-"""The GX project: one persistent, file-backed project under the data home; one Checkpoint a run.
+"""The GX project: one persistent, file-backed project under the data home; its Data Docs.
 
     <home>/gx/great_expectations.yml       datasource, stores, the Data Docs site
     <home>/gx/expectations/                 the suites (rewritten from the code each run)
     <home>/gx/validation_definitions/       one per suite: its table's batch + the suite
     <home>/gx/checkpoints/                  the checkpoint: every validation definition + actions
     <home>/gx/uncommitted/validations/      results of the last KEEP_RUNS runs (the history)
-    <home>/gx/uncommitted/data_docs/local_site/   Data Docs, kept up to date by the checkpoint
+    <home>/gx/uncommitted/data_docs/local_site/   Data Docs: by a checkpoint's action, or
+                                            once a nightly by ``render_docs``
 
 Each run points the datasource at its build file, writes the suites, runs ONE
 checkpoint whose action updates Data Docs (GX renders this run's pages and the
