@@ -206,7 +206,19 @@ def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_other
            where dossier_id in (select dossier_id from delta.fct_dossier_keys)"""
     )
     read.clear()
+    table = "select table_oid from duckdb_tables() where table_name = 'indicator_drilldown'"
+    published_table = con.execute(table).fetchone()
     marts(con, catalogue, "run-2", changes(con, "run-2"))
+    # the drill-downs were brought up to date in place: February's rows are the published ones
+    # (their run), the periods in scope were replaced by the night's
+    assert con.execute(table).fetchone() == published_table
+    runs = dict(
+        con.execute(
+            """select strftime(period_end, '%m'), list(distinct run_id) from mart.indicator_drilldown
+               where indicator_id = 'T02' and period_type = 'month' group by all"""
+        ).fetchall()
+    )
+    assert runs["02"] == ["run-1"] and runs["03"] == ["run-2"] and runs["01"] == ["run-2"]
     # T02's counts per day were moved by the night's changes (D2 as published out, D2 and D4
     # as they are in), not counted again from the whole table
     assert None not in read and {"delta.fct_dossier_old", "delta.fct_dossier_new"} <= set(read)

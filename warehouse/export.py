@@ -173,7 +173,10 @@ QUALITY_SQL: dict[str, tuple[str, str]] = {
 # Parquet and CSV: the relations BI tools and spreadsheets take
 TABLES = {
     "indicator_value": "select * from mart.indicator_value",
-    "indicator_drilldown": "select * from mart.indicator_drilldown",
+    "indicator_drilldown": (
+        "select * from mart.indicator_drilldown order by indicator_id, dimension, period_type, "
+        "period_end, admin_level, admin_code, gap_rank"
+    ),
     "indicator_catalogue": "select * from mart.indicator_catalogue",
     "lineage": "select * from mart.lineage",
 }

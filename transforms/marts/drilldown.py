@@ -51,7 +51,7 @@ from transforms.marts.indicators import (
     shape,
     table_columns,
 )
-from transforms.marts.scope import keep_drilldowns
+from transforms.marts.scope import forget_recomputed_periods
 from warehouse.build import existing_tables
 from warehouse.delta import Change
 
@@ -202,7 +202,8 @@ def compute_drilldowns(
     changes: dict[str, Change] | None = None,
     together: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
-    """Rebuild ``mart.indicator_drilldown`` (after ``mart.indicator_value``); rows per indicator.
+    """Bring ``mart.indicator_drilldown`` up to date (after ``mart.indicator_value``); return
+    its rows per indicator.
 
     ``scoped``: indicators computed for their ``_scope`` periods only (after
     ``compute_indicators`` filled it); their other periods keep their published rows.
@@ -212,6 +213,12 @@ def compute_drilldowns(
 
     Each member row carries its unit's headline numerator, denominator and value
     (from ``mart.indicator_value``) and its share of the unit's gap to the target.
+
+    On a published table the night removes only the rows it computes again (an indicator
+    computed whole: all of them; a scoped one: its periods in scope and the periods it no
+    longer has) and the rows of indicators without drill-downs now, then inserts the fresh
+    rows; every other row stays as it is, with its run and rank (a blocked indicator's
+    too). The table no longer costs the whole history every night.
     """
     blocked = blocked or {}
     counted: set[str] = set()  # indicator/dimension whose partial counts per day are kept
@@ -220,26 +227,22 @@ def compute_drilldowns(
     scoped = (scoped or set()) if had_previous else set()
     con.execute(f"create or replace temp table _drill_raw ({DRILLDOWN_COLUMNS})")
     if had_previous:
-        con.execute(
-            "create or replace temp table _drill_previous as select * from mart.indicator_drilldown"
-        )
         con.execute(  # drill-downs published before the views existed are the as-it-was view
-            "alter table _drill_previous add column if not exists geo_view varchar default 'as_it_was'"
+            "alter table mart.indicator_drilldown add column if not exists geo_view varchar "
+            "default 'as_it_was'"
         )
-    for ind in indicators:
-        if not ind.drilldown:
-            continue
+    drilled = [ind for ind in indicators if ind.drilldown]
+    redone: list[str] = []  # indicators whose published rows all go (computed whole, or no input)
+    for ind in drilled:
         if ind.id in blocked:
-            if had_previous:
-                con.execute(
-                    "insert into _drill_raw by name select * from _drill_previous where indicator_id = ?",
-                    [ind.id],
-                )
-            continue
+            continue  # its published rows stay
         if any(t not in present for t in ind.inputs if not t.startswith("source:")):
+            redone.append(ind.id)
             continue
         if ind.id in scoped and had_previous:
-            keep_drilldowns(con, ind)
+            forget_recomputed_periods(con, ind)
+        else:
+            redone.append(ind.id)
         for d in ind.dimensions:
             if d.from_ and d.from_ not in present:
                 continue
@@ -269,65 +272,23 @@ def compute_drilldowns(
                 store_days(con, per_day, run_id)
                 counted.add(f"{ind.id}/{d.dimension}")
     forget_others(con, counted, STORED, "indicator_id || '/' || dimension")
-    fresh = [i.id for i in indicators if i.drilldown and i.id not in blocked]
-    con.execute(
-        """create or replace table mart.indicator_drilldown as
-            with
-
-            raw as (
-                select * from _drill_raw
-            ),
-
-            headline as (
-                select * from mart.indicator_value
-            ),
-
-            fresh as (
-                select
-                    r.* exclude (unit_numerator, unit_denominator, unit_value, target, gap_count,
-                                 gap_pp, gap_rank, run_id),
-                    h.numerator as unit_numerator,
-                    h.denominator as unit_denominator,
-                    h.value as unit_value,
-                    c.target,
-                    r.numerator - c.target / c.factor * r.denominator as gap_count,
-                    case when h.denominator > 0 then
-                        c.factor * (r.numerator - c.target / c.factor * r.denominator) / h.denominator
-                    end as gap_pp
-                from raw as r
-                join mart.indicator_catalogue as c on c.indicator_id = r.indicator_id
-                left join headline as h
-                    on h.indicator_id = r.indicator_id and h.period_type = r.period_type
-                    and h.period_end = r.period_end and h.admin_code = r.admin_code
-                    and h.geo_view = r.geo_view
-                where r.run_id is null
-            ),
-
-            ranked as (
-                select
-                    *,
-                    row_number() over (
-                        partition by indicator_id, dimension, period_type, period_end, admin_code
-                        order by gap_count asc, member_code asc
-                    ) as gap_rank,
-                    ? as run_id
-                from fresh
-            ),
-
-            kept as (
-                select * from raw where run_id is not null
-            ),
-
-            final as (
-                select * from ranked
-                union all by name
-                select * from kept
-            )
-
-            select * from final
-            order by indicator_id, dimension, period_type, period_end, admin_level, admin_code, gap_rank""",
-        [run_id],
-    )
+    fresh = [i.id for i in drilled if i.id not in blocked]
+    if had_previous:
+        con.execute(
+            """delete from mart.indicator_drilldown
+               where indicator_id in (select unnest(?::varchar[]))
+                  or indicator_id not in (select unnest(?::varchar[]))""",
+            [redone, [i.id for i in drilled]],
+        )
+        con.execute(f"insert into mart.indicator_drilldown by name {RANKED}", [run_id])
+    else:
+        con.execute(
+            f"""create or replace table mart.indicator_drilldown as
+                {RANKED}
+                order by indicator_id, dimension, period_type, period_end, admin_level,
+                         admin_code, gap_rank""",
+            [run_id],
+        )
     make_dimension_views(con, indicators)
     counts = dict(
         con.execute(
@@ -337,6 +298,52 @@ def compute_drilldowns(
     for ind_id in fresh:
         counts.setdefault(ind_id, 0)
     return counts
+
+
+# the fresh member rows of ``_drill_raw`` with their unit's headline, their gap and its rank
+RANKED = """
+    with
+
+    raw as (
+        select * from _drill_raw
+    ),
+
+    headline as (
+        select * from mart.indicator_value
+    ),
+
+    fresh as (
+        select
+            r.* exclude (unit_numerator, unit_denominator, unit_value, target, gap_count,
+                         gap_pp, gap_rank, run_id),
+            h.numerator as unit_numerator,
+            h.denominator as unit_denominator,
+            h.value as unit_value,
+            c.target,
+            r.numerator - c.target / c.factor * r.denominator as gap_count,
+            case when h.denominator > 0 then
+                c.factor * (r.numerator - c.target / c.factor * r.denominator) / h.denominator
+            end as gap_pp
+        from raw as r
+        join mart.indicator_catalogue as c on c.indicator_id = r.indicator_id
+        left join headline as h
+            on h.indicator_id = r.indicator_id and h.period_type = r.period_type
+            and h.period_end = r.period_end and h.admin_code = r.admin_code
+            and h.geo_view = r.geo_view
+    ),
+
+    ranked as (
+        select
+            *,
+            row_number() over (
+                partition by indicator_id, dimension, period_type, period_end, admin_code
+                order by gap_count asc, member_code asc
+            ) as gap_rank,
+            ? as run_id
+        from fresh
+    )
+
+    select * from ranked"""
 
 
 def make_dimension_views(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> list[str]:

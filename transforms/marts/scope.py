@@ -178,13 +178,14 @@ def keep_values(con: duckdb.DuckDBPyConnection, ind: Indicator, run_id: str) -> 
     )
 
 
-def keep_drilldowns(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
-    """Append the published drill-down rows of ``ind``'s periods outside its scope to
-    ``_drill_raw`` (with their run: the ranking is theirs)."""
+def forget_recomputed_periods(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
+    """Delete the published drill-down rows of ``ind`` that the night replaces: its periods in
+    scope and the periods it no longer has. The others stay, with their run (the ranking is
+    theirs)."""
     con.execute(
-        """insert into _drill_raw by name
-           select * from _drill_previous as v
-           where indicator_id = ? and """
-        + KEPT_PERIOD,
+        """delete from mart.indicator_drilldown as v
+           where indicator_id = ? and not ("""
+        + KEPT_PERIOD
+        + ")",
         [ind.id],
     )
