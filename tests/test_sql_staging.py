@@ -185,3 +185,54 @@ def test_the_odd_forms_are_staged_and_not_quarantined(both):
     assert len(odd) + len(quarantined) == 17 and len(odd) >= 14
     fees = {r[1].rsplit("-", 1)[1]: r for r in odd}
     assert fees["ODD10"][-4] == 12600.5  # fee_total of a decimal fee, read by the step function
+
+
+def test_files_read_alone_are_read_two_at_a_time_and_each_keeps_its_frame_or_error(tmp_path):
+    """``read_files``: the files a batch reader leaves are read on two threads; each file's
+    frame or error is its own (an error named by the landing name), whatever finishes first."""
+    import threading
+    import time
+
+    import polars as pl
+
+    from sources.base import SourceFileError
+
+    threads = set()
+
+    def reader(path: str) -> pl.DataFrame:
+        threads.add(threading.get_ident())
+        number = int(Path(path).stem)
+        time.sleep(0.02 * (number % 3))  # finish out of order
+        if number == 4:
+            raise SourceFileError(path, 2, None, "cannot parse CSV")
+        if number == 6:
+            raise ValueError("broken 0912345678")  # a parser quoting a phone number
+        return pl.DataFrame({"n": [number]})
+
+    def batch(paths: list[str], counted: list) -> list[pl.DataFrame | None]:
+        return [pl.DataFrame({"n": [100]}) if p.endswith("/1.csv") else None for p in paths]
+
+    files = [
+        (
+            f"id{n}",
+            f"landed-{n}.csv",
+            str(tmp_path / f"{n}.csv"),
+            date(2025, 1, n),
+            None,
+            None,
+            None,
+        )
+        for n in range(1, 9)
+    ]
+    frames, errors = run.read_files(files, reader, batch)
+    assert {fid: df["n"].to_list() for fid, df in frames.items()} == {
+        "id1": [100],  # the batch reader's
+        **{f"id{n}": [n] for n in (2, 3, 5, 7, 8)},
+    }
+    assert frames["id5"]["_file_date"].to_list() == [date(2025, 1, 5)]
+    assert set(errors) == {"id4", "id6"}
+    assert "landed-4.csv" in errors["id4"] and str(tmp_path) not in errors["id4"]
+    assert (
+        errors["id6"].startswith("landed-6.csv: ValueError") and "0912345678" not in errors["id6"]
+    )
+    assert len(threads) == 3  # the first read in the caller's thread, then two at a time

@@ -24,6 +24,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +97,9 @@ def is_resend(file: tuple, step: StagingStep) -> bool:
     return not step.is_snapshot or file_date == repeated_date
 
 
+READERS = 2  # files read at once: a CSV's parse lets go of the GIL (365 daily files: 0.6 -> 0.4 s)
+
+
 def read_files(
     files: list[tuple],
     reader: Callable[[str], pl.DataFrame],
@@ -104,7 +108,7 @@ def read_files(
     """Read each file; return its frame by file id, and the error of each unreadable file.
 
     With a ``batch_reader`` (a source's one-pass reader of many files), the files it reads
-    are taken from it and only the others are read one by one."""
+    are taken from it and only the others are read one by one, ``READERS`` at a time."""
     frames: dict[str, pl.DataFrame] = {}
     errors: dict[str, str] = {}
     together: list[pl.DataFrame | None] = []
@@ -113,17 +117,30 @@ def read_files(
             together = batch_reader([f[2] for f in files], [f[6] for f in files])
         except Exception:  # noqa: BLE001 - each file is then read alone and its error named
             together = []
-    for number, (file_id, name, path, fdate, *_) in enumerate(files):
+
+    def read_one(number: int) -> pl.DataFrame | Exception:
+        read = together[number] if together else None
         try:
-            read = together[number] if together else None
-            df = read if read is not None else reader(path)
-        except SourceFileError as exc:  # named by its landing name, not its archive path
-            errors[file_id] = str(exc).replace(str(path), name, 1)
+            return read if read is not None else reader(files[number][2])
+        except Exception as exc:  # noqa: BLE001 - named below as this file's error
+            return exc
+
+    alone = [n for n in range(len(files)) if not together or together[n] is None]
+    # the first in this thread: a reader's lazy imports are done before two threads run it
+    # (two threads importing at once can meet in an import cycle)
+    done = {n: read_one(n) for n in alone[:1]}
+    with ThreadPoolExecutor(READERS) as pool:
+        done.update(zip(alone[1:], pool.map(read_one, alone[1:]), strict=True))
+    for number, (file_id, name, path, fdate, *_) in enumerate(files):
+        df = done[number] if number in done else together[number]
+        if isinstance(df, SourceFileError):  # named by its landing name, not its archive path
+            errors[file_id] = str(df).replace(str(path), name, 1)
             continue
-        except Exception as exc:  # an unexpected failure is still this file's, not the run's
-            said = re.sub(PERSONAL, WITHHELD, str(exc))[:300]  # a parser may quote the record
-            errors[file_id] = f"{name}: {type(exc).__name__}: {said}"
+        if isinstance(df, Exception):  # an unexpected failure is still this file's, not the run's
+            said = re.sub(PERSONAL, WITHHELD, str(df))[:300]  # a parser may quote the record
+            errors[file_id] = f"{name}: {type(df).__name__}: {said}"
             continue
+        assert df is not None
         frames[file_id] = df.with_columns(
             pl.lit(file_id).alias("_file_id"), pl.lit(fdate, dtype=pl.Date).alias("_file_date")
         )
