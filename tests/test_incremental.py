@@ -208,6 +208,9 @@ def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_other
     read.clear()
     table = "select table_oid from duckdb_tables() where table_name = 'indicator_drilldown'"
     published_table = con.execute(table).fetchone()
+    february = """select rowid, _commune, _day, parts from meta.indicator_daily
+                  where indicator_id = 'T02' and _day = '2025-02-03'"""
+    untouched = con.execute(february).fetchall()  # D3's day: no changed row falls on it
     marts(con, catalogue, "run-2", changes(con, "run-2"))
     # the drill-downs were brought up to date in place: February's rows are the published ones
     # (their run), the periods in scope were replaced by the night's
@@ -223,7 +226,8 @@ def test_a_night_computes_the_periods_its_changed_rows_touch_and_keeps_the_other
     # as they are in), not counted again from the whole table
     assert None not in read and {"delta.fct_dossier_old", "delta.fct_dossier_new"} <= set(read)
     moved = con.execute(STORED_T02).fetchall()
-    assert {r[0] for r in moved} == {"run-2"}
+    assert {r[0] for r in moved} == {"run-2"}  # every stored count is of the night's table
+    assert con.execute(february).fetchall() == untouched  # the same rows, stamped, not rewritten
     scope = con.execute(
         "select distinct period_type, strftime(period_end, '%m') from _scope where indicator_id = 'T02' order by all"
     ).fetchall()

@@ -29,6 +29,7 @@ from warehouse.delta import Change, delta_table
 
 STORED = "meta.indicator_daily"
 COUNTED = "_daily_now"  # the temp table of tonight's counts an indicator is aggregated from
+TOUCHED = "_daily_touched"  # the days (and keys) whose counts a night's changes moved
 
 
 @dataclass(frozen=True)
@@ -107,47 +108,81 @@ def count_days(
     movable = how.scoped and base is not None and stored_run(con, counts) == base
     if movable and change is not None and change.changed and not change.key:
         movable = False
+    con.execute(f"drop table if exists {TOUCHED}")
     if not movable:
         body = daily_sql(counts, how)
         if together and body in together:
             body = f"select * from {together[body]}"
     else:
         unpacked = ", ".join(f"parts[{i + 1}] as {n}" for i, n in enumerate(names))
-        pieces = [f"select {keys}, _day, {unpacked} from {counts.stored} where {counts.where}"]
-        if change is not None and change.changed:
-            negated = ", ".join(f"-{n} as {n}" for n in names)
-            now = delta_table(ind.from_, "new")  # (``transforms.core.incremental.merge``)
-            pieces += [
+        stored = f"select {keys}, _day, {unpacked} from {counts.stored} where {counts.where}"
+        negated = ", ".join(f"-{n} as {n}" for n in names)
+        now = delta_table(ind.from_, "new")  # (``transforms.core.incremental.merge``)
+        changes = (  # the changed rows' counts as published (taken away) and as they are now
+            [
                 f"select {keys}, _day, {negated} "
                 f"from ({daily_sql(counts, how, delta_table(ind.from_, 'old'))})",
                 f"select * from ({daily_sql(counts, how, now)})",
             ]
+            if change is not None and change.changed
+            else [f"select {keys}, _day, {negated} from ({stored}) limit 0"]
+        )
+        con.execute(
+            f"create or replace temp table _daily_changes as {' union all by name '.join(changes)}"
+        )
+        con.execute(  # the days (and keys) whose stored counts the night changes
+            f"create temp table {TOUCHED} as select distinct {keys}, _day from _daily_changes"
+        )
         sums = ", ".join(f"sum({n})::bigint as {n}" for n in names)
         body = f"""select {keys}, _day, {sums}
-                   from ({" union all by name ".join(pieces)})
+                   from ({stored} union all by name select * from _daily_changes)
                    group by all"""
     nonzero = " or ".join(f"{n} <> 0" for n in names)
     con.execute(
         f"""create or replace temp table {COUNTED} as
             select * from ({body}) where {nonzero}"""
     )
+    con.execute("drop table if exists _daily_changes")
     return "moved" if movable else "counted"
 
 
 def store_days(con: duckdb.DuckDBPyConnection, counts: Counts, run_id: str) -> int:
-    """Keep ``_daily_now`` as the stored counts, stamped with ``run_id``."""
+    """Keep ``_daily_now`` as the stored counts, stamped with ``run_id``; return the rows written.
+
+    Counts moved by the night (``count_days``: ``_daily_touched`` lists the days and keys its
+    changes touched) replace only those days' rows, and the other rows, the same counts, take
+    the run's stamp: a night no longer rewrites the whole history's counts (at scale 8, 0.8M
+    rows of drill-down counts: 0.33 s of statements and the commit's writing -> 0.06 s).
+    Counts counted whole replace every row."""
     names = ", ".join(name for _, name in counts.parts.partials)
     ids = ", ".join(
         f"'{v}' as {c}" for c, v in {"indicator_id": counts.ind.id, **counts.of}.items()
     )
-    con.execute(f"delete from {counts.stored} where {counts.where}")
+    rows = f"{COUNTED} as n"
+    if scalar(
+        con, "select count(*) from duckdb_tables() where temporary and table_name = ?", [TOUCHED]
+    ):
+        same = " and ".join(
+            f"{{0}}.{k} is not distinct from t.{k}" for k in [*counts.names, "_day"]
+        )
+        con.execute(
+            f"""delete from {counts.stored} as s where {counts.where}
+                and exists (select 1 from {TOUCHED} as t where {same.format("s")})"""
+        )
+        con.execute(
+            f"update {counts.stored} set run_id = ? where {counts.where} and run_id <> ?",
+            [run_id, run_id],
+        )
+        rows += f" semi join {TOUCHED} as t on {same.format('n')}"
+    else:
+        con.execute(f"delete from {counts.stored} where {counts.where}")
     return int(
         scalar(
             con,
             f"""insert into {counts.stored} by name
-                select {ids}, ?::varchar as run_id, {", ".join(counts.names)}, _day,
-                       [{names}]::bigint[] as parts
-                from {COUNTED}""",
+                select {ids}, ?::varchar as run_id, {", ".join(f"n.{k}" for k in counts.names)},
+                       n._day, [{", ".join(f"n.{p}" for p in names.split(", "))}]::bigint[] as parts
+                from {rows}""",
             [run_id],
         )
         or 0
