@@ -89,9 +89,11 @@ def launch_nightly(settings: Settings, params: dict) -> Any:
     ready = start_server()
     import expectations.run  # noqa: F401  (GX, for the checks: loads while the server starts)
     from flows.nightly import nightly
+    from flows.server import without_heartbeats
 
     ready()
-    return nightly(**params, return_state=True)
+    with without_heartbeats():
+        return nightly(**params, return_state=True)
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ This one is started by the command as a child process that the kernel stops
 ``PR_SET_PDEATHSIG``), and that the command stops when it ends. Its database
 is Prefect's home under the data home (``data/prefect/``), so flow runs,
 their history and ``chiso retry`` carry over from one command to the next.
-This module imports nothing of Prefect: the API URL must be in the
-environment before Prefect loads its settings.
+This module imports nothing of Prefect when it is imported: the API URL must be
+in the environment before Prefect loads its settings (``without_heartbeats``
+loads Prefect's settings when the flow is about to run).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import NoReturn
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, NoReturn
 
 STARTUP_SECONDS = 120.0  # a loaded 2-core machine has been seen to need more than Prefect's 20 s
 PR_SET_PDEATHSIG = 1
@@ -119,6 +121,20 @@ def start_server() -> Callable[..., str]:
         return url
 
     return ready
+
+
+def without_heartbeats() -> AbstractContextManager[Any]:
+    """Prefect settings for a flow run on this process's temporary server: no heartbeats.
+
+    A flow run's heartbeat thread sleeps a second at a time, and the engine waits for it when
+    the run ends: 0 to 1 s at the end of every ``chiso nightly`` (0.66-0.70 s measured), with
+    nobody to hear them: the temporary server has no UI and stops with the command. A
+    deployment served on a real server keeps them (``PREFECT_FLOWS_HEARTBEAT_FREQUENCY``)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if not _SERVER:
+        return nullcontext()
+    return temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def _give_up(url: str, why: str) -> NoReturn:

@@ -173,6 +173,28 @@ print("given", start_server()(1), _SERVER == [])
     ]
 
 
+def test_a_run_on_the_temporary_server_sends_no_heartbeats(monkeypatch):
+    """The engine waits up to a second at a run's end for its heartbeat thread: a run on the
+    command's temporary server (no UI, gone with the command) has none; on a server the
+    command was given, it keeps Prefect's."""
+    from prefect.settings import get_current_settings
+
+    from flows import server
+
+    kept = get_current_settings().flows.heartbeat_frequency
+    assert kept is not None  # Prefect's default: 180 s
+    monkeypatch.setattr(server, "_SERVER", [])  # PREFECT_API_URL given: nothing started
+    with server.without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency == kept
+    monkeypatch.setattr(server, "_SERVER", [object()])  # the command started its own
+    with server.without_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == kept
+    from flows import cli
+
+    assert "with without_heartbeats():" in inspect.getsource(cli.launch_nightly)
+
+
 def test_only_io_errors_that_may_pass_are_retried():
     from prefect.states import Failed
 
