@@ -119,9 +119,8 @@ def read_files(
             together = []
 
     def read_one(number: int) -> pl.DataFrame | Exception:
-        read = together[number] if together else None
         try:
-            return read if read is not None else reader(files[number][2])
+            return reader(files[number][2])
         except Exception as exc:  # noqa: BLE001 - named below as this file's error
             return exc
 
