@@ -132,6 +132,40 @@ def test_a_merge_keeps_the_rows_of_every_key_the_run_merged_in_any_attempt(tmp_p
     assert not merge(con, "core.fct_item", sql, "item_id", ["select null as item_id"], {"stg.item"})
 
 
+def test_the_rows_of_keys_are_found_on_the_key_and_fetched_by_rowid_in_tables_not_views():
+    """``rows_of_keys`` gives the rows a filter on the key gives, in a transaction that added
+    and removed rows too; a view (no ``rowid``) is filtered on its key."""
+    import duckdb
+
+    from transforms.core.incremental import narrowed, rows_of_keys, stored_tables
+
+    con = duckdb.connect()
+    con.execute("create schema stg")
+    con.execute("create table stg.t as select i, 'k' || (i % 50) as k from range(20000) r(i)")
+    con.execute("create view stg.v as select * from stg.t where i % 2 = 0")
+    con.execute("create temp table _keys as select 'k3' as k union all select 'k7'")
+    con.execute("begin")
+    con.execute("insert into stg.t select i, 'k7' from range(30000, 30005) r(i)")
+    con.execute("delete from stg.t where i < 1000")
+    plain = "select count(*), sum(i) from stg.t where k in (select k from _keys)"
+    expected = con.execute(plain).fetchone()
+    assert expected == (765, 8114810)
+    fetched = con.execute(f"select count(*), sum(i) from {rows_of_keys('stg.t', 'k', '_keys')}")
+    assert fetched.fetchone() == expected
+    assert "rowid" in rows_of_keys("stg.t", "k", "_keys")
+    assert stored_tables(con) >= {"stg.t"} and "stg.v" not in stored_tables(con)
+    sql = narrowed(
+        "select count(*) from stg.v join stg.t using (i)",
+        {"stg.t", "stg.v"},
+        "k",
+        "_keys",
+        stored_tables(con),
+    )
+    assert "select rowid from stg.t" in sql and "select rowid from stg.v" not in sql
+    assert con.execute(sql).fetchone() == (3,)
+    con.execute("rollback")
+
+
 # ---- indicators: the periods the changed rows touch -------------------------------------------
 
 DOSSIER_COLUMNS = (

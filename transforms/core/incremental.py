@@ -82,15 +82,41 @@ def checksum(
     return tuple(con.execute(f"select count(*), sum(hash(t)) from {rows} as t").fetchone() or ())
 
 
-def narrowed(sql: str, tables: Iterable[str], key: str, keys: str) -> str:
-    """The model's SQL with each of ``tables`` read only for the keys listed in table ``keys``."""
+def rows_of_keys(table: str, key: str, keys: str, stored: bool = True) -> str:
+    """A query of the rows of ``table`` whose ``key`` is listed in table ``keys``.
+
+    A ``stored`` table (not a view) is searched on its key column alone, and the rows found
+    are fetched by ``rowid``: filtering on the key while reading every column decompressed all
+    of them for every row (the key's rows of ``stg.dvc_dossier``, 69k of 10M at scale 8: 1.1 s
+    that way, 0.4 s this way)."""
+    if not stored:
+        return f"(select * from {table} where {key} in (select {key} from {keys}))"
+    return (
+        f"(select * from {table} where rowid in "
+        f"(select rowid from {table} where {key} in (select {key} from {keys})))"
+    )
+
+
+def narrowed(
+    sql: str, tables: Iterable[str], key: str, keys: str, stored: Iterable[str] = ()
+) -> str:
+    """The model's SQL with each of ``tables`` read only for the keys listed in table ``keys``
+    (``rows_of_keys``; those of ``stored`` are tables, the others views)."""
     names = sorted(set(tables), key=len, reverse=True)
     if not names:
         return sql
+    kept = set(stored)
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")\b")
-    return pattern.sub(
-        lambda m: f"(select * from {m.group(1)} where {key} in (select {key} from {keys}))", sql
-    )
+    return pattern.sub(lambda m: rows_of_keys(m.group(1), key, keys, m.group(1) in kept), sql)
+
+
+def stored_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every base table (not a view) of the file, as ``schema.name``."""
+    rows = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() where database_name = "
+        "current_database()"
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def merge(
@@ -111,17 +137,26 @@ def merge(
         return False
     con.execute(f"create table if not exists {old} as select * from {name} limit 0")
     con.execute(f"create table if not exists {saved} as select {key} from _merge_keys limit 0")
+    # the rows of the keys, found on the key column alone and then reached by rowid
+    # (``rows_of_keys``): saved, then deleted
+    con.execute(
+        f"""create or replace temp table _hit as
+            select rowid as _rowid, {key} as _key from {name}
+            where {key} in (select {key} from _merge_keys)"""
+    )
     # the published rows of a key, once: a retried run's second merge must not save its first's
     con.execute(
-        f"""insert into {old} select * from {name}
-            where {key} in (select {key} from _merge_keys except select {key} from {saved})"""
+        f"""insert into {old} select * from {name} where rowid in
+            (select _rowid from _hit anti join {saved} as s on _hit._key = s.{key})"""
     )
     con.execute(
         f"insert into {saved} select {key} from _merge_keys except select {key} from {saved}"
     )
-    con.execute(f"delete from {name} where {key} in (select {key} from _merge_keys)")
+    con.execute(f"delete from {name} where rowid in (select _rowid from _hit)")
+    stored = stored_tables(con)
     con.execute(
-        f"create or replace temp table _merged as\n{narrowed(sql, key_bearing, key, '_merge_keys')}"
+        "create or replace temp table _merged as\n"
+        + narrowed(sql, key_bearing, key, "_merge_keys", stored & set(key_bearing))
     )
     con.execute(f"insert into {name} by name select * from _merged")
     # and the rows of every key merged in this run as they are now, kept here rather than
@@ -136,10 +171,8 @@ def merge(
             select {key} from {saved} except select {key} from _merge_keys"""
     )
     if scalar(con, "select count(*) from _earlier"):
-        con.execute(
-            f"insert into {new} select * from {name} where {key} in (select {key} from _earlier)"
-        )
-    con.execute("drop table _merge_keys; drop table _merged; drop table _earlier")
+        con.execute(f"insert into {new} select * from {rows_of_keys(name, key, '_earlier')}")
+    con.execute("drop table _merge_keys; drop table _merged; drop table _earlier; drop table _hit")
     return True
 
 
