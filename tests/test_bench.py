@@ -23,6 +23,7 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
         "scale": 1.0,
         "sources": ["dvc"],
         "duckdb_read_s": 2.0,
+        "duckdb_read_again_s": 1.6,
         "duckdb_read_rows": 1000,
         "files_skipped_by_read": 0,
         "delta_day": "2026-01-01",
@@ -40,5 +41,8 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
     assert lines["publish"].split()[1:] == ["-", "1.00"]  # a step one night did not run
     flow = next(line for line in out.splitlines() if line.startswith("the flow run"))
     assert flow.split()[-2:] == ["4.50", "-"]  # (a night measured before it was recorded)
-    ratio = next(line for line in out.splitlines() if line.startswith("ratio"))
+    ratio = next(line for line in out.splitlines() if line.startswith("ratio to the bare"))
     assert ratio.split()[-2:] == ["10.0x", "-"]
+    again = next(line for line in out.splitlines() if line.startswith("ratio to the read again"))
+    assert again.split()[-2:] == ["12.5x", "-"]
+    assert "read again at once: 1.60 s" in out
