@@ -29,7 +29,7 @@ dropped before publishing: it describes one run's build, never the published war
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import duckdb
 
@@ -97,17 +97,30 @@ def rows_of_keys(table: str, key: str, keys: str, stored: bool = True) -> str:
     )
 
 
-def narrowed(
-    sql: str, tables: Iterable[str], key: str, keys: str, stored: Iterable[str] = ()
-) -> str:
-    """The model's SQL with each of ``tables`` read only for the keys listed in table ``keys``
-    (``rows_of_keys``; those of ``stored`` are tables, the others views)."""
-    names = sorted(set(tables), key=len, reverse=True)
+def substituted(sql: str, replacements: Mapping[str, str]) -> str:
+    """The model's SQL with each table named in ``replacements`` read from its replacement."""
+    names = sorted(replacements, key=len, reverse=True)
     if not names:
         return sql
-    kept = set(stored)
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(n) for n in names) + r")\b")
-    return pattern.sub(lambda m: rows_of_keys(m.group(1), key, keys, m.group(1) in kept), sql)
+    return pattern.sub(lambda m: replacements[m.group(1)], sql)
+
+
+def narrow_inputs(
+    con: duckdb.DuckDBPyConnection, tables: Iterable[str], key: str, keys: str
+) -> dict[str, str]:
+    """Each of ``tables`` narrowed to the keys listed in table ``keys``, once, into a temp table
+    ``_narrow<n>`` (``rows_of_keys``); returns table -> temp table. A model may read an input
+    twice (the dossiers' latest version, then that version's row): narrowed in its SQL, each
+    read searched the 10M keys of ``stg.dvc_dossier`` again (0.36 s each at scale 8)."""
+    stored = stored_tables(con)
+    temps = {}
+    for n, table in enumerate(sorted(set(tables))):
+        temp = f"_narrow{n}"
+        rows = rows_of_keys(table, key, keys, table in stored)
+        con.execute(f"create or replace temp table {temp} as select * from {rows}")
+        temps[table] = temp
+    return temps
 
 
 def stored_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -153,11 +166,13 @@ def merge(
         f"insert into {saved} select {key} from _merge_keys except select {key} from {saved}"
     )
     con.execute(f"delete from {name} where rowid in (select _rowid from _hit)")
-    stored = stored_tables(con)
+    inputs = narrow_inputs(con, key_bearing, key, "_merge_keys")
     con.execute(
         "create or replace temp table _merged as\n"
-        + narrowed(sql, key_bearing, key, "_merge_keys", stored & set(key_bearing))
+        + substituted(sql, {t: f"(select * from {temp})" for t, temp in inputs.items()})
     )
+    for temp in inputs.values():
+        con.execute(f"drop table {temp}")
     con.execute(f"insert into {name} by name select * from _merged")
     # and the rows of every key merged in this run as they are now, kept here rather than
     # looked up in the whole table by each indicator: this merge's rows, and those of the keys
