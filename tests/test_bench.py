@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flows.bench import pick_scales, print_scale
+from datetime import date
+
+from flows.bench import pick_scales, print_scale, working_day_after
 
 
 def test_scales_come_from_the_option_else_the_environment_else_1_and_8():
@@ -46,3 +48,9 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
     again = next(line for line in out.splitlines() if line.startswith("ratio to the read again"))
     assert again.split()[-2:] == ["12.5x", "-"]
     assert "read again at once: 1.60 s" in out
+
+
+def test_the_one_day_delta_is_a_working_day_after_the_simulated_year():
+    assert working_day_after(date(2025, 12, 31)) == date(2026, 1, 2)  # 1 January: a holiday
+    assert working_day_after(date(2026, 1, 2)) == date(2026, 1, 5)  # a Friday: the Monday
+    assert working_day_after(date(2026, 1, 5)) == date(2026, 1, 6)
