@@ -138,12 +138,8 @@ def test_a_merge_reads_each_input_narrowed_to_its_keys_once_by_rowid_in_tables_n
     ``rowid``, filtered on its key), and the model reads them there."""
     import duckdb
 
-    from transforms.core.incremental import (
-        narrow_inputs,
-        rows_of_keys,
-        stored_tables,
-        substituted,
-    )
+    from transforms.core.incremental import narrow_inputs, rows_of_keys, substituted
+    from warehouse.build import stored_tables
 
     con = duckdb.connect()
     con.execute("create schema stg")

@@ -381,6 +381,16 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
+def stored_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every table of the file that is not a view (``existing_tables`` less the views), as
+    ``schema.name``: what has a ``rowid``."""
+    rows = con.execute(
+        """select table_schema || '.' || table_name from information_schema.tables
+           where table_type = 'BASE TABLE'"""
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     rows = con.execute(

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 
 import duckdb
 
-from warehouse.build import existing_tables, scalar, table_columns
+from warehouse.build import existing_tables, scalar, stored_tables, table_columns
 from warehouse.delta import (
     DELTA_SQL,
     KEPT,
@@ -121,15 +121,6 @@ def narrow_inputs(
         con.execute(f"create or replace temp table {temp} as select * from {rows}")
         temps[table] = temp
     return temps
-
-
-def stored_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Every base table (not a view) of the file, as ``schema.name``."""
-    rows = con.execute(
-        "select schema_name || '.' || table_name from duckdb_tables() where database_name = "
-        "current_database()"
-    ).fetchall()
-    return {r[0] for r in rows}
 
 
 def merge(
