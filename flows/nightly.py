@@ -379,9 +379,10 @@ def publish(
     definitions: str,
 ) -> dict[str, Any]:
     """The run marked published and its report written, in the build's transaction; while
-    chromium prints the report's PDF in its own processes, the audit, the checkpoint and one
-    atomic replace. A build refused or not published takes its report with it (and its mark:
-    the transaction is rolled back)."""
+    chromium prints the report's PDF in its own processes, the audit, the checkpoint (which
+    vacuums the tables holding many deleted rows, ``warehouse.build.compact``) and one atomic
+    replace. A build refused or not published takes its report with it (and its mark: the
+    transaction is rolled back)."""
     job = None
     try:
         with session(build) as con:
@@ -394,12 +395,23 @@ def publish(
                     "audit failed, nothing published:\n- " + "\n- ".join(problems)
                 )
             drop_delta(con)  # the run's changes describe its build, not the published warehouse
+            compacted = wh.compact(con)  # vacuumed by the session's checkpoint
+        if compacted:
+            get_run_logger().info(
+                "vacuumed (more than %d%% of their rows deleted): %s",
+                round(wh.COMPACT_ABOVE * 100),
+                ", ".join(compacted),
+            )
         published = publish_build(Path(build), settings.warehouse, base_run_id)
     except BaseException:
         if job is not None:
             job.cancel()
         raise
-    return {"warehouse": str(published), "report": report_paths(job.finish())}
+    return {
+        "warehouse": str(published),
+        "report": report_paths(job.finish()),
+        "compacted": compacted,
+    }
 
 
 @task(cache_policy=NO_CACHE)

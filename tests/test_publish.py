@@ -219,3 +219,54 @@ def test_a_replace_that_fails_leaves_no_second_name(tmp_path, monkeypatch):
         wh.publish(build, published, "run-1")
     assert not build.with_suffix(".replaced").exists()
     assert wh.published_run_id(published) == "run-1"
+
+
+def test_a_night_keeps_its_deleted_rows_and_the_build_vacuums_them_once_they_are_many(tmp_path):
+    path = tmp_path / "w.duckdb"
+    size = 5 * wh.ROW_GROUP_ROWS  # five full row groups
+    with wh.session(path) as con:
+        con.execute("create schema core")
+        con.execute(
+            f"""create table core.fct as select range as id, 'd' || range as code
+                from range({size})"""
+        )
+    # a night's merge by key: of the ``n`` latest rows, every other one is computed again
+    latest = """(select id from (select id from core.fct order by id desc limit {n})
+                 where id % 2 = 0)"""
+    added = """select (select max(id) from core.fct) + range + 1 as id, 'n' || range as code
+               from range({n} // 2)"""
+
+    def night(n: int) -> list[str]:
+        """A night's merge of ``n`` // 2 keys, then its publish (``compact`` in the build's last
+        session)."""
+        with wh.session(path) as con:
+            con.execute(f"create temp table new as {added.format(n=n)}")
+            con.execute(f"delete from core.fct where id in {latest.format(n=n)}")
+            con.execute("insert into core.fct select * from new")
+        with wh.session(path) as con:
+            return wh.compact(con)
+
+    def state(sql: str = "select * from core.fct") -> tuple[dict, tuple]:
+        con = wh.connect(path)
+        try:
+            return wh.dead_rows(con), con.execute(
+                f"select count(*), sum(hash(id, code)) from ({sql})"
+            ).fetchone()
+        finally:
+            con.close()
+
+    # a small night: its deleted rows stay (vacuuming them would rewrite the last row groups)
+    assert night(60_000) == []
+    left, (rows, _) = state()
+    assert rows == size
+    assert left == {"core.fct": (size + 30_000, size)}
+    # deleted rows past a row group and a tenth of the table: vacuumed, the rows unchanged
+    _, expected = state(
+        f"""select * from core.fct where id not in {latest.format(n=400_000)}
+            union all {added.format(n=400_000)}"""
+    )
+    assert night(400_000) == ["core.fct"]
+    left, checksum = state()
+    stored, live = left.get("core.fct", (size, size))
+    assert stored - live < wh.ROW_GROUP_ROWS  # 230k deleted rows before
+    assert checksum == expected
