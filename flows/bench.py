@@ -8,7 +8,10 @@ under ``CHISO_HOME`` if set) and keeps its simulated landing zone between runs (
 if missing, timed apart). Then three nights, each in its own process so that its peak
 memory is its own: the **first load** from an empty warehouse (the whole year), a
 **no-op** night (nothing new), and a **one-day delta** (the simulators' next day of
-deliveries, taken out of the landing zone again afterwards). Printed side by side:
+deliveries, taken out of the landing zone again afterwards). The no-op night and the delta
+are each run ``REPEATS`` times (before each delta after the first, the warehouse as it was
+before the delta is put back, and the disk left to write it): the table shows the night of
+the median whole time, and every repeat's whole time under it. Printed side by side:
 seconds per step, the pipeline's own work (the sum of its tasks, Prefect's start
 excluded), the whole nightly as ``chiso nightly`` runs it (from before its modules are
 imported: the preflight, the modules loaded while Prefect's temporary server starts, the flow;
@@ -316,6 +319,52 @@ def _stop_temporary_server() -> None:
     stop_server()
 
 
+REPEATS = 3  # no-op nights and one-day deltas a scale runs: one night varied by 0.5-1 s
+
+
+def median_night(nights: list[Night]) -> Night:
+    """The night of the median whole time (of an even number, the faster of the middle two)."""
+    ordered = sorted(nights, key=lambda n: n.wall_s)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def settle(limit_kib: int = 20_000, seconds: float = 60) -> None:
+    """Wait until the kernel has written the dirty pages out (Linux ``/proc/meminfo``; at most
+    ``seconds``): a night measured while the disk still writes a copy waits for it."""
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        return
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        fields = dict(
+            line.split(":", 1) for line in meminfo.read_text().splitlines() if ":" in line
+        )
+        dirty = sum(int(fields.get(k, "0 kB").split()[0]) for k in ("Dirty", "Writeback"))
+        if dirty < limit_kib:
+            return
+        time.sleep(0.5)
+
+
+def _repeated_deltas(settings: Settings, env: dict[str, str]) -> list[Night]:
+    """``REPEATS`` one-day deltas, each on the warehouse as it was before the first."""
+    from warehouse.build import private_copy
+
+    before = settings.warehouse.with_name("before-delta.duckdb")
+    private_copy(settings.warehouse, before)
+    nights = []
+    try:
+        for number in range(REPEATS):
+            if number:
+                restored = settings.warehouse.with_suffix(".restoring")
+                private_copy(before, restored)
+                os.replace(restored, settings.warehouse)
+                settle()
+            nights.append(_in_child("one-day delta", env))
+    finally:
+        before.unlink(missing_ok=True)
+    return nights
+
+
 def _in_child(kind: str, env: dict[str, str]) -> Night:
     """A nightly in a process of its own, so each night's peak memory is its own."""
     with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
@@ -386,14 +435,16 @@ def bench_scale(scale: float, base: Path, names: list[str]) -> dict:
     # read finds them as the machine left them (in memory after the simulator wrote them, or
     # not, when other files pushed them out): 9.6 s or 23 s at scale 8 on the same machine
     again_s = duckdb_read_seconds(folders)[0]
-    nights = [_in_child("first load", env), _in_child("no-op", env)]
+    first = _in_child("first load", env)
+    noops = [_in_child("no-op", env) for _ in range(REPEATS)]
     day = working_day_after(settings.sim_end)
     added = _delta_day(home, landing, day, scale, names)
     try:
-        nights.append(_in_child("one-day delta", env))
+        deltas = _repeated_deltas(settings, env)
     finally:
         for path in added:
             path.unlink(missing_ok=True)
+    nights = [first, median_night(noops), median_night(deltas)]
     return {
         "scale": scale,
         "sources": names,
@@ -405,6 +456,10 @@ def bench_scale(scale: float, base: Path, names: list[str]) -> dict:
         "delta_day": day.isoformat(),
         "delta_files": len(added),
         "nights": [asdict(n) | {"work_s": n.work_s} for n in nights],
+        "repeats": {  # every repeat's whole nightly, seconds (``nights`` has the median's)
+            "no-op": [n.wall_s for n in noops],
+            "one-day delta": [n.wall_s for n in deltas],
+        },
     }
 
 
@@ -456,6 +511,15 @@ def print_scale(result: dict) -> None:
         ("files / rows in the manifest", lambda n: f"{n['files']:,}/{n['rows_read']:,}"),
         ("state", lambda n: n["state"]),
     ]
+    repeats = result.get("repeats") or {}
+    if repeats:
+        rows.insert(
+            3,
+            (
+                "whole nightly, each repeat",
+                lambda n: " ".join(f"{s:.1f}" for s in repeats.get(n["kind"], [])) or "-",
+            ),
+        )
     for label, cell in rows:
         print(f"{label:<30}" + "".join(f"{cell(n):>16}" for n in nights))
     print(f"(one-day delta: {result['delta_files']} file(s) dated {result['delta_day']})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.bench import pick_scales, print_scale, working_day_after
+from flows.bench import Night, median_night, pick_scales, print_scale, working_day_after
 
 
 def test_scales_come_from_the_option_else_the_environment_else_1_and_8():
@@ -48,6 +48,21 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
     again = next(line for line in out.splitlines() if line.startswith("ratio to the read again"))
     assert again.split()[-2:] == ["12.5x", "-"]
     assert "read again at once: 1.60 s" in out
+    assert not any(line.startswith("whole nightly, each") for line in out.splitlines())
+
+    print_scale(result | {"repeats": {"no-op": [5.71, 5.8, 6.02]}})
+    out = capsys.readouterr().out
+    each = next(line for line in out.splitlines() if line.startswith("whole nightly, each"))
+    assert each.split()[-4:] == ["-", "5.7", "5.8", "6.0"]
+
+
+def test_the_median_night_is_the_middle_one_by_whole_time():
+    def night(wall: float) -> Night:
+        return Night("no-op", "Completed", "", wall, {}, 400.0)
+
+    assert median_night([night(6.2), night(5.1), night(9.0)]).wall_s == 6.2
+    assert median_night([night(6.2), night(5.1)]).wall_s == 5.1
+    assert median_night([night(7.0)]).wall_s == 7.0
 
 
 def test_the_one_day_delta_is_a_working_day_after_the_simulated_year():
