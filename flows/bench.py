@@ -460,6 +460,7 @@ def bench_scale(scale: float, base: Path, names: list[str]) -> dict:
             "no-op": [n.wall_s for n in noops],
             "one-day delta": [n.wall_s for n in deltas],
         },
+        "repeat_states": [n.state for n in (*noops, *deltas)],  # a failed repeat fails the bench
     }
 
 
@@ -569,7 +570,9 @@ def main(scales: list[float] | None = None, api: bool = False, json_out: Path | 
         os.environ.update(env)
         night = first["nights"][0]
         api_overhead(home, home / "landing", night["steps"], night["wall_s"])
-    ok = all(n["state"] == "Completed" for r in results for n in r["nights"])
+    ok = all(n["state"] == "Completed" for r in results for n in r["nights"]) and all(
+        state == "Completed" for r in results for state in r.get("repeat_states", [])
+    )
     return 0 if ok else 2
 
 
