@@ -350,18 +350,19 @@ def _repeated_deltas(settings: Settings, env: dict[str, str]) -> list[Night]:
     from warehouse.build import private_copy
 
     before = settings.warehouse.with_name("before-delta.duckdb")
+    restored = settings.warehouse.with_suffix(".restoring")
     private_copy(settings.warehouse, before)
     nights = []
     try:
         for number in range(REPEATS):
             if number:
-                restored = settings.warehouse.with_suffix(".restoring")
                 private_copy(before, restored)
                 os.replace(restored, settings.warehouse)
                 settle()
             nights.append(_in_child("one-day delta", env))
     finally:
         before.unlink(missing_ok=True)
+        restored.unlink(missing_ok=True)  # (a copy that failed half-way)
     return nights
 
 

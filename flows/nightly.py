@@ -398,7 +398,7 @@ def publish(
             compacted = wh.compact(con)  # vacuumed by the session's checkpoint
         if compacted:
             get_run_logger().info(
-                "vacuumed (more than %d%% of their rows deleted): %s",
+                "vacuumed (more than %d%% of their rows, and a row group, deleted): %s",
                 round(wh.COMPACT_ABOVE * 100),
                 ", ".join(compacted),
             )

@@ -437,26 +437,27 @@ def compact(con: duckdb.DuckDBPyConnection) -> list[str]:
     and added again (the same rows; that one is then the table's last). A table with a key
     constraint is left out (its row could not be added back in the same transaction): the
     warehouse's are small tables of runs and files."""
-    keyed = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            """select schema_name, table_name from duckdb_constraints()
-               where constraint_type in ('PRIMARY KEY', 'UNIQUE')"""
-        ).fetchall()
-    }
     due = sorted(
         table
         for table, (stored, live) in dead_rows(con).items()
-        if table not in keyed
-        and stored - live >= ROW_GROUP_ROWS
-        and stored - live > COMPACT_ABOVE * stored
+        if stored - live >= ROW_GROUP_ROWS and stored - live > COMPACT_ABOVE * stored
     )
+    if due:
+        keyed = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                """select schema_name, table_name from duckdb_constraints()
+                   where constraint_type in ('PRIMARY KEY', 'UNIQUE')"""
+            ).fetchall()
+        }
+        due = [table for table in due if table not in keyed]
     for table in due:
-        first = f"(select min(rowid) from {table})"
+        first = scalar(con, f"select min(rowid) from {table}")
         con.execute(
-            f"create or replace temp table _compact as select * from {table} where rowid = {first}"
+            f"create or replace temp table _compact as select * from {table} where rowid = ?",
+            [first],
         )
-        con.execute(f"delete from {table} where rowid = {first}")
+        con.execute(f"delete from {table} where rowid = ?", [first])
         con.execute(f"insert into {table} select * from _compact")
         con.execute("drop table _compact")
     if due:
