@@ -40,6 +40,7 @@ from typing import Any
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import duckdb  # noqa: E402
+import duckdb_engine  # noqa: E402
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -58,6 +59,7 @@ CLOSE_OTHERS = (
 )
 _PERSISTED_NAME = "_PERSISTED_CONNECTION_DIALECTS"
 _PERSISTED_FN = "_dialect_requires_persisted_connection"
+_USER_AGENT = "supports_user_agent"
 _PATCH_LOCK = threading.Lock()
 
 
@@ -98,33 +100,47 @@ def patch_gx_for_duckdb() -> None:
             raise _broken(
                 f"adding duckdb to {_PERSISTED_NAME} no longer makes GX keep a connection"
             )
+        # duckdb_engine names itself in each connection's configuration (custom_user_agent),
+        # which the pipeline's own connections do not have: DuckDB would refuse GX a connection
+        # to a file this process holds open (``add_datasource(shared=True)``)
+        if not isinstance(getattr(duckdb_engine, _USER_AGENT, None), bool):
+            raise _broken(f"duckdb_engine.{_USER_AGENT} (a bool) is gone")
+        setattr(duckdb_engine, _USER_AGENT, False)
 
 
 patch_gx_for_duckdb()
 
 
-def add_datasource(context: Any, name: str, db_path: Path) -> Any:
-    """The SQL datasource on the DuckDB file, read-only, on GX's persistent connection."""
+def add_datasource(context: Any, name: str, db_path: Path, shared: bool = False) -> Any:
+    """The SQL datasource on the DuckDB file, on GX's persistent connection: read-only, or
+    (``shared``) opened as the pipeline's writers open it, so that it joins the database this
+    process holds open already (DuckDB refuses a second configuration of a file in one process)
+    and reads what they committed while they write on (``flows.nightly``: the checks run beside
+    the indicators). Either way held to the writers' memory cap (without it GX's reads of a big
+    table take as much memory as DuckDB likes: 2.2 GiB at scale 8)."""
     patch_gx_for_duckdb()
     known = context.data_sources.all()
     assets = known[name].assets if name in known else []  # kept: no asset rewritten every run
+    connect_args = {} if shared else {"read_only": True, "config": {"memory_limit": MEMORY_LIMIT}}
+    how = "as the writers do" if shared else "read-only"
     try:
         datasource = context.data_sources.add_or_update_sql(
             name=name,
             connection_string=f"duckdb:///{db_path}",
-            # read-only, and held to the writer's memory cap (without it GX's reads of a big
-            # table take as much memory as DuckDB likes: 2.2 GiB at scale 8)
-            kwargs={"connect_args": {"read_only": True, "config": {"memory_limit": MEMORY_LIMIT}}},
+            kwargs={"connect_args": connect_args},
             assets=assets,
         )
         pool = datasource.get_execution_engine().engine.pool
     except Exception as error:
         raise RuntimeError(
-            f"GX could not open {db_path} read-only ({error}). {CLOSE_OTHERS}"
+            f"GX could not open {db_path} {how} ({error}). {CLOSE_OTHERS}"
         ) from error
     if not isinstance(pool, sa.StaticPool):
         raise _broken(f"its DuckDB engine has {type(pool).__name__}, not StaticPool")
     engine = datasource.get_execution_engine().engine
+    if shared:  # the cap is the database's (one setting for all its connections)
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"set memory_limit = '{MEMORY_LIMIT}'")
     if not sa.event.contains(engine, "handle_error", _recover):
         sa.event.listen(engine, "handle_error", _recover)
     return datasource

@@ -294,19 +294,21 @@ def run_checkpoint(
     night: set[str] | None = None,
     merged: Mapping[str, tuple[str, str]] | None = None,
     docs: bool = True,
+    shared: bool = False,
 ) -> Any:
     """Validate ``suites`` (name -> (schema.table, expectations)) on ``db_path`` in one checkpoint.
 
     ``night``: staged tables checked on the running build's rows; ``merged``: core tables a
     night merged by key -> (key column, table of the merged keys). ``docs``: False stores
     the results and renders no Data Docs (the run renders them later: ``render_docs``).
+    ``shared``: the file is opened as the pipeline's writers open it (``add_datasource``).
 
     ``root``: the project folder (None: in memory, no Data Docs). Returns GX's
     CheckpointResult. The datasource is closed before returning, so the file can
     be reopened read-write in this process.
     """
     with _project(root, keep_runs, run_name, docs) as context:
-        datasource = add_datasource(context, DATASOURCE, db_path)
+        datasource = add_datasource(context, DATASOURCE, db_path, shared)
         try:
             definitions = [
                 _validation_definition(

@@ -58,13 +58,13 @@ class CheckResult:
 CheckRow = CheckResult
 
 
-def tables_of(db_path: str | Path) -> set[str]:
+def tables_of(db_path: str | Path, shared: bool = False) -> set[str]:
+    """The tables of the file, opened read-only (``shared``: as the writers open it)."""
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = duckdb.connect(str(db_path), read_only=not shared)
     except duckdb.Error as error:
-        raise RuntimeError(
-            f"could not open {db_path} read-only ({error}). {CLOSE_OTHERS}"
-        ) from error
+        how = "as the writers do" if shared else "read-only"
+        raise RuntimeError(f"could not open {db_path} {how} ({error}). {CLOSE_OTHERS}") from error
     try:
         return existing_tables(con)
     finally:
@@ -175,6 +175,7 @@ def run_checks(
     night: set[str] | frozenset[str] = frozenset(),
     merged: Mapping[str, tuple[str, str]] | None = None,
     docs: bool = True,
+    shared: bool = False,
 ) -> list[CheckResult]:
     """Validate every suite whose table the build holds; one CheckResult per expectation.
 
@@ -184,12 +185,14 @@ def run_checks(
     validated on the rows the running build staged (``night_tables``): their results
     count those rows. ``merged``: core tables a night merged (``merged_tables``). ``docs``:
     False stores the results and renders no Data Docs: the run renders them all once, after
-    its last checks (``gx_project.render_docs``).
+    its last checks (``gx_project.render_docs``). ``shared``: the file is opened as the
+    pipeline's writers open it, to read what they committed while this process writes on
+    (``gx_duckdb.add_datasource``).
     """
     path = Path(db_path).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"DuckDB file not found: {path}")
-    present = tables_of(path)
+    present = tables_of(path, shared)
     chosen = {name: s for name, s in unique_by_name(suites).items() if s.table in present}
     if not chosen:
         if docs and gx_root is not None and run_name:
@@ -203,6 +206,7 @@ def run_checks(
         night=set(night),
         merged=merged,
         docs=docs,
+        shared=shared,
     )
     return check_results(result, chosen)
 

@@ -137,6 +137,8 @@ def _never_fails(state: Callable[[dict[str, Any]], str]) -> Callable[..., str]:
     return key
 
 
-def reads(state: Callable[[dict[str, Any]], str]) -> CachePolicy:
-    """The cache policy of a step whose key also holds ``state`` (what it reads)."""
-    return TASK_SOURCE + INPUTS + RUN_ID + CacheKeyFnPolicy(cache_key_fn=_never_fails(state))
+def reads(state: Callable[[dict[str, Any]], str], besides: str | None = None) -> CachePolicy:
+    """The cache policy of a step whose key also holds ``state`` (what it reads). ``besides``:
+    a parameter left out of the key (a step running beside it: its result is not an input)."""
+    inputs = INPUTS - besides if besides else INPUTS
+    return TASK_SOURCE + inputs + RUN_ID + CacheKeyFnPolicy(cache_key_fn=_never_fails(state))

@@ -58,7 +58,7 @@ import uuid
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -71,6 +71,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 
 from expectations.datadocs import docs_url, site_index
 from flows import registry
@@ -282,12 +283,16 @@ def validate(settings: Settings, build: str, run_id: str, night_of: str | None =
 
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
     suites = [s for s in registry.suites(thresholds) if not s.table.startswith("mart.")]
-    with session(build) as con:
+    # (no checkpoint: the indicators write beside, ``indicators``)
+    with session(build, checkpoint=False) as con:
         night = night_tables(con, suites, night_of)
         merged = merged_tables(con, night_of, run_id)
-    # the run's Data Docs are rendered once, after its last checks (``data_docs``)
-    results = run_checks(build, suites, settings.gx_dir, run_id, night, merged, docs=False)
-    with session(build) as con:
+    # the run's Data Docs are rendered once, after its last checks (``data_docs``); the file is
+    # shared with the indicators, computed beside (``indicators``)
+    results = run_checks(
+        build, suites, settings.gx_dir, run_id, night, merged, docs=False, shared=True
+    )
+    with session(build, checkpoint=False) as con:
         record_checks(con, run_id, results)
     return {
         "checks": len(results),
@@ -296,8 +301,21 @@ def validate(settings: Settings, build: str, run_id: str, night_of: str | None =
     }
 
 
-@task(cache_policy=reads(indicators_state))
-def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[dict]) -> dict:
+class Blocked(Exception):
+    """The checks block some indicators: the marts computed beside them are rolled back."""
+
+    def __init__(self, blocked: dict[str, str]) -> None:
+        super().__init__(f"blocked: {', '.join(sorted(blocked))}")
+        self.blocked = blocked
+
+
+@task(cache_policy=reads(indicators_state, besides="checks"))
+def indicators(settings: Settings, build: str, run_id: str, checks: PrefectFuture) -> dict:
+    """The marts, computed beside the checks (``checks``: the ``validate`` running) as if none
+    failed: the checks' Python and the marts' SQL share the two cores. The marts' transaction
+    then waits for the checks: it commits if no failed check blocks an indicator; else it is
+    rolled back and the marts are computed again with those indicators blocked (keeping their
+    last values), as they would have been after the checks."""
     from expectations.gate import blocked_by
     from expectations.run import CheckRow, load_thresholds, run_checks
 
@@ -306,13 +324,23 @@ def indicators(settings: Settings, build: str, run_id: str, failed_checks: list[
         **core.lineage(registry.model_folders()),
         **core.run_views_lineage(registry.run_view_folders()),
     }
-    blocked = blocked_by([CheckRow(**f) for f in failed_checks], catalogue, lineage)
     thresholds = load_thresholds(registry.threshold_files(), settings.quality_file)
     from expectations.suites.national766 import National766Thresholds
 
     tolerance = thresholds[National766Thresholds].reconciliation_tolerance
-    with session(build) as con:
-        rows = build_marts(con, catalogue, run_id, blocked, tolerance, core_changes(con, run_id))
+    try:
+        with session(build) as con:
+            rows = build_marts(con, catalogue, run_id, {}, tolerance, core_changes(con, run_id))
+            failed = [CheckRow(**f) for f in checks.result()["failed"]]
+            blocked = blocked_by(failed, catalogue, lineage)
+            if blocked:
+                raise Blocked(blocked)
+    except Blocked as refused:
+        blocked = refused.blocked
+        get_run_logger().info("the marts computed again: %d indicator(s) blocked", len(blocked))
+        with session(build) as con:
+            changes = core_changes(con, run_id)
+            rows = build_marts(con, catalogue, run_id, blocked, tolerance, changes)
     # rules over the marts (the reconciliation with the national portal: warnings, never a block)
     marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
     results = run_checks(build, marts, settings.gx_dir, run_id, docs=False)
@@ -608,10 +636,14 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     # first load, new definitions, a restage or --full rebuild everything
     incremental = unchanged and plan.restage is None
     build_core(build, run_id, incremental=incremental)
-    try:  # the checks render their Data Docs pages; the marts' checks build the index
-        checks = validate(settings, build, run_id, base if incremental else None)
-        computed = indicators(settings, build, run_id, checks["failed"])
+    # the checks, and beside them the indicators, which wait for them before they commit
+    checking = validate.submit(settings, build, run_id, base if incremental else None)
+    try:
+        # (quoted: Prefect hands the task the running future, not its result)
+        computed = indicators(settings, build, run_id, cast(PrefectFuture, quote(checking)))
+        checks = checking.result()
     except BaseException:
+        checking.wait()
         docs_index(settings, run_id)  # the Data Docs still show the checks that ran
         raise
     docs = data_docs.submit(settings, run_id)  # beside describe and publish

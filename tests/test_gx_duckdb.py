@@ -337,3 +337,36 @@ def test_open_connection_in_process_gives_clear_error(tmp_path):
     finally:
         con.close()
     assert run_checks(db, suites)[0].success
+
+
+def test_shared_checks_read_what_a_writer_of_the_process_committed_while_it_writes_on(tmp_path):
+    """The nightly's checks run beside the indicators (``flows.nightly``): GX joins the file the
+    process holds open read-write, sees its committed rows and not the open transaction's, and
+    leaves the writer able to commit."""
+    from warehouse.build import connect
+
+    db = make_db(tmp_path / "wh.duckdb")
+    writer = connect(db)
+    try:
+        writer.execute("insert into stg.other values (2)")  # committed: GX counts it
+        writer.begin()
+        writer.execute("insert into stg.other select i from range(10) r(i)")  # not yet
+        rules = [
+            E.ExpectTableRowCountToBeBetween(min_value=2, max_value=2, description="committed")
+        ]
+        (row,) = run_checks(db, [Suite("s", "stg.other", rules)], shared=True)
+        assert row.success, row
+        writer.commit()
+        assert writer.execute("select count(*) from stg.other").fetchall() == [(12,)]
+        with pytest.raises(RuntimeError, match="Close every other DuckDB connection"):
+            run_checks(db, [Suite("s", "stg.other", rules)])  # read-only: refused beside it
+    finally:
+        writer.close()
+
+
+def test_patch_guard_fails_loudly_when_duckdb_engine_no_longer_names_itself(monkeypatch):
+    import duckdb_engine
+
+    monkeypatch.delattr(duckdb_engine, "supports_user_agent")
+    with pytest.raises(g.GXDuckDBPatchError, match="supports_user_agent"):
+        g.patch_gx_for_duckdb()

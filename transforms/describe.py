@@ -21,6 +21,7 @@ already defines the thing:
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import inspect
 import io
@@ -33,13 +34,13 @@ from types import ModuleType
 
 import duckdb
 import polars as pl
-import yaml
 
 from sources.base import Source
 from transforms.core import RUN_VIEWS, models, run_view_sql, tables_read
 from transforms.marts.indicators import Indicator
 from transforms.staging.step import StagingStep
 from warehouse.build import SCHEMA_SQL, append_frame
+from warehouse.yaml_file import read_yaml
 
 COLUMN_DOCS = Path(__file__).with_name("columns.yml")
 CATALOGUE_README = Path(__file__).parent / "marts" / "catalogue" / "README.md"
@@ -144,6 +145,27 @@ def inline_column_comments(sql: str) -> dict[str, str]:
 # --- sources' constants and staging code ------------------------------------------------------
 
 
+def _string_value(token: str) -> str | None:
+    """A string token's value (None for bytes, f-strings and what is not a literal); a plain
+    one-line literal without escapes is read directly, the rest by ``ast.literal_eval``."""
+    quote = token[:1]
+    if (
+        quote in {'"', "'"}
+        and len(token) >= 2
+        and token[-1] == quote
+        and not token.startswith(quote * 3)
+        and "\\" not in token
+        and quote not in token[1:-1]
+    ):
+        return token[1:-1]
+    try:
+        value = ast.literal_eval(token)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@functools.cache  # a constants module is read by each of its source's staging modules
 def field_comments(module: ModuleType) -> dict[str, str]:
     """A constants module's fields: every string literal -> the comment at the end of its line."""
     source = inspect.getsource(module)
@@ -151,11 +173,8 @@ def field_comments(module: ModuleType) -> dict[str, str]:
     strings: list[tuple[int, str]] = []
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.STRING:
-            try:
-                value = ast.literal_eval(tok.string)
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(value, str):
+            value = _string_value(tok.string)
+            if value is not None:
                 strings.append((tok.start[0], value))
         elif tok.type == tokenize.COMMENT:
             comments[tok.start[0]] = tok.string.lstrip("#").strip()
@@ -401,7 +420,7 @@ def collect(
 ) -> Docs:
     """Every comment the warehouse's definitions give, for the relations present in ``con``."""
     folders = list(model_folders)
-    extra = yaml.safe_load(COLUMN_DOCS.read_text(encoding="utf-8")) or {}
+    extra = read_yaml(COLUMN_DOCS) or {}
     docs = Docs()
     for rel, text in (extra.get("relations") or {}).items():
         docs.add_relation(rel, text)

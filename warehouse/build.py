@@ -329,7 +329,9 @@ def checkpoint_and_close(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def session(path: str | Path, transaction: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def session(
+    path: str | Path, transaction: bool = True, checkpoint: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """``with session(build) as con:`` — one unit of work on a warehouse file.
 
     Opens the file read-write, begins a transaction (unless ``transaction`` is
@@ -337,6 +339,10 @@ def session(path: str | Path, transaction: bool = True) -> Iterator[duckdb.DuckD
     checkpoints and closes. If the block raises, the transaction is rolled
     back and the *original* error propagates: nothing of the block is kept,
     and no checkpoint of a failed transaction hides the cause.
+
+    ``checkpoint=False``: a small unit of work running while another connection of the
+    process writes (DuckDB refuses a checkpoint then); what it wrote stays in the file's
+    write-ahead log until the next session's checkpoint.
     """
     con = connect(path)
     try:
@@ -353,7 +359,8 @@ def session(path: str | Path, transaction: bool = True) -> Iterator[duckdb.DuckD
             raise
         if transaction:
             con.commit()
-        con.execute("checkpoint")
+        if checkpoint:
+            con.execute("checkpoint")
     finally:
         con.close()
 

@@ -142,21 +142,17 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
         r["indicator_id"]: r
         for r in _rows(con, "select * from mart.scorecard where admin_level = 'province'")
     }
+    trend_periods = {
+        c["indicator_id"]: "month" if "month" in c["periods"] else c["headline_period"]
+        for c in catalogue
+    }
+    trends, completeness_of, checks_of, quarantine_of = _per_target(con, trend_periods)
     targets = []
     for c in catalogue:
         ind = c["indicator_id"]
         head = headlines.get(ind)
-        trend_period = "month" if "month" in c["periods"] else c["headline_period"]
-        trend = [
-            (r["period_label"], r["value"], r["target"])
-            for r in _rows(
-                con,
-                """select period_label, value, target from mart.indicator_value
-                   where indicator_id = ? and period_type = ? and admin_level = 'province'
-                     and period_start is not null and geo_view = 'as_it_was' order by period_end""",
-                [ind, trend_period],
-            )
-        ]
+        trend_period = trend_periods[ind]
+        trend = trends.get(ind, [])
         sign = "target - value" if c["lower_is_better"] else "value - target"
         ranked = (
             _rows(
@@ -188,36 +184,17 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
                        order by gap_rank limit 5""",
                     [ind, d["dimension"], c["headline_period"], head["period_end"]],
                 )
-        completeness = dict(
-            con.execute(
-                "select status, count(*) from core.fct_completeness where source = ? group by 1",
-                [c["source"]],
-            ).fetchall()
-        )
+        completeness = completeness_of.get(c["source"], {})
         quality = [
             f"{r['severity']}: {r['expectation']}"
             + (f"({r['column']})" if r["column"] else "")
             + f" on {r['table_name']}"
             + (f", observed {r['observed_value']}" if r["observed_value"] else "")
-            for r in _rows(
-                con,
-                """select distinct k.severity, k.expectation, k."column", k.table_name, k.observed_value
-                   from mart.check_result_latest as k
-                   join mart.lineage as l on l.table_name = k.table_name
-                       or l.table_name = coalesce(k.scope, '')
-                   where l.indicator_id = ? and not k.success""",
-                [ind],
-            )
+            for r in checks_of.get(ind, [])
         ]
         quality += [
             f"{r['n_rows']:,} {r['dataset']} rows quarantined ({r['rule']}), e.g. {r['example_reason']}"
-            for r in _rows(
-                con,
-                """select dataset, rule, sum(n_rows) as n_rows, any_value(example_reason) as example_reason
-                   from mart.quarantine_summary where source = ? and status = 'open'
-                   group by all order by n_rows desc limit 3""",
-                [c["source"]],
-            )
+            for r in quarantine_of.get(c["source"], [])
         ]
         targets.append(
             Target(
@@ -245,6 +222,73 @@ def gather(con: duckdb.DuckDBPyConnection) -> tuple[dict, list[Target]]:
             )
         )
     return (run[0] if run else {}), targets
+
+
+def _grouped(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r.pop(key), []).append(r)
+    return out
+
+
+def _per_target(
+    con: duckdb.DuckDBPyConnection, trend_periods: dict[str, str]
+) -> tuple[
+    dict[str, list[tuple]],
+    dict[str, dict[str, int]],
+    dict[str, list[dict]],
+    dict[str, list[dict]],
+]:
+    """What the report shows of every target, one query for all of them (not one a target):
+    the trends (indicator -> (period label, value, target) by period), the completeness by
+    source (status -> count), the failed checks of the tables an indicator reads, and the
+    three largest open quarantine groups of each source."""
+    trends: dict[str, list[tuple]] = {}
+    for r in _rows(
+        con,
+        """select v.indicator_id, period_label, value, target
+           from mart.indicator_value as v
+           join (select unnest(?::varchar[]) as indicator_id, unnest(?::varchar[]) as period_type)
+               using (indicator_id, period_type)
+           where admin_level = 'province' and period_start is not null and geo_view = 'as_it_was'
+           order by v.indicator_id, period_end""",
+        [list(trend_periods), list(trend_periods.values())],
+    ):
+        trends.setdefault(r["indicator_id"], []).append(
+            (r["period_label"], r["value"], r["target"])
+        )
+    completeness: dict[str, dict[str, int]] = {}
+    for source, status, n in con.execute(
+        "select source, status, count(*) from core.fct_completeness group by all order by all"
+    ).fetchall():
+        completeness.setdefault(source, {})[status] = n
+    checks = _grouped(
+        _rows(
+            con,
+            """select distinct l.indicator_id, k.severity, k.expectation, k."column",
+                      k.table_name, k.observed_value
+               from mart.check_result_latest as k
+               join mart.lineage as l on l.table_name = k.table_name
+                   or l.table_name = coalesce(k.scope, '')
+               where not k.success
+               order by all""",
+        ),
+        "indicator_id",
+    )
+    quarantine = _grouped(
+        _rows(
+            con,
+            """select source, dataset, rule, sum(n_rows) as n_rows,
+                      any_value(example_reason) as example_reason
+               from mart.quarantine_summary where status = 'open'
+               group by source, dataset, rule
+               qualify row_number() over (
+                   partition by source order by sum(n_rows) desc, dataset, rule) <= 3
+               order by source, n_rows desc, dataset, rule""",
+        ),
+        "source",
+    )
+    return trends, completeness, checks, quarantine
 
 
 CHART_W, CHART_H = 640, 260  # the drawing's own units (the page scales it to its width)

@@ -23,8 +23,9 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from warehouse.yaml_file import read_yaml
 
 CRITICAL, WARNING = "critical", "warning"
 """GX's severities (``FailureSeverity``'s values: GX turns them into its enum)."""
@@ -134,7 +135,7 @@ class ThresholdSet:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ThresholdsError(f"{path}: expected sections of 'key: value' lines")
     return data

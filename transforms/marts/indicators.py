@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import duckdb
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
@@ -35,6 +34,7 @@ from transforms.marts.additive import Additive, daily_ctes, split_additive
 from transforms.marts.history import record_history
 from warehouse.build import scalar, table_columns
 from warehouse.delta import Change
+from warehouse.yaml_file import read_yaml
 
 Level = Literal["province", "district", "commune"]
 PeriodType = Literal["month", "quarter", "year", "ytd"]
@@ -293,7 +293,7 @@ def load_catalogue(files: Iterable[Path]) -> list[Indicator]:
     """Every indicator of the catalogue ``files`` (one per source), sorted by id."""
     indicators: list[Indicator] = []
     for path in files:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        entries = read_yaml(path) or []
         if not isinstance(entries, list):
             raise CatalogueError(f"{path}: a catalogue file is a list of entries")
         for n, entry in enumerate(entries, 1):

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from sources.national766.constants import PROVINCES
 from warehouse.build import existing_tables, scalar
+from warehouse.yaml_file import read_yaml
 
 MAPPING = Path(__file__).with_name("reconciliation.yml")
 DEFAULT_TOLERANCE = 0.5  # points; the shipped value is in expectations/thresholds/national766.yml
@@ -41,7 +41,7 @@ class Pairing:
 
 
 def load_pairings(path: Path = MAPPING) -> list[Pairing]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = read_yaml(path) or []
     pairings = []
     for e in entries:
         unknown = set(e) - {"metric", "indicator", "plan", "scaled_by"}

@@ -1,0 +1,20 @@
+"""Reading the project's YAML files (catalogue, thresholds, column docs, pairings).
+
+PyYAML's C parser (libyaml) when the installed PyYAML has it: the same safe loading, about
+eight times faster than the pure-Python one (the catalogue alone took 0.14 s a read, and a
+night reads it in several steps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """The YAML document of ``path`` (UTF-8), loaded safely; None for an empty file."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
