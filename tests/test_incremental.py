@@ -138,7 +138,12 @@ def test_a_merge_reads_each_input_narrowed_to_its_keys_once_by_rowid_in_tables_n
     ``rowid``, filtered on its key), and the model reads them there."""
     import duckdb
 
-    from transforms.core.incremental import narrow_inputs, rows_of_keys, substituted
+    from transforms.core.incremental import (
+        drop_narrowed,
+        narrow_inputs,
+        rows_of_keys,
+        substituted,
+    )
     from warehouse.build import stored_tables
 
     con = duckdb.connect()
@@ -158,12 +163,20 @@ def test_a_merge_reads_each_input_narrowed_to_its_keys_once_by_rowid_in_tables_n
     assert "rowid" not in rows_of_keys("stg.v", "k", "_keys", stored=False)
     assert stored_tables(con) >= {"stg.t"} and "stg.v" not in stored_tables(con)
 
-    temps = narrow_inputs(con, {"stg.t", "stg.v"}, "k", "_keys")
-    assert set(temps) == {"stg.t", "stg.v"}
+    queries = narrow_inputs(con, {"stg.t", "stg.v"}, "k", "_keys")
+    assert set(queries) == {"stg.t", "stg.v"}
+    # the table's key searched once: its rows' rowids kept, the rows fetched where read
+    kept = con.execute("select count(*) from _narrow0").fetchone()
+    assert kept == (765,) and "_narrow0" in queries["stg.t"]
+    assert con.execute("select count(*) from _narrow1").fetchone() == (3,)  # the view's rows
     model = "select count(*), sum(t2.i) from stg.v join stg.t using (i) join stg.t as t2 using (i)"
-    sql = substituted(model, {t: f"(select * from {temp})" for t, temp in temps.items()})
-    assert "stg." not in sql
+    sql = substituted(model, queries)
+    assert sql.count("_narrow0") == 2 and "stg.v" not in sql  # each read of stg.t narrowed
     assert con.execute(sql).fetchone() == (3, 30000 + 30002 + 30004)
+    drop_narrowed(con, queries)
+    assert not con.execute(
+        "select * from duckdb_tables() where table_name like '_narrow%'"
+    ).fetchall()
     con.execute("rollback")
 
 
