@@ -343,7 +343,7 @@ def indicators(settings: Settings, build: str, run_id: str, checks: PrefectFutur
             rows = build_marts(con, catalogue, run_id, blocked, tolerance, changes)
     # rules over the marts (the reconciliation with the national portal: warnings, never a block)
     marts = [s for s in registry.suites(thresholds) if s.table.startswith("mart.")]
-    results = run_checks(build, marts, settings.gx_dir, run_id, docs=False)
+    results = run_checks(build, marts, settings.gx_dir, run_id, docs=False, shared=True)
     with session(build) as con:
         record_checks(con, run_id, results)
     return {

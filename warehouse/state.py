@@ -139,8 +139,13 @@ def publish_build(build: Path, published: Path, base_run_id: str | None) -> Path
 
 
 def read_state(build: str | Path, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """Apply ``fn`` to the build opened read-only (no other connection of the process is open)."""
-    con = duckdb.connect(str(build), read_only=True)
+    """Apply ``fn`` to the build, opened as the night's writers open it: a step's cache key is
+    read while another step may hold the build open (the checks beside the indicators), and
+    DuckDB refuses one file two configurations in a process. Raises ``FileNotFoundError``
+    rather than make a missing build."""
+    if not Path(build).is_file():
+        raise FileNotFoundError(f"no build at {build}")
+    con = connect(build)
     try:
         return fn(con)
     finally:
