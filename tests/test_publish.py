@@ -270,3 +270,30 @@ def test_a_night_keeps_its_deleted_rows_and_the_build_vacuums_them_once_they_are
     stored, live = left.get("core.fct", (size, size))
     assert stored - live < wh.ROW_GROUP_ROWS  # 230k deleted rows before
     assert checksum == expected
+
+
+def test_a_steps_cache_key_reads_the_build_beside_an_open_writer_and_never_makes_one(tmp_path):
+    """The indicators' cache key is read while the checks beside them hold the build open
+    (``flows.nightly``): ``read_state`` joins the process's database instead of asking DuckDB
+    for a second, read-only configuration of the file (refused), reads what was committed, and
+    does not create a build that is missing."""
+
+    from warehouse.build import session
+    from warehouse.state import read_state
+
+    build = tmp_path / "build.duckdb"
+    with pytest.raises(FileNotFoundError):
+        read_state(build, lambda con: 0)
+    assert not build.exists()
+    with session(build) as con:
+        con.execute("create table t as select 1 as x")
+
+    def count(con: duckdb.DuckDBPyConnection) -> int:
+        return con.execute("select count(*) from t").fetchall()[0][0]
+
+    with session(build, checkpoint=False) as con:
+        con.execute("insert into t values (2)")
+        with pytest.raises(duckdb.ConnectionException, match="different configuration"):
+            duckdb.connect(str(build), read_only=True)  # what read_state did before
+        assert read_state(build, count) == 1  # the committed row, not the open transaction's
+    assert read_state(build, count) == 2
