@@ -27,6 +27,11 @@ GX validates DuckDB through ``add_sql`` only with three fixes, all here:
    night that merged the table by that column, only the merged keys are grouped
    (``among``: the rows of every other key are the published ones, unique then).
 
+And one for the nightly, which checks its build while it writes the indicators in the same
+process (``add_datasource(shared=True)``): DuckDB gives a file one configuration per
+process, and duckdb_engine puts its name in each connection's (``custom_user_agent``), so
+the patch turns that off (``supports_user_agent``, guarded like the rest).
+
 Nothing here imports Prefect; GX analytics are off before GX is imported.
 """
 
