@@ -20,7 +20,7 @@ import duckdb
 from expectations.gx_duckdb import CLOSE_OTHERS, emulated
 from expectations.gx_project import render_docs, run_checkpoint
 from expectations.suites import Suite, load_thresholds, unique_by_name
-from warehouse.build import existing_tables, table_columns
+from warehouse.build import connect, existing_tables, table_columns
 from warehouse.delta import MERGED, delta_table, recorded
 
 __all__ = [
@@ -61,7 +61,7 @@ CheckRow = CheckResult
 def tables_of(db_path: str | Path, shared: bool = False) -> set[str]:
     """The tables of the file, opened read-only (``shared``: as the writers open it)."""
     try:
-        con = duckdb.connect(str(db_path), read_only=not shared)
+        con = connect(db_path) if shared else duckdb.connect(str(db_path), read_only=True)
     except duckdb.Error as error:
         how = "as the writers do" if shared else "read-only"
         raise RuntimeError(f"could not open {db_path} {how} ({error}). {CLOSE_OTHERS}") from error

@@ -16,5 +16,7 @@ SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: str | Path) -> Any:
-    """The YAML document of ``path`` (UTF-8), loaded safely; None for an empty file."""
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+    """The YAML document of ``path`` (UTF-8), loaded safely; None for an empty file. Read from
+    the open file, so that a syntax error names it with its line and column."""
+    with open(path, encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=SAFE_LOADER)

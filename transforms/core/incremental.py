@@ -106,6 +106,11 @@ def substituted(sql: str, replacements: Mapping[str, str]) -> str:
     return pattern.sub(lambda m: replacements[m.group(1)], sql)
 
 
+def _narrowed(n: int) -> str:
+    """The temp table of the ``n``-th input ``narrow_inputs`` narrows."""
+    return f"_narrow{n}"
+
+
 def narrow_inputs(
     con: duckdb.DuckDBPyConnection, tables: Iterable[str], key: str, keys: str
 ) -> dict[str, str]:
@@ -122,7 +127,7 @@ def narrow_inputs(
     stored = stored_tables(con)
     queries = {}
     for n, table in enumerate(sorted(set(tables))):
-        temp = f"_narrow{n}"
+        temp = _narrowed(n)
         if table not in stored:
             rows = rows_of_keys(table, key, keys, stored=False)
             con.execute(f"create or replace temp table {temp} as select * from {rows}")
@@ -139,7 +144,7 @@ def narrow_inputs(
 def drop_narrowed(con: duckdb.DuckDBPyConnection, queries: Mapping[str, str]) -> None:
     """Drop the temp tables ``narrow_inputs`` made."""
     for n in range(len(queries)):
-        con.execute(f"drop table if exists _narrow{n}")
+        con.execute(f"drop table if exists {_narrowed(n)}")
 
 
 def merge(
