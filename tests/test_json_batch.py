@@ -134,3 +134,26 @@ def test_a_file_whose_lines_differ_from_the_count_is_left_to_the_exact_reader(
     assert take(f, tmp_path / "raw", "run-1").lines == 5
     assert read_dossier_files([str(path)], [5])[0] is not None
     assert read_dossier_files([str(path)], [6]) == [None]  # the count is what is checked
+
+
+ODD_TOKENS = [
+    '"text"', '"1.5"', '""', "0", "-0", "7", "-42", "123456789012345678", "1234567890123456789",
+    "12345678901234567890", "123456789012345678901234567890", "1.5", "10000.0", "-0.0", "1E+2",
+    "1e-3", "2.5E10", "true", "false", "null", '{"x":"y"}', "{}", "[1,2]", "[]",
+]
+
+
+@pytest.mark.parametrize("token", ODD_TOKENS)
+def test_the_cheap_test_of_a_token_is_never_less_strict_than_its_json_type(token: str) -> None:
+    import duckdb
+
+    from sources.json_batch import ODD, odd_token
+
+    con = duckdb.connect()
+    by_type, cheap = con.execute(
+        f"select json_type(t) in {ODD}, {odd_token('t')} from (select ?::json as t)", [token]
+    ).fetchone() or (None, None)
+    assert by_type is not None and cheap is not None
+    assert cheap or not by_type  # whatever json_type calls odd, the cheap test calls odd
+    long_integer = token.lstrip("-").isdigit() and len(token.lstrip("-")) > 18
+    assert cheap == (by_type or long_integer)  # and only a long integer besides
