@@ -297,3 +297,35 @@ def test_a_steps_cache_key_reads_the_build_beside_an_open_writer_and_never_makes
             duckdb.connect(str(build), read_only=True)  # what read_state did before
         assert read_state(build, count) == 1  # the committed row, not the open transaction's
     assert read_state(build, count) == 2
+
+
+def test_the_audit_counts_personal_shapes_alike_by_value_or_by_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A big table's few-valued columns are tested value by value, the others row by row; the
+    counts, and so the refusal, are the same either way."""
+    from warehouse import audit
+
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        """create table core.fct_big as
+           select 'D-' || i as dossier_id,
+                  case when i % 50000 = 7 then '0912345678' else 'P' || (i % 40) end as code,
+                  case when i = 123 then '012345678901' else null end as note
+           from range(300000) as t(i)"""
+    )
+    columns = ["dossier_id", "code", "note"]
+    assert audit.few_valued(con, "core.fct_big", columns) == {"code", "note"}
+    assert audit.few_valued(con, "core.fct_big", columns, from_rows=10**9) == set()
+    by_value = audit.clear_id_problems(con)
+    monkeypatch.setattr(audit, "few_valued", lambda *args, **kwargs: set())
+    by_row = audit.clear_id_problems(con)
+    assert (
+        by_value
+        == by_row
+        == [
+            "core.fct_big.code: 6 value(s) shaped like a citizen ID, phone number or e-mail address",
+            "core.fct_big.note: 1 value(s) shaped like a citizen ID, phone number or e-mail address",
+        ]
+    )
