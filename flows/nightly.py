@@ -87,13 +87,7 @@ from flows.caching import (
 )
 from flows.housekeeping import run_guard
 from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
-from flows.report_artifact import (
-    cool_browser,
-    link_report,
-    report_paths,
-    start_run_report,
-    warm_browser,
-)
+from flows.report_artifact import link_report, report_paths, start_run_report
 from flows.settings import Settings, SettingsError, load_settings, pii_key
 from sources.base import Source
 from sources.extract import extract, register_sources
@@ -653,15 +647,12 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
         docs_index(settings, run_id)  # the Data Docs still show the checks that ran
         raise
     docs = data_docs.submit(settings, run_id)  # beside describe and publish
-    warm_browser(run_id)  # chromium starts beside describe: the report's PDF is printed in it
     try:
         describe(build)
         done = publish(settings, build, base, run_id, computed["blocked"], definitions)
     except BaseException:
         docs.wait()
         raise
-    finally:
-        cool_browser(run_id)  # (taken by the report unless publish never began)
     from expectations.run import load_thresholds
     from expectations.suites.core import RunThresholds
 

@@ -10,14 +10,7 @@ from prefect.artifacts import create_link_artifact
 
 from flows.settings import Settings
 from warehouse.build import published_run_id
-from warehouse.report import (
-    PDF_ERRORS,
-    Browser,
-    Report,
-    ReportJob,
-    start_report,
-    write_report,
-)
+from warehouse.report import Report, ReportJob, start_report, write_report
 
 PDF = True
 """Whether the nightly's report has its PDF (headless chromium, about a second a run); tests
@@ -39,34 +32,10 @@ def report_paths(done: Report) -> dict[str, str | None]:
     }
 
 
-_WARM: dict[str, Browser] = {}  # run id -> the browser started for its report
-
-
-def warm_browser(run_id: str) -> None:
-    """Start chromium for run ``run_id``'s report while the steps before publish run: its PDF is
-    then printed in a browser ready for it (0.4 s instead of 1.1 s, most of which publish
-    waited for). Without chromium, nothing: the report says why it has no PDF."""
-    if PDF and run_id not in _WARM:
-        try:
-            _WARM[run_id] = Browser()
-        except PDF_ERRORS:
-            pass
-
-
-def cool_browser(run_id: str) -> None:
-    """Close run ``run_id``'s browser if its report did not take it (publish never started)."""
-    browser = _WARM.pop(run_id, None)
-    if browser is not None:
-        browser.close()
-
-
 def start_run_report(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> ReportJob:
     """The report of the build ``con`` is about to publish as run ``run_id``: its HTML written
-    now, its PDF printed by chromium (the run's warm browser, if started) while the build is
-    checkpointed and moved."""
-    return start_report(
-        con, report_folder(settings, run_id), pdf=PDF, browser=_WARM.pop(run_id, None)
-    )
+    now, its PDF printed by chromium while the build is checkpointed and moved."""
+    return start_report(con, report_folder(settings, run_id), pdf=PDF)
 
 
 def write_run_report(settings: Settings) -> dict[str, str | None]:

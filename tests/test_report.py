@@ -6,13 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from conftest import CATALOGUE_FILES
 
 from transforms.marts.indicators import load_catalogue
-from warehouse.build import connect_published
 from warehouse.report import chromium, write_report
 
 needs_browser = pytest.mark.skipif(
@@ -165,74 +163,3 @@ def test_a_browser_that_cannot_start_leaves_no_profile_and_says_why(
     done = r.write_report(small_warehouse, tmp_path / "c")
     assert done.pdf is None and "Permission denied" in (done.pdf_error or "")
     assert list((tmp_path / "tmp").iterdir()) == []  # chromium's profile folder removed
-
-
-@needs_browser
-def test_a_browser_started_ahead_prints_the_pages_a_browser_started_for_them_prints(
-    small_warehouse, tmp_path, report
-):
-    """The nightly's warm browser (``Browser``, started before publish) prints what a browser
-    started for the page prints: the same pages with the same text; then it is closed, its
-    profile removed, and a closed browser closes again quietly."""
-    from warehouse import report as r
-
-    browser = r.Browser()
-    profile = Path(browser._profile.name)
-    con = connect_published(small_warehouse)
-    try:
-        job = r.start_report(con, tmp_path / "warm", browser=browser)
-    finally:
-        con.close()
-    done = job.finish()
-    assert done.pdf is not None, done.pdf_error
-    assert browser._process.poll() is not None and not profile.exists()
-    browser.close()
-
-    def text(pdf: Path) -> str:
-        return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-
-    assert report.pdf is not None
-    assert text(done.pdf) == text(report.pdf) and text(done.pdf).count("\f") > 1
-
-
-@needs_browser
-def test_a_browser_that_stops_while_printing_says_so_and_leaves_nothing(tmp_path):
-    from warehouse import report as r
-
-    page = tmp_path / "page.html"
-    page.write_text("<html><body>x</body></html>", encoding="utf-8")
-    browser = r.Browser()
-    profile = Path(browser._profile.name)
-    browser.kill()  # gone before it was asked anything
-    printing = r.Printing(page, tmp_path / "page.pdf", timeout=20, browser=browser)
-    with pytest.raises(r.PDF_ERRORS):
-        printing.wait()
-    assert not profile.exists() and not (tmp_path / "page.pdf").exists()
-
-
-def test_the_nightly_hands_its_warm_browser_to_the_report_or_closes_it(monkeypatch):
-    """``warm_browser`` starts one browser per run; the report takes it; a run whose publish
-    never began closes it (``cool_browser``)."""
-    from flows import report_artifact as ra
-
-    made: list[object] = []
-
-    class FakeBrowser:
-        def __init__(self) -> None:
-            self.closed = False
-            made.append(self)
-
-        def close(self) -> None:
-            self.closed = True
-
-    monkeypatch.setattr(ra, "Browser", FakeBrowser)
-    monkeypatch.setattr(ra, "PDF", True)
-    ra.warm_browser("run-1")
-    ra.warm_browser("run-1")  # (one a run)
-    assert len(made) == 1 and ra._WARM["run-1"] is made[0]
-    ra.cool_browser("run-1")
-    assert made[0].closed and "run-1" not in ra._WARM  # type: ignore[attr-defined]
-    ra.cool_browser("run-1")  # nothing left: nothing done
-    monkeypatch.setattr(ra, "PDF", False)
-    ra.warm_browser("run-2")  # no PDF wanted: no browser
-    assert len(made) == 1 and "run-2" not in ra._WARM

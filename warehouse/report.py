@@ -16,22 +16,13 @@ chromium (``/usr/bin/chromium``), when it is installed.
 
 from __future__ import annotations
 
-import base64
-import errno
 import html
-import json
 import math
-import os
-import select
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 
@@ -609,189 +600,61 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-PDF_OPTIONS = {  # what ``--print-to-pdf --no-pdf-header-footer`` prints: backgrounds, no header
-    "printBackground": True,
-    "displayHeaderFooter": False,
-    "preferCSSPageSize": True,
-}
+class Printing:
+    """A page being printed to PDF by headless chromium, in chromium's own processes: the
+    caller goes on (the nightly checkpoints and moves the build meanwhile) and ``wait``s."""
 
-
-class Browser:
-    """Headless chromium driven over its DevTools pipe (``--remote-debugging-pipe``).
-
-    Started ahead of the page it prints, it is ready when the page is: chromium's start is
-    most of a print (the report: 1.05-1.1 s from the command line, 0.4 s in a browser
-    started a second before, the same pages to the pixel). It ends when closed, or with this
-    process: its commands come through a pipe that closes then. One page at a time."""
-
-    def __init__(self) -> None:
+    def __init__(self, html_path: Path, pdf_path: Path, timeout: float = 120) -> None:
         browser = chromium()
         if browser is None:
             raise FileNotFoundError("chromium is not installed (apt-get install chromium): no PDF")
-        if not os.access(browser, os.X_OK):  # (said here: through the shell it is an exit code)
-            raise PermissionError(errno.EACCES, "Permission denied", browser)
+        self.pdf_path, self.timeout = pdf_path, timeout
         self._profile = tempfile.TemporaryDirectory()
         self._log = open(Path(self._profile.name) / "chromium.log", "w+b")  # noqa: SIM115
-        self.args = [
-            browser,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={self._profile.name}",
-            "--remote-debugging-pipe",
-            "about:blank",
-        ]
-        commands, self._commands = os.pipe()  # chromium reads its commands on its fd 3
-        self._replies, replies = os.pipe()  # and writes the replies on its fd 4
         try:
             self._process = subprocess.Popen(
-                [  # (a shell puts the pipes at 3 and 4; dash's ``3<&N`` takes one digit only)
-                    "/bin/sh",
-                    "-c",
-                    f'exec "$0" "$@" 3</dev/fd/{commands} 4>/dev/fd/{replies}',
-                    *self.args,
+                [
+                    browser,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={self._profile.name}",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf_path}",
+                    html_path.resolve().as_uri(),
                 ],
-                pass_fds=(commands, replies),
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,  # a file, not a pipe: chromium never blocks on a full pipe
                 stderr=subprocess.STDOUT,
             )
         except BaseException:
-            os.close(self._commands)
-            os.close(self._replies)
-            self._log.close()
-            self._profile.cleanup()
+            self._close()
             raise
-        finally:
-            os.close(commands)
-            os.close(replies)
-        self._pending: list[dict] = []
-        self._buffer = b""
-        self._last_id = 0
-        self._closed = False
-
-    def print_pdf(self, html_path: Path, pdf_path: Path, timeout: float = 120) -> Path:
-        """Print the page at ``html_path`` to ``pdf_path`` once it has loaded."""
-        deadline = time.monotonic() + timeout
-        target = self._call("Target.createTarget", {"url": "about:blank"}, deadline)["targetId"]
-        session = self._call(
-            "Target.attachToTarget", {"targetId": target, "flatten": True}, deadline
-        )["sessionId"]
-        self._call("Page.enable", {}, deadline, session)
-        went = self._call("Page.navigate", {"url": html_path.resolve().as_uri()}, deadline, session)
-        if went.get("errorText"):
-            raise RuntimeError(f"chromium could not open {html_path}: {went['errorText']}")
-        self._receive(
-            lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session,
-            deadline,
-        )
-        data = self._call("Page.printToPDF", PDF_OPTIONS, deadline, session)["data"]
-        pdf_path.write_bytes(base64.b64decode(data))
-        self._call("Target.closeTarget", {"targetId": target}, deadline)
-        return pdf_path
-
-    def close(self) -> None:
-        """End chromium (its command pipe closed; killed if it lingers) and remove its profile."""
-        if self._closed:
-            return
-        self._closed = True
-        os.close(self._commands)
-        try:
-            self._process.wait(5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        os.close(self._replies)
-        self._log.close()
-        self._profile.cleanup()
-
-    def kill(self) -> None:
-        """Stop chromium now (a print under way ends with an error); ``close`` still follows."""
-        self._process.kill()
-        self._process.wait()
-
-    def _call(self, method: str, params: dict, deadline: float, session: str | None = None) -> dict:
-        self._last_id += 1
-        number = self._last_id
-        message: dict = {"id": number, "method": method, "params": params}
-        if session is not None:
-            message["sessionId"] = session
-        try:
-            os.write(self._commands, json.dumps(message).encode() + b"\0")
-        except BrokenPipeError:
-            self._ended()
-        reply = self._receive(lambda m: m.get("id") == number, deadline)
-        if "error" in reply:
-            raise RuntimeError(f"chromium refused {method}: {reply['error']}")
-        return reply.get("result", {})
-
-    def _receive(self, wanted: Callable[[dict], bool], deadline: float) -> dict:
-        """The first message (kept since, or read now) that is ``wanted``."""
-        while True:
-            for position, message in enumerate(self._pending):
-                if wanted(message):
-                    return self._pending.pop(position)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self._replies], [], [], remaining)[0]:
-                raise subprocess.TimeoutExpired(self.args, round(remaining, 1))
-            chunk = os.read(self._replies, 1 << 20)
-            if not chunk:
-                self._ended()
-            *messages, self._buffer = (self._buffer + chunk).split(b"\0")
-            self._pending += [json.loads(m) for m in messages]
-
-    def _ended(self) -> NoReturn:
-        """chromium closed its end: it stopped. Raised as ``subprocess.run(check=True)`` would."""
-        code = self._process.wait()
-        self._log.seek(0)
-        if code:
-            raise subprocess.CalledProcessError(code, self.args, self._log.read())
-        raise RuntimeError(f"chromium ended while printing: {self._log.read()[-500:]!r}")
-
-
-class Printing:
-    """A page being printed to PDF by headless chromium, in chromium's own processes: the
-    caller goes on (the nightly checkpoints and moves the build meanwhile) and ``wait``s.
-
-    ``browser``: a browser started earlier (``Browser``), which the printing then owns and
-    closes; by default one is started now."""
-
-    def __init__(
-        self, html_path: Path, pdf_path: Path, timeout: float = 120, browser: Browser | None = None
-    ) -> None:
-        self.pdf_path, self.timeout = pdf_path, timeout
-        self._browser = browser or Browser()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._print, args=(html_path,), name="report-pdf", daemon=True
-        )
-        self._thread.start()
-
-    def _print(self, html_path: Path) -> None:
-        try:
-            self._browser.print_pdf(html_path, self.pdf_path, self.timeout)
-        except BaseException as exc:  # noqa: BLE001 - raised by wait, in the caller's thread
-            self._error = exc
 
     def wait(self) -> Path:
         """The PDF once chromium is done; raises as ``subprocess.run(check=True)`` would, or
         ``RuntimeError`` if chromium wrote nothing."""
-        self._thread.join(self.timeout + 10)
         try:
-            if self._thread.is_alive():  # (its own deadline passed long ago)
-                self._browser.kill()
-                self._thread.join(10)
-                raise subprocess.TimeoutExpired(self._browser.args, self.timeout)
-            if self._error is not None:
-                raise self._error
+            code = self._process.wait(self.timeout)
+            if code:
+                self._log.seek(0)
+                raise subprocess.CalledProcessError(code, self._process.args, self._log.read())
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+            raise
         finally:
-            self._browser.close()
+            self._close()
         if not self.pdf_path.exists() or self.pdf_path.stat().st_size == 0:
             raise RuntimeError(f"chromium wrote no PDF at {self.pdf_path}")
         return self.pdf_path
 
     def cancel(self) -> None:
-        self._browser.kill()
-        self._thread.join(10)
-        self._browser.close()
+        self._process.kill()
+        self._process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        self._log.close()
+        self._profile.cleanup()
 
 
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 120) -> Path:
@@ -833,30 +696,17 @@ class ReportJob:
         shutil.rmtree(self.html.parent, ignore_errors=True)
 
 
-def start_report(
-    con: duckdb.DuckDBPyConnection,
-    out_dir: Path,
-    pdf: bool = True,
-    browser: Browser | None = None,
-) -> ReportJob:
+def start_report(con: duckdb.DuckDBPyConnection, out_dir: Path, pdf: bool = True) -> ReportJob:
     """Write ``report.html`` of the warehouse ``con`` reads into ``out_dir`` and start printing
-    ``report.pdf`` (``ReportJob.finish`` waits for it). ``browser``: one started earlier, taken
-    over (closed once the PDF is printed; at once if there is none to print)."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        run, targets = gather(con)
-        html_path = out_dir / "report.html"
-        html_path.write_text(render_html(run, targets), encoding="utf-8")
-    except BaseException:
-        if browser is not None:
-            browser.close()
-        raise
+    ``report.pdf`` (``ReportJob.finish`` waits for it)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run, targets = gather(con)
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(run, targets), encoding="utf-8")
     if not pdf:
-        if browser is not None:
-            browser.close()
         return ReportJob(html_path)
     try:
-        return ReportJob(html_path, Printing(html_path, out_dir / "report.pdf", browser=browser))
+        return ReportJob(html_path, Printing(html_path, out_dir / "report.pdf"))
     except PDF_ERRORS as exc:
         return ReportJob(html_path, None, str(exc))
 
