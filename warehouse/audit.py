@@ -62,7 +62,8 @@ def clear_id_problems(
     number or e-mail address. Staging quarantines such values (``transforms.pii``), so this last
     line fires only if a transform lets one through. ``only``: table -> a query giving the rows
     to read (None: skip the table); tables not named are read whole. A table is read once for
-    all its columns (one query a column read the table's filter again for each)."""
+    all its columns (one query a column read the table's filter again for each), but for the
+    few-valued columns of a big table read whole, each grouped by value (``few_valued``)."""
     only = only or {}
     skipped = ", ".join(
         f"'{c}'" for c in ("_row_hash", "applicant_hash", "holder_hash", *PIPELINE_IDS)
@@ -82,7 +83,7 @@ def clear_id_problems(
         if name in only and only[name] is None:
             continue
         rows = only.get(name) or f"select * from {name}"
-        few = [] if name in only else few_valued(con, name, names)
+        few = set() if name in only else few_valued(con, name, names)
         counts = ", ".join(
             f"({shaped_by_value(name, c)})"
             if c in few
