@@ -143,15 +143,21 @@ ODD_TOKENS = (  # each a JSON token as DuckDB keeps it (no blanks)
 ).split()
 
 
+# what the exact reader reads otherwise, by the token's JSON type: an object or a list where text
+# is expected, a number DuckDB writes otherwise than Polars (a fraction, an exponent, > 64 bits)
+READ_OTHERWISE = "('DOUBLE', 'OBJECT', 'ARRAY')"
+
+
 @pytest.mark.parametrize("token", ODD_TOKENS)
 def test_the_cheap_test_of_a_token_is_never_less_strict_than_its_json_type(token: str) -> None:
     import duckdb
 
-    from sources.json_batch import ODD, odd_token
+    from sources.json_batch import odd_token
 
     con = duckdb.connect()
     by_type, cheap = con.execute(
-        f"select json_type(t) in {ODD}, {odd_token('t')} from (select ?::json as t)", [token]
+        f"select json_type(t) in {READ_OTHERWISE}, {odd_token('t')} from (select ?::json as t)",
+        [token],
     ).fetchone() or (None, None)
     assert by_type is not None and cheap is not None
     assert cheap or not by_type  # whatever json_type calls odd, the cheap test calls odd
