@@ -85,6 +85,7 @@ from flows.caching import (
     stage_state,
     validate_state,
 )
+from flows.handoff import quick_handoff
 from flows.housekeeping import run_guard
 from flows.preflight import RestagePeriod, RunPlan, SourceName, check_inputs, plan_run
 from flows.report_artifact import link_report, report_paths, start_run_report
@@ -636,16 +637,18 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     # first load, new definitions, a restage or --full rebuild everything
     incremental = unchanged and plan.restage is None
     build_core(build, run_id, incremental=incremental)
-    # the checks, and beside them the indicators, which wait for them before they commit
-    checking = validate.submit(settings, build, run_id, base if incremental else None)
-    try:
-        # (quoted: Prefect hands the task the running future, not its result)
-        computed = indicators(settings, build, run_id, cast(PrefectFuture, quote(checking)))
-        checks = checking.result()
-    except BaseException:
-        checking.wait()
-        docs_index(settings, run_id)  # the Data Docs still show the checks that ran
-        raise
+    # the checks, and beside them the indicators, which wait for them before they commit; the
+    # two threads hand the interpreter to each other at once (``flows/handoff.py``)
+    with quick_handoff():
+        checking = validate.submit(settings, build, run_id, base if incremental else None)
+        try:
+            # (quoted: Prefect hands the task the running future, not its result)
+            computed = indicators(settings, build, run_id, cast(PrefectFuture, quote(checking)))
+            checks = checking.result()
+        except BaseException:
+            checking.wait()
+            docs_index(settings, run_id)  # the Data Docs still show the checks that ran
+            raise
     docs = data_docs.submit(settings, run_id)  # beside describe and publish
     try:
         describe(build)
