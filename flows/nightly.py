@@ -110,6 +110,7 @@ from warehouse.run_report import (
     scorecard_artifact,
     unreadable_files,
 )
+from warehouse.spare import start_spare
 from warehouse.state import (
     PublishedRun,
     StaleBuild,
@@ -656,6 +657,11 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
     except BaseException:
         docs.wait()
         raise
+    if settings.spare_build:  # the next night's copy, made while nothing waits for it
+        try:
+            start_spare(settings.warehouse, settings.build_dir)
+        except OSError as exc:  # the night published; the next one copies as before
+            logger.warning("the next night's copy not started: %s", exc)
     from expectations.run import load_thresholds
     from expectations.suites.core import RunThresholds
 

@@ -26,6 +26,7 @@ layers. Nothing here imports Prefect.
 | ``CHISO_DVC_API_PAGE_SIZE`` / ``CHISO_DVC_API_TIMEOUT`` | records per page; seconds a page may take | ``500`` / ``60`` |
 | ``CHISO_NATIONAL766_URL`` | pull the national portal's 766 figures from this URL instead of the landing zone | none (files) |
 | ``CHISO_DOCS_PORT`` | port ``chiso docs`` serves Data Docs on (runs link there) | a free port |
+| ``CHISO_SPARE_BUILD`` | after a publish, copy the published warehouse for the next night's build in the background (``1``/``0``; ``warehouse/spare.py``) | ``1`` |
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class Settings(BaseSettings):
     dvc_api_timeout: float = Field(60.0, gt=0)
     national766_url: str = ""  # empty: the 766 figures come from the landing zone
     docs_port: int = Field(0, ge=0, le=65535)  # 0: a free port
+    spare_build: bool = True  # the next night's copy made after a publish (warehouse/spare.py)
 
     _split = field_validator("sources", "sim_fault_kinds", mode="before")(_names)
 

@@ -483,3 +483,24 @@ def test_a_full_rebuild_gives_the_values_the_incremental_nights_gave(home):
     assert q(home, staged) == rows
     balance = q(home, "select count(*), count(*) filter (where balanced) from mart.file_balance")
     assert balance[0][0] == balance[0][1]
+
+
+@pytest.mark.slow  # two nightlies: `make test-slow`
+def test_the_nightly_builds_on_the_spare_its_last_publish_left(home, monkeypatch) -> None:
+    from warehouse.spare import RECORD, SPARE, wait_for_spare
+
+    monkeypatch.setenv("CHISO_SPARE_BUILD", "1")
+    assert run_nightly().is_completed()
+    builds = home / "build"
+    assert wait_for_spare(builds, timeout=120)
+    spare = builds / SPARE
+    assert spare.exists() and (builds / RECORD).exists()
+    inode = spare.stat().st_ino
+    from flows.nightly import nightly
+
+    second = nightly(full=True, return_state=True)  # a night that builds and publishes again
+    assert second.is_completed(), second.message
+    # the build it published is the spare, renamed twice (to the build, then over the file)
+    assert (home / "chiso.duckdb").stat().st_ino == inode
+    assert wait_for_spare(builds, timeout=120)
+    assert spare.exists() and spare.stat().st_ino != inode

@@ -6,7 +6,10 @@ there, audits, checkpoints and closes it, and only then moves it over the
 published file with one ``os.replace``: readers that have the old file open
 keep their snapshot, new readers see the new one, nobody sees a half-built
 state, and a run that dies before publishing leaves the published file as it
-was. A retried run finds its build file and goes on from there.
+was. A retried run finds its build file and goes on from there. The copy is
+usually made before the night starts: after each publish a process of its own
+copies the published file for the next night (``warehouse/spare.py``), which
+takes it by a rename if the published file is still the one copied.
 
 Publishing is locked: the check that the published file is still the one the
 build started from and the replace happen under an exclusive ``flock`` on
@@ -190,6 +193,9 @@ def published_run_id(path: Path) -> str | None:
 def prepare_build(published: Path, build: Path) -> Path:
     """Make the run's private build file: a copy of the published warehouse, or a new one.
 
+    The copy is the spare made after the last publish if it is one of the published file as
+    it is now (``warehouse.spare.take_spare``), else made here.
+
     Idempotent: a retried run keeps the build file it already has.
     """
     private_folder(build.parent)
@@ -202,7 +208,11 @@ def prepare_build(published: Path, build: Path) -> Path:
             "Analysts must open it read-only (duckdb.connect(path, read_only=True))."
         )
     tmp = build.with_suffix(".copying")
-    if published.exists():
+    from warehouse.spare import take_spare  # (it copies with ``private_copy``, from here)
+
+    if published.exists() and take_spare(published, build.parent, tmp):
+        pass  # the copy made after the last publish (``warehouse.spare``), taken by a rename
+    elif published.exists():
         private_copy(published, tmp)
     else:
         # DuckDB creates its files itself (and refuses an empty one made for it): the pipeline's
