@@ -12,8 +12,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-# no background copy for the next night after each test's publish (tests/test_spare.py turns
-# it on where it is the subject)
+# no background copy for the next night after each test's publish (the tests of
+# warehouse/spare.py turn it on where it is the subject)
 os.environ.setdefault("CHISO_SPARE_BUILD", "0")
 
 from flows import registry  # noqa: E402

@@ -210,10 +210,9 @@ def prepare_build(published: Path, build: Path) -> Path:
     tmp = build.with_suffix(".copying")
     from warehouse.spare import take_spare  # (it copies with ``private_copy``, from here)
 
-    if published.exists() and take_spare(published, build.parent, tmp):
-        pass  # the copy made after the last publish (``warehouse.spare``), taken by a rename
-    elif published.exists():
-        private_copy(published, tmp)
+    if published.exists():
+        if not take_spare(published, build.parent, tmp):  # (taken: by a rename)
+            private_copy(published, tmp)
     else:
         # DuckDB creates its files itself (and refuses an empty one made for it): the pipeline's
         # umask (flows) makes them private; this covers callers without it

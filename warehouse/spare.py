@@ -21,6 +21,7 @@ Nothing here imports Prefect.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -156,7 +157,8 @@ def wait_for_spare(build_dir: Path, timeout: float = 600.0) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m warehouse.spare <published> <build dir> <locked fd>`` (``start_spare``)."""
+    """``python -m warehouse.spare <published> <build dir> [<locked fd>]`` (``start_spare`` passes
+    the descriptor of the lock it took; without one the lock is taken here)."""
     args = argv if argv is not None else sys.argv[1:]
     published, build_dir = Path(args[0]), Path(args[1])
     os.nice(NICE)
@@ -166,19 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             make_spare(published, build_dir)
     except OSError:  # a full disk, the folder removed: the next night copies as before
-        _discard_quietly(build_dir)
+        with contextlib.suppress(OSError):
+            discard(build_dir)
         return 1
     finally:
         if len(args) > 2:
             os.close(int(args[2]))
     return 0
-
-
-def _discard_quietly(build_dir: Path) -> None:
-    try:
-        discard(build_dir)
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":
