@@ -67,8 +67,15 @@ def subprocess_env(env: dict[str, str], api: str | None) -> dict[str, str]:
 
 
 def leftovers(home: Path) -> list[str]:
-    """Build copies, lock files and half-written archive files: what a dead run leaves behind."""
-    found = [p for p in (home / "build").glob("*") if p.is_file()]
+    """Build copies, lock files and half-written archive files: what a dead run leaves behind.
+    The next night's copy a publish leaves (``warehouse/spare.py``) is not one: once it is
+    done, its file, record and lock are the only others there."""
+    from warehouse.spare import LOCK, RECORD, SPARE, wait_for_spare
+
+    assert wait_for_spare(home / "build", timeout=120)
+    found = [
+        p for p in (home / "build").glob("*") if p.is_file() and p.name not in (SPARE, RECORD, LOCK)
+    ]
     found += [p for p in (home / "raw").rglob("*.part")]
     return sorted(str(p.relative_to(home)) for p in found)
 
