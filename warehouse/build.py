@@ -208,7 +208,7 @@ def prepare_build(published: Path, build: Path) -> Path:
             "Analysts must open it read-only (duckdb.connect(path, read_only=True))."
         )
     tmp = build.with_suffix(".copying")
-    from warehouse.spare import take_spare  # (it copies with ``private_copy``, from here)
+    from warehouse.spare import take_spare  # (here: warehouse.spare imports this module)
 
     if published.exists():
         if not take_spare(published, build.parent, tmp):  # (taken: by a rename)

@@ -36,6 +36,7 @@ SPARE = "spare.duckdb"
 RECORD = "spare.json"  # which published file the spare is a copy of
 LOCK = "spare.lock"
 PART = "spare.copying"
+RECORD_PART = RECORD + ".tmp"  # the record as it is written, before its atomic rename
 NICE = 10  # the spare's copy gives way to whatever else runs (analysts' queries, a night)
 
 
@@ -59,15 +60,16 @@ def _try_lock(fd: int) -> bool:
 
 
 def discard(build_dir: Path) -> None:
-    """Remove the spare, its record and a half-made copy (the caller holds the lock)."""
-    for name in (RECORD, SPARE, PART):
+    """Remove the spare, its record and a half-made copy or record (the caller holds the lock)."""
+    for name in (RECORD, SPARE, PART, RECORD_PART):
         (build_dir / name).unlink(missing_ok=True)
 
 
 def make_spare(published: Path, build_dir: Path) -> Path | None:
     """Copy ``published`` to the spare and record which file it copied; the spare, or None if
-    the published file changed during the copy (nothing is kept then). The caller holds the
-    lock (``start_spare``) or the function takes it, and gives up (None) if another holds it."""
+    the published file changed during the copy (nothing is kept then) or another process holds
+    the lock (a spare being made or taken). ``start_spare``'s process, which holds the lock
+    already, copies without taking it."""
     fd = _lock(build_dir)
     try:
         if not _try_lock(fd):
@@ -87,7 +89,7 @@ def _copy_spare(published: Path, build_dir: Path) -> Path | None:
         discard(build_dir)
         return None
     os.replace(build_dir / PART, build_dir / SPARE)
-    record = build_dir / (RECORD + ".tmp")
+    record = build_dir / RECORD_PART
     fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(before, out)
