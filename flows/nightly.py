@@ -183,7 +183,12 @@ def look_for_news(settings: Settings, sources: list[str]) -> bool:
 
 @task(cache_policy=NO_CACHE)
 def prepare(settings: Settings, run_id: str) -> dict:
+    """The run's build file (a copy of the published warehouse), its reference data and sources;
+    the log says how the copy was made (the spare the last publish left, or why not)."""
     info = open_build(settings.warehouse, settings.build_path(run_id), run_id)
+    if info.how:
+        log = get_run_logger()
+        (log.warning if info.warn else log.info)("build file: %s", info.how)
     with session(info.build) as con:
         load_reference(con)
         register_sources(con, registry.sources())

@@ -486,7 +486,7 @@ def test_a_full_rebuild_gives_the_values_the_incremental_nights_gave(home):
 
 
 @pytest.mark.slow  # two nightlies: `make test-slow`
-def test_the_nightly_builds_on_the_spare_its_last_publish_left(home, monkeypatch) -> None:
+def test_the_nightly_builds_on_the_spare_its_last_publish_left(home, monkeypatch, caplog) -> None:
     from warehouse.spare import RECORD, SPARE, wait_for_spare
 
     monkeypatch.setenv("CHISO_SPARE_BUILD", "1")
@@ -502,5 +502,8 @@ def test_the_nightly_builds_on_the_spare_its_last_publish_left(home, monkeypatch
     assert second.is_completed(), second.message
     # the build it published is the spare, renamed twice (to the build, then over the file)
     assert (home / "chiso.duckdb").stat().st_ino == inode
+    # and the run's log says so (the spare's process itself writes no log)
+    told = [r.getMessage() for r in caplog.records if r.name == "prefect.task_runs"]
+    assert "build file: the copy made after the last publish, taken by a rename" in told
     assert wait_for_spare(builds, timeout=120)
     assert spare.exists() and spare.stat().st_ino != inode

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.build import prepare_build
+from warehouse.build import copy_for_build, prepare_build
 from warehouse.spare import (
+    FAILED,
     LOCK,
     PART,
     RECORD,
     SPARE,
     identity,
+    main,
     make_spare,
     start_spare,
     take_spare,
@@ -47,13 +49,17 @@ def test_a_spare_of_the_published_file_as_it_is_is_taken_by_a_rename(tmp_path) -
     assert spare == builds / SPARE and (builds / RECORD).exists()
     assert oct(spare.stat().st_mode & 0o777) == "0o600"
     inode = spare.stat().st_ino
-    build = prepare_build(published, builds / "chiso-r1.duckdb")
+    copied = copy_for_build(published, builds / "chiso-r1.duckdb")
+    build = copied.path
     assert build.stat().st_ino == inode  # renamed, not copied
+    assert "taken by a rename" in copied.how and not copied.warn
     assert value_in(build) == 1
     assert not (builds / SPARE).exists() and not (builds / RECORD).exists()
-    # a second build finds no spare: copied as before
-    other = prepare_build(published, builds / "chiso-r2.duckdb")
-    assert other.stat().st_ino != inode and value_in(other) == 1
+    # a second build finds no spare: copied as before, and the log says why
+    again = copy_for_build(published, builds / "chiso-r2.duckdb")
+    assert again.path.stat().st_ino != inode and value_in(again.path) == 1
+    assert again.how.startswith("copied the published warehouse (")
+    assert "the copy after the last publish was not finished" in again.how
 
 
 def test_a_spare_of_a_file_since_replaced_is_removed_and_the_build_copied(tmp_path) -> None:
@@ -63,8 +69,9 @@ def test_a_spare_of_a_file_since_replaced_is_removed_and_the_build_copied(tmp_pa
     (tmp_path / "other").mkdir()
     newer = published_file(tmp_path / "other", 2)
     os.replace(newer, published)  # another run published
-    build = prepare_build(published, builds / "chiso-r1.duckdb")
-    assert value_in(build) == 2
+    copied = copy_for_build(published, builds / "chiso-r1.duckdb")
+    assert value_in(copied.path) == 2
+    assert "the published file changed after it was copied" in copied.how and not copied.warn
     assert not any((builds / n).exists() for n in (SPARE, RECORD, PART))
 
 
@@ -78,7 +85,8 @@ def test_a_spare_of_a_file_written_since_is_not_taken(tmp_path) -> None:
     con.close()
     assert identity(published) != before
     target = builds / "taken.duckdb"
-    assert not take_spare(published, builds, target)
+    taken = take_spare(published, builds, target)
+    assert not taken and "changed after it was copied" in taken.why
     assert not target.exists() and not (builds / SPARE).exists()
 
 
@@ -89,7 +97,8 @@ def test_a_spare_being_made_is_neither_taken_nor_removed(tmp_path) -> None:
     fd = os.open(builds / LOCK, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # another process making (or taking) the spare
-        assert not take_spare(published, builds, builds / "taken.duckdb")
+        busy = take_spare(published, builds, builds / "taken.duckdb")
+        assert not busy and busy.why == "the copy after the last publish is still being made"
         assert make_spare(published, builds) is None  # nor made twice at once
         assert not wait_for_spare(builds, timeout=0.2)
     finally:
@@ -103,7 +112,8 @@ def test_a_half_made_spare_without_its_record_is_not_taken(tmp_path) -> None:
     builds = tmp_path / "build"
     make_spare(published, builds)
     (builds / RECORD).unlink()  # killed between the rename and the record
-    assert not take_spare(published, builds, builds / "taken.duckdb")
+    half = take_spare(published, builds, builds / "taken.duckdb")
+    assert not half and half.why == "the copy after the last publish was not finished"
     assert not (builds / SPARE).exists()
 
 
@@ -125,4 +135,36 @@ def test_a_spare_is_not_made_of_a_missing_file(tmp_path) -> None:
     assert make_spare(tmp_path / "none.duckdb", builds) is None
     assert not any((builds / n).exists() for n in (SPARE, RECORD, PART))
     shutil.rmtree(builds)
-    assert not take_spare(tmp_path / "none.duckdb", builds, tmp_path / "x.duckdb")
+    none = take_spare(tmp_path / "none.duckdb", builds, tmp_path / "x.duckdb")
+    assert not none and none.why == "no copy was made after the last publish"
+
+
+def test_a_failed_copy_is_told_by_the_next_night_as_a_warning(tmp_path) -> None:
+    published = tmp_path / "chiso.duckdb"
+    published.mkdir()  # not a file: the copy fails (as on a full disk), and its process says why
+    builds = tmp_path / "build"
+    assert main([str(published), str(builds)]) == 1
+    assert "IsADirectoryError" in (builds / FAILED).read_text(encoding="utf-8")
+    assert not any((builds / n).exists() for n in (SPARE, RECORD, PART))
+    published.rmdir()
+    published_file(tmp_path, 7)
+    copied = copy_for_build(published, builds / "chiso-r1.duckdb")
+    assert value_in(copied.path) == 7  # copied as before
+    assert copied.warn and "the copy after the last publish failed: IsADirectoryError" in copied.how
+    assert not (builds / FAILED).exists()  # told once
+    # the next spare made is taken again, without a warning
+    make_spare(published, builds)
+    taken = copy_for_build(published, builds / "chiso-r2.duckdb")
+    assert "taken by a rename" in taken.how and not taken.warn
+
+
+def test_the_build_info_says_how_the_copy_was_made(tmp_path) -> None:
+    from warehouse.state import open_build
+
+    published = published_file(tmp_path, 1)
+    builds = tmp_path / "build"
+    make_spare(published, builds)
+    info = open_build(published, builds / "chiso-r1.duckdb", "r1")
+    assert info.fresh and "taken by a rename" in info.how and not info.warn
+    again = open_build(published, builds / "chiso-r1.duckdb", "r1")  # a retry keeps its file
+    assert not again.fresh and again.how == ""

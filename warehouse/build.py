@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -191,16 +192,32 @@ def published_run_id(path: Path) -> str | None:
 
 
 def prepare_build(published: Path, build: Path) -> Path:
+    """Make the run's private build file: a copy of the published warehouse, or a new one
+    (``copy_for_build``, which also says how it was made)."""
+    return copy_for_build(published, build).path
+
+
+@dataclass(frozen=True)
+class Copied:
+    """A run's build file and how ``copy_for_build`` got it, for the run's log."""
+
+    path: Path
+    how: str
+    warn: bool = False  # something an operator should look at (the spare's copy failed)
+
+
+def copy_for_build(published: Path, build: Path) -> Copied:
     """Make the run's private build file: a copy of the published warehouse, or a new one.
 
     The copy is the spare made after the last publish if it is one of the published file as
-    it is now (``warehouse.spare.take_spare``), else made here.
+    it is now (``warehouse.spare.take_spare``), else made here; ``how`` says which, and why
+    the spare was not taken.
 
     Idempotent: a retried run keeps the build file it already has.
     """
     private_folder(build.parent)
     if build.exists():
-        return build
+        return Copied(build, "the build file this run has already")
     wal = Path(str(published) + ".wal")
     if wal.exists():
         raise PublishError(
@@ -211,20 +228,30 @@ def prepare_build(published: Path, build: Path) -> Path:
     from warehouse.spare import take_spare  # (here: warehouse.spare imports this module)
 
     if published.exists():
-        if not take_spare(published, build.parent, tmp):  # (taken: by a rename)
+        spare = take_spare(published, build.parent, tmp)
+        copied = Copied(build, spare.why, spare.failed)
+        if not spare:
+            started = time.monotonic()
             private_copy(published, tmp)
+            copied = Copied(
+                build,
+                f"copied the published warehouse ({published.stat().st_size / 2**20:,.0f} MiB "
+                f"in {time.monotonic() - started:.1f} s): {spare.why}",
+                spare.failed,
+            )
     else:
         # DuckDB creates its files itself (and refuses an empty one made for it): the pipeline's
         # umask (flows) makes them private; this covers callers without it
         duckdb.connect(str(tmp)).close()
         os.chmod(tmp, 0o600)
+        copied = Copied(build, "a new warehouse: nothing is published yet")
     os.replace(tmp, build)
     con = connect(build)
     try:
         ensure_schema(con)
     finally:
         con.close()
-    return build
+    return copied
 
 
 @contextmanager

@@ -16,6 +16,11 @@ it starts until it ends, and by ``take_spare`` while it looks: a night never tak
 being written, and ``wait_for_spare`` (the benchmark, the tests) waits for one to be done.
 The spare costs the disk one more copy of the warehouse; ``CHISO_SPARE_BUILD=0`` turns it off.
 
+The process writes nowhere an operator looks, so what became of the spare is told by the next
+night: ``take_spare`` says why it was not taken (none made, being made, not finished, the
+published file changed since, or the copy failed: the process leaves its error in
+``spare.failed``), and the nightly's ``prepare`` logs it.
+
 Nothing here imports Prefect.
 """
 
@@ -28,6 +33,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from warehouse.build import private_copy, private_folder
@@ -37,6 +43,7 @@ RECORD = "spare.json"  # which published file the spare is a copy of
 LOCK = "spare.lock"
 PART = "spare.copying"
 RECORD_PART = RECORD + ".tmp"  # the record as it is written, before its atomic rename
+FAILED = "spare.failed"  # why the last copy failed, left by its process for the next night
 NICE = 10  # the spare's copy gives way to whatever else runs (analysts' queries, a night)
 
 
@@ -61,8 +68,14 @@ def _try_lock(fd: int) -> bool:
 
 def discard(build_dir: Path) -> None:
     """Remove the spare, its record and a half-made copy or record (the caller holds the lock)."""
-    for name in (RECORD, SPARE, PART, RECORD_PART):
+    for name in (RECORD, SPARE, PART, RECORD_PART, FAILED):
         (build_dir / name).unlink(missing_ok=True)
+
+
+def _failed(build_dir: Path, why: str) -> None:
+    """Leave ``why`` the copy failed for the next night to tell (the process has no log)."""
+    with contextlib.suppress(OSError):
+        (build_dir / FAILED).write_text(why[:500], encoding="utf-8")
 
 
 def make_spare(published: Path, build_dir: Path) -> Path | None:
@@ -87,6 +100,7 @@ def _copy_spare(published: Path, build_dir: Path) -> Path | None:
     private_copy(published, build_dir / PART)
     if identity(published) != before:  # replaced or written while it was copied
         discard(build_dir)
+        _failed(build_dir, "the published file changed while it was copied")
         return None
     os.replace(build_dir / PART, build_dir / SPARE)
     record = build_dir / RECORD_PART
@@ -97,26 +111,51 @@ def _copy_spare(published: Path, build_dir: Path) -> Path | None:
     return build_dir / SPARE
 
 
-def take_spare(published: Path, build_dir: Path, target: Path) -> bool:
-    """Move the spare to ``target`` if it is a copy of ``published`` as the file is now; True
-    if it was taken. A spare being made is not waited for; a stale one is removed."""
+@dataclass(frozen=True)
+class Taken:
+    """What ``take_spare`` found: whether the spare was taken and, for the run's log, why (not)."""
+
+    taken: bool
+    why: str
+    failed: bool = False  # the copy after the last publish failed: an operator should know
+
+    def __bool__(self) -> bool:
+        return self.taken
+
+
+def take_spare(published: Path, build_dir: Path, target: Path) -> Taken:
+    """Move the spare to ``target`` if it is a copy of ``published`` as the file is now (taken);
+    else say why not. A spare being made is not waited for; a stale one is removed."""
     if not (build_dir / LOCK).exists():
-        return False
+        return Taken(False, "no copy was made after the last publish")
     fd = _lock(build_dir)
     try:
         if not _try_lock(fd):
-            return False
+            return Taken(False, "the copy after the last publish is still being made")
+        try:
+            failure = (build_dir / FAILED).read_text(encoding="utf-8")
+        except OSError:
+            failure = None
         try:
             recorded = json.loads((build_dir / RECORD).read_text(encoding="utf-8"))
             current = identity(published)
         except (OSError, ValueError):
             recorded, current = None, None
-        if recorded is None or recorded != current or not (build_dir / SPARE).exists():
+        if failure is not None or recorded is None or not (build_dir / SPARE).exists():
             discard(build_dir)
-            return False
+            if failure is not None:
+                return Taken(False, f"the copy after the last publish failed: {failure}", True)
+            return Taken(False, "the copy after the last publish was not finished")
+        if recorded != current:
+            discard(build_dir)
+            return Taken(
+                False,
+                "the published file changed after it was copied (another run published, "
+                "or the file was replaced or written)",
+            )
         (build_dir / RECORD).unlink()
         os.replace(build_dir / SPARE, target)
-        return True
+        return Taken(True, "the copy made after the last publish, taken by a rename")
     finally:
         os.close(fd)
 
@@ -169,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             _copy_spare(published, build_dir)
         else:
             make_spare(published, build_dir)
-    except OSError:  # a full disk, the folder removed: the next night copies as before
+    except OSError as exc:  # a full disk, the folder removed: the next night copies as before
         with contextlib.suppress(OSError):
             discard(build_dir)
+        _failed(build_dir, f"{type(exc).__name__}: {exc}")  # (and says so)
         return 1
     finally:
         if len(args) > 2:

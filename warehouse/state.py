@@ -34,8 +34,8 @@ from warehouse.audit import start_run
 from warehouse.build import (
     PublishConflict,
     connect,
+    copy_for_build,
     ensure_schema,
-    prepare_build,
     published_run_id,
     scalar,
     session,
@@ -52,6 +52,8 @@ class BuildInfo:
     base_run_id: str | None
     generation: str
     fresh: bool  # made by this call (a new copy of the published warehouse)
+    how: str = ""  # how the copy was made (``warehouse.build.copy_for_build``), for the log
+    warn: bool = False  # ... and whether an operator should look (the spare's copy failed)
 
 
 def stamp_generation(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
@@ -94,7 +96,7 @@ def open_build(published: Path, build: Path, run_id: str) -> BuildInfo:
         if generation:
             return BuildInfo(str(build), base, generation, fresh=False)
         discard_build(build)  # half made (killed before it was stamped): start again
-    prepare_build(published, build)
+    copied = copy_for_build(published, build)
     with session(build) as con:
         base = scalar(
             con,
@@ -110,7 +112,7 @@ def open_build(published: Path, build: Path, run_id: str) -> BuildInfo:
             [base, run_id],
         )
         generation = stamp_generation(con, run_id)
-    return BuildInfo(str(build), base, generation, fresh=True)
+    return BuildInfo(str(build), base, generation, True, copied.how, copied.warn)
 
 
 class StaleBuild(PublishConflict):
