@@ -116,3 +116,33 @@ def test_a_bad_docs_port_is_one_line(port):
 
     with pytest.raises(SettingsError, match="CHISO_DOCS_PORT"):
         load_settings({"CHISO_DOCS_PORT": port})
+
+
+def test_templates_are_compiled_once_for_every_view_and_again_when_they_change(monkeypatch):
+    import jinja2
+
+    from expectations.datadocs.site import CompiledOnce, IndexView, PageView
+
+    compiled: list[str | None] = []
+    original = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return original(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    cache = CompiledOnce()
+    sources = {"page.j2": "<p>{{ x }}</p>"}
+
+    def view_env() -> jinja2.Environment:  # GX makes a new environment for every view
+        return jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
+
+    assert view_env().get_template("page.j2").render(x=1) == "<p>1</p>"
+    assert view_env().get_template("page.j2").render(x=2) == "<p>2</p>"
+    assert compiled == ["page.j2"]  # the second environment took the compiled template
+    sources["page.j2"] = "<b>{{ x }}</b>"  # a changed template is compiled again
+    assert view_env().get_template("page.j2").render(x=3) == "<b>3</b>"
+    assert compiled == ["page.j2", "page.j2"]
+    # the site's views share the process's cache
+    assert PageView().env.bytecode_cache is IndexView().env.bytecode_cache
+    assert isinstance(PageView().env.bytecode_cache, CompiledOnce)

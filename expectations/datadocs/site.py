@@ -6,14 +6,40 @@ from typing import Any
 
 from great_expectations.render.renderer.site_builder import SiteBuilder
 from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import BytecodeCache, ChoiceLoader, FileSystemLoader
+from jinja2.bccache import Bucket
 
 from expectations.datadocs import SITE_DIR, STATIC, TEMPLATES
+
+
+class CompiledOnce(BytecodeCache):
+    """Jinja's compiled templates kept for the process: GX gives every view it renders a new
+    environment, which compiled the same templates again (a run's pages and index: 59
+    compilations of a few templates, 0.4 s of the rendering's 1.2 s). Jinja checks each
+    template's source against the one compiled (``Bucket``), so a changed template compiles."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self._compiled.clear()
+
+
+COMPILED = CompiledOnce()
 
 
 def _templates_first(view: DefaultJinjaPageView) -> None:
     assert view.env.loader is not None
     view.env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), view.env.loader])
+    view.env.bytecode_cache = COMPILED
 
 
 class PageView(DefaultJinjaPageView):
