@@ -596,27 +596,7 @@ def _run(settings: Settings, plan: RunPlan, run_id: str) -> State:
             assert published is not None
             return _nothing_new(settings, None, published)
     prepared = prepare(settings, run_id)
-    # the build's database stays open from step to step until publish (``warehouse.build``)
-    held = wh.hold_open(prepared["build"])
-    try:
-        return _steps(settings, plan, run_id, prepared, published, definitions, held)
-    finally:
-        held.close()
-
-
-def _steps(
-    settings: Settings,
-    plan: RunPlan,
-    run_id: str,
-    prepared: dict,
-    published: PublishedRun | None,
-    definitions: str,
-    held: wh.HeldOpen,
-) -> State:
-    """The run's steps after ``prepare``, on its build file (held open: ``held``)."""
-    logger = get_run_logger()
     build, base = prepared["build"], prepared["base_run_id"]
-    unchanged = published is not None and published.definitions == definitions
     if not prepared["fresh"]:
         logger.info("resuming in the build file of this run (%s)", build)
     extracted = {name: extract_source(settings, build, name, run_id) for name in plan.sources}
@@ -658,7 +638,6 @@ def _steps(
         summaries = [staged[n]["summary"] for n in plan.sources]
         extracts = [extracted[n] for n in plan.sources]
         if nothing_new(extracts, summaries, prepared["fresh"], plan.restage is not None):
-            held.close()  # (before the build is dropped)
             return _nothing_new(settings, build, published)
     # a night on the published warehouse with the same definitions touches what changed; a
     # first load, new definitions, a restage or --full rebuild everything
@@ -679,7 +658,6 @@ def _steps(
     docs = data_docs.submit(settings, run_id)  # beside describe and publish
     try:
         describe(build)
-        held.close()  # published by a rename: closed before
         done = publish(settings, build, base, run_id, computed["blocked"], definitions)
     except BaseException:
         docs.wait()

@@ -30,6 +30,6 @@ def test_the_nightly_runs_the_checks_and_the_indicators_with_the_quick_handoff()
 
     from flows import nightly
 
-    source = inspect.getsource(nightly._steps)  # the nightly flow's steps after prepare
+    source = inspect.getsource(nightly._run)  # the nightly flow's body
     block = source.split("with quick_handoff():", 1)[1].split("docs = data_docs.submit", 1)[0]
     assert "validate.submit(" in block and "indicators(" in block

@@ -364,27 +364,6 @@ def checkpoint_and_close(con: duckdb.DuckDBPyConnection) -> None:
         con.close()
 
 
-class HeldOpen:
-    """A build file's database held open in this process across a run's steps (``hold_open``)."""
-
-    def __init__(self, path: str | Path) -> None:
-        self._con: duckdb.DuckDBPyConnection | None = connect(path)
-
-    def close(self) -> None:
-        """Let the database close with its last session (idempotent). Before the file is
-        published: a rename of the open file would leave this instance on the published one."""
-        if self._con is not None:
-            self._con.close()
-            self._con = None
-
-
-def hold_open(path: str | Path) -> HeldOpen:
-    """Hold ``path``'s database open until ``close``: each step's ``session`` then joins it
-    (DuckDB keeps one instance per file per process) instead of opening the file again, and
-    finds the blocks the step before it read or wrote still in the buffer pool."""
-    return HeldOpen(path)
-
-
 @contextmanager
 def session(
     path: str | Path, transaction: bool = True, checkpoint: bool = True
