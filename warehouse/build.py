@@ -229,8 +229,9 @@ def copy_for_build(published: Path, build: Path) -> Copied:
 
     if published.exists():
         spare = take_spare(published, build.parent, tmp)
-        copied = Copied(build, spare.why, spare.failed)
-        if not spare:
+        if spare:  # (by a rename)
+            copied = Copied(build, spare.why)
+        else:
             started = time.monotonic()
             private_copy(published, tmp)
             copied = Copied(
