@@ -236,3 +236,41 @@ def test_files_read_alone_are_read_two_at_a_time_and_each_keeps_its_frame_or_err
         errors["id6"].startswith("landed-6.csv: ValueError") and "0912345678" not in errors["id6"]
     )
     assert len(threads) == 3  # the first read in the caller's thread, then two at a time
+
+
+def test_a_batch_the_query_stages_whole_leaves_nothing_to_the_step_function(tmp_path, monkeypatch):
+    """Records all in the common form: the query stages every one, so the search for the rest
+    and the step function are skipped; the manifest still accounts for every row."""
+    root = tmp_path / "landing"
+    simulate_source("dvc", root, date(2025, 3, 3), date(2025, 3, 5), scale=0.05, seed=3)
+
+    def not_called(*args, **kwargs):
+        raise AssertionError("nothing is left to the step function")
+
+    monkeypatch.setattr("transforms.staging.run.the_rest", not_called)
+    source, steps = staging("dvc")
+    given: list[int] = []  # the rows the step function was given, call by call
+    original = steps["dossier"].fn
+
+    def step_function(raw, ctx):
+        given.append(raw.height)
+        return original(raw, ctx)
+
+    steps = {**steps, "dossier": dataclasses.replace(steps["dossier"], fn=step_function)}
+    build = wh.prepare_build(tmp_path / "pub.duckdb", tmp_path / "build.duckdb")
+    con = wh.connect(build)
+    try:
+        load_reference(con)
+        extract(con, SOURCES["dvc"], str(root), tmp_path / "raw", "r1")
+        summary = stage_source(con, source, steps, b"k", "r1")
+        counts = con.execute(
+            """select count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+               from meta.manifest where dataset = 'dossier' and status = 'loaded'"""
+        ).fetchall()[0]
+        staged = con.execute("select count(*) from stg.dvc_dossier").fetchall()[0][0]
+    finally:
+        con.close()
+    assert given == [0]  # once, on no rows: the empty table made before the first file
+    assert summary.files_failed == 0
+    assert counts[0] >= 3 and counts[1] > 100
+    assert counts[1] == counts[2] == staged and counts[3] == 0
