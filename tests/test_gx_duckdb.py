@@ -370,3 +370,32 @@ def test_patch_guard_fails_loudly_when_duckdb_engine_no_longer_names_itself(monk
     monkeypatch.delattr(duckdb_engine, "supports_user_agent")
     with pytest.raises(g.GXDuckDBPatchError, match="supports_user_agent"):
         g.patch_gx_for_duckdb()
+
+
+def test_an_emulated_check_runs_its_query_once_to_count(tmp_path, monkeypatch):
+    """GX's own ``UnexpectedRowsExpectation`` also fetches the rows (a second run of the query);
+    the emulated checks only count them, with the same counts."""
+    from great_expectations.expectations.metrics.query_metrics.query_table.query_table import (
+        QueryTable,
+    )
+
+    fetched: list[str] = []
+    original = QueryTable._get_sqlalchemy_records_from_substituted_batch_subquery.__func__
+
+    def fetch(cls, substituted_batch_subquery, **kwargs):
+        fetched.append(str(substituted_batch_subquery))
+        return original(cls, substituted_batch_subquery=substituted_batch_subquery, **kwargs)
+
+    monkeypatch.setattr(
+        QueryTable, "_get_sqlalchemy_records_from_substituted_batch_subquery", classmethod(fetch)
+    )
+    db = make_db(tmp_path / "wh.duckdb")
+    checks = [
+        E.ExpectColumnValuesToBeUnique(column="dup", description="uq bad"),
+        E.ExpectColumnValuesToMatchRegex(column="code2", regex=r"^HG-\d+$", description="re bad"),
+    ]
+    r = by_description(run_checks(db, [Suite("suite_t", "stg.t", checks)]))
+    assert (r["uq bad"].unexpected_count, r["re bad"].unexpected_count) == (N, 4)
+    assert fetched == []
+    gx_own = g.gxe.UnexpectedRowsExpectation(unexpected_rows_query="SELECT * FROM {batch}")
+    assert "unexpected_rows_query.table" in gx_own.metric_dependencies  # what is left out
