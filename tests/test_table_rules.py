@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import duckdb
 from conftest import CATALOGUE_FILES, SOURCES, all_suites, build_model, lineage
 
 from expectations.gate import blocked_indicators, failed_critical
@@ -75,3 +76,30 @@ def test_low_volume_day_and_missing_district_block_the_sources_indicators(geo_db
     )
     assert set(blocked) == {i.id for i in load_catalogue(CATALOGUE_FILES) if i.source == "dvc"}
     assert "volume_ratio" in blocked["T02"] and "n_rows" in blocked["T02"]
+
+
+def test_run_views_are_tables_of_the_runs_rows_made_again_each_run(tmp_path):
+    """A run view is kept as a table of the run's rows at the core step (the checks read it
+    several times); one written as a view by an older warehouse is replaced."""
+    (tmp_path / "run_views").mkdir()
+    (tmp_path / "run_views" / "delivered.sql").write_text(
+        "select count(*) as n from stg.t where _run_id = '{run_id}'"
+    )
+    con = duckdb.connect()
+    con.execute("create schema stg; create schema core")
+    con.execute("create table stg.t as select 'r1' as _run_id from range(3)")
+    con.execute(
+        "create table core.fct_delivery_volume as select 'x' as source, 'r1' as run_id, 3 as n"
+    )
+    con.execute("create view core.delivered_x as select 0 as n")  # an older warehouse's view
+    made = core.build_run_views(con, {"x": tmp_path}, "r1")
+    assert made == ["core.delivery_volume_x", "core.delivered_x"]
+    kinds = con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'core' order by 1"
+    ).fetchall()
+    assert kinds == [("delivered_x",), ("delivery_volume_x",), ("fct_delivery_volume",)]
+    assert con.execute("select n from core.delivered_x").fetchall() == [(3,)]
+    con.execute("insert into stg.t values ('r2'), ('r2')")
+    core.build_run_views(con, {"x": tmp_path}, "r2")
+    assert con.execute("select n from core.delivered_x").fetchall() == [(2,)]
+    assert con.execute("select count(*) from core.delivery_volume_x").fetchall() == [(0,)]
