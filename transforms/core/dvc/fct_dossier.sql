@@ -21,21 +21,28 @@ ordered as not materialized (
         *,
         case
             when _file_date not between date '1900-01-01' and date '2258-01-01'
-                or _row not between 0 and (1::bigint << 37) - 1
-                then error('stg.dvc_dossier: a file day or line beyond what orders its versions: '
-                           || coalesce(_file_date::varchar, 'none') || ', line ' || _row::varchar)
-            else (coalesce(date_diff('day', date '1900-01-01', _file_date) + 1, 0)::uhugeint << 111)
-                | (coalesce(status::int + 129, 0)::uhugeint << 102)
-                | (coalesce(('0x' || _file_id)::ubigint::uhugeint + 1, 0) << 37)
-                | coalesce(_row, 0)::uhugeint
+                or _row not between 0 and (cast(1 as bigint) << 37) - 1
+                then error(
+                    'stg.dvc_dossier: a file day or line beyond what orders its versions: '
+                    || coalesce(cast(_file_date as varchar), 'none') || ', line '
+                    || cast(_row as varchar)
+                )
+            else (cast(coalesce(date_diff('day', date '1900-01-01', _file_date) + 1, 0) as uhugeint) << 111)
+                | (cast(coalesce(cast(status as int) + 129, 0) as uhugeint) << 102)
+                | (coalesce(cast(cast('0x' || _file_id as ubigint) as uhugeint) + 1, 0) << 37)
+                | cast(coalesce(_row, 0) as uhugeint)
         end as _version
     from versions
 ),
 
+latest_version as (
+    select max(_version) as _version from ordered
+    group by dossier_id
+),
+
 latest as (
     select v.* exclude (_version) from ordered as v
-    semi join (select max(_version) as _version from ordered group by dossier_id) as l
-        on l._version = v._version
+    semi join latest_version as l on l._version = v._version
 ),
 
 agencies as (
