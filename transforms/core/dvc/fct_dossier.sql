@@ -15,7 +15,7 @@ versions as not materialized (
 -- (17 bits: days since 1900 + 1, none 0), the status (9 bits: + 129, none 0), the file id (65
 -- bits: its 16 hex digits + 1, none 0), the line (37 bits). The largest per dossier is a hash
 -- aggregate, where a window sorted the keys of every version (scale 8, 10M versions: the
--- table in 13.4-13.5 s against 15.5-16.4 s); a day or a line beyond its bits stops the build.
+-- table in 12.7-14.4 s against 15.5-17.7 s); a day or a line beyond its bits stops the build.
 ordered as not materialized (
     select
         *,
