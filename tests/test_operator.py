@@ -234,15 +234,15 @@ def test_every_task_that_writes_the_build_does_it_in_a_session():
 def test_a_step_that_fails_rolls_back_names_its_cause_and_its_retry_completes(home, monkeypatch):
     import transforms.staging.run as staging
 
-    real = staging.record_quarantine
+    real = staging.record_outcomes  # (each batch's counts in the manifest, after its rows)
 
     def broken(*args, **kwargs):
-        raise RuntimeError("disk full while writing the quarantine (injected)")
+        raise RuntimeError("disk full while writing the manifest (injected)")
 
-    monkeypatch.setattr(staging, "record_quarantine", broken)
+    monkeypatch.setattr(staging, "record_outcomes", broken)
     failed = nightly()
     assert failed.is_failed()
-    assert "disk full while writing the quarantine (injected)" in failed.message
+    assert "disk full while writing the manifest (injected)" in failed.message
     assert "Current transaction is aborted" not in failed.message
     run_id = failed.state_details.flow_run_id
     build = home / "build" / f"chiso-{run_id}.duckdb"
@@ -256,7 +256,7 @@ def test_a_step_that_fails_rolls_back_names_its_cause_and_its_retry_completes(ho
     finally:
         con.close()
 
-    monkeypatch.setattr(staging, "record_quarantine", real)
+    monkeypatch.setattr(staging, "record_outcomes", real)
     retried = _retry_in_place(run_id)
     assert retried.is_completed(), retried.message
     states = _task_states(run_id)
