@@ -25,7 +25,8 @@ ordered as not materialized (
                 then error(
                     'stg.dvc_dossier: a file day or line beyond what orders its versions: '
                     || coalesce(cast(_file_date as varchar), 'none') || ', line '
-                    || cast(_row as varchar)
+                    || cast(_row as varchar) || ' of file ' || coalesce(_file_id, 'none')
+                    || ' (meta.manifest.file_id)'
                 )
             else (cast(coalesce(date_diff('day', date '1900-01-01', _file_date) + 1, 0) as uhugeint) << 111)
                 | (cast(coalesce(cast(status as int) + 129, 0) as uhugeint) << 102)
