@@ -399,3 +399,50 @@ def test_an_emulated_check_runs_its_query_once_to_count(tmp_path, monkeypatch):
     assert fetched == []
     gx_own = g.gxe.UnexpectedRowsExpectation(unexpected_rows_query="SELECT * FROM {batch}")
     assert "unexpected_rows_query.table" in gx_own.metric_dependencies  # what is left out
+
+
+def test_what_gx_imports_for_an_expectation_we_do_not_use_loads_when_used(tmp_path):
+    """GX imports ``altair`` and ``scipy.stats`` for its KL divergence (a third of its import):
+    with the checks' modules loaded they are stand-ins, the checks run without them, and the
+    first use of either (an attribute, a name imported from it, GX's own expectation) loads it."""
+    db = make_db(tmp_path / "wh.duckdb")
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        from expectations.run import run_checks  # our package first, as every caller of GX
+        from expectations.suites import Suite
+        import great_expectations.expectations as E
+        kinds = lambda: [type(sys.modules[m]).__name__ for m in ("altair", "scipy.stats")]
+        print("after GX", kinds(), "scipy.stats._stats_py" in sys.modules)
+        (r,) = run_checks({str(db)!r}, [Suite("s", "stg.t", [E.ExpectColumnValuesToBeUnique(column="dup")])])
+        print("after the checks", kinds(), r.unexpected_count == {N})
+        from scipy import stats
+        print("entropy", round(stats.entropy([0.5, 0.5]), 6), kinds())
+        from scipy.stats import norm
+        print("norm", round(norm.cdf(0), 2))
+        import altair
+        print("chart", altair.Chart.__name__, kinds())
+        kl = sys.modules[E.ExpectColumnKLDivergenceToBeLessThan.__module__]
+        print("GX's own", round(kl.stats.entropy([0.5, 0.5]), 6), kl.alt.Chart is altair.Chart)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines() == [
+        "after GX ['Deferred', 'Deferred'] False",
+        "after the checks ['Deferred', 'Deferred'] True",
+        "entropy 0.693147 ['Deferred', 'module']",
+        "norm 0.5",
+        "chart Chart ['module', 'module']",
+        "GX's own 0.693147 True",
+    ]
+
+
+def test_a_module_already_loaded_or_missing_is_not_deferred():
+    from expectations.deferred import defer
+
+    assert defer("json", "no_such_module_here", "no_such_package.sub") == []
+    assert "no_such_module_here" not in sys.modules

@@ -145,15 +145,18 @@ def test_a_slow_temporary_server_start_does_not_fail_the_night():
 
 def test_the_temporary_server_starts_while_the_command_loads_and_stops_when_told(tmp_path):
     """``start_server`` returns before the server answers, with ``PREFECT_API_URL`` already set
-    (so the modules loaded meanwhile see it); ``ready`` waits for it; ``stop_server`` stops it.
+    (so the modules loaded meanwhile see it); ``ready`` waits for it (its warm-up thread imports
+    nothing, so it cannot meet the command's imports); ``stop_server`` stops it.
     With ``PREFECT_API_URL`` given, nothing is started."""
     code = """
-import os
+import os, sys
 from flows.server import _SERVER, _healthy, start_server, stop_server
+before = set(sys.modules)
 ready = start_server()
 url = os.environ["PREFECT_API_URL"]
 print("answering at once", _healthy(url))
 print("ready", ready(120) == url, _healthy(url))
+print("imported meanwhile", sorted(set(sys.modules) - before))
 stop_server()
 print("stopped", _healthy(url), _SERVER == [])
 os.environ["PREFECT_API_URL"] = "http://127.0.0.1:9/api"
@@ -168,8 +171,41 @@ print("given", start_server()(1), _SERVER == [])
     assert proc.stdout.splitlines() == [
         "answering at once False",
         "ready True True",
+        "imported meanwhile []",
         "stopped False True",
         "given http://127.0.0.1:9/api True",
+    ]
+
+
+def test_the_server_started_before_the_preflight_is_stopped_when_it_refuses(tmp_path):
+    """``chiso nightly`` starts its server first and checks its inputs while it starts: a bad
+    parameter stops it at once, and the command fails with the preflight's error."""
+    code = """
+import os
+from flows import server
+from flows.cli import launch_nightly
+from flows.preflight import PreflightError
+from flows.settings import load_settings
+started = []
+start = server.start_server
+server.start_server = lambda: started.append(1) or start()
+try:
+    launch_nightly(load_settings(), {"sources": ["nope"]})
+except PreflightError as exc:
+    print("refused", "unknown source" in str(exc))
+print("started", started == [1], "stopped", server._SERVER == [])
+print("answering", server._healthy(os.environ["PREFECT_API_URL"]))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "CHISO_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.splitlines() == [
+        "refused True",
+        "started True stopped True",
+        "answering False",
     ]
 
 
