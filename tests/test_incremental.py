@@ -469,3 +469,37 @@ def test_a_night_scans_the_rows_it_wrote_for_personal_data_in_clear(tmp_path):
     con.execute("update stg.item set note = null")
     con.execute("update stg.item set _run_id = '1b9d6bcd-bbfd-4b2d-9b5d-012345678901'")
     assert clear_id_problems(con) == []
+
+
+def test_the_tables_a_model_reads_leave_out_its_text_and_comments():
+    from transforms.core import tables_read
+
+    sql = """select 'see meta.manifest' as note, x  -- from core.old
+             from stg.a /* join ref.codes */ join core.d on 'it''s mart.q' = d.y"""
+    assert tables_read(sql) == {"stg.a", "core.d"}
+
+
+def test_every_key_local_model_reads_only_what_a_night_can_narrow_to_its_keys():
+    """A model declared key-local is merged only if every input a night changed gives its keys;
+    ``meta.*`` is taken as changed every night. A key-local model reading one would be built
+    again whole every night (``core.fct_dossier`` was, once a table's name sat in its error
+    message)."""
+    from flows import registry
+    from transforms.core import lineage, models
+    from transforms.core.incremental import model_key
+
+    sql = models(registry.model_folders())
+    deps = lineage(registry.model_folders())
+    local = {name for name, text in sql.items() if model_key(text)}
+    assert "core.fct_dossier" in local
+    for name in sorted(local):
+        assert all(t.split(".")[0] in ("stg", "core", "ref") for t in deps[name]), (
+            name,
+            deps[name],
+        )
+    assert deps["core.fct_dossier"] == {
+        "stg.dvc_dossier",
+        "core.dim_agency",
+        "core.fct_provision",
+        "core.dim_procedure",
+    }
