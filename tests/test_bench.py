@@ -26,6 +26,7 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
         "sources": ["dvc"],
         "duckdb_read_s": 2.0,
         "duckdb_read_again_s": 1.6,
+        "duckdb_read_and_keep_s": 4.0,
         "duckdb_read_rows": 1000,
         "files_skipped_by_read": 0,
         "delta_day": "2026-01-01",
@@ -48,6 +49,9 @@ def test_a_scale_prints_every_step_side_by_side_and_the_ratio_of_the_first_load(
     again = next(line for line in out.splitlines() if line.startswith("ratio to the read again"))
     assert again.split()[-2:] == ["12.5x", "-"]
     assert "read again at once: 1.60 s" in out
+    kept = next(line for line in out.splitlines() if line.startswith("ratio to the read and"))
+    assert kept.split()[-2:] == ["5.0x", "-"]
+    assert "keeps their rows in tables of a file in 4.00 s" in out
     assert not any(line.startswith("whole nightly, each") for line in out.splitlines())
 
     print_scale(result | {"repeats": {"no-op": [5.71, 5.8, 6.02]}})
@@ -69,3 +73,18 @@ def test_the_one_day_delta_is_a_working_day_after_the_simulated_year():
     assert working_day_after(date(2025, 12, 31)) == date(2026, 1, 2)  # 1 January: a holiday
     assert working_day_after(date(2026, 1, 2)) == date(2026, 1, 5)  # a Friday: the Monday
     assert working_day_after(date(2026, 1, 5)) == date(2026, 1, 6)
+
+
+def test_the_engine_reads_the_extracts_and_keeps_their_rows_in_a_file_it_then_removes(tmp_path):
+    from flows.bench import duckdb_read_seconds
+
+    folder = tmp_path / "landing" / "dvc"
+    (folder / "hoso").mkdir(parents=True)
+    (folder / "hoso" / "a.jsonl").write_text('{"MaHoSo": "1", "Phi": 2.5}\n{"MaHoSo": "2"}\n')
+    (folder / "hoso" / "b.jsonl").write_text('{"MaHoSo": "3", "Phi": 1}\n')
+    (folder / "danhgia.csv").write_text("ma;diem\n1;5\n2;4\n")
+    (folder / "sheet.xlsx").write_bytes(b"PK")  # a workbook: skipped
+    kept = tmp_path / "kept.duckdb"
+    seconds, rows, skipped = duckdb_read_seconds([folder], keep_in=kept)
+    assert (rows, skipped) == duckdb_read_seconds([folder])[1:] == (5, 1)
+    assert seconds > 0 and not kept.exists() and not kept.with_name("kept.duckdb.wal").exists()
