@@ -143,6 +143,21 @@ def test_a_slow_temporary_server_start_does_not_fail_the_night():
     assert PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value() >= 120  # Prefect's is 20 s
 
 
+def without_a_server(code: str, **env: str) -> list[str]:
+    """The lines ``code`` prints, run in a process of its own with no ``PREFECT_API_URL``."""
+    given = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=given,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.splitlines()
+
+
 def test_the_temporary_server_starts_while_the_command_loads_and_stops_when_told(tmp_path):
     """``start_server`` returns before the server answers, with ``PREFECT_API_URL`` already set
     (so the modules loaded meanwhile see it); ``ready`` waits for it (its warm-up thread imports
@@ -162,13 +177,7 @@ print("stopped", _healthy(url), _SERVER == [])
 os.environ["PREFECT_API_URL"] = "http://127.0.0.1:9/api"
 print("given", start_server()(1), _SERVER == [])
 """
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect")
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.splitlines() == [
+    assert without_a_server(code, PREFECT_HOME=str(tmp_path / "prefect")) == [
         "answering at once False",
         "ready True True",
         "imported meanwhile []",
@@ -196,13 +205,8 @@ except PreflightError as exc:
 print("started", started == [1], "stopped", server._SERVER == [])
 print("answering", server._healthy(os.environ["PREFECT_API_URL"]))
 """
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "CHISO_HOME": str(tmp_path / "home")}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.splitlines() == [
+    home = {"PREFECT_HOME": str(tmp_path / "prefect"), "CHISO_HOME": str(tmp_path / "home")}
+    assert without_a_server(code, **home) == [
         "refused True",
         "started True stopped True",
         "answering False",
