@@ -18,9 +18,9 @@ imported: the preflight, the modules loaded while Prefect's temporary server sta
 the server's database is made before the first night, as a deployed server's exists), the
 ratio to DuckDB reading the same extract files once (and again at once, when they are in
 memory) and to DuckDB reading them and keeping their rows in tables of a file (the engine's
-own cost of the load, without any of the pipeline's work), peak memory; written to a JSON file (``--json``, else ``bench-<UTC time>.json`` in the
-bench home) to compare over time. Then ``chiso export`` and ``chiso report`` timed on
-the first scale's warehouse.
+own cost of the load, without any of the pipeline's work), peak memory; written to a JSON
+file (``--json``, else ``bench-<UTC time>.json`` in the bench home) to compare over time.
+Then ``chiso export`` and ``chiso report`` timed on the first scale's warehouse.
 
 ``chiso bench --api`` then runs the nightly again from an empty warehouse with
 the dossiers pulled from the replica of the integration platform
@@ -30,6 +30,7 @@ prints the API path's overhead over the file path, step by step.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -65,7 +66,7 @@ def duckdb_read_seconds(folders: list[Path], keep_in: Path | None = None) -> tup
     if keep_in is not None:
         _remove_database(keep_in)
     con = duckdb.connect(str(keep_in) if keep_in is not None else ":memory:")
-    tables = iter(range(1_000_000))
+    tables = itertools.count()
 
     def rows_of(relation: str, params: list) -> int:
         if keep_in is None:

@@ -120,12 +120,12 @@ def start_server() -> Callable[..., str]:
     threading.Thread(target=_warm_up, args=(url, server, answering), daemon=True).start()
 
     def ready(timeout: float = STARTUP_SECONDS) -> str:
-        while not answering.wait(0.1):
-            if server.poll() is not None:
-                _give_up(url, f"the temporary Prefect server exited with {server.returncode}")
+        while not answering.wait(0.1):  # set once the server answers, or once it has exited
             if time.monotonic() - started > timeout:
                 _stop(server)
                 _give_up(url, f"the temporary Prefect server did not start in {timeout:.0f} s")
+        if server.poll() is not None:
+            _give_up(url, f"the temporary Prefect server exited with {server.returncode}")
         return url
 
     return ready
