@@ -213,6 +213,23 @@ print("answering", server._healthy(os.environ["PREFECT_API_URL"]))
     ]
 
 
+def test_a_temporary_server_that_exits_before_it_answers_is_one_error(tmp_path):
+    """``ready`` names the server's exit, not a URL where nothing answers."""
+    code = """
+import os
+from flows import server
+server.sys = type("S", (), {"executable": "/bin/false"})  # the server's command exits at once
+ready = server.start_server()
+try:
+    ready(30)
+except RuntimeError as exc:
+    print(exc, "PREFECT_API_URL" in os.environ)
+"""
+    assert without_a_server(code, PREFECT_HOME=str(tmp_path / "prefect")) == [
+        "the temporary Prefect server exited with 1 False"
+    ]
+
+
 def test_a_run_on_the_temporary_server_sends_no_heartbeats(monkeypatch):
     """The engine waits up to a second at a run's end for its heartbeat thread: a run on the
     command's temporary server (no UI, gone with the command) has none; on a server the
@@ -450,20 +467,3 @@ def test_a_restage_period_reads_the_archived_files_again_after_a_connector_fix(h
     assert q(home, "select count(*) from stg.dvc_dossier")[0][0] == n_staged + n_in_range
     assert q(home, "select count(*) - count(distinct _row_hash) from stg.dvc_dossier") == [(0,)]
     assert q(home, "select count(*) from mart.file_balance where not balanced") == [(0,)]
-
-
-def test_a_temporary_server_that_exits_before_it_answers_is_one_error(tmp_path):
-    """``ready`` names the server's exit, not a URL where nothing answers."""
-    code = """
-import os, sys
-from flows import server
-server.sys = type("S", (), {"executable": "/bin/false"})  # the server's command exits at once
-ready = server.start_server()
-try:
-    ready(30)
-except RuntimeError as exc:
-    print(exc, "PREFECT_API_URL" in os.environ)
-"""
-    assert without_a_server(code, PREFECT_HOME=str(tmp_path / "prefect")) == [
-        "the temporary Prefect server exited with 1 False"
-    ]
